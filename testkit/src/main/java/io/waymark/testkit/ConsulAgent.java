@@ -1,0 +1,56 @@
+package io.waymark.testkit;
+
+import java.net.InetSocketAddress;
+
+/**
+ * One Consul agent process of a {@link ConsulCluster}, on its own loopback address with Consul's
+ * standard ports (HTTP 8500, DNS 8600).
+ *
+ * <p>Threading: thread-safe; fault controls are serialized per agent.
+ */
+public interface ConsulAgent {
+
+  /** The agent's unique node name. */
+  String nodeName();
+
+  /** Its 127.0.0.x address (bind and client address). */
+  String host();
+
+  /** Whether it is a server. */
+  boolean isServer();
+
+  /** "127.0.0.x:8500". */
+  String httpAddress();
+
+  /** Its DNS interface, port 8600. */
+  InetSocketAddress dnsAddress();
+
+  /** Pid of the current (or last) process. */
+  long pid();
+
+  boolean isRunning();
+
+  /** Graceful stop (SIGTERM); a client agent leaves the cluster, a server does not. */
+  void stop();
+
+  /** Restarts with the same data dir and config; waits until the agent knows a leader. */
+  void start();
+
+  /** SIGKILL. */
+  void kill();
+
+  /** SIGSTOP. */
+  void pause();
+
+  /** SIGCONT. */
+  void resume();
+
+  /** Registers {@code spec} on this agent ({@code PUT /v1/agent/service/register}). */
+  void register(ServiceSpec spec);
+
+  /** Deregisters the service with id {@code serviceId}. */
+  void deregister(String serviceId);
+
+  /** Sets a TTL check's status: "passing", "warning" or "critical". */
+  void updateTtl(String checkId, String status);
+}

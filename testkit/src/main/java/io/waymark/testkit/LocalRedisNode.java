@@ -1,0 +1,178 @@
+package io.waymark.testkit;
+
+import io.waymark.testkit.internal.Binaries;
+import io.waymark.testkit.internal.ManagedProcess;
+import io.waymark.testkit.internal.Poll;
+import io.waymark.testkit.internal.Resp;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A redis-server process; its config file (holding the password) is readable by root only. */
+final class LocalRedisNode implements RedisNode {
+
+  private final String host;
+  private final int port;
+  private final String password;
+  private final Duration readyTimeout;
+  private final ManagedProcess process;
+  /** "host port" of the master this node replicates, null for a master; used at (re)start. */
+  private volatile String upstream;
+
+  LocalRedisNode(String name, String host, int port, String password, Path root,
+      Duration clusterNodeTimeout, Duration readyTimeout) {
+    this.host = host;
+    this.port = port;
+    this.password = password;
+    this.readyTimeout = readyTimeout;
+    String server = Binaries.require("redis-server");
+    Path dir = root.resolve(name);
+    Path conf = dir.resolve("redis.conf");
+    StringBuilder c = new StringBuilder();
+    c.append("bind ").append(host).append('\n');
+    c.append("port ").append(port).append('\n');
+    c.append("daemonize no\n");
+    c.append("logfile \"\"\n");
+    c.append("dir ").append(dir).append('\n');
+    c.append("save \"\"\n");
+    c.append("appendonly no\n");
+    c.append("requirepass \"").append(password).append("\"\n");
+    c.append("masterauth \"").append(password).append("\"\n");
+    // INFO on the master lists replicas by this address, not by the 127.0.0.1 they connect from
+    c.append("replica-announce-ip ").append(host).append('\n');
+    c.append("repl-diskless-sync-delay 0\n");
+    if (clusterNodeTimeout != null) {
+      c.append("cluster-enabled yes\n");
+      c.append("cluster-announce-ip ").append(host).append('\n');
+      c.append("cluster-config-file ").append(dir.resolve("nodes.conf")).append('\n');
+      c.append("cluster-node-timeout ").append(clusterNodeTimeout.toMillis()).append('\n');
+    }
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(conf, "");
+      Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));
+      Files.writeString(conf, c.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the config of redis " + name, e);
+    }
+    this.process = new ManagedProcess("redis-server " + host + ":" + port, () -> {
+      List<String> cmd = new ArrayList<>(List.of(server, conf.toString()));
+      String up = upstream;
+      if (up != null) {
+        cmd.add("--replicaof");
+        cmd.addAll(List.of(up.split(" ")));
+      }
+      return cmd;
+    }, dir, dir.resolve("redis.log"), Map.of());
+  }
+
+  ManagedProcess process() {
+    return process;
+  }
+
+  void upstream(RedisNode master) {
+    this.upstream = master == null ? null : master.host() + " " + master.port();
+  }
+
+  @Override
+  public String host() {
+    return host;
+  }
+
+  @Override
+  public int port() {
+    return port;
+  }
+
+  @Override
+  public String address() {
+    return host + ":" + port;
+  }
+
+  @Override
+  public long pid() {
+    return process.pid();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return process.isRunning();
+  }
+
+  @Override
+  public String role() {
+    Object r = call("ROLE");
+    return String.valueOf(((List<?>) r).get(0));
+  }
+
+  /** Runs one command with AUTH. */
+  Object call(String... args) {
+    return Resp.call(host, port, password, args);
+  }
+
+  String info(String section) {
+    return String.valueOf(call("INFO", section));
+  }
+
+  String infoField(String section, String field) {
+    return Resp.infoField(info(section), field);
+  }
+
+  /** Starts without waiting. */
+  void launch() {
+    process.start();
+  }
+
+  void awaitReady(Duration timeout) {
+    Poll.until(timeout, Duration.ofMillis(100), () -> {
+      if (!process.isRunning()) {
+        throw new Poll.Abort("redis-server " + address() + " exited");
+      }
+      return "PONG".equals(String.valueOf(call("PING")));
+    }, process::describe);
+  }
+
+  /** Waits until this replica's link to its master is up. */
+  void awaitLinkUp(Duration timeout) {
+    Poll.until(timeout, Duration.ofMillis(100),
+        () -> "up".equals(infoField("replication", "master_link_status")),
+        () -> "replica " + address() + " did not sync; " + process.describe());
+  }
+
+  @Override
+  public void stop() {
+    process.stop(Duration.ofSeconds(10));
+  }
+
+  @Override
+  public void start() {
+    process.start();
+    awaitReady(readyTimeout);
+  }
+
+  @Override
+  public void kill() {
+    process.kill();
+  }
+
+  @Override
+  public void pause() {
+    process.pause();
+  }
+
+  @Override
+  public void resume() {
+    process.resume();
+  }
+
+  @Override
+  public String toString() {
+    return "RedisNode[" + address() + " pid " + pid() + "]";
+  }
+}

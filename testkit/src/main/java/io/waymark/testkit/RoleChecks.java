@@ -1,0 +1,107 @@
+package io.waymark.testkit;
+
+import io.waymark.testkit.internal.Binaries;
+import io.waymark.testkit.internal.Reaper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Consul service registrations with the seed's role script checks, to put Consul client agents in
+ * front of fixtures: a "master"/"primary" service passing only while the node is the writable
+ * one, a "slave"/"replica" service passing only while it is a replica. Give them to
+ * {@link ConsulCluster.Builder#clientAgent(String, List)}, which then binds the agent to the
+ * node's own address, as the seed runs one agent per host.
+ *
+ * <p>The check scripts are written once per JVM into a temp dir removed at JVM exit.
+ *
+ * <p>Threading: thread-safe.
+ */
+public final class RoleChecks {
+
+  private static volatile Path scriptDir;
+
+  private RoleChecks() {}
+
+  /**
+   * The seed's two Redis services for {@code node}: {@code masterService} (tag "master") passing
+   * while INFO replication says role:master, {@code replicaService} (tag "slave") while it says
+   * role:slave. Service ids equal the names.
+   */
+  public static List<ServiceSpec> redis(RedisNode node, String password, String masterService,
+      String replicaService, Duration interval) {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(password, "password");
+    String script = script("check_role.sh", redisScript()).toString();
+    String port = String.valueOf(node.port());
+    return List.of(
+        ServiceSpec.builder(masterService).id(masterService).tags("master").address(node.host())
+            .port(node.port())
+            .scriptCheck(interval, script, node.host(), port, password, "master").build(),
+        ServiceSpec.builder(replicaService).id(replicaService).tags("slave").address(node.host())
+            .port(node.port())
+            .scriptCheck(interval, script, node.host(), port, password, "slave").build());
+  }
+
+  /**
+   * Two MariaDB services for {@code node}: {@code primaryService} (tag "master") passing while
+   * {@code SELECT @@read_only} is 0, {@code replicaService} (tag "slave") while it is 1. The user
+   * needs no privilege for that query: the application user will do.
+   */
+  public static List<ServiceSpec> mariadb(MariaDbNode node, String user, String password,
+      String primaryService, String replicaService, Duration interval) {
+    Objects.requireNonNull(node, "node");
+    Objects.requireNonNull(user, "user");
+    Objects.requireNonNull(password, "password");
+    String script = script("check_read_only.sh", mariadbScript()).toString();
+    String port = String.valueOf(node.port());
+    return List.of(
+        ServiceSpec.builder(primaryService).id(primaryService).tags("master").address(node.host())
+            .port(node.port())
+            .scriptCheck(interval, script, node.host(), port, user, password, "0").build(),
+        ServiceSpec.builder(replicaService).id(replicaService).tags("slave").address(node.host())
+            .port(node.port())
+            .scriptCheck(interval, script, node.host(), port, user, password, "1").build());
+  }
+
+  private static String redisScript() {
+    return "#!/bin/sh\n"
+        + "# check_role.sh HOST PORT AUTH ROLE: exit 0 when the Redis at HOST:PORT has ROLE\n"
+        + "n=$(REDISCLI_AUTH=\"$3\" timeout 5 " + Binaries.require("redis-cli")
+        + " -h \"$1\" -p \"$2\" --no-auth-warning INFO replication 2>/dev/null"
+        + " | grep -c \"role:$4\")\n"
+        + "[ \"$n\" -eq 1 ] || exit 2\n";
+  }
+
+  private static String mariadbScript() {
+    return "#!/bin/sh\n"
+        + "# check_read_only.sh HOST PORT USER PASSWORD EXPECTED: exit 0 when @@read_only is EXPECTED\n"
+        + "v=$(MYSQL_PWD=\"$4\" timeout 5 " + Binaries.require("mariadb")
+        + " --no-defaults --connect-timeout=2 -h \"$1\" -P \"$2\" -u \"$3\" -N -B"
+        + " -e 'SELECT @@read_only' 2>/dev/null)\n"
+        + "[ \"$v\" = \"$5\" ] || exit 2\n";
+  }
+
+  private static synchronized Path script(String name, String content) {
+    try {
+      if (scriptDir == null || !Files.isDirectory(scriptDir)) {
+        scriptDir = Reaper.tempDir("waymark-rolechecks-");
+      }
+      Path file = scriptDir.resolve(name);
+      if (!Files.exists(file)) {
+        Path tmp = scriptDir.resolve(name + ".tmp");
+        Files.writeString(tmp, content);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.move(tmp, file);
+      }
+      return file;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the role check script " + name, e);
+    }
+  }
+}

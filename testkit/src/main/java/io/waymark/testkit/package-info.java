@@ -1,0 +1,23 @@
+/**
+ * JUnit 5 fixtures that run real Consul, Redis and MariaDB servers as local processes, each
+ * simulated host on its own 127.0.0.x address with the server's standard ports, the way the seed
+ * lays out its containers.
+ *
+ * <ul>
+ *   <li>{@link io.waymark.testkit.ConsulCluster}: servers plus client agents, services with
+ *       script, TCP, HTTP and TTL checks;
+ *   <li>{@link io.waymark.testkit.RedisReplication}, {@link io.waymark.testkit.RedisCluster},
+ *       {@link io.waymark.testkit.MariaDbReplication}: with switchover/failover and per-process
+ *       fault controls (stop, start, kill = SIGKILL, pause = SIGSTOP, resume = SIGCONT);
+ *   <li>{@link io.waymark.testkit.RoleChecks}: the seed's role script checks, to put Consul client
+ *       agents in front of those fixtures; {@link io.waymark.testkit.SeedTopology}: the seed.
+ * </ul>
+ *
+ * <p>Every fixture works in its own temp dir, owns its processes by pid, and stops them on
+ * {@code close()} and from a JVM shutdown hook; a later JVM also removes what a killed JVM left
+ * (processes whose command line or working dir lies in a dead JVM's fixture dir). Addresses are
+ * leased through {@link io.waymark.testkit.LoopbackAddresses} (file locks shared by all JVMs on
+ * the machine). Readiness waits are bounded and fail with the tail of the server's log; a
+ * missing binary fails naming it and {@code scripts/install-prereqs}.
+ */
+package io.waymark.testkit;
