@@ -39,9 +39,12 @@ public interface ConsulDiscovery extends AutoCloseable {
      * The current endpoints of a name. Blocks only on the first lookup of the name, for
      * at most the builder's resolve timeout.
      *
+     * <p>A name Consul knows nothing about resolves to empty endpoints (not an exception).
+     *
      * @throws IllegalArgumentException if the name is not a valid Consul name
      * @throws DiscoveryException if nothing is known of the name yet and Consul did not
-     *     answer in time
+     *     answer in time, or every configured agent failed once (before the timeout)
+     * @throws IllegalStateException after {@link #close()}
      */
     Endpoints resolve(String name);
 

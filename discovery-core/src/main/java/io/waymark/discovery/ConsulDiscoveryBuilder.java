@@ -1,80 +1,335 @@
 package io.waymark.discovery;
 
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * Builds a {@link ConsulDiscovery}. Each setter checks its value at once; conflicting
  * settings are rejected by {@link #build()}.
  *
- * <p>SKELETON: the discovery-core implementation fills this in (validation, defaults,
- * build). The method set below is the contract other modules code against.
+ * <p>Defaults: agent {@code CONSUL_HTTP_ADDR}, else {@code 127.0.0.1:8500}; token
+ * {@code CONSUL_HTTP_TOKEN}, else none; {@link DiscoveryMode#HTTP};
+ * {@link Consistency#DEFAULT}; passing instances only; resolve timeout 10 s; request
+ * timeout 5 s; blocking wait 5 min; poll interval 1 s; idle watches stop after 10 min;
+ * retry backoff 100 ms doubling to 10 s with jitter; each watch loop at most 5 requests
+ * per second (burst 5); domain {@code consul}; named daemon threads.
+ *
+ * <p><b>Threading:</b> a builder is not thread-safe; the {@link ConsulDiscovery} it
+ * builds is.
  */
 public final class ConsulDiscoveryBuilder {
+
+    static final int DEFAULT_HTTP_PORT = 8500;
+    static final int DEFAULT_DNS_PORT = 8600;
+    static final Duration MAX_BLOCKING_WAIT = Duration.ofMinutes(10);
+
+    private final List<AgentAddress> agents = new ArrayList<>();
+    private final List<AgentAddress> dnsAgents = new ArrayList<>();
+    private Supplier<String> token;
+    private DiscoveryMode mode = DiscoveryMode.HTTP;
+    private Consistency consistency = Consistency.DEFAULT;
+    private boolean includeWarning;
+    private Duration resolveTimeout = Duration.ofSeconds(10);
+    private Duration requestTimeout = Duration.ofSeconds(5);
+    private Duration blockingWait = Duration.ofMinutes(5);
+    private Duration pollInterval = Duration.ofSeconds(1);
+    private Duration idleWatchTimeout = Duration.ofMinutes(10);
+    private Duration maxStaleness;
+    private Duration backoffInitial = Duration.ofMillis(100);
+    private Duration backoffMax = Duration.ofSeconds(10);
+    private double watchRequestsPerSecond = 5;
+    private int watchBurst = 5;
+    private String domain = ServiceQuery.DEFAULT_DOMAIN;
+    private Executor listenerExecutor;
+    private ScheduledExecutorService scheduler;
+    private ExecutorService httpExecutor;
+    private Clock clock = Clock.systemUTC();
+    private X509TrustManager trustManager;
+    Function<String, String> environment = System::getenv;
 
     ConsulDiscoveryBuilder() {
     }
 
-    /** An agent's HTTP address {@code host:port} (or {@code https://host:port}); repeatable, tried in order. */
+    /**
+     * An agent's HTTP address {@code host:port} (or {@code http://host:port},
+     * {@code https://host:port}); repeatable: the agents are tried in order, and a watch
+     * moves to the next one when its agent fails.
+     */
     public ConsulDiscoveryBuilder agent(String hostPort) {
-        throw new UnsupportedOperationException("not implemented yet");
+        agents.add(AgentAddress.parse("agent", hostPort, DEFAULT_HTTP_PORT, true));
+        return this;
     }
 
-    /** The agent's DNS address {@code host:port} for {@link DiscoveryMode#DNS}; default: each agent's host, port 8600. */
+    /**
+     * The agent's DNS address {@code host:port} for {@link DiscoveryMode#DNS}; repeatable;
+     * default: each agent's host, port 8600.
+     */
     public ConsulDiscoveryBuilder dnsAgent(String hostPort) {
-        throw new UnsupportedOperationException("not implemented yet");
+        dnsAgents.add(AgentAddress.parse("dnsAgent", hostPort, DEFAULT_DNS_PORT, false));
+        return this;
     }
 
-    /** ACL token; default {@code CONSUL_HTTP_TOKEN}. Never logged. */
+    /**
+     * ACL token, sent in the {@code X-Consul-Token} header; default {@code CONSUL_HTTP_TOKEN}.
+     * Never logged, never in a URL, {@code toString()} or exception message.
+     */
     public ConsulDiscoveryBuilder token(String token) {
-        throw new UnsupportedOperationException("not implemented yet");
+        Objects.requireNonNull(token, "token");
+        if (token.isBlank()) {
+            throw new IllegalArgumentException("token must not be blank");
+        }
+        this.token = () -> token;
+        return this;
     }
 
-    /** ACL token read at each request, for rotation. */
+    /** ACL token read at each request, for rotation; a null or blank answer sends no token. */
     public ConsulDiscoveryBuilder token(Supplier<String> token) {
-        throw new UnsupportedOperationException("not implemented yet");
+        this.token = Objects.requireNonNull(token, "token");
+        return this;
     }
 
     public ConsulDiscoveryBuilder mode(DiscoveryMode mode) {
-        throw new UnsupportedOperationException("not implemented yet");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        return this;
     }
 
+    /** Read consistency of HTTP blocking queries; default {@link Consistency#DEFAULT}. */
     public ConsulDiscoveryBuilder consistency(Consistency consistency) {
-        throw new UnsupportedOperationException("not implemented yet");
+        this.consistency = Objects.requireNonNull(consistency, "consistency");
+        return this;
+    }
+
+    /**
+     * With {@link Consistency#STALE}: answers whose server lost contact with the leader
+     * longer ago than this ({@code X-Consul-LastContact}) are asked again of the leader.
+     * Default 10 s.
+     */
+    public ConsulDiscoveryBuilder maxStaleness(Duration maxStaleness) {
+        this.maxStaleness = positive("maxStaleness", maxStaleness);
+        return this;
     }
 
     /** Also serve instances whose checks are in warning (default: passing only). */
     public ConsulDiscoveryBuilder includeWarning(boolean includeWarning) {
-        throw new UnsupportedOperationException("not implemented yet");
+        this.includeWarning = includeWarning;
+        return this;
     }
 
-    /** How long the first {@code resolve} of a name may block. */
+    /**
+     * How long the first {@code resolve} of a name may block; default 10 s. It gives up
+     * sooner when every configured agent has failed once.
+     */
     public ConsulDiscoveryBuilder resolveTimeout(Duration timeout) {
-        throw new UnsupportedOperationException("not implemented yet");
+        this.resolveTimeout = positive("resolveTimeout", timeout);
+        return this;
     }
 
-    /** Blocking-query wait; default 5 min. */
+    /**
+     * Connect timeout, and read timeout of requests that do not block (first lookups,
+     * refreshes, DNS queries); default 5 s. A hung agent is left after this long.
+     */
+    public ConsulDiscoveryBuilder requestTimeout(Duration timeout) {
+        this.requestTimeout = positive("requestTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * Blocking-query wait, 1 s..10 min; default 5 min. The read timeout of a blocking
+     * request is {@code wait + wait/16} (Consul's jitter) plus the request timeout.
+     */
     public ConsulDiscoveryBuilder blockingWait(Duration wait) {
-        throw new UnsupportedOperationException("not implemented yet");
+        positive("blockingWait", wait);
+        if (wait.compareTo(Duration.ofSeconds(1)) < 0 || wait.compareTo(MAX_BLOCKING_WAIT) > 0) {
+            throw new IllegalArgumentException("blockingWait must be in 1s..10m: " + wait);
+        }
+        this.blockingWait = wait;
+        return this;
     }
 
-    /** DNS poll interval when the record TTL is 0. */
+    /** DNS poll interval when the record TTL is 0 (Consul's default); the same as {@link #pollInterval}. */
     public ConsulDiscoveryBuilder dnsPollInterval(Duration interval) {
-        throw new UnsupportedOperationException("not implemented yet");
+        return pollInterval(interval);
     }
 
-    /** Stop watches nobody has used for this long. */
+    /**
+     * How often names that cannot be watched by blocking queries are polled: DNS answers
+     * with TTL 0 and prepared queries ({@code name.query.consul}) in HTTP mode; default 1 s.
+     */
+    public ConsulDiscoveryBuilder pollInterval(Duration interval) {
+        this.pollInterval = positive("pollInterval", interval);
+        return this;
+    }
+
+    /** Stop watches that nobody resolved, refreshed or watched for this long; default 10 min. */
     public ConsulDiscoveryBuilder idleWatchTimeout(Duration timeout) {
-        throw new UnsupportedOperationException("not implemented yet");
+        this.idleWatchTimeout = positive("idleWatchTimeout", timeout);
+        return this;
     }
 
-    /** Where listeners run; default a named daemon thread. */
+    /** Retry backoff after errors: {@code initial}, doubling up to {@code max}, jittered. */
+    public ConsulDiscoveryBuilder retryBackoff(Duration initial, Duration max) {
+        positive("retryBackoff initial", initial);
+        positive("retryBackoff max", max);
+        if (max.compareTo(initial) < 0) {
+            throw new IllegalArgumentException("retryBackoff max must be >= initial: " + max + " < " + initial);
+        }
+        this.backoffInitial = initial;
+        this.backoffMax = max;
+        return this;
+    }
+
+    /**
+     * Token bucket of each watch loop: at most {@code requestsPerSecond} requests per
+     * second on average, {@code burst} at once; default 5 per second, burst 5.
+     */
+    public ConsulDiscoveryBuilder watchRateLimit(double requestsPerSecond, int burst) {
+        if (!(requestsPerSecond > 0) || Double.isInfinite(requestsPerSecond)) {
+            throw new IllegalArgumentException("watchRateLimit requestsPerSecond must be > 0: " + requestsPerSecond);
+        }
+        if (burst < 1) {
+            throw new IllegalArgumentException("watchRateLimit burst must be >= 1: " + burst);
+        }
+        this.watchRequestsPerSecond = requestsPerSecond;
+        this.watchBurst = burst;
+        return this;
+    }
+
+    /** The DNS domain names may end with (Consul's {@code domain}); default {@code consul}. */
+    public ConsulDiscoveryBuilder domain(String domain) {
+        // validates
+        this.domain = ServiceQuery.parse("x", Objects.requireNonNull(domain, "domain")).domain();
+        return this;
+    }
+
+    /** Where listeners run; default named daemon threads. Not shut down by {@code close()}. */
     public ConsulDiscoveryBuilder listenerExecutor(Executor executor) {
-        throw new UnsupportedOperationException("not implemented yet");
+        this.listenerExecutor = Objects.requireNonNull(executor, "listenerExecutor");
+        return this;
     }
 
+    /**
+     * Timer for backoff, rate limit, polling and idle expiry; default one named daemon
+     * thread. Not shut down by {@code close()} (its tasks are cancelled).
+     */
+    public ConsulDiscoveryBuilder scheduler(ScheduledExecutorService scheduler) {
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        return this;
+    }
+
+    /**
+     * Threads that carry HTTP requests (one per request in flight, that is one per watched
+     * name while it blocks) and DNS queries; default a cached pool of named daemon threads.
+     * Not shut down by {@code close()} when given here.
+     */
+    public ConsulDiscoveryBuilder httpExecutor(ExecutorService executor) {
+        this.httpExecutor = Objects.requireNonNull(executor, "httpExecutor");
+        return this;
+    }
+
+    /** The clock of {@link Endpoints#confirmedAt()}; default UTC system clock. */
+    public ConsulDiscoveryBuilder clock(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        return this;
+    }
+
+    /** Trust these certificates for {@code https://} agents (default: the JVM's trust store). */
+    public ConsulDiscoveryBuilder trustStore(KeyStore trustStore) {
+        Objects.requireNonNull(trustStore, "trustStore");
+        try {
+            TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            f.init(trustStore);
+            for (TrustManager tm : f.getTrustManagers()) {
+                if (tm instanceof X509TrustManager) {
+                    this.trustManager = (X509TrustManager) tm;
+                    return this;
+                }
+            }
+            throw new IllegalArgumentException("trustStore yields no X509TrustManager");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("trustStore cannot be used: " + e.getMessage(), e);
+        }
+    }
+
+    /** Trust decisions for {@code https://} agents. */
+    public ConsulDiscoveryBuilder trustManager(X509TrustManager trustManager) {
+        this.trustManager = Objects.requireNonNull(trustManager, "trustManager");
+        return this;
+    }
+
+    /**
+     * Builds and starts nothing yet: watches start on first use.
+     *
+     * @throws IllegalStateException on conflicting settings
+     */
     public ConsulDiscovery build() {
-        throw new UnsupportedOperationException("not implemented yet");
+        List<AgentAddress> http = new ArrayList<>(agents);
+        if (http.isEmpty()) {
+            String env = environment.apply("CONSUL_HTTP_ADDR");
+            if (env != null && !env.isBlank()) {
+                http.add(AgentAddress.parse("CONSUL_HTTP_ADDR", env, DEFAULT_HTTP_PORT, true));
+            } else {
+                http.add(new AgentAddress(false, "127.0.0.1", DEFAULT_HTTP_PORT));
+            }
+        }
+        Supplier<String> tok = token;
+        if (tok == null) {
+            String env = environment.apply("CONSUL_HTTP_TOKEN");
+            if (env != null && !env.isBlank()) {
+                tok = () -> env;
+            }
+        }
+        if (mode == DiscoveryMode.DNS && consistency != Consistency.DEFAULT) {
+            throw new IllegalStateException("consistency " + consistency + " applies to mode HTTP only; mode is DNS");
+        }
+        if (mode == DiscoveryMode.HTTP && !dnsAgents.isEmpty()) {
+            throw new IllegalStateException("dnsAgent " + dnsAgents + " applies to mode DNS only; mode is HTTP");
+        }
+        if (maxStaleness != null && consistency != Consistency.STALE) {
+            throw new IllegalStateException("maxStaleness applies to consistency STALE only; consistency is "
+                    + consistency);
+        }
+        if (trustManager != null && mode == DiscoveryMode.HTTP && http.stream().noneMatch(a -> a.https)) {
+            throw new IllegalStateException("a trust store is set but no agent uses https: " + http);
+        }
+        List<AgentAddress> dns = new ArrayList<>(dnsAgents);
+        if (dns.isEmpty()) {
+            for (AgentAddress a : http) {
+                dns.add(new AgentAddress(false, a.host, DEFAULT_DNS_PORT));
+            }
+        }
+        Settings s = new Settings(List.copyOf(http), List.copyOf(dns), tok, mode, consistency, includeWarning,
+                resolveTimeout, requestTimeout, blockingWait, pollInterval, idleWatchTimeout,
+                maxStaleness == null ? Duration.ofSeconds(10) : maxStaleness, backoffInitial, backoffMax,
+                watchRequestsPerSecond, watchBurst, domain, listenerExecutor, scheduler, httpExecutor, clock,
+                trustManager);
+        return new DefaultConsulDiscovery(s);
+    }
+
+    private static Duration positive(String what, Duration d) {
+        Objects.requireNonNull(d, what);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(what + " must be positive: " + d);
+        }
+        return d;
+    }
+
+    /** Never shows the token. */
+    @Override
+    public String toString() {
+        return "ConsulDiscoveryBuilder{agents=" + agents + ", mode=" + mode + ", token="
+                + (token == null ? "unset" : "<hidden>") + "}";
     }
 }

@@ -73,6 +73,9 @@ final class LocalConsulAgent implements ConsulAgent {
     c.put("leave_on_terminate", !server);
     c.put("skip_leave_on_interrupt", server);
     c.put("ports", Map.of("grpc", -1));
+    // every watched name holds one blocking HTTP connection; 1.8's default of 200 per client
+    // address would refuse the 200-watch tests
+    c.put("limits", Map.of("http_max_conns_per_client", 1024));
     if (server) {
       c.put("server", true);
       c.put("bootstrap_expect", bootstrapExpect);

@@ -1,0 +1,36 @@
+package io.waymark.discovery;
+
+/**
+ * A name as one caller spelled it, and its parsed query. Snapshots are shared by every
+ * spelling of a query; this hands each caller the snapshot under its own spelling,
+ * re-wrapping only when the shared snapshot changed (so cached resolves allocate nothing).
+ *
+ * <p>Threading: a benign race; two threads may both re-wrap the same snapshot.
+ */
+final class Alias {
+
+    final String name;
+    final ServiceQuery query;
+    private volatile Endpoints renamed;
+    /** The watch last used for this name: the fast path skips the cache lookup. */
+    volatile NameWatch watch;
+
+    Alias(String name, ServiceQuery query) {
+        this.name = name;
+        this.query = query;
+    }
+
+    Endpoints named(Endpoints e) {
+        if (e.name().equals(name)) {
+            return e;
+        }
+        Endpoints r = renamed;
+        if (r != null && r.all() == e.all() && r.stale() == e.stale() && r.index() == e.index()
+                && r.confirmedAt() == e.confirmedAt()) {
+            return r;
+        }
+        r = Endpoints.of(name, e.all(), e.stale(), e.confirmedAt(), e.index());
+        renamed = r;
+        return r;
+    }
+}
