@@ -1,0 +1,134 @@
+package io.waymark.jdbc;
+
+import io.waymark.jdbc.internal.RoutingConnection;
+import io.waymark.jdbc.internal.ConsulUrl;
+import io.waymark.jdbc.internal.DiscoveryRegistry;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.DriverPropertyInfo;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.util.Map;
+import java.util.Properties;
+import java.util.logging.Logger;
+
+/**
+ * The {@code jdbc:consul:} driver: MySQL / MariaDB connections to whichever server Consul
+ * currently lists as the primary, with a read/write split onto replicas.
+ *
+ * <pre>
+ * jdbc:consul:mysql://w-master-mysql-3306.service.consul/shop?consul.agent=127.0.0.11:8500
+ *     &amp;consul.readService=r-slave-mysql-3306.service.consul&amp;user=app&amp;password=...
+ * jdbc:consul:mariadb://w-master-mysql-3306/shop?...
+ * </pre>
+ *
+ * <ul>
+ *   <li>The word after {@code consul:} picks the delegate driver: {@code mysql} is MySQL
+ *       Connector/J ({@code com.mysql.cj.jdbc.Driver}), {@code mariadb} is MariaDB Connector/J
+ *       ({@code org.mariadb.jdbc.Driver}); it must be on the classpath.</li>
+ *   <li>The host part is the primary's Consul name (any form Consul DNS takes); an optional
+ *       {@code :port} is used for instances Consul gives without a port (DNS A records).</li>
+ *   <li>{@code consul.*} parameters configure discovery (see {@link #getPropertyInfo}):
+ *       {@code consul.agent} (repeatable or comma-separated), {@code consul.token},
+ *       {@code consul.readService}, {@code consul.mode} ({@code http|dns}),
+ *       {@code consul.dnsAgent}, {@code consul.resolveTimeout}, {@code consul.failoverTimeout},
+ *       {@code consul.roleCheck}, {@code consul.includeWarning}, {@code consul.retryReadOnlyWrites}.
+ *       Every other parameter and
+ *       property goes to the delegate unchanged.</li>
+ * </ul>
+ *
+ * <p>{@code connect} resolves the primary, checks {@code SELECT @@read_only = 0} and tries the
+ * next instance (asking Consul again, for up to {@code consul.failoverTimeout}) otherwise. The
+ * returned connection moves to a replica of {@code consul.readService} on
+ * {@code setReadOnly(true)} (sticky until {@code setReadOnly(false)}; the primary when no replica
+ * is healthy), answers {@code isValid() == false} once its server has left the healthy instances
+ * of its role or failed (SQLState class 08, read-only error 1290/1836 on a write), and never
+ * replays a transaction. In auto-commit mode a statement that the demoted primary refused as
+ * read-only (so did not execute) is re-run on the new primary, within
+ * {@code consul.failoverTimeout} ({@code consul.retryReadOnlyWrites}, default true).
+ *
+ * <p>All connections with the same agents, token and discovery settings share one discovery
+ * client. It is reference counted: closed a few seconds after the last of its connections is.
+ *
+ * <p>Registered through {@code META-INF/services/java.sql.Driver}, so {@code DriverManager} and
+ * pools such as HikariCP ({@code jdbcUrl}) find it. Passwords and tokens never appear in
+ * messages, logs or {@code toString()}.
+ *
+ * <p><b>Threading:</b> thread-safe and stateless apart from the shared discovery clients.
+ */
+public final class ConsulDriver implements Driver {
+
+    static {
+        try {
+            DriverManager.registerDriver(new ConsulDriver());
+        } catch (SQLException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** For {@code ServiceLoader} and reflection; prefer {@code DriverManager} or {@link ConsulDataSource}. */
+    public ConsulDriver() {
+    }
+
+    /**
+     * @return null for URLs that are not {@code jdbc:consul:} ones, as JDBC wants
+     * @throws SQLException on a malformed URL or parameter (naming it), a missing delegate
+     *     driver, or when no writable primary could be reached
+     */
+    @Override
+    public Connection connect(String url, Properties info) throws SQLException {
+        if (!acceptsURL(url)) {
+            return null;
+        }
+        ConsulUrl parsed = ConsulUrl.parse(url, info);
+        return RoutingConnection.open(parsed, parsed.subprotocol().driver(), DiscoveryRegistry.shared());
+    }
+
+    @Override
+    public boolean acceptsURL(String url) {
+        return ConsulUrl.accepts(url);
+    }
+
+    /** The {@code consul.*} parameters, with what each expects. */
+    @Override
+    public DriverPropertyInfo[] getPropertyInfo(String url, Properties info) {
+        DriverPropertyInfo[] result = new DriverPropertyInfo[ConsulUrl.PARAMETERS.size()];
+        int i = 0;
+        for (Map.Entry<String, String> e : ConsulUrl.PARAMETERS.entrySet()) {
+            String value = info == null ? null : info.getProperty(e.getKey());
+            DriverPropertyInfo p = new DriverPropertyInfo(e.getKey(),
+                    ConsulUrl.TOKEN.equals(e.getKey()) && value != null ? "****" : value);
+            p.description = e.getValue();
+            p.required = false;
+            result[i++] = p;
+        }
+        return result;
+    }
+
+    @Override
+    public int getMajorVersion() {
+        return 0;
+    }
+
+    @Override
+    public int getMinorVersion() {
+        return 1;
+    }
+
+    /** False: compliance is the delegate's business, this driver only routes. */
+    @Override
+    public boolean jdbcCompliant() {
+        return false;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException("the jdbc:consul: driver logs through SLF4J, not java.util.logging");
+    }
+
+    @Override
+    public String toString() {
+        return "ConsulDriver[jdbc:consul:mysql|mariadb]";
+    }
+}

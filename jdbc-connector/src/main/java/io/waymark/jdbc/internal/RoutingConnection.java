@@ -1,0 +1,940 @@
+package io.waymark.jdbc.internal;
+
+import io.waymark.jdbc.ConsulConnection;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.CallableStatement;
+import java.sql.Clob;
+import java.sql.DatabaseMetaData;
+import java.sql.Driver;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.sql.Struct;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connection handed out for a {@code jdbc:consul:} URL: a logical connection over a
+ * verified-writable primary and, while {@link #setReadOnly read-only}, a replica.
+ *
+ * <p>Physical connections are switched only between transactions (auto-commit on, or no
+ * statement run since the last commit/rollback, and no {@code BEGIN}/{@code START TRANSACTION}
+ * issued as SQL without its {@code COMMIT}/{@code ROLLBACK}); session settings made through JDBC
+ * (auto-commit, isolation, catalog, schema, network timeout) follow the switch, session
+ * variables set through SQL do not. Statements stay on the server they were created on.
+ *
+ * <p>Failover: once the primary leaves the primary service (Consul), refuses a write as
+ * read-only (1290/1836) or breaks (SQLState class 08), {@link #isValid} answers false and Consul
+ * is asked again at once. In auto-commit mode outside an SQL-level transaction (and with
+ * {@code consul.retryReadOnlyWrites}, the default), a statement refused as read-only was not
+ * executed: the connection then moves to the newly verified primary (session settings carried
+ * over, the old physical connection closed), re-creates the statement there with its recorded
+ * settings and parameters, and runs it again, until {@code consul.failoverTimeout}; a primary
+ * that broke is replaced the same way before the next statement is sent. Nothing else is ever
+ * re-run: not inside a transaction, not after any other error (a connection reset after sending
+ * may hide an executed statement), not batches, callable statements or statements with stream or
+ * LOB parameters. When the refusal reaches the caller it gets a chained {@code 08006} exception
+ * ({@link SQLException#getNextException()}), so that pools which evict on SQLState class 08
+ * (HikariCP does) drop the connection at once instead of handing it out again.
+ *
+ * <p><b>Threading:</b> like any JDBC connection, meant for one thread at a time; {@link #isValid},
+ * {@link #isClosed}, {@link #abort} and {@link #toString} may be called from other threads
+ * (pool housekeeping).
+ */
+public final class RoutingConnection implements ConsulConnection {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RoutingConnection.class);
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+
+    private final Connector connector;
+    private final AutoCloseable lease;
+    private volatile Physical primary;
+    private Physical replica;
+    private volatile Physical current;
+    private volatile boolean closed;
+    private volatile String invalidReason;
+    /** The physical connection whose trouble made this connection invalid (cleared when it is replaced). */
+    private volatile Physical invalidPhysical;
+    /** Auto-commit was changed through SQL ({@code SET autocommit}): the JDBC flag cannot be trusted. */
+    private boolean autoCommitSetBySql;
+
+    private boolean readOnly;
+    private boolean autoCommit;
+    private boolean workInTransaction;
+    private boolean explicitTransaction;
+    private Integer isolation;
+    private String catalog;
+    private String schema;
+    private Executor networkExecutor;
+    private Integer networkTimeout;
+
+    private RoutingConnection(Connector connector, AutoCloseable lease, Physical primary) {
+        this.connector = connector;
+        this.lease = lease;
+        this.primary = primary;
+        this.current = primary;
+        this.autoCommit = primary.autoCommit;
+    }
+
+    /** Opens a logical connection: finds and verifies the primary; releases the lease on failure. */
+    public static RoutingConnection open(ConsulUrl url, Driver driver, DiscoveryRegistry registry) throws SQLException {
+        DiscoveryRegistry.Lease lease;
+        try {
+            lease = registry.acquire(url.discoveryKey());
+        } catch (RuntimeException e) {
+            throw new SQLException("could not start a Consul discovery client (" + url.discoveryKey() + "): "
+                    + e.getMessage(), "08001", e);
+        }
+        try {
+            Connector connector = new Connector(url, lease.discovery(), driver);
+            if (url.readService() != null) {
+                connector.warmUp(url.readService());
+            }
+            Physical primary = connector.openPrimary();
+            RoutingConnection c = new RoutingConnection(connector, lease, primary);
+            LOG.debug("{}: connected", c);
+            return c;
+        } catch (SQLException | RuntimeException | Error e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public String serverAddress() {
+        return current.address();
+    }
+
+    @Override
+    public String invalidReason() {
+        return invalidReason;
+    }
+
+    // ---------------------------------------------------------------- failover plumbing
+
+    /** Called with every error of a delegate object; returns it (possibly with a chained 08006) to be thrown. */
+    SQLException handle(Physical p, SQLException e) {
+        if (closed || p.retired) {
+            return e;
+        }
+        if (Connector.isConnectionError(e)) {
+            p.broken = true;
+            markInvalid(p, "connection error (SQLState " + e.getSQLState() + ", error " + e.getErrorCode() + ")");
+            connector.refresh(connector.serviceOf(p));
+            return e;
+        }
+        int code = p.role == Physical.Role.PRIMARY ? Connector.readOnlyErrorCode(e) : 0;
+        if (code != 0) {
+            String reason = p.address() + " refused a write as read-only (error " + code
+                    + "): it is no longer the primary of '" + connector.url().service() + "'";
+            markInvalid(p, reason);
+            connector.refresh(connector.url().service());
+            e.setNextException(new SQLNonTransientConnectionException(
+                    reason + "; this connection is invalid now, take a new one", "08006"));
+        }
+        return e;
+    }
+
+    /** Called before every statement execution, with its SQL when known. */
+    void noteWork(String sql) {
+        if (sql != null) {
+            String head = leadingKeywords(sql);
+            if (head.startsWith("SET") && sql.toUpperCase(Locale.ROOT).contains("AUTOCOMMIT")) {
+                autoCommitSetBySql = true;
+            } else if (head.startsWith("BEGIN") || head.startsWith("START TRANSACTION") || head.startsWith("XA START")
+                    || head.startsWith("XA BEGIN")) {
+                explicitTransaction = true;
+            } else if ((head.startsWith("COMMIT") || head.startsWith("ROLLBACK")) && !head.startsWith("ROLLBACK TO")) {
+                explicitTransaction = false;
+            }
+        }
+        if (!autoCommit) {
+            workInTransaction = true;
+        }
+    }
+
+    /** The statement's first words, upper case, past whitespace and comments. */
+    static String leadingKeywords(String sql) {
+        int i = 0;
+        int n = sql.length();
+        while (i < n) {
+            char c = sql.charAt(i);
+            if (Character.isWhitespace(c)) {
+                i++;
+            } else if (sql.startsWith("/*", i)) {
+                int end = sql.indexOf("*/", i + 2);
+                i = end < 0 ? n : end + 2;
+            } else if (sql.startsWith("--", i) || c == '#') {
+                int end = sql.indexOf('\n', i);
+                i = end < 0 ? n : end + 1;
+            } else {
+                break;
+            }
+        }
+        if (i >= n) {
+            return "";
+        }
+        // cheap exit for the usual SELECT/INSERT/UPDATE/DELETE: this runs before every statement
+        char c = Character.toUpperCase(sql.charAt(i));
+        if ((c != 'B' && c != 'S' && c != 'X' && c != 'C' && c != 'R')
+                || (c == 'S' && !sql.regionMatches(true, i, "START", 0, 5) && !sql.regionMatches(true, i, "SET", 0, 3))) {
+            return "";
+        }
+        String head = sql.substring(i, Math.min(n, i + 24)).toUpperCase(Locale.ROOT);
+        return WHITESPACE.matcher(head).replaceAll(" ");
+    }
+
+    private boolean inTransaction() {
+        return explicitTransaction || (!autoCommit && workInTransaction);
+    }
+
+    private void markInvalid(Physical p, String reason) {
+        if (invalidReason == null) {
+            invalidPhysical = p;
+            invalidReason = reason;
+            LOG.warn("{}: invalid from now on ({} connection): {}", this, p.role.name().toLowerCase(Locale.ROOT), reason);
+        }
+    }
+
+    private Physical checkOpen() throws SQLException {
+        if (closed) {
+            throw new SQLNonTransientConnectionException("connection is closed", "08003");
+        }
+        return current;
+    }
+
+    // ---------------------------------------------------------------- re-running refused writes
+
+    /**
+     * Whether a statement that failed with {@code e} on {@code p} may be re-run on a new primary:
+     * {@code consul.retryReadOnlyWrites} is on, {@code p} is this connection's primary, auto-commit
+     * is on (and was not changed through SQL), no {@code BEGIN}/{@code START TRANSACTION} is open,
+     * and the server refused the statement as read-only (1290/1836): such a statement was not
+     * executed, so running it on the new primary runs it exactly once. Any other error (a
+     * connection reset after sending included) may hide an executed statement and is never retried.
+     */
+    boolean mayRetry(Physical p, SQLException e) {
+        return mayReconnect(p) && isReadOnlyRefusal(e);
+    }
+
+    /** The same conditions, without the error: may this connection move to a new primary now? */
+    boolean mayReconnect(Physical p) {
+        return connector.url().retryReadOnlyWrites() && !closed && p == primary && !p.retired
+                && p.role == Physical.Role.PRIMARY && autoCommit && !autoCommitSetBySql && !explicitTransaction;
+    }
+
+    static boolean isReadOnlyRefusal(SQLException e) {
+        int code = e.getErrorCode();
+        String state = e.getSQLState();
+        return (code == 1290 || code == 1836) && (state == null || !state.startsWith("08"));
+    }
+
+    /** The {@link System#nanoTime} deadline for a retry that starts now. */
+    long retryDeadline() {
+        return System.nanoTime() + connector.url().failoverTimeout().toNanos();
+    }
+
+    /** The current primary, for statements whose physical connection was replaced. */
+    Physical primaryForStatements() throws SQLException {
+        checkOpen();
+        return primary;
+    }
+
+    /**
+     * Replaces the primary {@code old} (refused a write as read-only, or broke) by a newly
+     * verified writable primary, carrying the session settings over, and closes {@code old}.
+     * When {@code old} was replaced already (by another statement), returns its replacement.
+     *
+     * @throws SQLException when no writable primary turns up before the deadline
+     */
+    Physical replacePrimary(Physical old, long deadline) throws SQLException {
+        checkOpen();
+        if (old != primary) {
+            return primary;
+        }
+        connector.refresh(connector.url().service());
+        Physical next = connector.openPrimary(deadline, true);
+        try {
+            apply(next);
+            if (current == old && readOnly) {
+                next.conn.setReadOnly(true);
+                next.readOnly = true;
+            }
+        } catch (SQLException | RuntimeException e) {
+            Connector.closeQuietly(next.conn);
+            throw e;
+        }
+        old.retired = true;
+        primary = next;
+        if (current == old) {
+            current = next;
+        }
+        if (invalidPhysical == old) {
+            invalidReason = null;
+            invalidPhysical = null;
+        }
+        Connector.closeQuietly(old.conn);
+        if (closed) {
+            // closed from another thread (abort) meanwhile
+            Connector.closeQuietly(next.conn);
+        }
+        LOG.info("{}: primary {} replaced by {} after a failover", this, old.address(), next.address());
+        return next;
+    }
+
+    /** A statement refused by {@code from} ran on {@code to}. */
+    void retried(Physical from, Physical to) {
+        LOG.debug("{}: re-ran a statement refused as read-only by {} on {}", this, from.address(), to.address());
+    }
+
+    /** The current physical connection for a new statement; a broken primary is replaced first when allowed. */
+    private Physical forStatements() throws SQLException {
+        Physical p = checkOpen();
+        if (p.broken && mayReconnect(p)) {
+            try {
+                return replacePrimary(p, retryDeadline());
+            } catch (SQLException e) {
+                throw handle(p, e);
+            }
+        }
+        return p;
+    }
+
+    // ---------------------------------------------------------------- read/write split
+
+    @Override
+    public void setReadOnly(boolean readOnly) throws SQLException {
+        checkOpen();
+        if (readOnly == this.readOnly) {
+            return;
+        }
+        if (inTransaction()) {
+            throw new SQLException("cannot change the read-only mode inside a transaction: commit or roll back first",
+                    "25001");
+        }
+        Physical target = readOnly ? replicaOrPrimary() : primary;
+        try {
+            apply(target);
+            if (target.readOnly != readOnly) {
+                target.conn.setReadOnly(readOnly);
+                target.readOnly = readOnly;
+            }
+        } catch (SQLException e) {
+            throw handle(target, e);
+        }
+        if (!readOnly && primary.readOnly) {
+            try {
+                primary.conn.setReadOnly(false);
+                primary.readOnly = false;
+            } catch (SQLException e) {
+                throw handle(primary, e);
+            }
+        }
+        current = target;
+        this.readOnly = readOnly;
+    }
+
+    /** The sticky replica if it is still healthy, else a new one, else (none healthy) the primary. */
+    private Physical replicaOrPrimary() {
+        Physical r = replica;
+        if (r != null && !connector.isHealthy(r)) {
+            LOG.debug("{}: replica {} left '{}', picking another", this, r.address(), connector.url().readService());
+            Connector.closeQuietly(r.conn);
+            replica = r = null;
+        }
+        if (r == null) {
+            r = connector.openReplica();
+            replica = r;
+        }
+        if (r == null) {
+            if (connector.url().readService() != null) {
+                LOG.debug("{}: no healthy replica in '{}', reading from the primary", this, connector.url().readService());
+            }
+            return primary;
+        }
+        return r;
+    }
+
+    /** Brings a physical connection's session settings in line with the logical connection's. */
+    private void apply(Physical p) throws SQLException {
+        if (p.autoCommit != autoCommit) {
+            p.conn.setAutoCommit(autoCommit);
+            p.autoCommit = autoCommit;
+        }
+        if (isolation != null && !isolation.equals(p.isolation)) {
+            p.conn.setTransactionIsolation(isolation);
+            p.isolation = isolation;
+        }
+        if (catalog != null && !catalog.equals(p.catalog)) {
+            p.conn.setCatalog(catalog);
+            p.catalog = catalog;
+        }
+        if (schema != null && !schema.equals(p.schema)) {
+            p.conn.setSchema(schema);
+            p.schema = schema;
+        }
+        if (networkTimeout != null && (!networkTimeout.equals(p.networkTimeout) || networkExecutor != p.networkExecutor)) {
+            p.conn.setNetworkTimeout(networkExecutor, networkTimeout);
+            p.networkTimeout = networkTimeout;
+            p.networkExecutor = networkExecutor;
+        }
+    }
+
+    @Override
+    public boolean isReadOnly() throws SQLException {
+        checkOpen();
+        return readOnly;
+    }
+
+    @Override
+    public boolean isValid(int timeout) throws SQLException {
+        if (timeout < 0) {
+            throw new SQLException("timeout must be >= 0: " + timeout, "HY000");
+        }
+        if (closed || invalidReason != null) {
+            return false;
+        }
+        Physical p = current;
+        if (!connector.isHealthy(p)) {
+            markInvalid(p, p.address() + " left the healthy instances of '" + connector.serviceOf(p) + "'");
+            return false;
+        }
+        try {
+            return p.conn.isValid(timeout);
+        } catch (SQLException e) {
+            handle(p, e);
+            return false;
+        }
+    }
+
+    // ---------------------------------------------------------------- transactions and session state
+
+    @Override
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.setAutoCommit(autoCommit);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+        p.autoCommit = autoCommit;
+        this.autoCommit = autoCommit;
+        if (autoCommit) {
+            // switching auto-commit on commits the open transaction
+            workInTransaction = false;
+            explicitTransaction = false;
+        }
+    }
+
+    @Override
+    public boolean getAutoCommit() throws SQLException {
+        checkOpen();
+        return autoCommit;
+    }
+
+    @Override
+    public void commit() throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.commit();
+        } catch (SQLException e) {
+            throw handle(p, e);
+        } finally {
+            workInTransaction = false;
+            explicitTransaction = false;
+        }
+    }
+
+    @Override
+    public void rollback() throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.rollback();
+        } catch (SQLException e) {
+            throw handle(p, e);
+        } finally {
+            workInTransaction = false;
+            explicitTransaction = false;
+        }
+    }
+
+    @Override
+    public void rollback(Savepoint savepoint) throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.rollback(savepoint);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public Savepoint setSavepoint() throws SQLException {
+        Physical p = checkOpen();
+        noteWork(null);
+        try {
+            return p.conn.setSavepoint();
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public Savepoint setSavepoint(String name) throws SQLException {
+        Physical p = checkOpen();
+        noteWork(null);
+        try {
+            return p.conn.setSavepoint(name);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public void releaseSavepoint(Savepoint savepoint) throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.releaseSavepoint(savepoint);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public void setTransactionIsolation(int level) throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.setTransactionIsolation(level);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+        p.isolation = level;
+        isolation = level;
+    }
+
+    @Override
+    public int getTransactionIsolation() throws SQLException {
+        Physical p = checkOpen();
+        try {
+            return p.conn.getTransactionIsolation();
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public void setCatalog(String catalog) throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.setCatalog(catalog);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+        p.catalog = catalog;
+        this.catalog = catalog;
+    }
+
+    @Override
+    public String getCatalog() throws SQLException {
+        Physical p = checkOpen();
+        try {
+            return p.conn.getCatalog();
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public void setSchema(String schema) throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.setSchema(schema);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+        p.schema = schema;
+        this.schema = schema;
+    }
+
+    @Override
+    public String getSchema() throws SQLException {
+        Physical p = checkOpen();
+        try {
+            return p.conn.getSchema();
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.setNetworkTimeout(executor, milliseconds);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+        p.networkExecutor = executor;
+        p.networkTimeout = milliseconds;
+        networkExecutor = executor;
+        networkTimeout = milliseconds;
+    }
+
+    @Override
+    public int getNetworkTimeout() throws SQLException {
+        Physical p = checkOpen();
+        try {
+            return p.conn.getNetworkTimeout();
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public void setHoldability(int holdability) throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.setHoldability(holdability);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public int getHoldability() throws SQLException {
+        Physical p = checkOpen();
+        try {
+            return p.conn.getHoldability();
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    @Override
+    public Statement createStatement() throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p, c -> c.createStatement(), null);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p, c -> c.createStatement(resultSetType, resultSetConcurrency), null);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability)
+            throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p,
+                    c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability), null);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql) throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p, c -> c.prepareStatement(sql), sql);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, autoGeneratedKeys), sql);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, columnIndexes), sql);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, columnNames), sql);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency)
+            throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency), sql);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency,
+            int resultSetHoldability) throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p,
+                    c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql) throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p, c -> c.prepareCall(sql), sql);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p, c -> c.prepareCall(sql, resultSetType, resultSetConcurrency), sql);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency,
+            int resultSetHoldability) throws SQLException {
+        Physical p = forStatements();
+        try {
+            return JdbcProxies.statement(this, p,
+                    c -> c.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public String nativeSQL(String sql) throws SQLException {
+        Physical p = checkOpen();
+        try {
+            return p.conn.nativeSQL(sql);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public DatabaseMetaData getMetaData() throws SQLException {
+        Physical p = checkOpen();
+        try {
+            return JdbcProxies.metaData(this, p, p.conn.getMetaData());
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- plain delegation
+
+    @Override
+    public SQLWarning getWarnings() throws SQLException {
+        Physical p = checkOpen();
+        try {
+            return p.conn.getWarnings();
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public void clearWarnings() throws SQLException {
+        Physical p = checkOpen();
+        try {
+            p.conn.clearWarnings();
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    @Override
+    public Map<String, Class<?>> getTypeMap() throws SQLException {
+        return checkOpen().conn.getTypeMap();
+    }
+
+    @Override
+    public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
+        checkOpen().conn.setTypeMap(map);
+    }
+
+    @Override
+    public Clob createClob() throws SQLException {
+        return checkOpen().conn.createClob();
+    }
+
+    @Override
+    public Blob createBlob() throws SQLException {
+        return checkOpen().conn.createBlob();
+    }
+
+    @Override
+    public NClob createNClob() throws SQLException {
+        return checkOpen().conn.createNClob();
+    }
+
+    @Override
+    public SQLXML createSQLXML() throws SQLException {
+        return checkOpen().conn.createSQLXML();
+    }
+
+    @Override
+    public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
+        return checkOpen().conn.createArrayOf(typeName, elements);
+    }
+
+    @Override
+    public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
+        return checkOpen().conn.createStruct(typeName, attributes);
+    }
+
+    @Override
+    public void setClientInfo(String name, String value) throws SQLClientInfoException {
+        if (closed) {
+            throw new SQLClientInfoException("connection is closed", "08003", 0, Map.of());
+        }
+        current.conn.setClientInfo(name, value);
+    }
+
+    @Override
+    public void setClientInfo(Properties properties) throws SQLClientInfoException {
+        if (closed) {
+            throw new SQLClientInfoException("connection is closed", "08003", 0, Map.of());
+        }
+        current.conn.setClientInfo(properties);
+    }
+
+    @Override
+    public String getClientInfo(String name) throws SQLException {
+        return checkOpen().conn.getClientInfo(name);
+    }
+
+    @Override
+    public Properties getClientInfo() throws SQLException {
+        return checkOpen().conn.getClientInfo();
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    @Override
+    public void close() throws SQLException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Physical r = replica;
+            if (r != null) {
+                Connector.closeQuietly(r.conn);
+            }
+            Connector.closeQuietly(primary.conn);
+        } finally {
+            releaseLease();
+        }
+    }
+
+    @Override
+    public void abort(Executor executor) throws SQLException {
+        Objects.requireNonNull(executor, "executor");
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Physical r = replica;
+            if (r != null) {
+                abortQuietly(r, executor);
+            }
+            abortQuietly(primary, executor);
+        } finally {
+            releaseLease();
+        }
+    }
+
+    private static void abortQuietly(Physical p, Executor executor) {
+        try {
+            p.conn.abort(executor);
+        } catch (SQLException | RuntimeException e) {
+            LOG.trace("aborting {} failed", p, e);
+        }
+    }
+
+    private void releaseLease() {
+        try {
+            lease.close();
+        } catch (Exception e) {
+            LOG.debug("releasing the discovery client failed", e);
+        }
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        if (iface.isInstance(this)) {
+            return iface.cast(this);
+        }
+        return checkOpen().conn.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || checkOpen().conn.isWrapperFor(iface);
+    }
+
+    /** The URL (secrets masked) and the current server; never a password. */
+    @Override
+    public String toString() {
+        return "ConsulConnection[" + connector.url() + " -> " + current + (readOnly ? ", read-only" : "")
+                + (closed ? ", closed" : invalidReason != null ? ", invalid" : "") + "]";
+    }
+}

@@ -1,0 +1,462 @@
+package io.waymark.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.waymark.testkit.ConsulAgent;
+import io.waymark.testkit.ConsulCluster;
+import io.waymark.testkit.MariaDbNode;
+import io.waymark.testkit.MariaDbReplication;
+import io.waymark.testkit.RoleChecks;
+import java.net.InetSocketAddress;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The {@code jdbc:consul:} driver against a real MariaDB primary + replica, with one Consul
+ * client agent per database host whose script checks test {@code @@read_only} (the seed's
+ * layout), for one delegate driver. Subclasses pick the delegate; both must pass the same suite.
+ *
+ * <p>The groups run in order because the last one changes the topology (a switchover).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
+abstract class AbstractConsulDriverIT {
+
+    static final String PRIMARY = "w-master-mysql-3306";
+    static final String REPLICA = "r-slave-mysql-3306";
+    static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
+    static final int WRITERS = 4;
+
+    MariaDbReplication db;
+    ConsulCluster consul;
+    final Map<String, Integer> serverIds = new HashMap<>();
+
+    /** {@code mysql} or {@code mariadb}. */
+    abstract String subprotocol();
+
+    /** Delegate parameters this driver needs against MariaDB (may be empty). */
+    String delegateParameters() {
+        return "";
+    }
+
+    @BeforeAll
+    void startServers() throws SQLException {
+        db = MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "app-pw-" + subprotocol())
+                .start();
+        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
+        int i = 1;
+        for (MariaDbNode node : db.nodes()) {
+            b.clientAgent("db" + i++, RoleChecks.mariadb(node, db.appUser(), db.appPassword(), PRIMARY, REPLICA,
+                    CHECK_INTERVAL));
+        }
+        consul = b.start();
+        consul.awaitPassing(PRIMARY, 1, Duration.ofSeconds(60));
+        consul.awaitPassing(REPLICA, 1, Duration.ofSeconds(60));
+        for (MariaDbNode node : db.nodes()) {
+            try (Connection c = DriverManager.getConnection(db.jdbcUrl(node), db.appUser(), db.appPassword())) {
+                serverIds.put(node.address(), serverId(c));
+            }
+        }
+        try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
+            s.executeUpdate("CREATE TABLE events (writer INT NOT NULL, seq INT NOT NULL, origin INT NOT NULL,"
+                    + " PRIMARY KEY (writer, seq))");
+        }
+    }
+
+    @AfterAll
+    void stopServers() {
+        if (consul != null) {
+            consul.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    String url() {
+        String agents = consul.clients().stream().map(ConsulAgent::httpAddress).collect(Collectors.joining(","));
+        return "jdbc:consul:" + subprotocol() + "://" + PRIMARY + ".service.consul/" + db.database()
+                + "?consul.agent=" + agents + "&consul.readService=" + REPLICA + ".service.consul"
+                + "&consul.failoverTimeout=10s&user=" + db.appUser() + "&password=" + db.appPassword()
+                + delegateParameters();
+    }
+
+    HikariDataSource pool(String name, int size) {
+        return pool(name, size, false);
+    }
+
+    HikariDataSource pool(String name, int size, boolean autoCommit) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName(name);
+        config.setJdbcUrl(url());
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(size);
+        config.setAutoCommit(autoCommit);
+        config.setConnectionTimeout(20_000);
+        config.setValidationTimeout(1_000);
+        return new HikariDataSource(config);
+    }
+
+    int idOf(MariaDbNode node) {
+        return serverIds.get(node.address());
+    }
+
+    static int serverId(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Nested
+    @Order(1)
+    class Connecting {
+
+        @Test
+        void driverManagerHandsOutAVerifiedPrimary() throws SQLException {
+            try (Connection c = DriverManager.getConnection(url())) {
+                assertThat(c.unwrap(ConsulConnection.class).serverAddress()).isEqualTo(db.primary().address());
+                assertThat(serverId(c)).isEqualTo(idOf(db.primary()));
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@read_only")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isZero();
+                    assertThat(s.getConnection()).isSameAs(c);
+                    assertThat(rs.getStatement()).isSameAs(s);
+                }
+                assertThat(c.isValid(2)).isTrue();
+                assertThat(c.toString()).doesNotContain(db.appPassword());
+            }
+        }
+
+        @Test
+        void theDataSourceConnectsToo() throws SQLException {
+            ConsulDataSource ds = new ConsulDataSource();
+            ds.setUrl(url().replace("&password=" + db.appPassword(), ""));
+            ds.setPassword(db.appPassword());
+            try (Connection c = ds.getConnection()) {
+                assertThat(serverId(c)).isEqualTo(idOf(db.primary()));
+            }
+        }
+
+        @Test
+        void consulDnsWorksLikeHttp() throws SQLException {
+            InetSocketAddress dns = consul.clients().get(1).dnsAddress();
+            String dnsUrl = url() + "&consul.mode=dns&consul.dnsAgent=" + dns.getHostString() + ":" + dns.getPort();
+            try (Connection c = DriverManager.getConnection(dnsUrl)) {
+                assertThat(serverId(c)).isEqualTo(idOf(db.primary()));
+                c.setReadOnly(true);
+                assertThat(serverId(c)).isEqualTo(idOf(db.replicas().get(0)));
+            }
+        }
+
+        @Test
+        void aWrongPasswordFailsFastAndStaysMasked() {
+            String bad = url().replace("&password=" + db.appPassword(), "&password=wrong-pw");
+            SQLException e = catchThrowableOfType(SQLException.class, () -> DriverManager.getConnection(bad));
+            assertThat(e.getSQLState()).isEqualTo("28000");
+            assertThat(e.getMessage()).doesNotContain("wrong-pw");
+        }
+    }
+
+    @Nested
+    @Order(2)
+    class ReadWriteSplit {
+
+        @Test
+        void readOnlyConnectionsGoToTheReplicaAndBack() throws SQLException {
+            try (HikariDataSource pool = pool("split-" + subprotocol(), 2); Connection c = pool.getConnection()) {
+                c.setReadOnly(true);
+                assertThat(serverId(c)).isEqualTo(idOf(db.replicas().get(0)));
+                assertThat(c.unwrap(ConsulConnection.class).serverAddress()).isEqualTo(db.replicas().get(0).address());
+                c.commit();
+                c.setReadOnly(false);
+                assertThat(serverId(c)).isEqualTo(idOf(db.primary()));
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO events VALUES (?, ?, ?)")) {
+                    ps.setInt(1, 99);
+                    ps.setInt(2, 1);
+                    ps.setInt(3, idOf(db.primary()));
+                    assertThat(ps.executeUpdate()).isEqualTo(1);
+                }
+                c.commit();
+            }
+        }
+
+        @Test
+        void aReadOnlyPoolReadsFromTheReplica() throws SQLException {
+            HikariConfig config = new HikariConfig();
+            config.setPoolName("readers-" + subprotocol());
+            config.setJdbcUrl(url());
+            config.setMaximumPoolSize(1);
+            config.setReadOnly(true);
+            try (HikariDataSource pool = new HikariDataSource(config); Connection c = pool.getConnection()) {
+                assertThat(c.isReadOnly()).isTrue();
+                assertThat(serverId(c)).isEqualTo(idOf(db.replicas().get(0)));
+            }
+        }
+
+        @Test
+        void aWriteOnTheReplicaIsRefusedWithoutInvalidatingTheConnection() throws SQLException {
+            try (Connection c = DriverManager.getConnection(url())) {
+                c.setReadOnly(true);
+                try (Statement s = c.createStatement()) {
+                    assertThatThrownBy(
+                            () -> s.executeUpdate("INSERT INTO events VALUES (98, 1, 0)")).isInstanceOf(SQLException.class);
+                }
+                assertThat(c.isValid(2)).isTrue();
+                c.setReadOnly(false);
+                assertThat(serverId(c)).isEqualTo(idOf(db.primary()));
+            }
+        }
+    }
+
+    @Nested
+    @Order(3)
+    class BrokenConnections {
+
+        @Test
+        void aBrokenConnectionTurnsInvalidAndNewOnesWaitForTheRestartedPrimary() throws SQLException {
+            MariaDbNode primary = db.primary();
+            try (Connection c = DriverManager.getConnection(url())) {
+                primary.stop();
+                try {
+                    SQLException e = catchThrowableOfType(SQLException.class, () -> serverId(c));
+                    assertThat(e.getSQLState()).startsWith("08");
+                    assertThat(c.isValid(1)).isFalse();
+                    assertThat(c.unwrap(ConsulConnection.class).invalidReason()).contains("connection error");
+                } finally {
+                    primary.start();
+                }
+                try (Connection fresh = DriverManager.getConnection(url())) {
+                    assertThat(serverId(fresh)).isEqualTo(idOf(primary));
+                }
+            }
+        }
+    }
+
+    @Nested
+    @Order(4)
+    class Switchover {
+
+        record Ack(int writer, int seq, int origin, long startedNanos, long ackedNanos) {
+        }
+
+        @Test
+        void insertsMoveToTheNewPrimaryAndNothingAcknowledgedIsLost() throws Exception {
+            MariaDbNode oldPrimary = db.primary();
+            MariaDbNode newPrimary = db.replicas().get(0);
+            int oldId = idOf(oldPrimary);
+            int newId = idOf(newPrimary);
+            Queue<Ack> acks = new ConcurrentLinkedQueue<>();
+            AtomicInteger failures = new AtomicInteger();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            try (HikariDataSource pool = pool("writers-" + subprotocol(), WRITERS);
+                    Connection idle = DriverManager.getConnection(url())) {
+                for (int w = 0; w < WRITERS; w++) {
+                    int writer = w;
+                    Thread t = new Thread(() -> write(pool, writer, acks, failures, stop), "writer-" + w);
+                    t.start();
+                    writers.add(t);
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> acks.size() >= 40);
+
+                long switchoverStarted = System.nanoTime();
+                db.switchover(newPrimary);
+                long demoted = System.nanoTime();
+
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                        acks.stream().filter(a -> a.origin == newId).map(Ack::writer).collect(Collectors.toSet()))
+                        .as("writers that got an insert through on the new primary")
+                        .hasSize(WRITERS));
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(idle.isValid(1))
+                        .as("a connection to the demoted primary").isFalse());
+                stop.set(true);
+                for (Thread t : writers) {
+                    t.join(30_000);
+                    assertThat(t.isAlive()).isFalse();
+                }
+
+                long firstOnNew = acks.stream().filter(a -> a.origin == newId).mapToLong(Ack::ackedNanos).min().orElseThrow();
+                // for the record (timing is the benchmarks' business, not asserted here)
+                System.out.printf("%s switchover: %d inserts acknowledged (%d by the old primary, %d by the new one),"
+                        + " %d failed; switchover() took %d ms, first insert on the new primary %d ms after it returned%n",
+                        subprotocol(), acks.size(), acks.stream().filter(a -> a.origin == oldId).count(),
+                        acks.stream().filter(a -> a.origin == newId).count(), failures.get(),
+                        (demoted - switchoverStarted) / 1_000_000, (firstOnNew - demoted) / 1_000_000);
+
+                assertThat(acks.stream().filter(a -> a.origin == oldId && a.startedNanos > demoted))
+                        .as("inserts acknowledged by the old primary after its demotion").isEmpty();
+                assertThat(acks.stream().filter(a -> a.origin != oldId && a.origin != newId)).isEmpty();
+
+                Set<List<Integer>> stored = new HashSet<>();
+                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword());
+                        Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT writer, seq, origin FROM events WHERE writer < 99")) {
+                    while (rs.next()) {
+                        stored.add(List.of(rs.getInt(1), rs.getInt(2), rs.getInt(3)));
+                    }
+                }
+                assertThat(stored).as("every acknowledged insert, with the server that took it")
+                        .containsAll(acks.stream().map(a -> List.of(a.writer, a.seq, a.origin)).collect(Collectors.toList()));
+
+                // the demoted primary is a replica now: read-only connections find it there
+                await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+                    try (Connection c = pool.getConnection()) {
+                        c.setReadOnly(true);
+                        assertThat(serverId(c)).isEqualTo(oldId);
+                        c.commit();
+                    }
+                });
+            } finally {
+                stop.set(true);
+                for (Thread t : writers) {
+                    t.join(30_000);
+                }
+            }
+        }
+
+        /** One writer: a transaction per insert, recording which server took it, never retrying a failed one. */
+        private void write(HikariDataSource pool, int writer, Queue<Ack> acks, AtomicInteger failures, AtomicBoolean stop) {
+            int seq = 0;
+            while (!stop.get()) {
+                seq++;
+                long started = System.nanoTime();
+                try (Connection c = pool.getConnection()) {
+                    int origin = serverId(c);
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO events VALUES (?, ?, ?)")) {
+                        ps.setInt(1, writer);
+                        ps.setInt(2, seq);
+                        ps.setInt(3, origin);
+                        ps.executeUpdate();
+                    }
+                    c.commit();
+                    acks.add(new Ack(writer, seq, origin, started, System.nanoTime()));
+                } catch (SQLException e) {
+                    failures.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    /**
+     * Switches back (the previous group promoted the replica) under auto-commit writers: a
+     * pooled connection still on the demoted primary has its insert refused as read-only, and
+     * the driver re-runs it on the new primary, so no caller sees an error.
+     */
+    @Nested
+    @Order(5)
+    class AutoCommitSwitchover {
+
+        record Ack(int writer, int seq, long startedNanos) {
+        }
+
+        @Test
+        void noInsertFailsAndNothingAcknowledgedIsLost() throws Exception {
+            MariaDbNode oldPrimary = db.primary();
+            MariaDbNode newPrimary = db.replicas().get(0);
+            int oldId = idOf(oldPrimary);
+            int newId = idOf(newPrimary);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                try (Connection c = DriverManager.getConnection(url())) {
+                    assertThat(serverId(c)).as("Consul settled after the previous switchover").isEqualTo(oldId);
+                }
+            });
+            Queue<Ack> acks = new ConcurrentLinkedQueue<>();
+            Queue<SQLException> failures = new ConcurrentLinkedQueue<>();
+            Set<Integer> writersOnNew = ConcurrentHashMap.newKeySet();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            try (HikariDataSource pool = pool("autocommit-" + subprotocol(), WRITERS, true)) {
+                for (int w = 0; w < WRITERS; w++) {
+                    int writer = 10 + w;
+                    Thread t = new Thread(() -> {
+                        int seq = 0;
+                        while (!stop.get()) {
+                            seq++;
+                            long started = System.nanoTime();
+                            try (Connection c = pool.getConnection();
+                                    PreparedStatement ps = c.prepareStatement("INSERT INTO events VALUES (?, ?, @@server_id)")) {
+                                ps.setInt(1, writer);
+                                ps.setInt(2, seq);
+                                ps.executeUpdate();
+                                acks.add(new Ack(writer, seq, started));
+                                if (c.unwrap(ConsulConnection.class).serverAddress().equals(newPrimary.address())) {
+                                    writersOnNew.add(writer);
+                                }
+                            } catch (SQLException e) {
+                                failures.add(e);
+                            }
+                        }
+                    }, "autocommit-writer-" + w);
+                    t.start();
+                    writers.add(t);
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> acks.size() >= 40);
+
+                db.switchover(newPrimary);
+                long demoted = System.nanoTime();
+
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(writersOnNew)
+                        .as("writers that got an insert through on the new primary").hasSize(WRITERS));
+                stop.set(true);
+                for (Thread t : writers) {
+                    t.join(30_000);
+                    assertThat(t.isAlive()).isFalse();
+                }
+                System.out.printf("%s auto-commit switchover: %d inserts acknowledged, %d failed%n", subprotocol(),
+                        acks.size(), failures.size());
+                assertThat(failures).as("inserts that failed in the callers' hands").isEmpty();
+
+                Map<List<Integer>, Integer> stored = new HashMap<>();
+                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword());
+                        Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT writer, seq, origin FROM events WHERE writer >= 10")) {
+                    while (rs.next()) {
+                        stored.put(List.of(rs.getInt(1), rs.getInt(2)), rs.getInt(3));
+                    }
+                }
+                assertThat(stored.keySet()).as("every acknowledged insert")
+                        .containsAll(acks.stream().map(a -> List.of(a.writer, a.seq)).collect(Collectors.toList()));
+                assertThat(stored.values()).as("servers that took the inserts").allMatch(o -> o == oldId || o == newId);
+                assertThat(acks.stream().filter(a -> a.startedNanos > demoted
+                        && stored.get(List.of(a.writer, a.seq)) == oldId))
+                        .as("inserts taken by the old primary after its demotion").isEmpty();
+            } finally {
+                stop.set(true);
+                for (Thread t : writers) {
+                    t.join(30_000);
+                }
+            }
+        }
+    }
+}

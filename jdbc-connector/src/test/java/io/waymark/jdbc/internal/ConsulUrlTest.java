@@ -1,0 +1,406 @@
+package io.waymark.jdbc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.waymark.discovery.DiscoveryMode;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConsulUrlTest {
+
+    private static final String SEED = "jdbc:consul:mysql://w-master-mysql-3306.service.consul/shop"
+            + "?consul.agent=127.0.0.11:8500&consul.readService=r-slave-mysql-3306.service.consul&user=app&password=s3cr3t";
+
+    private static ConsulUrl parse(String url) throws SQLException {
+        return ConsulUrl.parse(url, null, name -> null);
+    }
+
+    private static ConsulUrl parse(String url, Properties info) throws SQLException {
+        return ConsulUrl.parse(url, info, name -> null);
+    }
+
+    private static SQLException failure(String url) {
+        return failure(url, null);
+    }
+
+    private static SQLException failure(String url, Properties info) {
+        try {
+            ConsulUrl.parse(url, info, name -> null);
+        } catch (SQLException e) {
+            return e;
+        }
+        throw new AssertionError("expected a SQLException for " + url);
+    }
+
+    @Nested
+    class TheSeedUrl {
+
+        @Test
+        void picksTheDelegateTheServiceAndTheDatabase() throws SQLException {
+            ConsulUrl url = parse(SEED);
+            assertThat(url.subprotocol()).isEqualTo(Subprotocol.MYSQL);
+            assertThat(url.service()).isEqualTo("w-master-mysql-3306.service.consul");
+            assertThat(url.database()).isEqualTo("shop");
+            assertThat(url.defaultPort()).isEqualTo(3306);
+        }
+
+        @Test
+        void takesTheConsulParameters() throws SQLException {
+            ConsulUrl url = parse(SEED);
+            assertThat(url.discoveryKey().agents()).containsExactly("127.0.0.11:8500");
+            assertThat(url.readService()).isEqualTo("r-slave-mysql-3306.service.consul");
+            assertThat(url.discoveryKey().mode()).isEqualTo(DiscoveryMode.HTTP);
+            assertThat(url.roleCheck()).isTrue();
+            assertThat(url.retryReadOnlyWrites()).isTrue();
+            assertThat(url.failoverTimeout()).isEqualTo(Duration.ofSeconds(10));
+            assertThat(url.discoveryKey().token()).isNull();
+        }
+
+        @Test
+        void passesEveryOtherParameterToTheDelegateUnchanged() throws SQLException {
+            ConsulUrl url = parse(SEED);
+            assertThat(url.delegateQuery()).containsExactly("user=app", "password=s3cr3t");
+            assertThat(url.delegateUrl("127.0.0.31", 3306))
+                    .isEqualTo("jdbc:mysql://127.0.0.31:3306/shop?user=app&password=s3cr3t");
+        }
+
+        @Test
+        void masksThePasswordInToString() throws SQLException {
+            assertThat(parse(SEED).toString()).doesNotContain("s3cr3t").contains("password=****")
+                    .contains("w-master-mysql-3306.service.consul");
+        }
+    }
+
+    @Nested
+    class DelegateUrls {
+
+        @Test
+        void mariadbDelegatesToMariadbUrls() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mariadb://w-master-mysql-3306/shop?useServerPrepStmts=true");
+            assertThat(url.subprotocol()).isEqualTo(Subprotocol.MARIADB);
+            assertThat(url.delegateUrl("127.0.0.32", 3307))
+                    .isEqualTo("jdbc:mariadb://127.0.0.32:3307/shop?useServerPrepStmts=true");
+        }
+
+        @Test
+        void keepsRawEncodingAndOrderOfDelegateParameters() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mysql://db/shop?b=%41+x&consul.mode=http&a&c=1=2");
+            assertThat(url.delegateUrl("h", 1)).isEqualTo("jdbc:mysql://h:1/shop?b=%41+x&a&c=1=2");
+        }
+
+        @Test
+        void withoutDatabaseOrParameters() throws SQLException {
+            assertThat(parse("jdbc:consul:mysql://db").delegateUrl("10.0.0.1", 3306)).isEqualTo("jdbc:mysql://10.0.0.1:3306/");
+            assertThat(parse("jdbc:consul:mysql://db/").delegateUrl("10.0.0.1", 3306)).isEqualTo("jdbc:mysql://10.0.0.1:3306/");
+            assertThat(parse("jdbc:consul:mysql://db?consul.mode=http").delegateUrl("10.0.0.1", 3306))
+                    .isEqualTo("jdbc:mysql://10.0.0.1:3306/");
+        }
+
+        @Test
+        void bracketsIpv6Hosts() throws SQLException {
+            assertThat(parse("jdbc:consul:mariadb://db/x").delegateUrl("::1", 3306)).isEqualTo("jdbc:mariadb://[::1]:3306/x");
+        }
+
+        @Test
+        void usesTheUrlPortForEndpointsWithoutOne() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mysql://db.service.consul:3307/shop");
+            assertThat(url.service()).isEqualTo("db.service.consul");
+            assertThat(url.defaultPort()).isEqualTo(3307);
+            assertThat(url.delegateUrl("10.0.0.1", 0)).isEqualTo("jdbc:mysql://10.0.0.1:3307/shop");
+            assertThat(url.delegateUrl("10.0.0.1", 3310)).isEqualTo("jdbc:mysql://10.0.0.1:3310/shop");
+        }
+
+        @Test
+        void theSubprotocolIsCaseInsensitive() throws SQLException {
+            assertThat(parse("jdbc:consul:MariaDB://db").subprotocol()).isEqualTo(Subprotocol.MARIADB);
+            assertThat(ConsulUrl.accepts("JDBC:CONSUL:mysql://db")).isTrue();
+        }
+
+        @Test
+        void userInfoInTheHostPartBecomesProperties() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mysql://app:p%40ss@db/shop");
+            assertThat(url.service()).isEqualTo("db");
+            assertThat(url.delegateProperties()).containsEntry("user", "app").containsEntry("password", "p@ss");
+            assertThat(url.delegateUrl("h", 1)).isEqualTo("jdbc:mysql://h:1/shop");
+            assertThat(url.toString()).doesNotContain("p%40ss").contains("app:****@db");
+        }
+    }
+
+    @Nested
+    class ConsulNames {
+
+        @ParameterizedTest
+        @ValueSource(strings = {"w-master-mysql-3306", "w-master-mysql-3306.service.consul", "primary.db.service.consul",
+            "db.service.dc1.consul", "my-query.query.consul", "db_1", "x", "_db._primary.service.consul",
+            "Db.Service.Consul"})
+        void acceptsEveryFormConsulDnsTakes(String name) throws SQLException {
+            assertThat(parse("jdbc:consul:mysql://" + name + "/shop").service()).isEqualTo(name);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"a b", "db..service.consul", ".db", "db!", "db%20x", "db.example.com", "_db",
+            "a.b.c.service.consul"})
+        void rejectsOtherNames(String name) {
+            assertThat(failure("jdbc:consul:mysql://" + name + "/shop").getMessage())
+                    .contains("host part").contains("Consul service name").contains("invalid Consul name '" + name + "'");
+        }
+
+        @Test
+        void rejectsAnEmptyHostPart() {
+            assertThat(failure("jdbc:consul:mysql:///shop?password=pw").getMessage())
+                    .contains("host part").contains("empty").doesNotContain("=pw");
+        }
+
+        @Test
+        void rejectsSeveralHosts() {
+            assertThat(failure("jdbc:consul:mysql://a,b/shop").getMessage()).contains("exactly one Consul service name")
+                    .contains("'a,b'");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"0", "65536", "abc", "", "-1", "123456"})
+        void rejectsBadPorts(String port) {
+            assertThat(failure("jdbc:consul:mysql://db:" + port + "/shop").getMessage()).contains("port")
+                    .contains("1..65535");
+        }
+
+        @Test
+        void checksTheReadServiceToo() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.readService=a%20b").getMessage())
+                    .contains("consul.readService").contains("'a b'").contains("illegal character");
+            assertThat(failure("jdbc:consul:mysql://db?consul.readService=").getMessage())
+                    .contains("consul.readService").contains("empty");
+        }
+    }
+
+    @Nested
+    class MalformedUrls {
+
+        @ParameterizedTest
+        @ValueSource(strings = {"jdbc:consul:mysql", "jdbc:consul:mysql:/db", "jdbc:consul:", "jdbc:consul:mysql//db"})
+        void withoutTheSchemeSeparator(String url) {
+            assertThat(failure(url).getMessage()).contains("malformed URL")
+                    .contains("jdbc:consul:<mysql|mariadb>://<consul service name>");
+        }
+
+        @Test
+        void unknownSubprotocol() {
+            SQLException e = failure("jdbc:consul:postgresql://db/shop?password=pw");
+            assertThat(e.getMessage()).contains("unknown subprotocol 'postgresql'").contains("expected mysql or mariadb")
+                    .doesNotContain("=pw");
+            assertThat(e.getSQLState()).isEqualTo("08001");
+        }
+
+        @Test
+        void notOurs() {
+            assertThat(ConsulUrl.accepts("jdbc:mysql://db/shop")).isFalse();
+            assertThat(ConsulUrl.accepts(null)).isFalse();
+            assertThat(failure("jdbc:mysql://db/shop").getMessage()).contains("not a jdbc:consul: URL");
+            assertThat(failure(null).getMessage()).contains("url must not be null");
+        }
+
+        @Test
+        void badPercentEncodingInAConsulParameter() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.token=ab%zz&password=pw").getMessage())
+                    .contains("consul.token").contains("percent-encoding").doesNotContain("ab%zz").doesNotContain("=pw");
+        }
+    }
+
+    @Nested
+    class ConsulParameters {
+
+        @Test
+        void agentsAreRepeatableAndCommaSeparated() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mysql://db?consul.agent=127.0.0.11:8500,127.0.0.12"
+                    + "&consul.agent=https://consul.example:8501&consul.agent=http://127.0.0.13:8500/");
+            assertThat(url.discoveryKey().agents()).containsExactly("127.0.0.11:8500", "127.0.0.12:8500",
+                    "https://consul.example:8501", "127.0.0.13:8500");
+        }
+
+        @Test
+        void agentDefaultsToTheEnvironmentThenLocalhost() throws SQLException {
+            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null, name -> null).discoveryKey().agents())
+                    .containsExactly("127.0.0.1:8500");
+            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null,
+                    name -> name.equals("CONSUL_HTTP_ADDR") ? "127.0.0.9:8500" : null).discoveryKey().agents())
+                    .containsExactly("127.0.0.9:8500");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:x", "a b:8500", ":8500", "h:1:2"})
+        void badAgents(String agent) {
+            assertThat(failure("jdbc:consul:mysql://db?consul.agent=" + agent).getMessage()).contains("consul.agent");
+        }
+
+        @Test
+        void anEmptyAgentInACommaListIsAnError() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.agent=127.0.0.1:8500,").getMessage())
+                    .contains("consul.agent must be host:port or https://host:port, but it is empty");
+        }
+
+        @Test
+        void everyConsulParameter() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mariadb://db/shop?consul.token=t0ken&consul.mode=DNS"
+                    + "&consul.dnsAgent=127.0.0.11:8600&consul.resolveTimeout=750ms&consul.failoverTimeout=3s"
+                    + "&consul.roleCheck=false&consul.includeWarning=TRUE&consul.retryReadOnlyWrites=false");
+            DiscoveryKey key = url.discoveryKey();
+            assertThat(key.token()).isEqualTo("t0ken");
+            assertThat(key.mode()).isEqualTo(DiscoveryMode.DNS);
+            assertThat(key.dnsAgent()).isEqualTo("127.0.0.11:8600");
+            assertThat(key.resolveTimeout()).isEqualTo(Duration.ofMillis(750));
+            assertThat(key.includeWarning()).isTrue();
+            assertThat(url.failoverTimeout()).isEqualTo(Duration.ofSeconds(3));
+            assertThat(url.roleCheck()).isFalse();
+            assertThat(url.retryReadOnlyWrites()).isFalse();
+            assertThat(url.delegateQuery()).isEmpty();
+            assertThat(key.toString()).doesNotContain("t0ken").contains("token=****");
+            assertThat(url.toString()).doesNotContain("t0ken");
+        }
+
+        @Test
+        void parameterNamesAreCaseInsensitive() throws SQLException {
+            assertThat(parse("jdbc:consul:mysql://db?Consul.ReadService=r").readService()).isEqualTo("r");
+        }
+
+        @Test
+        void unknownConsulParameterListsTheKnownOnes() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.agnet=127.0.0.1:8500").getMessage())
+                    .contains("unknown parameter 'consul.agnet'").contains("consul.agent").contains("consul.readService");
+        }
+
+        @Test
+        void nonRepeatableParametersOnlyOnce() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.mode=http&consul.mode=dns").getMessage())
+                    .contains("consul.mode is given more than once");
+        }
+
+        @Test
+        void badMode() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.mode=grpc").getMessage())
+                    .contains("consul.mode must be http or dns: 'grpc'");
+        }
+
+        @Test
+        void dnsAgentNeedsDnsMode() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.dnsAgent=127.0.0.1:8600").getMessage())
+                    .contains("consul.dnsAgent is only used with consul.mode=dns");
+        }
+
+        @Test
+        void dnsAgentNeedsAPort() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.mode=dns&consul.dnsAgent=127.0.0.1").getMessage())
+                    .contains("consul.dnsAgent must be host:port (the port is missing)");
+        }
+
+        @Test
+        void durations() throws SQLException {
+            assertThat(parse("jdbc:consul:mysql://db?consul.failoverTimeout=1500").failoverTimeout())
+                    .isEqualTo(Duration.ofMillis(1500));
+            assertThat(parse("jdbc:consul:mysql://db?consul.failoverTimeout=2m").failoverTimeout())
+                    .isEqualTo(Duration.ofMinutes(2));
+            assertThat(parse("jdbc:consul:mysql://db?consul.failoverTimeout=PT0.5S").failoverTimeout())
+                    .isEqualTo(Duration.ofMillis(500));
+            assertThat(parse("jdbc:consul:mysql://db?consul.failoverTimeout=0").failoverTimeout()).isZero();
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"abc", "-1s", "1.5s", "10 years", "", "PTxS"})
+        void badDurations(String value) {
+            assertThat(failure("jdbc:consul:mysql://db?consul.failoverTimeout=" + value).getMessage())
+                    .contains("consul.failoverTimeout must be a duration like 500ms, 2s or 1m");
+        }
+
+        @Test
+        void resolveTimeoutMustBePositive() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.resolveTimeout=0").getMessage())
+                    .contains("consul.resolveTimeout must be positive: '0'");
+        }
+
+        @Test
+        void booleans() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.roleCheck=yes").getMessage())
+                    .contains("consul.roleCheck must be true or false: 'yes'");
+            assertThat(failure("jdbc:consul:mysql://db?consul.retryReadOnlyWrites=1").getMessage())
+                    .contains("consul.retryReadOnlyWrites must be true or false: '1'");
+        }
+
+        @Test
+        void anEmptyTokenIsAnErrorThatShowsNoValue() {
+            assertThat(failure("jdbc:consul:mysql://db?consul.token=").getMessage()).contains("consul.token must not be empty");
+        }
+
+        @Test
+        void percentEncodedConsulValuesAreDecoded() throws SQLException {
+            assertThat(parse("jdbc:consul:mysql://db?consul.token=a%2Bb+c").discoveryKey().token()).isEqualTo("a+b+c");
+            assertThat(parse("jdbc:consul:mysql://db?consul.token=%C3%A9\uD83D\uDE00%21").discoveryKey().token())
+                    .isEqualTo("\u00e9\uD83D\uDE00!");
+        }
+    }
+
+    @Nested
+    class Properties_ {
+
+        @Test
+        void consulPropertiesAreTakenAndOthersPassed() throws SQLException {
+            Properties info = new Properties();
+            info.setProperty("consul.readService", "replicas");
+            info.setProperty("consul.agent", "127.0.0.11:8500,127.0.0.12:8500");
+            info.setProperty("user", "app");
+            info.setProperty("password", "pw");
+            ConsulUrl url = parse("jdbc:consul:mysql://db/shop", info);
+            assertThat(url.readService()).isEqualTo("replicas");
+            assertThat(url.discoveryKey().agents()).containsExactly("127.0.0.11:8500", "127.0.0.12:8500");
+            assertThat(url.delegateProperties()).containsOnly(Map.entry("user", "app"), Map.entry("password", "pw"));
+        }
+
+        @Test
+        void theUrlWinsOverProperties() throws SQLException {
+            Properties info = new Properties();
+            info.setProperty("consul.readService", "from-properties");
+            assertThat(parse("jdbc:consul:mysql://db?consul.readService=from-url", info).readService()).isEqualTo("from-url");
+        }
+
+        @Test
+        void badConsulPropertiesAreErrorsToo() {
+            Properties info = new Properties();
+            info.setProperty("consul.mode", "udp");
+            assertThat(failure("jdbc:consul:mysql://db", info).getMessage()).contains("consul.mode must be http or dns");
+        }
+
+        @Test
+        void delegatePropertiesAreACopy() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mysql://db");
+            url.delegateProperties().setProperty("x", "y");
+            assertThat(url.delegateProperties()).isEmpty();
+        }
+    }
+
+    @Nested
+    class SharedDiscovery {
+
+        @Test
+        void sameAgentsTokenAndModeGiveEqualKeys() throws SQLException {
+            DiscoveryKey a = parse("jdbc:consul:mysql://a/x?consul.agent=127.0.0.11:8500&consul.token=t").discoveryKey();
+            DiscoveryKey b = parse("jdbc:consul:mariadb://b/y?consul.token=t&consul.agent=127.0.0.11:8500"
+                    + "&consul.readService=r&consul.roleCheck=false").discoveryKey();
+            assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
+        }
+
+        @Test
+        void differentAgentsTokensOrModesGiveDifferentKeys() throws SQLException {
+            DiscoveryKey base = parse("jdbc:consul:mysql://a?consul.agent=127.0.0.11:8500").discoveryKey();
+            for (String other : List.of("consul.agent=127.0.0.12:8500", "consul.agent=127.0.0.11:8500&consul.token=t",
+                    "consul.agent=127.0.0.11:8500&consul.mode=dns", "consul.agent=127.0.0.11:8500,127.0.0.12:8500")) {
+                assertThat(parse("jdbc:consul:mysql://a?" + other).discoveryKey()).as(other).isNotEqualTo(base);
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.waymark.jdbc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.waymark.discovery.DiscoveryMode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class DiscoveryRegistryTest {
+
+    private static DiscoveryKey key(String agent) {
+        return new DiscoveryKey(List.of(agent), null, DiscoveryMode.HTTP, null, null, false);
+    }
+
+    private final List<FakeDiscovery> built = new ArrayList<>();
+
+    private DiscoveryRegistry registry(Duration linger) {
+        return new DiscoveryRegistry(k -> {
+            FakeDiscovery d = new FakeDiscovery();
+            built.add(d);
+            return d;
+        }, linger);
+    }
+
+    @Nested
+    class Sharing {
+
+        @Test
+        void oneClientPerKey() {
+            DiscoveryRegistry r = registry(Duration.ZERO);
+            DiscoveryRegistry.Lease a = r.acquire(key("127.0.0.11:8500"));
+            DiscoveryRegistry.Lease b = r.acquire(key("127.0.0.11:8500"));
+            DiscoveryRegistry.Lease c = r.acquire(key("127.0.0.12:8500"));
+            assertThat(a.discovery()).isSameAs(b.discovery()).isNotSameAs(c.discovery());
+            assertThat(built).hasSize(2);
+            assertThat(r.size()).isEqualTo(2);
+        }
+    }
+
+    @Nested
+    class ReferenceCounting {
+
+        @Test
+        void closesWhenTheLastLeaseIsReleased() {
+            DiscoveryRegistry r = registry(Duration.ZERO);
+            DiscoveryRegistry.Lease a = r.acquire(key("127.0.0.11:8500"));
+            DiscoveryRegistry.Lease b = r.acquire(key("127.0.0.11:8500"));
+            a.close();
+            a.close(); // twice is harmless and does not release b's hold
+            assertThat(built.get(0).closed).isFalse();
+            b.close();
+            assertThat(built.get(0).closed).isTrue();
+            assertThat(r.size()).isZero();
+        }
+
+        @Test
+        void aNewLeaseAfterCloseBuildsAFreshClient() {
+            DiscoveryRegistry r = registry(Duration.ZERO);
+            r.acquire(key("127.0.0.11:8500")).close();
+            DiscoveryRegistry.Lease again = r.acquire(key("127.0.0.11:8500"));
+            assertThat(built).hasSize(2);
+            assertThat(again.discovery()).isSameAs(built.get(1));
+            assertThat(built.get(1).closed).isFalse();
+        }
+
+        @Test
+        void lingersBeforeClosingAndIsReusedMeanwhile() {
+            DiscoveryRegistry r = registry(Duration.ofMillis(300));
+            r.acquire(key("127.0.0.11:8500")).close();
+            DiscoveryRegistry.Lease again = r.acquire(key("127.0.0.11:8500"));
+            assertThat(built).hasSize(1);
+            assertThat(built.get(0).closed).isFalse();
+            again.close();
+            await().atMost(Duration.ofSeconds(5)).until(() -> built.get(0).closed);
+            assertThat(r.size()).isZero();
+        }
+
+        @Test
+        void aFailingFactoryLeavesNothingBehind() {
+            AtomicInteger calls = new AtomicInteger();
+            DiscoveryRegistry r = new DiscoveryRegistry(k -> {
+                calls.incrementAndGet();
+                throw new IllegalStateException("agent address rejected");
+            }, Duration.ofSeconds(5));
+            assertThatThrownBy(() -> r.acquire(key("127.0.0.11:8500"))).hasMessageContaining("agent address rejected");
+            assertThat(r.size()).isZero();
+            assertThatThrownBy(() -> r.acquire(key("127.0.0.11:8500"))).isInstanceOf(IllegalStateException.class);
+            assertThat(calls).hasValue(2);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package io.waymark.jdbc.internal;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.DriverPropertyInfo;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Logger;
+
+/**
+ * In-memory stand-ins for MySQL servers, for unit tests of the connection logic only (the real
+ * servers are exercised by the ITs): a Driver whose connections answer {@code SELECT @@read_only}
+ * and {@code SELECT @@server_id}, refuse writes with 1290 while read-only and fail with SQLState
+ * 08 while down. Writes are recorded as their SQL, followed by the bound parameters if any; a
+ * statement's settings ({@code setQueryTimeout}, ...) are kept in {@link Server#settings}.
+ */
+final class FakeServers implements Driver {
+
+    static final class Server {
+        final String address;
+        final int serverId;
+        volatile boolean readOnly;
+        volatile boolean down;
+        final List<String> writes = new CopyOnWriteArrayList<>();
+        final List<Conn> connections = new CopyOnWriteArrayList<>();
+        /** Statement settings seen by this server, as "name=value". */
+        final List<String> settings = new CopyOnWriteArrayList<>();
+
+        Server(String address, int serverId, boolean readOnly) {
+            this.address = address;
+            this.serverId = serverId;
+            this.readOnly = readOnly;
+        }
+    }
+
+    static final class Conn {
+        final Server server;
+        boolean autoCommit = true;
+        boolean readOnly;
+        boolean closed;
+        int isolation = Connection.TRANSACTION_REPEATABLE_READ;
+
+        Conn(Server server) {
+            this.server = server;
+        }
+    }
+
+    final Map<String, Server> servers = new ConcurrentHashMap<>();
+    final List<String> urls = new CopyOnWriteArrayList<>();
+
+    Server add(String address, int serverId, boolean readOnly) {
+        Server s = new Server(address, serverId, readOnly);
+        servers.put(address, s);
+        return s;
+    }
+
+    @Override
+    public Connection connect(String url, Properties info) throws SQLException {
+        urls.add(url);
+        String rest = url.substring(url.indexOf("//") + 2);
+        String address = rest.substring(0, rest.indexOf('/'));
+        Server s = servers.get(address);
+        if (s == null || s.down) {
+            throw new SQLNonTransientConnectionException("Could not connect to " + address + ": Connection refused", "08000");
+        }
+        if (!"pw".equals(info.getProperty("password")) && !url.contains("password=pw")) {
+            throw new SQLException("Access denied for user 'app'", "28000", 1045);
+        }
+        Conn c = new Conn(s);
+        s.connections.add(c);
+        return (Connection) proxy(Connection.class, (p, m, a) -> connection(c, p, m, a));
+    }
+
+    private static Object proxy(Class<?> type, InvocationHandler h) {
+        return Proxy.newProxyInstance(FakeServers.class.getClassLoader(), new Class<?>[] {type}, h);
+    }
+
+    private static void checkUp(Conn c) throws SQLException {
+        if (c.server.down) {
+            throw new SQLNonTransientConnectionException("Socket closed", "08000");
+        }
+        if (c.closed) {
+            throw new SQLNonTransientConnectionException("Connection closed", "08003");
+        }
+    }
+
+    private static Object connection(Conn c, Object proxy, Method m, Object[] a) throws SQLException {
+        switch (m.getName()) {
+            case "createStatement":
+            case "prepareStatement":
+                checkUp(c);
+                String prepared = a != null && a.length > 0 ? (String) a[0] : null;
+                Object[] holder = new Object[1];
+                Map<Integer, Object> params = new java.util.TreeMap<>();
+                holder[0] = proxy(prepared == null ? Statement.class : PreparedStatement.class,
+                        (sp, sm, sa) -> statement(c, proxy, holder[0], prepared, params, sm, sa));
+                return holder[0];
+            case "setAutoCommit":
+                checkUp(c);
+                c.autoCommit = (Boolean) a[0];
+                return null;
+            case "getAutoCommit":
+                return c.autoCommit;
+            case "setReadOnly":
+                checkUp(c);
+                c.readOnly = (Boolean) a[0];
+                return null;
+            case "isReadOnly":
+                return c.readOnly;
+            case "setTransactionIsolation":
+                c.isolation = (Integer) a[0];
+                return null;
+            case "getTransactionIsolation":
+                return c.isolation;
+            case "commit":
+            case "rollback":
+                checkUp(c);
+                return null;
+            case "isValid":
+                return !c.closed && !c.server.down;
+            case "close":
+                c.closed = true;
+                return null;
+            case "isClosed":
+                return c.closed;
+            case "toString":
+                return "FakeConnection[" + c.server.address + "]";
+            case "hashCode":
+                return System.identityHashCode(proxy);
+            case "equals":
+                return proxy == a[0];
+            default:
+                throw new SQLFeatureNotSupportedException(m.getName());
+        }
+    }
+
+    private static Object statement(Conn c, Object connection, Object self, String prepared,
+            Map<Integer, Object> params, Method m, Object[] a) throws SQLException {
+        String sql = prepared != null ? prepared : a != null && a.length > 0 && a[0] instanceof String ? (String) a[0] : null;
+        switch (m.getName()) {
+            case "executeQuery":
+                checkUp(c);
+                int value;
+                if (sql.contains("@@read_only")) {
+                    value = c.server.readOnly ? 1 : 0;
+                } else if (sql.contains("@@server_id")) {
+                    value = c.server.serverId;
+                } else {
+                    throw new SQLException("unexpected query " + sql, "42000", 1064);
+                }
+                boolean[] consumed = new boolean[1];
+                return proxy(ResultSet.class, (rp, rm, ra) -> {
+                    switch (rm.getName()) {
+                        case "next":
+                            boolean first = !consumed[0];
+                            consumed[0] = true;
+                            return first;
+                        case "getInt":
+                            return value;
+                        case "getStatement":
+                            return self;
+                        case "close":
+                            return null;
+                        default:
+                            throw new SQLFeatureNotSupportedException(rm.getName());
+                    }
+                });
+            case "executeUpdate":
+            case "execute":
+                checkUp(c);
+                if (sql.contains("syntax error")) {
+                    throw new SQLException("You have an error in your SQL syntax", "42000", 1064);
+                }
+                if (c.server.readOnly || c.readOnly) {
+                    throw new SQLException("The MariaDB server is running with the --read-only option so it cannot"
+                            + " execute this statement", "HY000", 1290);
+                }
+                c.server.writes.add(params.isEmpty() ? sql : sql + " " + params.values());
+                return "execute".equals(m.getName()) ? (Object) Boolean.FALSE : (Object) 1;
+            case "getConnection":
+                return connection;
+            case "clearParameters":
+                params.clear();
+                return null;
+            case "addBatch":
+                return null;
+            case "executeBatch":
+                checkUp(c);
+                if (c.server.readOnly) {
+                    throw new java.sql.BatchUpdateException("read-only", "HY000", 1290, new int[0]);
+                }
+                c.server.writes.add("batch " + sql);
+                return new int[] {1};
+            case "close":
+                return null;
+            case "toString":
+                return "FakeStatement[" + sql + "]";
+            case "hashCode":
+                return System.identityHashCode(self);
+            case "equals":
+                return self == a[0];
+            default:
+                if (m.getName().startsWith("set") && a != null && a.length >= 2 && a[0] instanceof Integer
+                        && m.getDeclaringClass() == PreparedStatement.class) {
+                    checkUp(c);
+                    Object bound = a[1];
+                    if (bound instanceof java.io.InputStream) {
+                        bound = "stream";
+                    }
+                    params.put((Integer) a[0], bound);
+                    return null;
+                }
+                if (m.getName().startsWith("set") && a != null && a.length == 1) {
+                    c.server.settings.add(m.getName() + "=" + a[0]);
+                    return null;
+                }
+                throw new SQLFeatureNotSupportedException(m.getName());
+        }
+    }
+
+    @Override
+    public boolean acceptsURL(String url) {
+        return url.startsWith("jdbc:mysql:");
+    }
+
+    @Override
+    public DriverPropertyInfo[] getPropertyInfo(String url, Properties info) {
+        return new DriverPropertyInfo[0];
+    }
+
+    @Override
+    public int getMajorVersion() {
+        return 1;
+    }
+
+    @Override
+    public int getMinorVersion() {
+        return 0;
+    }
+
+    @Override
+    public boolean jdbcCompliant() {
+        return false;
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        throw new SQLFeatureNotSupportedException();
+    }
+}

@@ -1,0 +1,630 @@
+package io.waymark.jdbc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The connection logic against in-memory servers; the real thing is in the ITs. */
+class RoutingConnectionTest {
+
+    private static final String URL = "jdbc:consul:mysql://primary/shop?consul.readService=replicas"
+            + "&consul.failoverTimeout=200ms&password=pw";
+
+    private final FakeServers servers = new FakeServers();
+    private final FakeDiscovery discovery = new FakeDiscovery();
+    private final DiscoveryRegistry registry = new DiscoveryRegistry(k -> discovery, Duration.ZERO);
+    private FakeServers.Server a;
+    private FakeServers.Server b;
+    private FakeServers.Server c;
+
+    @BeforeEach
+    void servers() {
+        a = servers.add("10.0.0.1:3306", 1, false);
+        b = servers.add("10.0.0.2:3306", 2, true);
+        c = servers.add("10.0.0.3:3306", 3, true);
+        discovery.set("primary", "10.0.0.1:3306");
+        discovery.set("replicas", "10.0.0.2:3306", "10.0.0.3:3306");
+    }
+
+    private RoutingConnection open(String url) throws SQLException {
+        return RoutingConnection.open(ConsulUrl.parse(url, null), servers, registry);
+    }
+
+    private static int serverId(Connection conn) throws SQLException {
+        try (Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Nested
+    class Connect {
+
+        @Test
+        void connectsToThePrimary() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+                assertThat(serverId(conn)).isEqualTo(1);
+                assertThat(servers.urls).containsExactly("jdbc:mysql://10.0.0.1:3306/shop?password=pw");
+            }
+        }
+
+        @Test
+        void skipsAReadOnlyInstanceAndAsksConsulAgain() throws SQLException {
+            discovery.set("primary", "10.0.0.2:3306", "10.0.0.1:3306");
+            try (RoutingConnection conn = open(URL)) {
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+                assertThat(discovery.refreshes("primary")).isPositive();
+                assertThat(b.connections).allMatch(x -> x.closed);
+            }
+        }
+
+        @Test
+        void skipsAnUnreachableInstance() throws SQLException {
+            a.down = true;
+            servers.add("10.0.0.4:3306", 4, false);
+            discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306");
+            try (RoutingConnection conn = open(URL)) {
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.4:3306");
+            }
+        }
+
+        @Test
+        void withoutTheRoleCheckTakesTheFirstInstance() throws SQLException {
+            discovery.set("primary", "10.0.0.2:3306", "10.0.0.1:3306");
+            try (RoutingConnection conn = open(URL + "&consul.roleCheck=false")) {
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.2:3306");
+            }
+        }
+
+        @Test
+        void givesUpAfterTheFailoverTimeoutNamingWhatItTried() {
+            a.readOnly = true;
+            SQLException e = catchThrowableOfType(SQLException.class, () -> open(URL));
+            assertThat(e.getSQLState()).isEqualTo("08001");
+            assertThat(e.getMessage()).contains("no writable primary for 'primary'").contains("within 200 ms")
+                    .contains("10.0.0.1:3306 is read-only (@@read_only = 1)").doesNotContain("pw");
+            assertThat(discovery.refreshes("primary")).isGreaterThan(1);
+            assertThat(discovery.closed).as("lease released").isTrue();
+        }
+
+        @Test
+        void picksUpAPrimaryThatAppearsWhileWaiting() throws Exception {
+            a.readOnly = true;
+            Thread promoter = new Thread(() -> {
+                while (discovery.refreshes("primary") < 2) {
+                    Thread.onSpinWait();
+                }
+                a.readOnly = false;
+            });
+            promoter.start();
+            try (RoutingConnection conn = open(URL.replace("200ms", "10s"))) {
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+            } finally {
+                promoter.join();
+            }
+        }
+
+        @Test
+        void saysSoWhenConsulListsNobody() {
+            discovery.set("primary");
+            assertThat(catchThrowableOfType(SQLException.class, () -> open(URL.replace("200ms", "0"))).getMessage())
+                    .contains("Consul lists no healthy instance");
+        }
+
+        @Test
+        void failsFastOnBadCredentials() {
+            SQLException e = catchThrowableOfType(SQLException.class,
+                    () -> open(URL.replace("password=pw", "password=wrong").replace("200ms", "1h")));
+            assertThat(e.getSQLState()).isEqualTo("28000");
+            assertThat(discovery.refreshes("primary")).isZero();
+        }
+
+        @Test
+        void unknownNamesAreSqlExceptions() {
+            assertThatThrownBy(() -> open(URL.replace("//primary", "//nobody"))).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("did not resolve 'nobody'");
+        }
+    }
+
+    @Nested
+    class ReadWriteSplit {
+
+        @Test
+        void readOnlyMovesToAReplicaAndBack() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                conn.setReadOnly(true);
+                assertThat(conn.isReadOnly()).isTrue();
+                assertThat(serverId(conn)).isIn(2, 3);
+                conn.setReadOnly(false);
+                assertThat(serverId(conn)).isEqualTo(1);
+            }
+        }
+
+        @Test
+        void theReplicaIsSticky() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                conn.setReadOnly(true);
+                String replica = conn.serverAddress();
+                conn.setReadOnly(false);
+                conn.setReadOnly(true);
+                assertThat(conn.serverAddress()).isEqualTo(replica);
+                assertThat(b.connections.size() + c.connections.size()).isEqualTo(1);
+            }
+        }
+
+        @Test
+        void aReplicaThatLeftConsulIsReplaced() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                conn.setReadOnly(true);
+                String first = conn.serverAddress();
+                conn.setReadOnly(false);
+                String other = first.equals("10.0.0.2:3306") ? "10.0.0.3:3306" : "10.0.0.2:3306";
+                discovery.set("replicas", other);
+                conn.setReadOnly(true);
+                assertThat(conn.serverAddress()).isEqualTo(other);
+                assertThat(servers.servers.get(first).connections).allMatch(x -> x.closed);
+            }
+        }
+
+        @Test
+        void withoutHealthyReplicasReadsStayOnThePrimaryInReadOnlyMode() throws SQLException {
+            discovery.set("replicas");
+            try (RoutingConnection conn = open(URL)) {
+                conn.setReadOnly(true);
+                assertThat(serverId(conn)).isEqualTo(1);
+                assertThat(a.connections.get(0).readOnly).as("delegate told").isTrue();
+                conn.setReadOnly(false);
+                assertThat(a.connections.get(0).readOnly).isFalse();
+            }
+        }
+
+        @Test
+        void withoutReadServiceReadsStayOnThePrimary() throws SQLException {
+            try (RoutingConnection conn = open("jdbc:consul:mysql://primary/shop?password=pw")) {
+                conn.setReadOnly(true);
+                assertThat(serverId(conn)).isEqualTo(1);
+            }
+        }
+
+        @Test
+        void neverSwitchesInsideATransaction() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                conn.setAutoCommit(false);
+                try (Statement s = conn.createStatement()) {
+                    s.executeUpdate("INSERT INTO t VALUES (1)");
+                }
+                SQLException e = catchThrowableOfType(SQLException.class, () -> conn.setReadOnly(true));
+                assertThat(e.getSQLState()).isEqualTo("25001");
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+                conn.commit();
+                conn.setReadOnly(true);
+                assertThat(conn.serverAddress()).isNotEqualTo("10.0.0.1:3306");
+            }
+        }
+
+        @Test
+        void neverSwitchesInsideATransactionStartedAsSql() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                s.execute(" /* app */ start  transaction read write");
+                assertThat(catchThrowableOfType(SQLException.class, () -> conn.setReadOnly(true)).getSQLState())
+                        .isEqualTo("25001");
+                s.execute("COMMIT");
+                conn.setReadOnly(true);
+                assertThat(conn.serverAddress()).isNotEqualTo("10.0.0.1:3306");
+            }
+        }
+
+        @Test
+        void theSqlTransactionGuardEndsWithJdbcCommitToo() throws SQLException {
+            try (RoutingConnection conn = open(URL); PreparedStatement begin = conn.prepareStatement("BEGIN")) {
+                begin.execute();
+                assertThatThrownBy(() -> conn.setReadOnly(true)).isInstanceOf(SQLException.class);
+                conn.commit();
+                conn.setReadOnly(true);
+                assertThat(conn.isReadOnly()).isTrue();
+            }
+        }
+
+        @Test
+        void leadingKeywordsSkipCommentsAndWhitespace() {
+            assertThat(RoutingConnection.leadingKeywords("  -- x\n# y\n/* z */ begin work")).startsWith("BEGIN WORK");
+            assertThat(RoutingConnection.leadingKeywords("ROLLBACK\tTO SAVEPOINT a")).startsWith("ROLLBACK TO");
+            assertThat(RoutingConnection.leadingKeywords("/* unterminated")).isEmpty();
+            assertThat(RoutingConnection.leadingKeywords("SELECT 1")).isEmpty();
+            assertThat(RoutingConnection.leadingKeywords("start\ttransaction")).isEqualTo("START TRANSACTION");
+        }
+
+        @Test
+        void switchesAtTheStartOfATransactionCarryingTheSessionSettings() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                conn.setAutoCommit(false);
+                conn.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                conn.setReadOnly(true);
+                FakeServers.Conn replica = (b.connections.isEmpty() ? c : b).connections.get(0);
+                assertThat(replica.autoCommit).isFalse();
+                assertThat(replica.isolation).isEqualTo(Connection.TRANSACTION_READ_COMMITTED);
+                assertThat(replica.readOnly).isTrue();
+            }
+        }
+    }
+
+    @Nested
+    class Failover {
+
+        @Test
+        void aReadOnlyRefusalInvalidatesTheConnectionAndTellsPools() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                int before = discovery.refreshes("primary");
+                a.readOnly = true;
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat((Object) e.getNextException()).isNotNull();
+                assertThat(e.getNextException().getSQLState()).isEqualTo("08006");
+                assertThat(e.getNextException().getMessage()).contains("10.0.0.1:3306").contains("no longer the primary");
+                assertThat(conn.isValid(1)).isFalse();
+                assertThat(conn.invalidReason()).contains("refused a write as read-only (error 1290)");
+                assertThat(discovery.refreshes("primary")).isGreaterThan(before);
+            }
+        }
+
+        @Test
+        void aReadOnlyRefusalOnAReplicaIsJustAnError() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                conn.setReadOnly(true);
+                try (Statement s = conn.createStatement()) {
+                    SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                    assertThat(e.getErrorCode()).isEqualTo(1290);
+                    assertThat((Object) e.getNextException()).isNull();
+                }
+                assertThat(conn.isValid(1)).isTrue();
+            }
+        }
+
+        @Test
+        void aConnectionErrorInvalidatesTheConnection() throws SQLException {
+            try (RoutingConnection conn = open(URL); PreparedStatement ps = conn.prepareStatement("INSERT INTO t VALUES (1)")) {
+                a.down = true;
+                SQLException e = catchThrowableOfType(SQLException.class, ps::executeUpdate);
+                assertThat(e.getSQLState()).startsWith("08");
+                assertThat(conn.isValid(1)).isFalse();
+                assertThat(discovery.refreshes("primary")).isPositive();
+            }
+        }
+
+        @Test
+        void isValidTurnsFalseWhenThePrimaryLeavesConsul() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                assertThat(conn.isValid(1)).isTrue();
+                discovery.set("primary", "10.0.0.9:3306");
+                assertThat(conn.isValid(1)).isFalse();
+                discovery.set("primary", "10.0.0.1:3306");
+                assertThat(conn.isValid(1)).as("invalid for good").isFalse();
+            }
+        }
+
+        @Test
+        void isValidOnAReplicaFollowsTheReadService() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                conn.setReadOnly(true);
+                assertThat(conn.isValid(1)).isTrue();
+                discovery.set("replicas");
+                assertThat(conn.isValid(1)).isFalse();
+            }
+        }
+
+        @Test
+        void withRetriesOffNothingIsReplayed() throws SQLException {
+            try (RoutingConnection conn = open(URL + "&consul.retryReadOnlyWrites=false");
+                    Statement s = conn.createStatement()) {
+                s.executeUpdate("INSERT INTO t VALUES (1)");
+                a.readOnly = true;
+                servers.add("10.0.0.4:3306", 4, false);
+                discovery.set("primary", "10.0.0.4:3306");
+                assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (2)")).isInstanceOf(SQLException.class);
+                assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (3)")).isInstanceOf(SQLException.class);
+                assertThat(servers.servers.get("10.0.0.4:3306").writes).isEmpty();
+                assertThat(a.writes).containsExactly("INSERT INTO t VALUES (1)");
+                assertThat(conn.isValid(1)).isFalse();
+            }
+        }
+    }
+
+    @Nested
+    class RetryingRefusedWrites {
+
+        private FakeServers.Server d;
+
+        /** The switchover: a demoted, d promoted and listed by Consul. */
+        private void switchover() {
+            a.readOnly = true;
+            d = servers.add("10.0.0.4:3306", 4, false);
+            discovery.set("primary", "10.0.0.4:3306");
+        }
+
+        @Test
+        void aRefusedAutoCommitWriteRunsOnceOnTheNewPrimary() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                s.executeUpdate("INSERT INTO t VALUES (1)");
+                switchover();
+                assertThat(s.executeUpdate("INSERT INTO t VALUES (2)")).isEqualTo(1);
+                assertThat(a.writes).containsExactly("INSERT INTO t VALUES (1)");
+                assertThat(d.writes).containsExactly("INSERT INTO t VALUES (2)");
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.4:3306");
+                assertThat(a.connections).as("the old physical connection").allMatch(x -> x.closed);
+                assertThat(conn.isValid(1)).as("healthy on the new primary").isTrue();
+                assertThat(serverId(conn)).isEqualTo(4);
+            }
+        }
+
+        @Test
+        void waitsForConsulToListTheNewPrimary() throws Exception {
+            try (RoutingConnection conn = open(URL.replace("200ms", "10s"));
+                    PreparedStatement ps = conn.prepareStatement("INSERT INTO t VALUES (?)")) {
+                a.readOnly = true;
+                d = servers.add("10.0.0.4:3306", 4, false);
+                int before = discovery.refreshes("primary");
+                Thread consulCatchesUp = new Thread(() -> {
+                    while (discovery.refreshes("primary") < before + 3) {
+                        Thread.onSpinWait();
+                    }
+                    discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306");
+                });
+                consulCatchesUp.start();
+                ps.setInt(1, 7);
+                try {
+                    assertThat(ps.executeUpdate()).isEqualTo(1);
+                } finally {
+                    consulCatchesUp.join();
+                }
+                assertThat(d.writes).containsExactly("INSERT INTO t VALUES (?) [7]");
+                assertThat(a.writes).isEmpty();
+            }
+        }
+
+        @Test
+        void triesTheNewPrimaryAsSoonAsTheWatchSeesIt() throws Exception {
+            try (RoutingConnection conn = open(URL.replace("200ms", "1h")); Statement s = conn.createStatement()) {
+                a.readOnly = true;
+                d = servers.add("10.0.0.4:3306", 4, false);
+                Thread consulCatchesUp = new Thread(() -> {
+                    while (discovery.watchers("primary") == 0) {
+                        Thread.onSpinWait();
+                    }
+                    discovery.set("primary", "10.0.0.4:3306");
+                });
+                consulCatchesUp.start();
+                try {
+                    s.executeUpdate("INSERT INTO t VALUES (1)");
+                } finally {
+                    consulCatchesUp.join();
+                }
+                assertThat(d.writes).containsExactly("INSERT INTO t VALUES (1)");
+                assertThat(discovery.watchers("primary")).as("the wait's watch is closed").isZero();
+            }
+        }
+
+        @Test
+        void verifiesTheNewPrimaryEvenWithoutTheRoleCheck() throws SQLException {
+            try (RoutingConnection conn = open(URL + "&consul.roleCheck=false"); Statement s = conn.createStatement()) {
+                a.readOnly = true;
+                d = servers.add("10.0.0.4:3306", 4, false);
+                discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306");
+                s.executeUpdate("INSERT INTO t VALUES (1)");
+                assertThat(d.writes).containsExactly("INSERT INTO t VALUES (1)");
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.4:3306");
+            }
+        }
+
+        @Test
+        void preparedStatementsCarryTheirParametersAndSettingsOver() throws SQLException {
+            try (RoutingConnection conn = open(URL);
+                    PreparedStatement ps = conn.prepareStatement("INSERT INTO t VALUES (?, ?)")) {
+                ps.setQueryTimeout(5);
+                ps.setInt(1, 1);
+                ps.setString(2, "one");
+                ps.executeUpdate();
+                ps.setString(2, "two");
+                switchover();
+                ps.executeUpdate();
+                ps.clearParameters();
+                ps.setInt(1, 3);
+                ps.setString(2, "three");
+                ps.executeUpdate();
+                assertThat(a.writes).containsExactly("INSERT INTO t VALUES (?, ?) [1, one]");
+                assertThat(d.writes).containsExactly("INSERT INTO t VALUES (?, ?) [1, two]",
+                        "INSERT INTO t VALUES (?, ?) [3, three]");
+                assertThat(d.settings).containsExactly("setQueryTimeout=5");
+            }
+        }
+
+        @Test
+        void otherStatementsOfTheConnectionFollowIt() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement first = conn.createStatement();
+                    PreparedStatement second = conn.prepareStatement("INSERT INTO u VALUES (?)")) {
+                second.setInt(1, 1);
+                switchover();
+                first.executeUpdate("INSERT INTO t VALUES (1)");
+                second.executeUpdate();
+                assertThat(d.writes).containsExactly("INSERT INTO t VALUES (1)", "INSERT INTO u VALUES (?) [1]");
+                assertThat(second.getConnection()).isSameAs(conn);
+            }
+        }
+
+        @Test
+        void sessionSettingsFollowTheConnection() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                conn.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                switchover();
+                s.executeUpdate("INSERT INTO t VALUES (1)");
+                assertThat(d.connections).hasSize(1);
+                assertThat(d.connections.get(0).isolation).isEqualTo(Connection.TRANSACTION_READ_COMMITTED);
+                assertThat(d.connections.get(0).autoCommit).isTrue();
+            }
+        }
+
+        @Test
+        void neverInsideAJdbcTransaction() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                conn.setAutoCommit(false);
+                switchover();
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(e.getNextException().getSQLState()).isEqualTo("08006");
+                assertThat(d.writes).isEmpty();
+                assertThat(d.connections).isEmpty();
+            }
+        }
+
+        @Test
+        void neverInsideATransactionStartedAsSql() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                s.execute("BEGIN");
+                switchover();
+                assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class);
+                assertThat(d.connections).isEmpty();
+            }
+        }
+
+        @Test
+        void neverOnceAutoCommitWasChangedThroughSql() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                s.execute("SET SESSION autocommit = 0");
+                switchover();
+                assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class);
+                assertThat(d.connections).isEmpty();
+            }
+        }
+
+        @Test
+        void neverAfterAnyOtherError() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                switchover();
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("a syntax error"));
+                assertThat(e.getErrorCode()).isEqualTo(1064);
+                assertThat(d.connections).isEmpty();
+            }
+        }
+
+        @Test
+        void neverAfterAConnectionErrorOnTheStatementItself() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                a.down = true;
+                d = servers.add("10.0.0.4:3306", 4, false);
+                discovery.set("primary", "10.0.0.4:3306");
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getSQLState()).startsWith("08");
+                assertThat(d.writes).as("it may have run on the old primary").isEmpty();
+            }
+        }
+
+        @Test
+        void aBrokenPrimaryIsReplacedBeforeTheNextStatementIsSent() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                a.down = true;
+                d = servers.add("10.0.0.4:3306", 4, false);
+                discovery.set("primary", "10.0.0.4:3306");
+                assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class);
+                assertThat(conn.isValid(1)).isFalse();
+                s.executeUpdate("INSERT INTO t VALUES (2)");
+                try (Statement fresh = conn.createStatement()) {
+                    fresh.executeUpdate("INSERT INTO t VALUES (3)");
+                }
+                assertThat(d.writes).containsExactly("INSERT INTO t VALUES (2)", "INSERT INTO t VALUES (3)");
+                assertThat(conn.isValid(1)).isTrue();
+            }
+        }
+
+        @Test
+        void notBatchesNorStreamParameters() throws SQLException {
+            try (RoutingConnection conn = open(URL); PreparedStatement ps = conn.prepareStatement("INSERT INTO t VALUES (?)")) {
+                ps.setBinaryStream(1, new java.io.ByteArrayInputStream(new byte[] {1}));
+                switchover();
+                assertThatThrownBy(ps::executeUpdate).isInstanceOf(SQLException.class);
+                ps.setInt(1, 1);
+                ps.addBatch();
+                assertThatThrownBy(ps::executeBatch).isInstanceOf(SQLException.class);
+                assertThat(d.connections).isEmpty();
+            }
+        }
+
+        @Test
+        void givesUpAfterTheFailoverTimeoutWithTheRefusal() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                a.readOnly = true;
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(e.getNextException().getSQLState()).isEqualTo("08006");
+                assertThat(e.getSuppressed()).singleElement().satisfies(
+                        x -> assertThat(x).hasMessageContaining("no writable primary for 'primary'"));
+                assertThat(conn.isValid(1)).isFalse();
+            }
+        }
+
+        @Test
+        void offWithMultiStatementStrings() throws SQLException {
+            try (RoutingConnection conn = open(URL + "&allowMultiQueries=true"); Statement s = conn.createStatement()) {
+                switchover();
+                assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class);
+                assertThat(d.connections).isEmpty();
+            }
+        }
+
+        @Test
+        void theRefusalCodesAreTheOnlyRetryableErrors() {
+            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("ro", "HY000", 1290))).isTrue();
+            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("ro", "HY000", 1836))).isTrue();
+            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("gone", "08S01", 1290))).isFalse();
+            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("dup", "23000", 1062))).isFalse();
+        }
+    }
+
+    @Nested
+    class Wrapping {
+
+        @Test
+        void statementsAndResultSetsReportTheWrapper() throws SQLException {
+            try (RoutingConnection conn = open(URL); PreparedStatement ps = conn.prepareStatement("SELECT @@server_id");
+                    Statement s = conn.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
+                assertThat(ps.getConnection()).isSameAs(conn);
+                assertThat(s.getConnection()).isSameAs(conn);
+                assertThat(rs.getStatement()).isSameAs(s);
+                assertThat(s.unwrap(Statement.class)).isSameAs(s);
+                assertThat(conn.unwrap(RoutingConnection.class)).isSameAs(conn);
+            }
+        }
+
+        @Test
+        void closeReleasesEverything() throws SQLException {
+            RoutingConnection conn = open(URL);
+            conn.setReadOnly(true);
+            conn.close();
+            conn.close();
+            assertThat(conn.isClosed()).isTrue();
+            assertThat(conn.isValid(0)).isFalse();
+            assertThat(a.connections).allMatch(x -> x.closed);
+            assertThat(b.connections).allMatch(x -> x.closed);
+            assertThat(c.connections).allMatch(x -> x.closed);
+            assertThat(discovery.closed).isTrue();
+            assertThat(catchThrowableOfType(SQLException.class, conn::createStatement).getSQLState()).isEqualTo("08003");
+        }
+
+        @Test
+        void toStringMasksThePassword() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                assertThat(conn.toString()).contains("10.0.0.1:3306 (primary)").contains("password=****")
+                        .doesNotContain("=pw");
+            }
+        }
+    }
+}
