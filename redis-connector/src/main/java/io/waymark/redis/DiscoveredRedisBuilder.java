@@ -1,0 +1,354 @@
+package io.waymark.redis;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.waymark.discovery.ConsulDiscovery;
+import io.waymark.redis.internal.Connectors;
+import io.waymark.redis.internal.RedisSettings;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a {@link DiscoveredRedis}. Each setter checks its value at once and throws
+ * {@link IllegalArgumentException} naming the setting and the value; {@link #build()}
+ * throws {@link IllegalStateException} for missing or conflicting settings. The
+ * password never appears in messages or in {@link #toString()}.
+ *
+ * <p>Defaults: read policy {@link ReadPolicy#REPLICA_PREFERRED} with a read service,
+ * {@link ReadPolicy#MASTER} without; topology {@link TopologyMode#AUTO}; command
+ * timeout 3 s; connect timeout 2 s; failover budget 2 s; health check every 1 s;
+ * TCP keepalive idle 5 s, interval 1 s, 3 probes; TCP user timeout 5 s (applied when
+ * Netty's native epoll or io_uring transport is on the class path); pinned connection
+ * pool of 8.
+ *
+ * <p><b>Threading:</b> not thread-safe; build on one thread, then share the result.
+ */
+public final class DiscoveredRedisBuilder<K, V> {
+
+    // Consul names: service, tag.service, with .service[.dc].consul or .query.consul suffixes
+    private static final Pattern CONSUL_NAME = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*\\.?");
+
+    private final RedisCodec<K, V> codec;
+    private String consulAgent;
+    private ConsulDiscovery discovery;
+    private String writeService;
+    private String readService;
+    private String username;
+    private char[] password;
+    private boolean ssl;
+    private boolean verifyPeer = true;
+    private int database;
+    private String clientName;
+    private ReadPolicy readPolicy;
+    private TopologyMode mode = TopologyMode.AUTO;
+    private int defaultPort = 6379;
+    private Duration commandTimeout = Duration.ofSeconds(3);
+    private Duration connectTimeout = Duration.ofSeconds(2);
+    private Duration failoverBudget = Duration.ofSeconds(2);
+    private Duration healthCheckInterval = Duration.ofSeconds(1);
+    private Duration keepAliveIdle = Duration.ofSeconds(5);
+    private Duration keepAliveInterval = Duration.ofSeconds(1);
+    private int keepAliveCount = 3;
+    private Duration tcpUserTimeout = Duration.ofSeconds(5);
+    private int poolMaxTotal = 8;
+    private int poolMaxIdle = -1;
+    private RedisMetrics metrics = RedisMetrics.NONE;
+    private Consumer<ClientOptions.Builder> clientOptions = b -> { };
+    private ClientResources clientResources;
+    private ScheduledExecutorService scheduler;
+
+    DiscoveredRedisBuilder(RedisCodec<K, V> codec) {
+        this.codec = Objects.requireNonNull(codec, "codec");
+    }
+
+    /**
+     * The Consul agent's HTTP address {@code host:port} (or {@code http(s)://host:port});
+     * the built instance creates a discovery client of its own and closes it on close().
+     * Excludes {@link #discovery(ConsulDiscovery)}.
+     */
+    public DiscoveredRedisBuilder<K, V> consulAgent(String hostPort) {
+        Objects.requireNonNull(hostPort, "consulAgent");
+        String s = hostPort.trim();
+        int scheme = s.indexOf("://");
+        String rest = scheme >= 0 ? s.substring(scheme + 3) : s;
+        int colon = rest.lastIndexOf(':');
+        if (rest.isEmpty() || colon <= 0 || colon == rest.length() - 1) {
+            throw new IllegalArgumentException("consulAgent must be host:port: '" + hostPort + "'");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(rest.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("consulAgent port is not a number: '" + hostPort + "'");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("consulAgent port must be in 1..65535: '" + hostPort + "'");
+        }
+        this.consulAgent = s;
+        return this;
+    }
+
+    /**
+     * A discovery client shared with the rest of the application; the built instance
+     * uses it but never closes it. Excludes {@link #consulAgent(String)}.
+     */
+    public DiscoveredRedisBuilder<K, V> discovery(ConsulDiscovery discovery) {
+        this.discovery = Objects.requireNonNull(discovery, "discovery");
+        return this;
+    }
+
+    /** The Consul name of the masters, e.g. {@code w-master-redis-8888.service.consul}. Required. */
+    public DiscoveredRedisBuilder<K, V> writeService(String name) {
+        this.writeService = checkName("writeService", name);
+        return this;
+    }
+
+    /** The Consul name of the replicas. Optional: without it, reads go to the master. */
+    public DiscoveredRedisBuilder<K, V> readService(String name) {
+        this.readService = checkName("readService", name);
+        return this;
+    }
+
+    /** ACL user name (Redis 6+); needs a password. */
+    public DiscoveredRedisBuilder<K, V> username(String username) {
+        Objects.requireNonNull(username, "username");
+        if (username.isBlank()) {
+            throw new IllegalArgumentException("username must not be blank: '" + username + "'");
+        }
+        this.username = username;
+        return this;
+    }
+
+    /** The password ({@code AUTH}); kept as a char array and never logged. */
+    public DiscoveredRedisBuilder<K, V> password(CharSequence password) {
+        Objects.requireNonNull(password, "password");
+        char[] chars = new char[password.length()];
+        for (int i = 0; i < chars.length; i++) {
+            chars[i] = password.charAt(i);
+        }
+        this.password = chars;
+        return this;
+    }
+
+    /** TLS to every node; {@code verifyPeer} checks the server certificate (default true). */
+    public DiscoveredRedisBuilder<K, V> ssl(boolean ssl, boolean verifyPeer) {
+        this.ssl = ssl;
+        this.verifyPeer = verifyPeer;
+        return this;
+    }
+
+    /** Database index for {@code SELECT} (standalone mode only). */
+    public DiscoveredRedisBuilder<K, V> database(int database) {
+        if (database < 0) {
+            throw new IllegalArgumentException("database must be >= 0: " + database);
+        }
+        this.database = database;
+        return this;
+    }
+
+    /** {@code CLIENT SETNAME} on every connection. */
+    public DiscoveredRedisBuilder<K, V> clientName(String clientName) {
+        Objects.requireNonNull(clientName, "clientName");
+        if (clientName.isBlank() || clientName.chars().anyMatch(c -> c <= ' ')) {
+            throw new IllegalArgumentException("clientName must be non-blank without spaces: '" + clientName + "'");
+        }
+        this.clientName = clientName;
+        return this;
+    }
+
+    /** Where reads go; see {@link ReadPolicy}. */
+    public DiscoveredRedisBuilder<K, V> readFrom(ReadPolicy policy) {
+        this.readPolicy = Objects.requireNonNull(policy, "readFrom");
+        return this;
+    }
+
+    /** Standalone replication or Redis Cluster; default {@link TopologyMode#AUTO} (asks the nodes). */
+    public DiscoveredRedisBuilder<K, V> topology(TopologyMode mode) {
+        this.mode = Objects.requireNonNull(mode, "topology");
+        return this;
+    }
+
+    /** Port for endpoints that Consul gives without one (DNS A records); default 6379. */
+    public DiscoveredRedisBuilder<K, V> defaultPort(int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("defaultPort must be in 1..65535: " + port);
+        }
+        this.defaultPort = port;
+        return this;
+    }
+
+    /** How long a command may wait for its reply; a frozen node is noticed after this long at most. */
+    public DiscoveredRedisBuilder<K, V> commandTimeout(Duration timeout) {
+        this.commandTimeout = positive("commandTimeout", timeout);
+        return this;
+    }
+
+    public DiscoveredRedisBuilder<K, V> connectTimeout(Duration timeout) {
+        this.connectTimeout = positive("connectTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * How long a write that was certainly not executed (READONLY reply, connection down)
+     * keeps being retried while a new master is found; default 2 s. {@link Duration#ZERO}
+     * disables retries.
+     */
+    public DiscoveredRedisBuilder<K, V> failoverBudget(Duration budget) {
+        Objects.requireNonNull(budget, "failoverBudget");
+        if (budget.isNegative()) {
+            throw new IllegalArgumentException("failoverBudget must not be negative: " + budget);
+        }
+        this.failoverBudget = budget;
+        return this;
+    }
+
+    /** How often every node is asked for its {@code ROLE} besides Consul's changes; default 1 s. */
+    public DiscoveredRedisBuilder<K, V> healthCheckInterval(Duration interval) {
+        this.healthCheckInterval = positive("healthCheckInterval", interval);
+        return this;
+    }
+
+    /** TCP keepalive on every connection: idle time before the first probe, between probes, probes before giving up. */
+    public DiscoveredRedisBuilder<K, V> tcpKeepAlive(Duration idle, Duration interval, int count) {
+        this.keepAliveIdle = positive("tcpKeepAlive idle", idle);
+        this.keepAliveInterval = positive("tcpKeepAlive interval", interval);
+        if (count < 1) {
+            throw new IllegalArgumentException("tcpKeepAlive count must be >= 1: " + count);
+        }
+        this.keepAliveCount = count;
+        return this;
+    }
+
+    /** TCP_USER_TIMEOUT: how long sent data may stay unacknowledged before the connection is dropped. */
+    public DiscoveredRedisBuilder<K, V> tcpUserTimeout(Duration timeout) {
+        this.tcpUserTimeout = positive("tcpUserTimeout", timeout);
+        return this;
+    }
+
+    /** Pool of pinned connections for {@link DiscoveredRedis#withWriteConnection} and blocking commands. */
+    public DiscoveredRedisBuilder<K, V> poolSize(int maxTotal, int maxIdle) {
+        if (maxTotal < 1) {
+            throw new IllegalArgumentException("poolSize maxTotal must be >= 1: " + maxTotal);
+        }
+        if (maxIdle < 0) {
+            throw new IllegalArgumentException("poolSize maxIdle must be >= 0: " + maxIdle);
+        }
+        this.poolMaxTotal = maxTotal;
+        this.poolMaxIdle = maxIdle;
+        return this;
+    }
+
+    public DiscoveredRedisBuilder<K, V> metrics(RedisMetrics metrics) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        return this;
+    }
+
+    /**
+     * Adjusts Lettuce's client options after the connector set its own (socket options,
+     * command timeout, {@code REJECT_COMMANDS} while disconnected, auto-reconnect). Changing
+     * those defeats failover: a command queued on a dead connection cannot go elsewhere.
+     */
+    public DiscoveredRedisBuilder<K, V> clientOptions(Consumer<ClientOptions.Builder> customizer) {
+        this.clientOptions = Objects.requireNonNull(customizer, "clientOptions");
+        return this;
+    }
+
+    /** Lettuce's shared resources (event loops, timers); the built instance never shuts them down. */
+    public DiscoveredRedisBuilder<K, V> clientResources(ClientResources resources) {
+        this.clientResources = Objects.requireNonNull(resources, "clientResources");
+        return this;
+    }
+
+    /**
+     * Where topology work (probes, retry timers) is scheduled; the connector serializes
+     * its topology changes itself, so any executor works. The built instance never shuts it down. Default: a daemon thread of its own
+     * named {@code waymark-redis-topology}.
+     */
+    public DiscoveredRedisBuilder<K, V> scheduler(ScheduledExecutorService scheduler) {
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        return this;
+    }
+
+    /**
+     * Checks the settings, resolves the write service, detects the topology when
+     * {@link TopologyMode#AUTO}, and connects.
+     *
+     * @throws IllegalStateException for missing or conflicting settings
+     * @throws io.lettuce.core.RedisConnectionException if the topology must be detected and no node answered
+     */
+    public DiscoveredRedis<K, V> build() {
+        if (writeService == null) {
+            throw new IllegalStateException("writeService is required");
+        }
+        if (consulAgent != null && discovery != null) {
+            throw new IllegalStateException("set either consulAgent or discovery, not both: consulAgent=" + consulAgent);
+        }
+        if (consulAgent == null && discovery == null) {
+            throw new IllegalStateException("consulAgent or discovery is required");
+        }
+        ReadPolicy policy = readPolicy != null ? readPolicy
+                : readService != null ? ReadPolicy.REPLICA_PREFERRED : ReadPolicy.MASTER;
+        if (readService == null && policy.usesReplicas()) {
+            throw new IllegalStateException("readFrom " + policy + " needs a readService (without one, reads go to "
+                    + "the master: use ReadPolicy.MASTER)");
+        }
+        if (readService != null && readService.equals(writeService)) {
+            throw new IllegalStateException("readService must differ from writeService: " + readService);
+        }
+        if (username != null && password == null) {
+            throw new IllegalStateException("username " + username + " needs a password");
+        }
+        if (mode == TopologyMode.CLUSTER && database != 0) {
+            throw new IllegalStateException("database must be 0 in cluster mode: " + database);
+        }
+        if (!ssl && !verifyPeer) {
+            throw new IllegalStateException("ssl(false, verifyPeer=false): verifyPeer applies to TLS only");
+        }
+        int maxIdle = poolMaxIdle < 0 ? poolMaxTotal : poolMaxIdle;
+        if (maxIdle > poolMaxTotal) {
+            throw new IllegalStateException("poolSize maxIdle must be <= maxTotal: " + maxIdle + " > " + poolMaxTotal);
+        }
+        ConsulDiscovery d = discovery != null ? discovery : ConsulDiscovery.builder().agent(consulAgent).build();
+        RedisSettings<K, V> settings = new RedisSettings<>(codec, d, discovery == null, writeService, readService,
+                username, password == null ? null : password.clone(), ssl, verifyPeer, database, clientName, policy,
+                mode, defaultPort, commandTimeout, connectTimeout, failoverBudget, healthCheckInterval, keepAliveIdle,
+                keepAliveInterval, keepAliveCount, tcpUserTimeout, poolMaxTotal, maxIdle, metrics, clientOptions, clientResources,
+                scheduler);
+        try {
+            return Connectors.create(settings);
+        } catch (RuntimeException e) {
+            if (discovery == null) {
+                d.close();
+            }
+            throw e;
+        }
+    }
+
+    private static String checkName(String setting, String name) {
+        Objects.requireNonNull(name, setting);
+        if (!CONSUL_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException(setting + " is not a valid Consul name: '" + name + "'");
+        }
+        return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+    }
+
+    private static Duration positive(String setting, Duration d) {
+        Objects.requireNonNull(d, setting);
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(setting + " must be positive: " + d);
+        }
+        return d;
+    }
+
+    @Override
+    public String toString() {
+        return "DiscoveredRedisBuilder{consulAgent=" + consulAgent + ", writeService=" + writeService
+                + ", readService=" + readService + ", username=" + username + ", password="
+                + (password == null ? "none" : "****") + ", readFrom=" + readPolicy + ", topology=" + mode
+                + ", database=" + database + ", ssl=" + ssl + '}';
+    }
+}

@@ -1,0 +1,66 @@
+package io.waymark.redis;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An immutable snapshot of a {@link DiscoveredRedis}'s state, for gauges and health
+ * checks.
+ */
+public final class RedisStats {
+
+    private final TopologyMode mode;
+    private final List<String> masters;
+    private final List<String> replicas;
+    private final long failoversSeen;
+    private final long writeRetries;
+    private final Duration timeWithoutWritableMaster;
+
+    public RedisStats(TopologyMode mode, List<String> masters, List<String> replicas, long failoversSeen,
+            long writeRetries, Duration timeWithoutWritableMaster) {
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.masters = List.copyOf(masters);
+        this.replicas = List.copyOf(replicas);
+        this.failoversSeen = failoversSeen;
+        this.writeRetries = writeRetries;
+        this.timeWithoutWritableMaster = Objects.requireNonNull(timeWithoutWritableMaster, "timeWithoutWritableMaster");
+    }
+
+    /** {@link TopologyMode#STANDALONE} or {@link TopologyMode#CLUSTER}, as detected or configured. */
+    public TopologyMode mode() {
+        return mode;
+    }
+
+    /** {@code host:port} of the masters that currently take writes (at most one in standalone mode). */
+    public List<String> masters() {
+        return masters;
+    }
+
+    /** {@code host:port} of the replicas that currently take reads. */
+    public List<String> replicas() {
+        return replicas;
+    }
+
+    /** How many times a master changed from one node to another (cluster mode: topology changes seen by Lettuce). */
+    public long failoversSeen() {
+        return failoversSeen;
+    }
+
+    /** How many writes were retried on another node (standalone mode; Lettuce redirects by itself in cluster mode). */
+    public long writeRetries() {
+        return writeRetries;
+    }
+
+    /** Total time without a writable master since build(), the current gap included (standalone mode). */
+    public Duration timeWithoutWritableMaster() {
+        return timeWithoutWritableMaster;
+    }
+
+    @Override
+    public String toString() {
+        return "RedisStats{mode=" + mode + ", masters=" + masters + ", replicas=" + replicas + ", failoversSeen="
+                + failoversSeen + ", writeRetries=" + writeRetries + ", timeWithoutWritableMaster="
+                + timeWithoutWritableMaster + '}';
+    }
+}

@@ -1,0 +1,185 @@
+package io.waymark.redis.internal;
+
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.waymark.discovery.Endpoint;
+import io.waymark.discovery.Endpoints;
+import io.waymark.discovery.Watch;
+import io.waymark.redis.DiscoveredRedis;
+import io.waymark.redis.RedisStats;
+import io.waymark.redis.TopologyMode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+
+/**
+ * Redis Cluster: the discovered masters seed Lettuce's cluster client, which routes by
+ * slot, follows MOVED/ASK and refreshes its view of the cluster on its own triggers;
+ * every change Consul reports triggers one more refresh.
+ */
+final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterRedis.class);
+
+    private final RedisSettings<K, V> settings;
+    private final Connectors.Resources resources;
+    private final RedisClusterClient client;
+    private final StatefulRedisClusterConnection<K, V> connection;
+    private final List<Watch> watches = new ArrayList<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong failovers = new AtomicLong();
+    private final Disposable events;
+
+    ClusterRedis(RedisSettings<K, V> settings, Connectors.Resources resources) {
+        this.settings = settings;
+        this.resources = resources;
+        List<RedisURI> seeds = new ArrayList<>();
+        addSeeds(seeds, settings.discovery().resolve(settings.writeService()));
+        if (settings.readService() != null) {
+            addSeeds(seeds, settings.discovery().resolve(settings.readService()));
+        }
+        if (seeds.isEmpty()) {
+            throw new RedisConnectionException("Consul lists no node for " + settings.writeService()
+                    + ": a cluster client needs at least one seed");
+        }
+        this.client = RedisClusterClient.create(resources.clientResources(), seeds);
+        client.setOptions(ClusterClientOptions.builder(Connectors.clientOptions(settings))
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        // Lettuce reads only from replicas whose replication offset it saw above 0, and
+                        // caches that per slot until the next refresh: keep refreshes frequent
+                        .enablePeriodicRefresh(Duration.ofSeconds(10))
+                        .enableAllAdaptiveRefreshTriggers()
+                        .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
+                        .dynamicRefreshSources(true)
+                        .closeStaleConnections(true)
+                        .build())
+                .build());
+        this.events = resources.clientResources().eventBus().get()
+                .filter(ClusterTopologyChangedEvent.class::isInstance)
+                .cast(ClusterTopologyChangedEvent.class)
+                .subscribe(e -> {
+                    if (!masters(e.before()).equals(masters(e.after())) && !e.before().isEmpty()) {
+                        failovers.incrementAndGet();
+                        LOG.info("cluster masters changed: {} -> {}", masters(e.before()), masters(e.after()));
+                    }
+                });
+        try {
+            this.connection = client.connect(settings.codec());
+            connection.setReadFrom(settings.readPolicy().toReadFrom());
+            watches.add(settings.discovery().watch(settings.writeService(), this::consulChanged));
+            if (settings.readService() != null) {
+                watches.add(settings.discovery().watch(settings.readService(), this::consulChanged));
+            }
+        } catch (RuntimeException e) {
+            events.dispose();
+            client.shutdown(0, 2, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    private void consulChanged(Endpoints endpoints) {
+        if (closed.get()) {
+            return;
+        }
+        client.refreshPartitionsAsync().whenComplete((v, e) -> {
+            if (e != null) {
+                LOG.debug("topology refresh after a Consul change failed: {}", e.toString());
+            }
+        });
+    }
+
+    private void addSeeds(List<RedisURI> seeds, Endpoints endpoints) {
+        for (Endpoint e : endpoints.all()) {
+            int port = e.port() == 0 ? settings.defaultPort() : e.port();
+            seeds.add(Connectors.nodeUri(settings, e.host(), port));
+        }
+    }
+
+    /** Masters that serve slots: a failover moves slots, a transitional view may show an extra master without. */
+    private static Set<String> masters(List<RedisClusterNode> nodes) {
+        Set<String> out = new HashSet<>();
+        for (RedisClusterNode n : nodes) {
+            if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.getSlots().isEmpty()) {
+                out.add(n.getUri().getHost() + ":" + n.getUri().getPort());
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public RedisClusterCommands<K, V> sync() {
+        return connection.sync();
+    }
+
+    @Override
+    public RedisClusterAsyncCommands<K, V> async() {
+        return connection.async();
+    }
+
+    @Override
+    public RedisClusterReactiveCommands<K, V> reactive() {
+        return connection.reactive();
+    }
+
+    @Override
+    public <T> T withWriteConnection(Function<RedisCommands<K, V>, T> action) {
+        throw new IllegalStateException("withWriteConnection is for standalone mode: in Redis Cluster a "
+                + "transaction must stay in one slot; use the node connection of that slot's master instead");
+    }
+
+    @Override
+    public RedisStats stats() {
+        List<String> masters = new ArrayList<>();
+        List<String> replicas = new ArrayList<>();
+        for (RedisClusterNode n : client.getPartitions()) {
+            String a = n.getUri().getHost() + ":" + n.getUri().getPort();
+            if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.getSlots().isEmpty()) {
+                masters.add(a);
+            } else if (n.is(RedisClusterNode.NodeFlag.REPLICA)) {
+                replicas.add(a);
+            }
+        }
+        return new RedisStats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), 0, Duration.ZERO);
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (Watch w : watches) {
+            w.close();
+        }
+        events.dispose();
+        connection.close();
+        client.shutdown(0, 2, TimeUnit.SECONDS);
+        resources.close();
+        if (settings.ownsDiscovery()) {
+            settings.discovery().close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DiscoveredRedis{cluster, " + settings.writeService() + "}";
+    }
+}

@@ -1,0 +1,102 @@
+package io.waymark.redis.internal;
+
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.ProtocolKeyword;
+import io.lettuce.core.protocol.ReadOnlyCommands;
+import java.lang.reflect.Method;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Maps a method of Lettuce's command interfaces to a {@link CommandKind}.
+ *
+ * <p>Lettuce names its methods after the command, with camel-case suffixes for
+ * variants ({@code zrangebyscoreWithScores}, {@code hscanNovalues}); the lower-case
+ * prefix is the command, which Lettuce's own {@link ReadOnlyCommands} classifies. A few
+ * commands Lettuce calls read-only still go to the master: they address one server's
+ * state ({@code SCRIPT LOAD} must reach the node that later runs {@code EVALSHA},
+ * {@code CLIENT}, {@code INFO}). Anything unknown is a write: a write sent to the master
+ * is always correct, a write sent to a replica never is.
+ */
+final class CommandClassifier {
+
+    private static final Set<String> READ_ONLY = new HashSet<>();
+    private static final Set<String> MASTER_ONLY_READS =
+            Set.of("CLIENT", "SCRIPT", "INFO", "COMMAND", "TIME", "ECHO", "ASKING", "READWRITE");
+    private static final Set<String> BLOCKING =
+            Set.of("blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop");
+    private static final Set<String> UNSUPPORTED = Set.of("auth", "select", "readOnly", "readWrite", "asking",
+            "setTimeout", "quit", "reset", "setAutoFlushCommands", "flushCommands", "swapdb");
+    private static final Set<String> LOCAL = Set.of("digest", "getJsonParser", "isOpen", "toString", "hashCode",
+            "equals");
+    private static final Map<String, CommandKind> READ_ONLY_VARIANTS = Map.of(
+            "evalReadOnly", CommandKind.READ,
+            "evalshaReadOnly", CommandKind.READ,
+            "fcallReadOnly", CommandKind.READ,
+            "sortReadOnly", CommandKind.READ);
+
+    static {
+        for (CommandType t : ReadOnlyCommands.getReadOnlyCommands()) {
+            if (!MASTER_ONLY_READS.contains(t.name())) {
+                READ_ONLY.add(t.name());
+            }
+        }
+    }
+
+    private final Map<Method, CommandKind> cache = new ConcurrentHashMap<>();
+
+    /** The kind of a call; {@code args} matter only for {@code dispatch} and {@code XREAD ... BLOCK}. */
+    CommandKind classify(Method method, Object[] args) {
+        String name = method.getName();
+        if (name.equals("dispatch") && args != null && args.length > 0 && args[0] instanceof ProtocolKeyword) {
+            return classifyKeyword((ProtocolKeyword) args[0]);
+        }
+        if ((name.equals("xread") || name.equals("xreadgroup")) && args != null) {
+            for (Object a : args) {
+                if (a instanceof XReadArgs) {
+                    // XReadArgs hides whether BLOCK is set: a pinned connection is right either way
+                    return CommandKind.BLOCKING;
+                }
+            }
+        }
+        return cache.computeIfAbsent(method, m -> classifyName(m.getName()));
+    }
+
+    static CommandKind classifyName(String name) {
+        if (LOCAL.contains(name)) {
+            return CommandKind.LOCAL;
+        }
+        if (UNSUPPORTED.contains(name)) {
+            return CommandKind.UNSUPPORTED;
+        }
+        if (BLOCKING.contains(name)) {
+            return CommandKind.BLOCKING;
+        }
+        CommandKind variant = READ_ONLY_VARIANTS.get(name);
+        if (variant != null) {
+            return variant;
+        }
+        return READ_ONLY.contains(commandOf(name)) ? CommandKind.READ : CommandKind.WRITE;
+    }
+
+    static CommandKind classifyKeyword(ProtocolKeyword keyword) {
+        String n = keyword.toString().toUpperCase(Locale.ROOT);
+        if (MASTER_ONLY_READS.contains(n)) {
+            return CommandKind.WRITE;
+        }
+        return ReadOnlyCommands.isReadOnlyCommand(keyword) ? CommandKind.READ : CommandKind.WRITE;
+    }
+
+    /** {@code zrangebyscoreWithScores} to {@code ZRANGEBYSCORE}. */
+    static String commandOf(String methodName) {
+        int end = 0;
+        while (end < methodName.length() && Character.isLowerCase(methodName.charAt(end))) {
+            end++;
+        }
+        return methodName.substring(0, end).toUpperCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,117 @@
+package io.waymark.redis.internal;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.support.AsyncConnectionPoolSupport;
+import io.lettuce.core.support.BoundedAsyncPool;
+import io.lettuce.core.support.BoundedPoolConfig;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/**
+ * One Redis server and the multiplexed connection to it. The connection is opened once
+ * and then kept by Lettuce (auto-reconnect); commands issued while it is down are
+ * rejected at once rather than queued, so they can go elsewhere.
+ *
+ * <p>Threading: the fields are written by the topology thread and read by any thread.
+ */
+final class Node<K, V> {
+
+    enum Role { MASTER, REPLICA, UNKNOWN }
+
+    private final String address;
+    private final Supplier<CompletionStage<StatefulRedisConnection<K, V>>> connector;
+    private volatile CompletableFuture<StatefulRedisConnection<K, V>> connection;
+    private volatile BoundedAsyncPool<StatefulRedisConnection<K, V>> pool;
+
+    /** Written by the topology thread only. */
+    volatile Role role = Role.UNKNOWN;
+    /** When a command to this node proved it is no master (nanoTime; 0 never). */
+    volatile long demotedAt;
+    /** Consecutive probes that timed out. */
+    int probeTimeouts;
+    /** When Consul listed this node last (nanoTime). */
+    long lastListed;
+
+    /** @param connector opens a new connection to the node; used for the shared connection and the pool */
+    Node(String address, Supplier<CompletionStage<StatefulRedisConnection<K, V>>> connector) {
+        this.address = address;
+        this.connector = connector;
+    }
+
+    /** A node of a Lettuce client: the production factory. */
+    static <K, V> Node<K, V> of(String address, RedisURI uri, RedisClient client, RedisCodec<K, V> codec) {
+        return new Node<>(address, () -> client.connectAsync(codec, uri));
+    }
+
+    String address() {
+        return address;
+    }
+
+    /** Opens the connection if there is none (or the last attempt failed). */
+    CompletableFuture<StatefulRedisConnection<K, V>> connect() {
+        CompletableFuture<StatefulRedisConnection<K, V>> c = connection;
+        if (c == null || c.isCompletedExceptionally()) {
+            c = connector.get().toCompletableFuture();
+            connection = c;
+        }
+        return c;
+    }
+
+    /** The open connection, or {@code null} while there is none. */
+    StatefulRedisConnection<K, V> connectionNow() {
+        CompletableFuture<StatefulRedisConnection<K, V>> c = connection;
+        if (c == null || !c.isDone() || c.isCompletedExceptionally()) {
+            return null;
+        }
+        return c.join();
+    }
+
+    /** Connected right now: a command sent now reaches the server. */
+    boolean usable() {
+        StatefulRedisConnection<K, V> c = connectionNow();
+        return c != null && c.isOpen();
+    }
+
+    /** The pool of pinned connections to this node, created on first use. */
+    synchronized BoundedAsyncPool<StatefulRedisConnection<K, V>> pool(int maxTotal, int maxIdle) {
+        if (pool == null) {
+            pool = AsyncConnectionPoolSupport.createBoundedObjectPool(
+                    connector,
+                    BoundedPoolConfig.builder().maxTotal(maxTotal).maxIdle(maxIdle).minIdle(0).build(), false);
+        }
+        return pool;
+    }
+
+    /** Closes the pool (borrowed connections close when returned); the next use makes a new one. */
+    CompletableFuture<Void> closePool() {
+        BoundedAsyncPool<StatefulRedisConnection<K, V>> p;
+        synchronized (this) {
+            p = pool;
+            pool = null;
+        }
+        return p == null ? CompletableFuture.completedFuture(null) : p.closeAsync();
+    }
+
+    /** Closes the connection and the pool; commands still in flight are cancelled. */
+    CompletableFuture<Void> closeAsync() {
+        CompletableFuture<Void> poolClosed;
+        synchronized (this) {
+            poolClosed = pool == null ? CompletableFuture.completedFuture(null) : pool.closeAsync();
+            pool = null;
+        }
+        CompletableFuture<StatefulRedisConnection<K, V>> c = connection;
+        CompletableFuture<Void> connClosed = c == null ? CompletableFuture.completedFuture(null)
+                : c.handle((conn, err) -> conn).thenCompose(conn -> conn == null
+                        ? CompletableFuture.completedFuture(null) : conn.closeAsync());
+        return CompletableFuture.allOf(poolClosed, connClosed);
+    }
+
+    @Override
+    public String toString() {
+        return address + "(" + role + ")";
+    }
+}

@@ -1,0 +1,197 @@
+package io.waymark.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.waymark.testkit.ConsulCluster;
+import io.waymark.testkit.RedisCluster;
+import io.waymark.testkit.RedisNode;
+import io.waymark.testkit.RoleChecks;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The seed's shape: a Redis Cluster of 3 masters and 3 replicas, one Consul client agent
+ * per Redis node running the seed's role checks, and an agent for the application.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@DisplayName("Redis Cluster behind Consul")
+class ClusterFailoverIT {
+
+    private static final String PASSWORD = "secret";
+    private static final String WRITE = "w-master-redis-6379";
+    private static final String READ = "r-slave-redis-6379";
+
+    private RedisCluster cluster;
+    private ConsulCluster consul;
+    private DiscoveredRedis<String, String> redis;
+
+    @BeforeAll
+    void startServers() {
+        cluster = RedisCluster.builder().password(PASSWORD).start();
+        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
+        int i = 0;
+        for (RedisNode n : cluster.nodes()) {
+            b.clientAgent("cluster-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, Duration.ofSeconds(2)));
+        }
+        b.clientAgent("app");
+        consul = b.start();
+        consul.awaitPassing(WRITE, 3, Duration.ofSeconds(60));
+        consul.awaitPassing(READ, 3, Duration.ofSeconds(60));
+        redis = DiscoveredRedis.builder()
+                .consulAgent(consul.agent("app").httpAddress())
+                .writeService(WRITE + ".service.consul")
+                .readService(READ + ".service.consul")
+                .password(PASSWORD)
+                .clientName("waymark-cluster-it")
+                .build();
+    }
+
+    @AfterAll
+    void stopServers() {
+        if (redis != null) {
+            redis.close();
+        }
+        if (consul != null) {
+            consul.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    @DisplayName("the topology is detected from the nodes, and every slot is served")
+    void detectsClusterMode() {
+        assertThat(redis.stats().mode()).isEqualTo(TopologyMode.CLUSTER);
+        assertThat(redis.stats().masters()).containsExactlyInAnyOrderElementsOf(
+                cluster.masters().stream().map(RedisNode::address).toList());
+        for (int i = 0; i < 30; i++) {
+            assertThat(redis.sync().set("k" + i, "v" + i)).isEqualTo("OK");
+        }
+        assertThat(redis.async().get("k7").toCompletableFuture().join()).isIn("v7", null);
+        assertThat(redis.reactive().incr("counter").block(Duration.ofSeconds(5))).isEqualTo(1L);
+    }
+
+    @Test
+    @Order(2)
+    @DisplayName("reads go to the replicas (the read service's nodes), writes to the masters")
+    void readsGoToReplicas() {
+        redis.sync().set("cluster-read", "x");
+        // Lettuce skips replicas it saw at replication offset 0 (a young cluster) until its next topology
+        // refresh (every 10 s): give it one
+        await().atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            long masterGets = getCalls(cluster.masters());
+            long replicaGets = getCalls(cluster.replicas());
+            for (int i = 0; i < 30; i++) {
+                redis.sync().get("cluster-read");
+            }
+            assertThat(getCalls(cluster.masters())).as("GETs on masters, view %s", redis.stats())
+                    .isEqualTo(masterGets);
+            assertThat(getCalls(cluster.replicas()) - replicaGets).as("GETs on replicas").isEqualTo(30);
+        });
+    }
+
+    private long getCalls(List<RedisNode> nodes) {
+        long sum = 0;
+        RedisClient client = RedisClient.create();
+        try {
+            for (RedisNode n : nodes) {
+                try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder()
+                        .withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray()).build())) {
+                    Matcher m = Pattern.compile("cmdstat_get:calls=(\\d+)").matcher(c.sync().info("commandstats"));
+                    sum += m.find() ? Long.parseLong(m.group(1)) : 0;
+                }
+            }
+        } finally {
+            client.shutdown();
+        }
+        return sum;
+    }
+
+    @Test
+    @Order(3)
+    @DisplayName("CLUSTER FAILOVER under writes from 4 threads: no caller sees an error, no acknowledged write is lost")
+    void clusterFailoverUnderLoad() throws Exception {
+        RedisNode master = cluster.masters().get(0);
+        RedisNode replica = cluster.replicaOf(master);
+        WriteLoad load = new WriteLoad(redis, "cluster", 4).start();
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.acknowledgedCount() > 300);
+            cluster.failover(replica);
+            int after = load.acknowledgedCount();
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.acknowledgedCount() > after + 600);
+        } finally {
+            load.stop();
+        }
+        System.out.printf("cluster failover: %d writes, longest gap between two acknowledged writes %d ms%n",
+                load.acknowledgedCount(), TimeUnit.NANOSECONDS.toMillis(load.maxGapNanos.get()));
+        assertThat(load.failures).as("errors seen by callers").isEmpty();
+        await().atMost(Duration.ofSeconds(40)).untilAsserted(() ->
+                assertThat(redis.stats().masters()).contains(replica.address()).doesNotContain(master.address()));
+        assertThat(redis.stats().failoversSeen()).isGreaterThanOrEqualTo(1);
+
+        List<RedisURI> seeds = new ArrayList<>();
+        for (RedisNode n : cluster.masters()) {
+            seeds.add(RedisURI.builder().withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray())
+                    .build());
+        }
+        RedisClusterClient raw = RedisClusterClient.create(seeds);
+        try (StatefulRedisClusterConnection<String, String> c = raw.connect()) {
+            List<String> missing = new ArrayList<>();
+            for (String key : load.acknowledged.keySet()) {
+                if (c.sync().get(key) == null) {
+                    missing.add(key);
+                }
+            }
+            assertThat(missing).as("acknowledged writes missing on the masters").isEmpty();
+        } finally {
+            raw.shutdown();
+        }
+    }
+
+    @Test
+    @Order(4)
+    @DisplayName("close() leaves no client connection on any node")
+    void closeReleasesEveryConnection() {
+        assertThat(clientLists()).as("connections before close()").contains("name=waymark-cluster-it");
+        redis.close();
+        redis = null;
+        assertThat(clientLists()).doesNotContain("name=waymark-cluster-it");
+    }
+
+    private String clientLists() {
+        StringBuilder all = new StringBuilder();
+        RedisClient client = RedisClient.create();
+        try {
+            for (RedisNode n : cluster.nodes()) {
+                try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder()
+                        .withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray()).build())) {
+                    all.append(c.sync().clientList());
+                }
+            }
+        } finally {
+            client.shutdown();
+        }
+        return all.toString();
+    }
+}

@@ -1,0 +1,177 @@
+package io.waymark.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lettuce.core.RedisConnectionException;
+import java.time.Duration;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class DiscoveredRedisBuilderTest {
+
+    private static final String SECRET = "s3cr3t-never-shown";
+
+    @Nested
+    class SettersRejectBadValuesAtOnce {
+
+        @Test
+        void unparsableServiceName() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w master redis"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("writeService is not a valid Consul name: 'w master redis'");
+            assertThatThrownBy(() -> DiscoveredRedis.builder().readService("a..b"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("readService")
+                    .hasMessageContaining("'a..b'");
+        }
+
+        @Test
+        void badConsulAgentPort() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11:0"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("consulAgent port must be in 1..65535: '127.0.0.11:0'");
+            assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11:http"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'127.0.0.11:http'");
+            assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("consulAgent must be host:port: '127.0.0.11'");
+        }
+
+        @Test
+        void badDefaultPort() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().defaultPort(65536))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("defaultPort must be in 1..65535: 65536");
+        }
+
+        @Test
+        void nonPositiveDurations() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().commandTimeout(Duration.ZERO))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("commandTimeout must be positive: PT0S");
+            assertThatThrownBy(() -> DiscoveredRedis.builder().failoverBudget(Duration.ofMillis(-1)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("failoverBudget");
+        }
+
+        @Test
+        void badPoolAndDatabase() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().poolSize(0, 0))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("poolSize maxTotal must be >= 1: 0");
+            assertThatThrownBy(() -> DiscoveredRedis.builder().database(-1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("database must be >= 0: -1");
+        }
+
+        @Test
+        void acceptsEveryConsulNameForm() {
+            DiscoveredRedisBuilder<String, String> b = DiscoveredRedis.builder();
+            b.writeService("w-master-redis-8888.service.consul");
+            b.writeService("primary.db.service.dc1.consul");
+            b.writeService("w-master-redis-8888");
+            b.writeService("prepared.query.consul.");
+            assertThat(b.toString()).contains("writeService=prepared.query.consul,");
+        }
+    }
+
+    @Nested
+    class BuildRejectsMissingOrConflictingSettings {
+
+        @Test
+        void noWriteService() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11:8500").build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("writeService is required");
+        }
+
+        @Test
+        void noConsul() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("consulAgent or discovery is required");
+        }
+
+        @Test
+        void bothAgentAndDiscovery() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").consulAgent("127.0.0.11:8500")
+                    .discovery(new FakeDiscovery()).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("either consulAgent or discovery")
+                    .hasMessageContaining("127.0.0.11:8500");
+        }
+
+        @Test
+        void replicaPolicyWithoutReadService() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
+                    .readFrom(ReadPolicy.REPLICA).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageStartingWith("readFrom REPLICA needs a readService");
+        }
+
+        @Test
+        void sameServiceForReadsAndWrites() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("redis").readService("redis")
+                    .discovery(new FakeDiscovery()).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("readService must differ from writeService: redis");
+        }
+
+        @Test
+        void databaseInClusterMode() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
+                    .topology(TopologyMode.CLUSTER).database(2).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("database must be 0 in cluster mode: 2");
+        }
+
+        @Test
+        void usernameWithoutPassword() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
+                    .username("app").build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("username app needs a password");
+        }
+
+        @Test
+        void poolIdleAboveTotal() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
+                    .poolSize(2, 3).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("poolSize maxIdle must be <= maxTotal: 3 > 2");
+        }
+
+        @Test
+        void autoDetectionWithoutAnyNodeSaysWhatToDo() {
+            FakeDiscovery discovery = new FakeDiscovery();
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w-master").discovery(discovery)
+                    .password(SECRET).build())
+                    .isInstanceOf(RedisConnectionException.class)
+                    .hasMessageContaining("w-master")
+                    .hasMessageContaining("topology(STANDALONE or CLUSTER)")
+                    .hasMessageNotContaining(SECRET);
+            assertThat(discovery.closed).as("a shared discovery is never closed").isFalse();
+        }
+    }
+
+    @Nested
+    class Secrets {
+
+        @Test
+        void passwordNeverInToString() {
+            DiscoveredRedisBuilder<String, String> b = DiscoveredRedis.builder().writeService("w").password(SECRET);
+            assertThat(b.toString()).doesNotContain(SECRET).contains("password=****");
+        }
+
+        @Test
+        void passwordNeverInBuildErrors() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().password(SECRET).username("u").build())
+                    .hasMessageNotContaining(SECRET);
+            assertThatThrownBy(() -> DiscoveredRedis.builder().password(SECRET).writeService("w")
+                    .discovery(new FakeDiscovery()).username("u").consulAgent("127.0.0.1:8500").build())
+                    .hasMessageNotContaining(SECRET);
+        }
+    }
+}

@@ -1,0 +1,454 @@
+package io.waymark.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TransactionResult;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.waymark.testkit.ConsulCluster;
+import io.waymark.testkit.RedisNode;
+import io.waymark.testkit.RedisReplication;
+import io.waymark.testkit.RoleChecks;
+import io.waymark.testkit.ServiceSpec;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * One scenario against real servers: a Redis master with two replicas, a Consul server,
+ * one client agent per Redis node running the seed's role checks every second, and an
+ * agent for the application. The steps run in order and share the fixtures, as the
+ * faults of one step shape the topology of the next.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@DisplayName("Standalone replication behind Consul")
+class StandaloneFailoverIT {
+
+    private static final String PASSWORD = "secret";
+    private static final String WRITE = "w-master-redis-6379";
+    private static final String READ = "r-slave-redis-6379";
+    private static final String CLIENT_NAME = "waymark-it";
+    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration BUDGET = Duration.ofSeconds(2);
+    /** The role checks' interval; failover must not depend on it (try -Dwaymark.it.checkIntervalSeconds=10). */
+    private static final Duration CHECK_INTERVAL =
+            Duration.ofSeconds(Long.getLong("waymark.it.checkIntervalSeconds", 1));
+
+    private RedisReplication replication;
+    private ConsulCluster consul;
+    private RedisClient raw;
+    private DiscoveredRedis<String, String> redis;
+    private Set<String> threadsBefore;
+    private final RecordingMetrics metrics = new RecordingMetrics();
+    private final Map<String, StatefulRedisConnection<String, String>> direct = new ConcurrentHashMap<>();
+
+    /** Records the hooks' calls. */
+    static final class RecordingMetrics implements RedisMetrics {
+        final List<String> masterChanges = new CopyOnWriteArrayList<>();
+        final List<String> retryReasons = new CopyOnWriteArrayList<>();
+        final List<Duration> gaps = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void masterChanged(String from, String to) {
+            masterChanges.add(from + "->" + to);
+        }
+
+        @Override
+        public void writeRetried(String command, String reason) {
+            retryReasons.add(command + ":" + reason);
+        }
+
+        @Override
+        public void writableMasterRestored(Duration withoutMaster) {
+            gaps.add(withoutMaster);
+        }
+    }
+
+    @BeforeAll
+    void startServers() {
+        replication = RedisReplication.builder().replicas(2).password(PASSWORD).start();
+        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
+        int i = 0;
+        for (RedisNode n : replication.nodes()) {
+            b.clientAgent("redis-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, CHECK_INTERVAL));
+        }
+        b.clientAgent("app");
+        consul = b.start();
+        consul.awaitPassing(WRITE, 1, Duration.ofSeconds(60));
+        consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
+        raw = RedisClient.create();
+        threadsBefore = threadNames();
+        redis = DiscoveredRedis.builder()
+                .consulAgent(consul.agent("app").httpAddress())
+                .writeService(WRITE + ".service.consul")
+                .readService(READ + ".service.consul")
+                .password(PASSWORD)
+                .clientName(CLIENT_NAME)
+                .readFrom(ReadPolicy.REPLICA_PREFERRED)
+                .commandTimeout(COMMAND_TIMEOUT)
+                .failoverBudget(BUDGET)
+                .metrics(metrics)
+                .build();
+    }
+
+    @AfterAll
+    void stopServers() {
+        if (redis != null) {
+            redis.close();
+        }
+        if (raw != null) {
+            raw.shutdown();
+        }
+        if (consul != null) {
+            consul.close();
+        }
+        if (replication != null) {
+            replication.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    @DisplayName("writes go to the fenced master, reads to the replicas, on every API")
+    void steadyStateRouting() throws Exception {
+        RedisNode master = replication.master();
+        assertThat(redis.stats().mode()).isEqualTo(TopologyMode.STANDALONE);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(redis.stats().masters()).containsExactly(master.address());
+            assertThat(redis.stats().replicas()).containsExactlyInAnyOrderElementsOf(
+                    replication.replicas().stream().map(RedisNode::address).toList());
+        });
+
+        assertThat(redis.sync().set("steady", "1")).isEqualTo("OK");
+        assertThat(direct(master).get("steady")).isEqualTo("1");
+        assertThat(redis.async().incr("counter").get(5, TimeUnit.SECONDS)).isEqualTo(1L);
+        assertThat(redis.reactive().incr("counter").block(Duration.ofSeconds(5))).isEqualTo(2L);
+        replication.awaitReplicasInSync();
+
+        long masterGets = getCalls(master);
+        long replicaGets = replication.replicas().stream().mapToLong(this::getCalls).sum();
+        for (int i = 0; i < 40; i++) {
+            assertThat(redis.sync().get("steady")).isEqualTo("1");
+        }
+        assertThat(redis.reactive().get("steady").block(Duration.ofSeconds(5))).isEqualTo("1");
+        assertThat(getCalls(master)).as("GETs on the master").isEqualTo(masterGets);
+        assertThat(replication.replicas().stream().mapToLong(this::getCalls).sum() - replicaGets)
+                .as("GETs on the replicas").isEqualTo(41);
+
+        TransactionResult exec = redis.withWriteConnection(c -> {
+            c.multi();
+            c.set("tx-a", "1");
+            c.incr("tx-b");
+            return c.exec();
+        });
+        assertThat(exec.wasDiscarded()).isFalse();
+        assertThat(exec.stream().toList()).containsExactly("OK", 1L);
+        assertThat(direct(master).mget("tx-a", "tx-b")).extracting(kv -> kv.getValue()).containsExactly("1", "1");
+    }
+
+    @Test
+    @Order(2)
+    @DisplayName("a blocking command runs on a pinned connection and blocks nobody else")
+    void blockingCommandIsPinned() throws Exception {
+        RedisNode master = replication.master();
+        var popped = redis.async().blpop(10, "queue");
+        await().atMost(Duration.ofSeconds(5)).until(() -> direct(master).clientList().contains("cmd=blpop"));
+        // were BLPOP on the shared master connection, this LPUSH would wait behind it past the command timeout
+        assertThat(redis.sync().lpush("queue", "job")).isEqualTo(1L);
+        var kv = popped.get(5, TimeUnit.SECONDS);
+        assertThat(kv.getKey()).isEqualTo("queue");
+        assertThat(kv.getValue()).isEqualTo("job");
+
+        var reactivePop = redis.reactive().brpop(10, "queue2").toFuture();
+        await().atMost(Duration.ofSeconds(5)).until(() -> direct(master).clientList().contains("cmd=brpop"));
+        assertThat(redis.sync().lpush("queue2", "job2")).isEqualTo(1L);
+        assertThat(reactivePop.get(5, TimeUnit.SECONDS).getValue()).isEqualTo("job2");
+    }
+
+    @Test
+    @Order(3)
+    @DisplayName("any codec: fencing and routing do not depend on the key and value types")
+    void otherCodec() {
+        try (DiscoveredRedis<byte[], byte[]> bytes = DiscoveredRedis.builder(ByteArrayCodec.INSTANCE)
+                .consulAgent(consul.agent("app").httpAddress())
+                .writeService(WRITE + ".service.consul")
+                .readService(READ + ".service.consul")
+                .password(PASSWORD)
+                .clientName(CLIENT_NAME)
+                .build()) {
+            assertThat(bytes.stats().masters()).containsExactly(replication.master().address());
+            byte[] key = {1, 2, 3};
+            assertThat(bytes.sync().set(key, new byte[] {42})).isEqualTo("OK");
+            assertThat(direct(replication.master()).exists(new String(key, StandardCharsets.ISO_8859_1)))
+                    .isEqualTo(1L);
+        }
+    }
+
+    @Test
+    @Order(4)
+    @DisplayName("Consul lists a replica as master: it never gets a write (fencing)")
+    void consulAnswerIsNoProof() {
+        RedisNode master = replication.master();
+        RedisNode replica = replication.replicas().get(0);
+        var app = consul.agent("app");
+        // a registration without checks is passing: Consul now names two masters, one of them wrong
+        app.register(ServiceSpec.builder(WRITE).id("liar").address(replica.host()).port(replica.port()).build());
+        try {
+            consul.awaitPassing(WRITE, 2, Duration.ofSeconds(30));
+            long rejectedBefore = readonlyErrors(replica);
+            AtomicInteger n = new AtomicInteger();
+            // for a while, as the connector learns of the registration through its own watch
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> "OK".equals(redis.sync().set("fenced-" + n.incrementAndGet(), "v"))
+                            && readonlyErrors(replica) == rejectedBefore);
+            assertThat(redis.stats().masters()).containsExactly(master.address());
+            assertThat(direct(master).get("fenced-" + n.get())).isEqualTo("v");
+        } finally {
+            app.deregister("liar");
+        }
+        consul.awaitPassing(WRITE, 1, Duration.ofSeconds(30));
+    }
+
+    @Test
+    @Order(5)
+    @DisplayName("a switchover under writes from 4 threads and reads from 2: no caller sees an error, "
+            + "no acknowledged write is lost")
+    void switchoverUnderLoad() throws Exception {
+        RedisNode target = replication.replicas().get(0);
+        long retriesBefore = redis.stats().writeRetries();
+        redis.sync().set("switchover-read", "stable");
+        replication.awaitReplicasInSync();
+        ReadLoad readers = new ReadLoad(redis, "switchover-read", "stable", 2).start();
+        WriteLoad load = new WriteLoad(redis, "switchover", 4).start();
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.acknowledgedCount() > 200);
+            replication.switchover(target);
+            int afterSwitch = load.acknowledgedCount();
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.acknowledgedCount() > afterSwitch + 400);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> redis.stats().masters().equals(List.of(target.address())));
+        } finally {
+            load.stop();
+            readers.stop();
+        }
+        System.out.printf("switchover: %d writes, longest gap between two acknowledged writes %d ms, %d retries%n",
+                load.acknowledgedCount(), TimeUnit.NANOSECONDS.toMillis(load.maxGapNanos.get()),
+                redis.stats().writeRetries() - retriesBefore);
+        assertThat(load.failures).as("errors seen by writers").isEmpty();
+        assertThat(readers.failures).as("errors seen by readers").isEmpty();
+        assertThat(readers.reads.get()).isPositive();
+        assertThat(missingOn(target, load.acknowledged.keySet())).as("acknowledged writes missing").isEmpty();
+        assertThat(redis.stats().failoversSeen()).isGreaterThanOrEqualTo(1);
+        assertThat(redis.stats().writeRetries()).as("writes held by CLIENT PAUSE came back READONLY")
+                .isGreaterThan(retriesBefore);
+        assertThat(metrics.retryReasons).contains("set:READONLY");
+        assertThat(metrics.masterChanges).contains("null->" + target.address());
+    }
+
+    @Test
+    @Order(6)
+    @DisplayName("one replica killed: reads keep succeeding on the others")
+    void replicaKilled() throws Exception {
+        RedisNode victim = replication.replicas().get(replication.replicas().size() - 1);
+        redis.sync().set("read-me", "yes");
+        replication.awaitReplicasInSync();
+        ReadLoad readers = new ReadLoad(redis, "read-me", "yes", 3).start();
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> readers.reads.get() > 100);
+            replication.kill(victim);
+            long killedAt = System.nanoTime();
+            // keep reading past the command timeout, so every read in flight on the dead replica has ended
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    System.nanoTime() - killedAt > COMMAND_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(1));
+            long afterKill = readers.reads.get();
+            await().atMost(Duration.ofSeconds(10)).until(() -> readers.reads.get() > afterKill + 100);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> !redis.stats().replicas().contains(victim.address()));
+        } finally {
+            readers.stop();
+        }
+        assertThat(readers.failures).as("reads that failed").isEmpty();
+    }
+
+    @Test
+    @Order(7)
+    @DisplayName("a frozen master (SIGSTOP) is noticed within seconds, and taken back when it resumes")
+    void frozenMaster() {
+        RedisNode master = replication.master();
+        assertThat(redis.stats().masters()).containsExactly(master.address());
+        master.pause();
+        try {
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> redis.stats().masters().isEmpty());
+        } finally {
+            master.resume();
+        }
+        await().atMost(Duration.ofSeconds(15)).until(() -> redis.stats().masters().equals(List.of(master.address())));
+        assertThat(redis.sync().set("after-freeze", "1")).isEqualTo("OK");
+        assertThat(metrics.masterChanges).contains(master.address() + "->null");
+        assertThat(metrics.gaps).isNotEmpty();
+        assertThat(redis.stats().timeWithoutWritableMaster()).isPositive();
+    }
+
+    @Test
+    @Order(8)
+    @DisplayName("the application's Consul agent stopped: traffic goes on; back: its changes are seen")
+    void consulAgentStopped() throws Exception {
+        var agent = consul.agent("app");
+        RedisNode killedReplica = replication.replicas().stream().filter(n -> !n.isRunning()).findFirst()
+                .orElseThrow();
+        agent.stop();
+        try {
+            WriteLoad load = new WriteLoad(redis, "no-consul", 2).start();
+            try {
+                await().atMost(Duration.ofSeconds(20)).until(() -> load.acknowledgedCount() > 300);
+            } finally {
+                load.stop();
+            }
+            assertThat(load.failures).isEmpty();
+            assertThat(redis.sync().get("read-me")).isEqualTo("yes");
+        } finally {
+            agent.start();
+        }
+        // reads use only replicas Consul lists: the restarted one must come through Consul
+        killedReplica.start();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> redis.stats().replicas().contains(killedReplica.address()));
+    }
+
+    @Test
+    @Order(9)
+    @DisplayName("master killed, replica promoted: errors only inside the window, the last writes succeed")
+    void masterKilledAndReplicaPromoted() throws Exception {
+        RedisNode old = replication.master();
+        RedisNode heir = replication.replicas().stream().filter(RedisNode::isRunning).findFirst().orElseThrow();
+        WriteLoad load = new WriteLoad(redis, "kill", 4).start();
+        long killedAt;
+        long promotedAt;
+        try {
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.acknowledgedCount() > 200);
+            killedAt = System.nanoTime();
+            replication.kill(old);
+            // an operator (or a sentinel) takes a moment to promote
+            await().pollDelay(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> true);
+            replication.promote(heir);
+            promotedAt = System.nanoTime();
+            await().atMost(Duration.ofSeconds(15)).until(() -> redis.stats().masters().equals(List.of(heir.address())));
+            int after = load.acknowledgedCount();
+            await().atMost(Duration.ofSeconds(20)).until(() -> load.acknowledgedCount() > after + 400);
+        } finally {
+            load.stop();
+        }
+        System.out.printf("kill+promote: %d writes, %d errors, longest gap between two acknowledged writes %d ms%n",
+                load.acknowledgedCount(), load.failures.size(), TimeUnit.NANOSECONDS.toMillis(load.maxGapNanos.get()));
+        long windowEnd = promotedAt + COMMAND_TIMEOUT.plus(BUDGET).plusSeconds(1).toNanos();
+        assertThat(load.failures).allSatisfy(f -> assertThat(f.atNanos()).isBetween(killedAt, windowEnd));
+        assertThat(load.lastOpSucceeded).isNotEmpty().allSatisfy((thread, ok) -> assertThat(ok).isTrue());
+        // writes acknowledged after the promotion went to the new master, none to a replica
+        Set<String> afterPromotion = load.acknowledged.entrySet().stream()
+                .filter(e -> e.getValue() > promotedAt).map(Map.Entry::getKey).collect(Collectors.toSet());
+        assertThat(afterPromotion).isNotEmpty();
+        assertThat(missingOn(heir, afterPromotion)).isEmpty();
+    }
+
+    @Test
+    @Order(10)
+    @DisplayName("close() leaves no client connection on any server and no thread")
+    void closeReleasesEverything() throws IOException, InterruptedException {
+        assertThat(redisCli(replication.master(), "CLIENT", "LIST")).as("before close()")
+                .contains("name=" + CLIENT_NAME);
+        redis.close();
+        redis = null;
+        raw.shutdown();
+        raw = null;
+        for (RedisNode n : replication.nodes()) {
+            if (n.isRunning()) {
+                assertThat(redisCli(n, "CLIENT", "LIST")).doesNotContain("name=" + CLIENT_NAME);
+            }
+        }
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Set<String> now = threadNames();
+            now.removeAll(threadsBefore);
+            assertThat(now).noneMatch(n -> n.startsWith("lettuce") || n.startsWith("waymark")
+                    || n.startsWith("discovery"));
+        });
+        Set<String> left = threadNames();
+        left.removeAll(threadsBefore);
+        System.out.println("threads started since build() and still alive after close(): " + left);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private RedisCommands<String, String> direct(RedisNode node) {
+        StatefulRedisConnection<String, String> c = direct.computeIfAbsent(node.address(), a ->
+                raw.connect(RedisURI.builder().withHost(node.host()).withPort(node.port())
+                        .withPassword(PASSWORD.toCharArray()).build()));
+        return c.sync();
+    }
+
+    private long readonlyErrors(RedisNode node) {
+        Matcher m = Pattern.compile("errorstat_READONLY:count=(\\d+)").matcher(direct(node).info("errorstats"));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private long getCalls(RedisNode node) {
+        String stats = direct(node).info("commandstats");
+        Matcher m = Pattern.compile("cmdstat_get:calls=(\\d+)").matcher(stats);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    private List<String> missingOn(RedisNode node, Set<String> keys) {
+        RedisCommands<String, String> c = direct(node);
+        List<String> all = new ArrayList<>(keys);
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += 500) {
+            List<String> batch = all.subList(i, Math.min(all.size(), i + 500));
+            var values = c.mget(batch.toArray(new String[0]));
+            for (int j = 0; j < batch.size(); j++) {
+                if (!values.get(j).hasValue()) {
+                    missing.add(batch.get(j));
+                }
+            }
+        }
+        return missing;
+    }
+
+    private static String redisCli(RedisNode node, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("redis-cli", "-h", node.host(), "-p", String.valueOf(node.port()),
+                "-a", PASSWORD, "--no-auth-warning"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(10, TimeUnit.SECONDS);
+        return out;
+    }
+
+    private static Set<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .collect(Collectors.toSet());
+    }
+}

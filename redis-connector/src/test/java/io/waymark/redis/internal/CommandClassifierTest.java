@@ -1,0 +1,148 @@
+package io.waymark.redis.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.XReadArgs;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.protocol.CommandType;
+import java.lang.reflect.Method;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CommandClassifierTest {
+
+    private final CommandClassifier classifier = new CommandClassifier();
+
+    @Nested
+    class Reads {
+
+        @ParameterizedTest
+        @ValueSource(strings = {"get", "mget", "hgetall", "zrangebyscoreWithScores", "hscanNovalues", "exists",
+                "ttl", "scan", "lrange", "smembers", "xrange", "evalReadOnly", "evalshaReadOnly", "sortReadOnly",
+                "geosearch", "zscore", "strlen", "bitcount", "dump"})
+        void readOnlyCommandsGoWhereTheReadPolicySays(String name) {
+            assertThat(CommandClassifier.classifyName(name)).isEqualTo(CommandKind.READ);
+        }
+    }
+
+    @Nested
+    class Writes {
+
+        @ParameterizedTest
+        @ValueSource(strings = {"set", "del", "incr", "hset", "zadd", "eval", "evalsha", "expire", "getset",
+                "getdel", "getex", "sdiffstore", "zrangestore", "publish", "flushall", "xadd", "sort", "georadius",
+                "bitfield", "lmove", "rpoplpush"})
+        void everythingThatMayChangeDataGoesToTheMaster(String name) {
+            assertThat(CommandClassifier.classifyName(name)).isEqualTo(CommandKind.WRITE);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"scriptLoad", "scriptExists", "clientList", "clientSetname", "info", "time",
+                "echo", "command", "role", "ping"})
+        void serverStateCommandsGoToTheMasterEvenIfReadOnly(String name) {
+            assertThat(CommandClassifier.classifyName(name)).isEqualTo(CommandKind.WRITE);
+        }
+
+        @Test
+        void unknownCommandsAreWritesBecauseTheMasterIsAlwaysRight() {
+            assertThat(CommandClassifier.classifyName("someFutureCommand")).isEqualTo(CommandKind.WRITE);
+        }
+    }
+
+    @Nested
+    class PinnedAndUnsupported {
+
+        @ParameterizedTest
+        @ValueSource(strings = {"blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop"})
+        void blockingCommandsArePinned(String name) {
+            assertThat(CommandClassifier.classifyName(name)).isEqualTo(CommandKind.BLOCKING);
+        }
+
+        @Test
+        void xreadWithArgumentsIsPinnedWithoutItIsARead() throws Exception {
+            Method xread = RedisClusterAsyncCommands.class.getMethod("xread", XReadArgs.class,
+                    XReadArgs.StreamOffset[].class);
+            assertThat(classifier.classify(xread, new Object[] {XReadArgs.Builder.block(1000), null}))
+                    .isEqualTo(CommandKind.BLOCKING);
+            Method plain = RedisClusterAsyncCommands.class.getMethod("xread", XReadArgs.StreamOffset[].class);
+            assertThat(classifier.classify(plain, new Object[] {null})).isEqualTo(CommandKind.READ);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"auth", "select", "readOnly", "readWrite", "setTimeout", "quit", "reset",
+                "setAutoFlushCommands", "flushCommands", "asking"})
+        void connectionStateCommandsAreRefused(String name) {
+            assertThat(CommandClassifier.classifyName(name)).isEqualTo(CommandKind.UNSUPPORTED);
+        }
+
+        @Test
+        void dispatchIsClassifiedByItsCommandType() throws Exception {
+            Method dispatch = Arrays.stream(RedisClusterAsyncCommands.class.getMethods())
+                    .filter(m -> m.getName().equals("dispatch")).findFirst().orElseThrow();
+            assertThat(classifier.classify(dispatch, new Object[] {CommandType.GET, null}))
+                    .isEqualTo(CommandKind.READ);
+            assertThat(classifier.classify(dispatch, new Object[] {CommandType.SET, null}))
+                    .isEqualTo(CommandKind.WRITE);
+            assertThat(classifier.classify(dispatch, new Object[] {CommandType.SCRIPT, null}))
+                    .isEqualTo(CommandKind.WRITE);
+        }
+    }
+
+    @Nested
+    class WholeInterfaces {
+
+        @Test
+        void noMethodWhoseCommandLettuceCallsWriteIsRoutedAsARead() {
+            Set<String> lettuceReadOnly = io.lettuce.core.protocol.ReadOnlyCommands.getReadOnlyCommands().stream()
+                    .map(Enum::name).collect(Collectors.toSet());
+            List<String> wronglyRead = Arrays.stream(RedisClusterAsyncCommands.class.getMethods())
+                    .map(Method::getName)
+                    .filter(n -> CommandClassifier.classifyName(n) == CommandKind.READ)
+                    .filter(n -> !lettuceReadOnly.contains(CommandClassifier.commandOf(n))
+                            && !n.endsWith("ReadOnly"))
+                    .collect(Collectors.toList());
+            assertThat(wronglyRead).isEmpty();
+        }
+
+        @Test
+        void everyLettuceReadOnlyCommandWithAMethodIsRoutedAsARead() {
+            Set<String> methodCommands = Arrays.stream(RedisClusterAsyncCommands.class.getMethods())
+                    .map(Method::getName).map(CommandClassifier::commandOf).collect(Collectors.toSet());
+            Set<String> notRead = new TreeSet<>();
+            for (CommandType t : io.lettuce.core.protocol.ReadOnlyCommands.getReadOnlyCommands()) {
+                String method = t.name().toLowerCase(Locale.ROOT);
+                if (methodCommands.contains(t.name())
+                        && CommandClassifier.classifyName(method) != CommandKind.READ) {
+                    notRead.add(t.name());
+                }
+            }
+            // the deliberate exceptions: server state that must be read on the master
+            assertThat(notRead).isSubsetOf("CLIENT", "SCRIPT", "INFO", "COMMAND", "TIME", "ECHO", "ASKING",
+                    "READWRITE");
+        }
+
+        @Test
+        void syncAndReactiveMethodsShareTheAsyncClassification() {
+            Set<String> names = new TreeSet<>();
+            for (Method m : RedisClusterCommands.class.getMethods()) {
+                names.add(m.getName());
+            }
+            for (Method m : RedisClusterReactiveCommands.class.getMethods()) {
+                names.add(m.getName());
+            }
+            Set<String> async = Arrays.stream(RedisClusterAsyncCommands.class.getMethods()).map(Method::getName)
+                    .collect(Collectors.toSet());
+            assertThat(async).containsAll(names);
+        }
+    }
+}

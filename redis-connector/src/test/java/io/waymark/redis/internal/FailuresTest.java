@@ -1,0 +1,78 @@
+package io.waymark.redis.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisReadOnlyException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+class FailuresTest {
+
+    @Nested
+    class CertainlyNotExecuted {
+
+        @Test
+        void readonlyReply() {
+            assertThat(Failures.classify(new RedisReadOnlyException("READONLY You can't write against a read only replica.")))
+                    .isEqualTo(Failures.NOT_EXECUTED);
+            assertThat(Failures.classify(new RedisCommandExecutionException("READONLY You can't write")))
+                    .isEqualTo(Failures.NOT_EXECUTED);
+            assertThat(Failures.reason(new CompletionException(new RedisReadOnlyException("READONLY x"))))
+                    .isEqualTo("READONLY");
+        }
+
+        @Test
+        void movedOutsideClusterMode() {
+            assertThat(Failures.classify(new RedisCommandExecutionException("MOVED 3999 127.0.0.1:6381")))
+                    .isEqualTo(Failures.NOT_EXECUTED);
+        }
+
+        @Test
+        void nodeNotReadyToServe() {
+            assertThat(Failures.classify(new RedisCommandExecutionException(
+                    "LOADING Redis is loading the dataset in memory"))).isEqualTo(Failures.NOT_EXECUTED);
+            assertThat(Failures.classify(new RedisCommandExecutionException(
+                    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")))
+                    .isEqualTo(Failures.NOT_EXECUTED);
+            assertThat(Failures.reason(new RedisCommandExecutionException("LOADING x"))).isEqualTo("LOADING");
+        }
+
+        @Test
+        void rejectedWhileDisconnectedOrRefused() {
+            assertThat(Failures.classify(new RedisException("Currently not connected. Commands are rejected.")))
+                    .isEqualTo(Failures.NOT_EXECUTED);
+            assertThat(Failures.classify(new RedisConnectionException("Unable to connect to 127.0.0.5:6379",
+                    new ConnectException("Connection refused")))).isEqualTo(Failures.NOT_EXECUTED);
+        }
+    }
+
+    @Nested
+    class MayHaveRun {
+
+        @Test
+        void timeoutsAndResetsAreNeverRetried() {
+            assertThat(Failures.classify(new RedisCommandTimeoutException("Command timed out after 3 second(s)")))
+                    .isEqualTo(Failures.NODE_SUSPECT);
+            assertThat(Failures.classify(new IOException("Connection reset by peer")))
+                    .isEqualTo(Failures.NODE_SUSPECT);
+            assertThat(Failures.classify(new RedisException("Connection disconnected")))
+                    .as("in flight when the connection dropped").isEqualTo(Failures.NODE_SUSPECT);
+        }
+
+        @Test
+        void errorRepliesOfAHealthyNodeAreTheCallersBusiness() {
+            assertThat(Failures.classify(new RedisCommandExecutionException(
+                    "WRONGTYPE Operation against a key holding the wrong kind of value")))
+                    .isEqualTo(Failures.OTHER);
+            assertThat(Failures.classify(new RedisCommandExecutionException("ERR syntax error")))
+                    .isEqualTo(Failures.OTHER);
+        }
+    }
+}

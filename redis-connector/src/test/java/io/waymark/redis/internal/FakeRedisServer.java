@@ -1,0 +1,114 @@
+package io.waymark.redis.internal;
+
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisReadOnlyException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.protocol.CommandType;
+import io.waymark.discovery.Endpoint;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * An in-memory stand-in for one Redis server behind a Lettuce connection, for unit tests
+ * of the routing: it answers ROLE, SET and GET the way a master or a replica would, and can
+ * be taken down or made to fail.
+ */
+final class FakeRedisServer {
+
+    final String host = "127.0.0.1";
+    final int port;
+    volatile String role;
+    volatile boolean up = true;
+    /** Every data command that reached this server, e.g. "SET k". */
+    final List<String> served = new CopyOnWriteArrayList<>();
+    final Map<String, String> data = new ConcurrentHashMap<>();
+    /** When set, every data command fails with it. */
+    volatile RuntimeException failWith;
+
+    FakeRedisServer(int port, String role) {
+        this.port = port;
+        this.role = role;
+    }
+
+    Endpoint endpoint() {
+        return Endpoint.of(host, port);
+    }
+
+    String address() {
+        return host + ":" + port;
+    }
+
+    /** What Node's connector returns: a connection, or a refusal while the server is down. */
+    CompletionStage<StatefulRedisConnection<String, String>> connect() {
+        if (!up) {
+            return CompletableFuture.failedFuture(new RedisConnectionException("Connection refused: " + address()));
+        }
+        return CompletableFuture.completedFuture(connection());
+    }
+
+    @SuppressWarnings("unchecked")
+    private StatefulRedisConnection<String, String> connection() {
+        RedisAsyncCommands<String, String> async = (RedisAsyncCommands<String, String>) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {RedisAsyncCommands.class}, (p, m, a) -> command(m.getName(), a));
+        return (StatefulRedisConnection<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {StatefulRedisConnection.class}, (p, m, a) -> {
+                    switch (m.getName()) {
+                        case "isOpen":
+                            return up;
+                        case "async":
+                            return async;
+                        case "isMulti":
+                            return false;
+                        case "closeAsync":
+                            return CompletableFuture.completedFuture(null);
+                        case "close":
+                            return null;
+                        case "toString":
+                            return "connection to " + address();
+                        default:
+                            throw new UnsupportedOperationException(m.getName());
+                    }
+                });
+    }
+
+    private RoutedFuture<Object> command(String name, Object[] args) {
+        RoutedFuture<Object> f = new RoutedFuture<>();
+        if (!up) {
+            f.completeExceptionally(new RedisException("Currently not connected. Commands are rejected."));
+            return f;
+        }
+        if (name.equals("dispatch") && args[0] == CommandType.ROLE) {
+            f.complete(List.of(role));
+            return f;
+        }
+        served.add(name.toUpperCase() + " " + args[0]);
+        if (failWith != null) {
+            f.completeExceptionally(failWith);
+            return f;
+        }
+        switch (name) {
+            case "set":
+                if (!"master".equals(role)) {
+                    f.completeExceptionally(new RedisReadOnlyException(
+                            "READONLY You can't write against a read only replica."));
+                } else {
+                    data.put((String) args[0], (String) args[1]);
+                    f.complete("OK");
+                }
+                break;
+            case "get":
+                f.complete(data.get((String) args[0]));
+                break;
+            default:
+                f.completeExceptionally(new UnsupportedOperationException(name));
+        }
+        return f;
+    }
+}

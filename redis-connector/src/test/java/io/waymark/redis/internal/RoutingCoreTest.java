@@ -1,0 +1,202 @@
+package io.waymark.redis.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.waymark.redis.FakeDiscovery;
+import io.waymark.redis.ReadPolicy;
+import io.waymark.redis.RedisMetrics;
+import io.waymark.redis.TopologyMode;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** The routing core against in-memory servers: no network, every decision observable. */
+class RoutingCoreTest {
+
+    private final FakeRedisServer a = new FakeRedisServer(7001, "master");
+    private final FakeRedisServer b = new FakeRedisServer(7002, "slave");
+    private final FakeRedisServer c = new FakeRedisServer(7003, "slave");
+    private final Map<String, FakeRedisServer> servers =
+            Stream.of(a, b, c).collect(Collectors.toMap(FakeRedisServer::address, Function.identity()));
+    private final FakeDiscovery discovery = new FakeDiscovery();
+    private ScheduledThreadPoolExecutor scheduler;
+    private StandaloneRouter<String, String> router;
+    private RedisClusterAsyncCommands<String, String> async;
+
+    @BeforeEach
+    void consulListsAAsMasterAndBAndCAsReplicas() {
+        discovery.answer("w", a.endpoint()).answer("r", b.endpoint(), c.endpoint());
+        b.data.put("k", "v");
+        c.data.put("k", "v");
+        a.data.put("k", "v");
+    }
+
+    @AfterEach
+    void stop() {
+        if (router != null) {
+            router.close().join();
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void start(ReadPolicy policy) {
+        scheduler = new ScheduledThreadPoolExecutor(1);
+        RedisSettings<String, String> settings = new RedisSettings<>(StringCodec.UTF8, discovery, false, "w", "r",
+                null, null, false, true, 0, null, policy, TopologyMode.STANDALONE, 6379,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1),
+                Duration.ofSeconds(5), Duration.ofSeconds(1), 3, Duration.ofSeconds(5), 2, 2, RedisMetrics.NONE,
+                b -> { }, null, scheduler);
+        router = new StandaloneRouter<>(settings,
+                address -> new Node<>(address, () -> servers.get(address).connect()), scheduler);
+        router.start();
+        RoutingCore<String, String> core = new RoutingCore<>(router, settings);
+        async = (RedisClusterAsyncCommands<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RedisClusterAsyncCommands.class}, core.asyncHandler());
+    }
+
+    private static <T> T await(RedisFuture<T> f) throws Exception {
+        try {
+            return f.get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
+    @Nested
+    class SteadyState {
+
+        @Test
+        void writesGoToTheFencedMasterAndReadsToTheReplicasInTurn() throws Exception {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            assertThat(await(async.set("x", "1"))).isEqualTo("OK");
+            for (int i = 0; i < 4; i++) {
+                assertThat(await(async.get("k"))).isEqualTo("v");
+            }
+            assertThat(a.served).containsExactly("SET x");
+            assertThat(b.served).containsExactly("GET k", "GET k");
+            assertThat(c.served).containsExactly("GET k", "GET k");
+        }
+
+        @Test
+        void masterPolicyReadsFromTheMasterOnly() throws Exception {
+            start(ReadPolicy.MASTER);
+            assertThat(await(async.get("k"))).isEqualTo("v");
+            assertThat(a.served).containsExactly("GET k");
+            assertThat(b.served).isEmpty();
+        }
+    }
+
+    @Nested
+    class Failover {
+
+        @Test
+        void aReadonlyReplyRetriesTheWriteOnTheNodeThatNowSaysMasterBeforeConsulKnows() throws Exception {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            a.role = "slave";
+            b.role = "master";
+            assertThat(await(async.set("x", "1"))).isEqualTo("OK");
+            assertThat(a.served).containsExactly("SET x");
+            assertThat(a.data).doesNotContainKey("x");
+            assertThat(b.data).containsEntry("x", "1");
+            assertThat(router.retries()).isEqualTo(1);
+            assertThat(router.snapshot().master().address()).isEqualTo(b.address());
+        }
+
+        @Test
+        void aWriteRejectedWhileTheMasterIsDownWaitsForTheNextMaster() throws Exception {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            a.up = false;
+            RedisFuture<String> pending = async.set("x", "1");
+            c.role = "master";
+            assertThat(await(pending)).isEqualTo("OK");
+            assertThat(c.data).containsEntry("x", "1");
+        }
+
+        @Test
+        void aTimeoutIsNeverRetriedBecauseTheWriteMayHaveRun() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            a.failWith = new RedisCommandTimeoutException("Command timed out after 1 second(s)");
+            assertThatThrownBy(() -> await(async.set("x", "1"))).isInstanceOf(RedisCommandTimeoutException.class);
+            assertThat(a.served).containsExactly("SET x");
+            assertThat(router.retries()).isZero();
+        }
+
+        @Test
+        void errorRepliesOfAHealthyMasterSurfaceUnretried() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            a.failWith = new RedisException("WRONGTYPE Operation against a key holding the wrong kind of value");
+            assertThatThrownBy(() -> await(async.set("x", "1"))).hasMessageStartingWith("WRONGTYPE");
+            assertThat(a.served).hasSize(1);
+        }
+    }
+
+    @Nested
+    class Fencing {
+
+        @Test
+        void aNodeConsulCallsMasterButThatAnswersSlaveNeverGetsAWrite() {
+            discovery.answer("w", b.endpoint());
+            discovery.answer("r", c.endpoint());
+            start(ReadPolicy.REPLICA_PREFERRED);
+            assertThatThrownBy(() -> await(async.set("x", "1")))
+                    .isInstanceOf(RedisConnectionException.class)
+                    .hasMessageContaining("no writable master for w");
+            assertThat(b.served).isEmpty();
+            assertThat(c.served).isEmpty();
+            assertThat(discovery.refreshes.get()).as("asked Consul again while waiting").isPositive();
+        }
+    }
+
+    @Nested
+    class Reads {
+
+        @Test
+        void replicaPreferredFallsBackToTheMasterWhenNoReplicaIsUp() throws Exception {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            b.up = false;
+            c.up = false;
+            assertThat(await(async.get("k"))).isEqualTo("v");
+            assertThat(a.served).containsExactly("GET k");
+        }
+
+        @Test
+        void aReadThatFailsOnADroppedConnectionMovesToTheNextNode() throws Exception {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            b.failWith = new RedisException("Connection disconnected");
+            for (int i = 0; i < 4; i++) {
+                assertThat(await(async.get("k"))).isEqualTo("v");
+            }
+            assertThat(c.served).hasSize(4);
+        }
+
+        @Test
+        void replicaPolicyFailsWhenNoReplicaIsUpRatherThanReadTheMaster() {
+            start(ReadPolicy.REPLICA);
+            b.up = false;
+            c.up = false;
+            assertThatThrownBy(() -> await(async.get("k"))).isInstanceOf(RedisConnectionException.class)
+                    .hasMessageContaining("no replica of r");
+            assertThat(a.served).isEmpty();
+        }
+    }
+}
