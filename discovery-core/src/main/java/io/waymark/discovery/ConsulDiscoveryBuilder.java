@@ -24,6 +24,7 @@ import javax.net.ssl.X509TrustManager;
  * {@code CONSUL_HTTP_TOKEN}, else none; {@link DiscoveryMode#HTTP};
  * {@link Consistency#DEFAULT}; passing instances only; resolve timeout 10 s; request
  * timeout 5 s; blocking wait 5 min; poll interval 1 s; idle watches stop after 10 min;
+ * agents with requests in flight probed every 2 s;
  * retry backoff 100 ms doubling to 10 s with jitter; each watch loop at most 5 requests
  * per second (burst 5); domain {@code consul}; named daemon threads.
  *
@@ -35,6 +36,7 @@ public final class ConsulDiscoveryBuilder {
     static final int DEFAULT_HTTP_PORT = 8500;
     static final int DEFAULT_DNS_PORT = 8600;
     static final Duration MAX_BLOCKING_WAIT = Duration.ofMinutes(10);
+    static final Duration MIN_AGENT_PROBE_INTERVAL = Duration.ofMillis(100);
 
     private final List<AgentAddress> agents = new ArrayList<>();
     private final List<AgentAddress> dnsAgents = new ArrayList<>();
@@ -47,6 +49,8 @@ public final class ConsulDiscoveryBuilder {
     private Duration blockingWait = Duration.ofMinutes(5);
     private Duration pollInterval = Duration.ofSeconds(1);
     private Duration idleWatchTimeout = Duration.ofMinutes(10);
+    private Duration agentProbeInterval = Duration.ofSeconds(2);
+    private boolean agentProbeIntervalSet;
     private Duration maxStaleness;
     private Duration backoffInitial = Duration.ofMillis(100);
     private Duration backoffMax = Duration.ofSeconds(10);
@@ -139,7 +143,9 @@ public final class ConsulDiscoveryBuilder {
 
     /**
      * Connect timeout, and read timeout of requests that do not block (first lookups,
-     * refreshes, DNS queries); default 5 s. A hung agent is left after this long.
+     * refreshes, DNS queries); default 5 s. A hung agent is left after this long by such
+     * requests; blocking requests on it are cut short by the {@link #agentProbeInterval agent
+     * probe}, whose timeout this also bounds.
      */
     public ConsulDiscoveryBuilder requestTimeout(Duration timeout) {
         this.requestTimeout = positive("requestTimeout", timeout);
@@ -148,7 +154,9 @@ public final class ConsulDiscoveryBuilder {
 
     /**
      * Blocking-query wait, 1 s..10 min; default 5 min. The read timeout of a blocking
-     * request is {@code wait + wait/16} (Consul's jitter) plus the request timeout.
+     * request is {@code wait + wait/16} (Consul's jitter) plus the request timeout; an agent
+     * that stops answering meanwhile is noticed sooner by the {@link #agentProbeInterval
+     * agent probe}.
      */
     public ConsulDiscoveryBuilder blockingWait(Duration wait) {
         positive("blockingWait", wait);
@@ -176,6 +184,36 @@ public final class ConsulDiscoveryBuilder {
     /** Stop watches that nobody resolved, refreshed or watched for this long; default 10 min. */
     public ConsulDiscoveryBuilder idleWatchTimeout(Duration timeout) {
         this.idleWatchTimeout = positive("idleWatchTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * How often an agent is probed while requests wait on it (HTTP mode); default 2 s,
+     * {@link Duration#ZERO} turns probing off. A blocking request to an agent that stopped
+     * answering without closing its connections (a paused or hung process, a host gone
+     * without a TCP reset) would otherwise only fail after its read timeout, minutes.
+     *
+     * <p>While requests are in flight on an agent, one probe per agent (however many
+     * names are watched) sends {@code GET /v1/agent/services}, which the agent answers from
+     * its own state without asking the servers; any HTTP answer counts, and no token is sent
+     * (an agent enforcing ACLs answers an empty list, not an error). A probe
+     * gives up after the interval, but after at least 1 s and at most the
+     * {@link #requestTimeout request timeout}; a failed probe is repeated at once. After 2
+     * failed probes in a row the agent is down: its requests in flight are cancelled, the
+     * names served through it are marked {@link Endpoints#stale() stale}, watches move to
+     * the next configured agent that is not down and retry with the usual backoff. A down
+     * agent keeps being probed; once it answers it is eligible again when the rotation
+     * comes round to it. With the defaults a frozen agent is left within about 6 s.
+     *
+     * @param interval zero (off), or at least 100 ms
+     */
+    public ConsulDiscoveryBuilder agentProbeInterval(Duration interval) {
+        Objects.requireNonNull(interval, "agentProbeInterval");
+        if (!interval.isZero() && interval.compareTo(MIN_AGENT_PROBE_INTERVAL) < 0) {
+            throw new IllegalArgumentException("agentProbeInterval must be 0 (off) or at least 100ms: " + interval);
+        }
+        this.agentProbeInterval = interval;
+        this.agentProbeIntervalSet = true;
         return this;
     }
 
@@ -297,6 +335,9 @@ public final class ConsulDiscoveryBuilder {
         if (mode == DiscoveryMode.HTTP && !dnsAgents.isEmpty()) {
             throw new IllegalStateException("dnsAgent " + dnsAgents + " applies to mode DNS only; mode is HTTP");
         }
+        if (agentProbeIntervalSet && mode == DiscoveryMode.DNS) {
+            throw new IllegalStateException("agentProbeInterval applies to mode HTTP only; mode is DNS");
+        }
         if (maxStaleness != null && consistency != Consistency.STALE) {
             throw new IllegalStateException("maxStaleness applies to consistency STALE only; consistency is "
                     + consistency);
@@ -311,7 +352,7 @@ public final class ConsulDiscoveryBuilder {
             }
         }
         Settings s = new Settings(List.copyOf(http), List.copyOf(dns), tok, mode, consistency, includeWarning,
-                resolveTimeout, requestTimeout, blockingWait, pollInterval, idleWatchTimeout,
+                resolveTimeout, requestTimeout, blockingWait, pollInterval, idleWatchTimeout, agentProbeInterval,
                 maxStaleness == null ? Duration.ofSeconds(10) : maxStaleness, backoffInitial, backoffMax,
                 watchRequestsPerSecond, watchBurst, domain, listenerExecutor, scheduler, httpExecutor, clock,
                 trustManager);

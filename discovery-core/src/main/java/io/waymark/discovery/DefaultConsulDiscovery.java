@@ -80,7 +80,7 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
             owned.add(ioExecutor);
         }
         if (s.mode == DiscoveryMode.HTTP) {
-            this.http = new HttpTransport(s, ioExecutor);
+            this.http = new HttpTransport(s, ioExecutor, scheduler);
             this.dnsServers = null;
             this.dns = null;
         } else {

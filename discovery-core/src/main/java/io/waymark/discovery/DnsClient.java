@@ -9,9 +9,11 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -115,8 +117,12 @@ final class DnsClient {
         return out;
     }
 
-    private static List<String> addresses(Message m, Name target) {
-        List<String> out = new ArrayList<>();
+    /**
+     * The addresses of an SRV target from the additional section. Consul adds the target's
+     * A record once per SRV answer, so two instances on one address repeat it: keep each once.
+     */
+    static List<String> addresses(Message m, Name target) {
+        Set<String> out = new LinkedHashSet<>();
         for (Record r : m.getSection(Section.ADDITIONAL)) {
             if (r.getName().equals(target)) {
                 String h = address(r);
@@ -125,7 +131,7 @@ final class DnsClient {
                 }
             }
         }
-        return out;
+        return List.copyOf(out);
     }
 
     private static String address(Record r) {

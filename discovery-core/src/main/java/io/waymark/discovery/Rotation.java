@@ -2,13 +2,16 @@ package io.waymark.discovery;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The configured agents, in order, and the one in use. Every watch asks the same agent;
  * when a request on it fails, everyone moves on to the next one (round robin), so one
- * dead agent costs each watch at most one failed request.
+ * dead agent costs each watch at most one failed request. Members known to be down (the
+ * agent probe's verdict) are skipped while another one is usable; once one answers its
+ * probes again it is eligible the next time the rotation comes round to it.
  *
  * <p>Threading: thread-safe (one atomic position).
  */
@@ -17,13 +20,20 @@ final class Rotation<T> {
     private static final Logger LOG = LoggerFactory.getLogger(Rotation.class);
 
     private final List<T> members;
+    private final Predicate<T> usable;
     private final AtomicInteger position = new AtomicInteger();
 
     Rotation(List<T> members) {
+        this(members, m -> true);
+    }
+
+    /** {@code usable} says whether a member may be moved to (read at each move, never cached). */
+    Rotation(List<T> members, Predicate<T> usable) {
         if (members.isEmpty()) {
             throw new IllegalArgumentException("no agents");
         }
         this.members = List.copyOf(members);
+        this.usable = usable;
     }
 
     T current() {
@@ -45,10 +55,22 @@ final class Rotation<T> {
         }
         int at = members.indexOf(failed);
         if (at >= 0) {
-            int next = (at + 1) % members.size();
+            int next = next(at);
             if (position.compareAndSet(at, next)) {
                 LOG.info("Consul agent {} failed, moving to {}", failed, members.get(next));
             }
         }
+    }
+
+    /** The next usable member after {@code at}; when none is, simply the next one. */
+    private int next(int at) {
+        int n = members.size();
+        for (int step = 1; step < n; step++) {
+            int candidate = (at + step) % n;
+            if (usable.test(members.get(candidate))) {
+                return candidate;
+            }
+        }
+        return (at + 1) % n;
     }
 }

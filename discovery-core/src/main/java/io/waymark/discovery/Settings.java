@@ -23,6 +23,8 @@ final class Settings {
     final Duration blockingWait;
     final Duration pollInterval;
     final Duration idleWatchTimeout;
+    /** Zero: off. */
+    final Duration agentProbeInterval;
     final Duration maxStaleness;
     final Duration backoffInitial;
     final Duration backoffMax;
@@ -37,9 +39,9 @@ final class Settings {
 
     Settings(List<AgentAddress> agents, List<AgentAddress> dnsAgents, Supplier<String> token, DiscoveryMode mode,
             Consistency consistency, boolean includeWarning, Duration resolveTimeout, Duration requestTimeout,
-            Duration blockingWait, Duration pollInterval, Duration idleWatchTimeout, Duration maxStaleness,
-            Duration backoffInitial, Duration backoffMax, double watchRequestsPerSecond, int watchBurst,
-            String domain, Executor listenerExecutor, ScheduledExecutorService scheduler,
+            Duration blockingWait, Duration pollInterval, Duration idleWatchTimeout, Duration agentProbeInterval,
+            Duration maxStaleness, Duration backoffInitial, Duration backoffMax, double watchRequestsPerSecond,
+            int watchBurst, String domain, Executor listenerExecutor, ScheduledExecutorService scheduler,
             ExecutorService httpExecutor, Clock clock, X509TrustManager trustManager) {
         this.agents = agents;
         this.dnsAgents = dnsAgents;
@@ -52,6 +54,7 @@ final class Settings {
         this.blockingWait = blockingWait;
         this.pollInterval = pollInterval;
         this.idleWatchTimeout = idleWatchTimeout;
+        this.agentProbeInterval = agentProbeInterval;
         this.maxStaleness = maxStaleness;
         this.backoffInitial = backoffInitial;
         this.backoffMax = backoffMax;

@@ -62,6 +62,14 @@ class ConsulDiscoveryBuilderTest {
                     .hasMessage("watchRateLimit requestsPerSecond must be > 0: 0.0");
             assertThatThrownBy(() -> b.watchRateLimit(1, 0)).hasMessage("watchRateLimit burst must be >= 1: 0");
             assertThatThrownBy(() -> b.token("  ")).hasMessage("token must not be blank");
+            assertThatThrownBy(() -> b.agentProbeInterval(Duration.ofMillis(50)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("agentProbeInterval must be 0 (off) or at least 100ms: PT0.05S");
+            assertThatThrownBy(() -> b.agentProbeInterval(Duration.ofSeconds(-2)))
+                    .hasMessage("agentProbeInterval must be 0 (off) or at least 100ms: PT-2S");
+            assertThatThrownBy(() -> b.agentProbeInterval(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessage("agentProbeInterval");
+            b.agentProbeInterval(Duration.ZERO).agentProbeInterval(Duration.ofMillis(100));
             assertThatThrownBy(() -> b.domain("a..b")).hasMessageContaining("'a..b'");
         }
     }
@@ -83,6 +91,14 @@ class ConsulDiscoveryBuilderTest {
             assertThatThrownBy(() -> ConsulDiscovery.builder().dnsAgent("127.0.0.1:8600").build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("dnsAgent [127.0.0.1:8600] applies to mode DNS only; mode is HTTP");
+        }
+
+        @Test
+        void agentProbeIntervalInDnsMode() {
+            assertThatThrownBy(() -> ConsulDiscovery.builder().mode(DiscoveryMode.DNS)
+                    .agentProbeInterval(Duration.ofSeconds(1)).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("agentProbeInterval applies to mode HTTP only; mode is DNS");
         }
 
         @Test
@@ -136,6 +152,27 @@ class ConsulDiscoveryBuilderTest {
             try (ConsulDiscovery d = ConsulDiscovery.builder().agent("127.0.0.11:8500").agent("127.0.0.12")
                     .mode(DiscoveryMode.DNS).build()) {
                 assertThat(d.toString()).contains("[127.0.0.11:8600, 127.0.0.12:8600]");
+            }
+        }
+
+        @Test
+        @DisplayName("probe timeout: the probe interval, at least 1 s, at most the request timeout")
+        void probeTimeout() {
+            assertThat(HttpTransport.probeTimeoutMillis(settings(Duration.ofSeconds(2), Duration.ofSeconds(5))))
+                    .isEqualTo(2000);
+            assertThat(HttpTransport.probeTimeoutMillis(settings(Duration.ofMillis(200), Duration.ofSeconds(5))))
+                    .isEqualTo(1000);
+            assertThat(HttpTransport.probeTimeoutMillis(settings(Duration.ofSeconds(30), Duration.ofSeconds(5))))
+                    .isEqualTo(5000);
+            assertThat(HttpTransport.probeTimeoutMillis(settings(Duration.ofMillis(200), Duration.ofMillis(300))))
+                    .isEqualTo(300);
+        }
+
+        private Settings settings(Duration probeInterval, Duration requestTimeout) {
+            ConsulDiscoveryBuilder b = ConsulDiscovery.builder().agent("127.0.0.1:1")
+                    .agentProbeInterval(probeInterval).requestTimeout(requestTimeout);
+            try (DefaultConsulDiscovery d = (DefaultConsulDiscovery) b.build()) {
+                return d.settings;
             }
         }
 

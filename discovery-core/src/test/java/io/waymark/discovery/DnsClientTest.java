@@ -2,9 +2,14 @@ package io.waymark.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.Section;
 
 class DnsClientTest {
 
@@ -23,5 +28,19 @@ class DnsClientTest {
     void nodes() throws Exception {
         assertThat(DnsClient.nodeOf(Name.fromString("redis01.node.dc1.consul."))).isEqualTo("redis01");
         assertThat(DnsClient.nodeOf(Name.fromString("7f00031f.addr.dc1.consul."))).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a target's A record repeated once per SRV answer (two instances, one address) counts once")
+    void repeatedAdditionalRecords() throws Exception {
+        Name target = Name.fromString("7f000001.addr.dc1.consul.");
+        Message m = new Message();
+        for (int i = 0; i < 2; i++) {
+            m.addRecord(new ARecord(target, DClass.IN, 0, InetAddress.getByName("127.0.0.1")), Section.ADDITIONAL);
+        }
+        m.addRecord(new ARecord(Name.fromString("7f000002.addr.dc1.consul."), DClass.IN, 0,
+                InetAddress.getByName("127.0.0.2")), Section.ADDITIONAL);
+
+        assertThat(DnsClient.addresses(m, target)).containsExactly("127.0.0.1");
     }
 }
