@@ -16,6 +16,7 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -157,9 +158,10 @@ public final class SeedDemo {
                     lastReads = r;
                     if (issued < 0 && System.nanoTime() >= failoverAt) {
                         say(">>> failover: promoting %s (replica of %s)", target, sandbox.oldMaster().address());
+                        AtomicLong roleMaster = watchRole(sandbox.target());
                         issued = System.nanoTime();
                         sandbox.failover();
-                        promoted = System.nanoTime();
+                        promoted = roleMaster.get() > 0 ? roleMaster.get() : System.nanoTime();
                         say(">>> %s is master now", target);
                     }
                 }
@@ -168,13 +170,22 @@ public final class SeedDemo {
                 long firstWrite = promoted < 0 ? -1 : app.firstProbeAckAfter(promoted);
                 long gap = issued < 0 ? -1 : app.longestProbeGapAfter(issued);
                 say("timeline (T = failover issued):");
-                say("  T+%5d ms  %s reports role master", ms(promoted - issued), target);
-                say("  %s", consulSawTarget.get() < 0 ? "Consul never listed " + target + " as master during the run"
-                        : String.format("T+%5d ms  Consul lists %s in %s", ms(consulSawTarget.get() - issued), target,
-                                sandbox.writeService()));
-                say("  %s", firstWrite < 0 ? "no write acknowledged after the promotion"
-                        : String.format("T+%5d ms  first write acknowledged on the promoted master's slots",
-                                ms(firstWrite - issued)));
+                // in order of time; the +1 and +2 ns below keep equal times from replacing each other
+                TreeMap<Long, String> events = new TreeMap<>();
+                events.put(promoted - issued, target + " reports role master");
+                if (consulSawTarget.get() >= 0) {
+                    events.put(consulSawTarget.get() - issued + 1, "Consul lists " + target + " in " + sandbox.writeService());
+                }
+                if (firstWrite >= 0) {
+                    events.put(firstWrite - issued + 2, "first probe write acknowledged after the promotion");
+                }
+                events.forEach((at, what) -> say("  T+%5d ms  %s", ms(at), what));
+                if (consulSawTarget.get() < 0) {
+                    say("  Consul never listed %s as master during the run", target);
+                }
+                if (firstWrite < 0) {
+                    say("  no probe write acknowledged after the promotion");
+                }
                 say("  longest pause between acknowledged probe writes: %d ms", ms(gap));
                 say("  errors seen by the app: %d%s", app.errors.sum(), app.firstErrors.isEmpty() ? "" : " " + app.firstErrors);
                 say("  acknowledged increments lost or doubled: %s", wrong.isEmpty() ? "none" : wrong);
@@ -183,6 +194,33 @@ public final class SeedDemo {
                 return new Result(app.writes.sum(), app.errors.sum(), wrong, ms(gap), firstWrite >= 0);
             }
         }
+    }
+
+    /**
+     * Asks {@code node} for its role every 10 ms, on a thread of its own, until it says master;
+     * the returned value is then the nanoTime it first did (0 until then).
+     */
+    private static AtomicLong watchRole(RedisNode node) {
+        AtomicLong at = new AtomicLong();
+        Thread t = new Thread(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                try {
+                    if ("master".equals(node.role())) {
+                        at.set(System.nanoTime());
+                        return;
+                    }
+                    Thread.sleep(10); // the poll period of this probe, not a wait for a condition
+                } catch (InterruptedException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    // the node is busy failing over: ask again
+                }
+            }
+        }, "demo-role-watch");
+        t.setDaemon(true);
+        t.start();
+        return at;
     }
 
     /** A key that the old master serves, so that the probe's writes must move with the failover. */
