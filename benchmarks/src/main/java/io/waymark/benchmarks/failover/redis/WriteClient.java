@@ -1,0 +1,22 @@
+package io.waymark.benchmarks.failover.redis;
+
+/**
+ * One client under test, reduced to what the writers need: an {@code INCR} whose reply counts as
+ * the acknowledgement. Implementations are shared by all writer threads of their load.
+ */
+interface WriteClient extends AutoCloseable {
+
+    /** The name in the results table. */
+    String name();
+
+    /** INCR {@code key} through this client; returns the new value, or throws what the caller would see. */
+    long incr(String key);
+
+    /** A short remark for the table (settings that matter, counters of the client), or "". */
+    default String note() {
+        return "";
+    }
+
+    @Override
+    void close();
+}
