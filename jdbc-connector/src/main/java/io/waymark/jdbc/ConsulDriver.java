@@ -33,7 +33,8 @@ import java.util.logging.Logger;
  *       {@code consul.agent} (repeatable or comma-separated), {@code consul.token},
  *       {@code consul.readService}, {@code consul.mode} ({@code http|dns}),
  *       {@code consul.dnsAgent}, {@code consul.resolveTimeout}, {@code consul.failoverTimeout},
- *       {@code consul.roleCheck}, {@code consul.includeWarning}, {@code consul.retryReadOnlyWrites}.
+ *       {@code consul.roleCheck}, {@code consul.includeWarning}, {@code consul.retryReadOnlyWrites},
+ *       {@code consul.probeKnownNodes}.
  *       Every other parameter and
  *       property goes to the delegate unchanged.</li>
  * </ul>
@@ -46,7 +47,10 @@ import java.util.logging.Logger;
  * of its role or failed (SQLState class 08, read-only error 1290/1836 on a write), and never
  * replays a transaction. In auto-commit mode a statement that the demoted primary refused as
  * read-only (so did not execute) is re-run on the new primary, within
- * {@code consul.failoverTimeout} ({@code consul.retryReadOnlyWrites}, default true).
+ * {@code consul.failoverTimeout} ({@code consul.retryReadOnlyWrites}, default true). The new primary
+ * is found without waiting for Consul's next check: every known server is probed at once, and the
+ * only one answering {@code @@read_only = 0} (and not replicating) is used; none or several leave
+ * the choice to Consul ({@code consul.probeKnownNodes}, default true).
  *
  * <p>All connections with the same agents, token and discovery settings share one discovery
  * client. It is reference counted: closed a few seconds after the last of its connections is.

@@ -42,6 +42,7 @@ public final class ConsulUrl {
     public static final String ROLE_CHECK = "consul.roleCheck";
     public static final String INCLUDE_WARNING = "consul.includeWarning";
     public static final String RETRY_READ_ONLY_WRITES = "consul.retryReadOnlyWrites";
+    public static final String PROBE_KNOWN_NODES = "consul.probeKnownNodes";
 
     /** Every {@code consul.*} parameter, with what it expects (for messages and {@code getPropertyInfo}). */
     public static final Map<String, String> PARAMETERS;
@@ -61,6 +62,9 @@ public final class ConsulUrl {
         p.put(RETRY_READ_ONLY_WRITES, "true or false: in auto-commit mode outside transactions, re-run a statement that a"
                 + " demoted primary refused as read-only (1290/1836, so not executed) on the new primary, within"
                 + " consul.failoverTimeout; default true");
+        p.put(PROBE_KNOWN_NODES, "true or false: when the primary refuses a write as read-only or fails, probe every known"
+                + " server of both services at once (SELECT @@read_only) and use the one writable server found without"
+                + " waiting for Consul; default true");
         PARAMETERS = Collections.unmodifiableMap(p);
     }
 
@@ -85,11 +89,12 @@ public final class ConsulUrl {
     private final Duration failoverTimeout;
     private final boolean roleCheck;
     private final boolean retryReadOnlyWrites;
+    private final boolean probeKnownNodes;
     private final DiscoveryKey discoveryKey;
 
     private ConsulUrl(String url, Subprotocol subprotocol, String service, int defaultPort, String database,
             List<String> delegateQuery, Properties delegateProperties, String readService, Duration failoverTimeout,
-            boolean roleCheck, boolean retryReadOnlyWrites, DiscoveryKey discoveryKey) {
+            boolean roleCheck, boolean retryReadOnlyWrites, boolean probeKnownNodes, DiscoveryKey discoveryKey) {
         this.url = url;
         this.subprotocol = subprotocol;
         this.service = service;
@@ -101,6 +106,7 @@ public final class ConsulUrl {
         this.failoverTimeout = failoverTimeout;
         this.roleCheck = roleCheck;
         this.retryReadOnlyWrites = retryReadOnlyWrites && !multiQueries(delegateQuery, delegateProperties);
+        this.probeKnownNodes = probeKnownNodes;
         this.discoveryKey = discoveryKey;
     }
 
@@ -262,11 +268,12 @@ public final class ConsulUrl {
         boolean roleCheck = bool(consul, ROLE_CHECK, true);
         boolean includeWarning = bool(consul, INCLUDE_WARNING, false);
         boolean retryReadOnlyWrites = bool(consul, RETRY_READ_ONLY_WRITES, true);
+        boolean probeKnownNodes = bool(consul, PROBE_KNOWN_NODES, true);
 
         DiscoveryKey key = new DiscoveryKey(agents, token, mode, dnsAgent, resolveTimeout, includeWarning);
         return new ConsulUrl(url, subprotocol, service, defaultPort, database, List.copyOf(delegateQuery),
                 delegateProperties, readService, failoverTimeout == null ? DEFAULT_FAILOVER_TIMEOUT : failoverTimeout,
-                roleCheck, retryReadOnlyWrites, key);
+                roleCheck, retryReadOnlyWrites, probeKnownNodes, key);
     }
 
     public Subprotocol subprotocol() {
@@ -308,6 +315,15 @@ public final class ConsulUrl {
      */
     public boolean retryReadOnlyWrites() {
         return retryReadOnlyWrites;
+    }
+
+    /**
+     * Whether a primary that refused a write as read-only or failed makes the connection probe
+     * every server it knows of (both services, and the primary's earlier instances) instead of
+     * only waiting for Consul to list the new primary.
+     */
+    public boolean probeKnownNodes() {
+        return probeKnownNodes;
     }
 
     private static boolean multiQueries(List<String> delegateQuery, Properties delegateProperties) {

@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * its warm watches instead of starting over, while an application that closed its last
  * connection does not keep Consul watches and threads alive for the rest of the JVM's life.
  *
+ * <p>Each client comes with a {@link NodeProber} (the servers its connections have seen, and a
+ * small pool probing them during a failover), closed with it.
+ *
  * <p><b>Threading:</b> thread-safe; {@link #acquire} and {@link Lease#close} synchronize on the
  * registry only for bookkeeping, discovery clients are built and closed outside that lock.
  */
@@ -31,15 +34,24 @@ public final class DiscoveryRegistry {
 
     private static final Logger LOG = LoggerFactory.getLogger(DiscoveryRegistry.class);
 
-    private static final DiscoveryRegistry SHARED = new DiscoveryRegistry(DiscoveryRegistry::build, Duration.ofSeconds(5));
+    private static final DiscoveryRegistry SHARED = new DiscoveryRegistry(DiscoveryRegistry::build,
+            k -> new NodeProber(new RegisteredInstances(k)), Duration.ofSeconds(5));
 
     private final Function<DiscoveryKey, ConsulDiscovery> factory;
+    private final Function<DiscoveryKey, NodeProber> probers;
     private final Duration linger;
     private final Map<DiscoveryKey, Entry> entries = new HashMap<>();
     private ScheduledExecutorService reaper;
 
+    /** With probers that know only the instances seen (no lookup of registered ones): for tests. */
     DiscoveryRegistry(Function<DiscoveryKey, ConsulDiscovery> factory, Duration linger) {
+        this(factory, k -> new NodeProber(), linger);
+    }
+
+    DiscoveryRegistry(Function<DiscoveryKey, ConsulDiscovery> factory, Function<DiscoveryKey, NodeProber> probers,
+            Duration linger) {
         this.factory = Objects.requireNonNull(factory, "factory");
+        this.probers = Objects.requireNonNull(probers, "probers");
         this.linger = Objects.requireNonNull(linger, "linger");
     }
 
@@ -54,7 +66,7 @@ public final class DiscoveryRegistry {
         synchronized (this) {
             entry = entries.get(key);
             if (entry == null) {
-                entry = new Entry(key);
+                entry = new Entry(key, probers.apply(key));
                 entries.put(key, entry);
             }
             entry.refs++;
@@ -64,7 +76,7 @@ public final class DiscoveryRegistry {
             }
         }
         try {
-            return new Lease(entry, entry.discovery());
+            return new Lease(entry, entry.discovery(), entry.prober);
         } catch (RuntimeException | Error e) {
             release(entry);
             throw e;
@@ -139,12 +151,15 @@ public final class DiscoveryRegistry {
 
     private final class Entry {
         final DiscoveryKey key;
+        /** Shares the discovery client's life: closed with it. */
+        final NodeProber prober;
         int refs;
         ScheduledFuture<?> pendingClose;
         private volatile ConsulDiscovery discovery;
 
-        Entry(DiscoveryKey key) {
+        Entry(DiscoveryKey key, NodeProber prober) {
             this.key = key;
+            this.prober = prober;
         }
 
         // built lazily outside the registry lock: building may take a moment, other keys must not wait
@@ -163,6 +178,7 @@ public final class DiscoveryRegistry {
         }
 
         void close() {
+            prober.close();
             ConsulDiscovery d;
             synchronized (this) {
                 d = discovery;
@@ -183,15 +199,22 @@ public final class DiscoveryRegistry {
     public final class Lease implements AutoCloseable {
         private final Entry entry;
         private final ConsulDiscovery discovery;
+        private final NodeProber prober;
         private boolean closed;
 
-        private Lease(Entry entry, ConsulDiscovery discovery) {
+        private Lease(Entry entry, ConsulDiscovery discovery, NodeProber prober) {
             this.entry = entry;
             this.discovery = discovery;
+            this.prober = prober;
         }
 
         public ConsulDiscovery discovery() {
             return discovery;
+        }
+
+        /** The known servers and probe pool of this discovery client. */
+        NodeProber prober() {
+            return prober;
         }
 
         @Override

@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * executed: the connection then moves to the newly verified primary (session settings carried
  * over, the old physical connection closed), re-creates the statement there with its recorded
  * settings and parameters, and runs it again, until {@code consul.failoverTimeout}; a primary
- * that broke is replaced the same way before the next statement is sent. Nothing else is ever
+ * that broke is replaced the same way before the next statement is sent. The new primary is
+ * looked for in Consul and, with {@code consul.probeKnownNodes}, among every server known (see
+ * {@link Connector}): the only one answering {@code @@read_only = 0} is used before Consul lists
+ * it. Nothing else is ever
  * re-run: not inside a transaction, not after any other error (a connection reset after sending
  * may hide an executed statement), not batches, callable statements or statements with stream or
  * LOB parameters. When the refusal reaches the caller it gets a chained {@code 08006} exception
@@ -99,7 +102,7 @@ public final class RoutingConnection implements ConsulConnection {
                     + e.getMessage(), "08001", e);
         }
         try {
-            Connector connector = new Connector(url, lease.discovery(), driver);
+            Connector connector = new Connector(url, lease.discovery(), driver, lease.prober());
             if (url.readService() != null) {
                 connector.warmUp(url.readService());
             }

@@ -60,6 +60,7 @@ class ConsulUrlTest {
             assertThat(url.discoveryKey().mode()).isEqualTo(DiscoveryMode.HTTP);
             assertThat(url.roleCheck()).isTrue();
             assertThat(url.retryReadOnlyWrites()).isTrue();
+            assertThat(url.probeKnownNodes()).isTrue();
             assertThat(url.failoverTimeout()).isEqualTo(Duration.ofSeconds(10));
             assertThat(url.discoveryKey().token()).isNull();
         }
@@ -250,7 +251,8 @@ class ConsulUrlTest {
         void everyConsulParameter() throws SQLException {
             ConsulUrl url = parse("jdbc:consul:mariadb://db/shop?consul.token=t0ken&consul.mode=DNS"
                     + "&consul.dnsAgent=127.0.0.11:8600&consul.resolveTimeout=750ms&consul.failoverTimeout=3s"
-                    + "&consul.roleCheck=false&consul.includeWarning=TRUE&consul.retryReadOnlyWrites=false");
+                    + "&consul.roleCheck=false&consul.includeWarning=TRUE&consul.retryReadOnlyWrites=false"
+                    + "&consul.probeKnownNodes=false");
             DiscoveryKey key = url.discoveryKey();
             assertThat(key.token()).isEqualTo("t0ken");
             assertThat(key.mode()).isEqualTo(DiscoveryMode.DNS);
@@ -260,6 +262,7 @@ class ConsulUrlTest {
             assertThat(url.failoverTimeout()).isEqualTo(Duration.ofSeconds(3));
             assertThat(url.roleCheck()).isFalse();
             assertThat(url.retryReadOnlyWrites()).isFalse();
+            assertThat(url.probeKnownNodes()).isFalse();
             assertThat(url.delegateQuery()).isEmpty();
             assertThat(key.toString()).doesNotContain("t0ken").contains("token=****");
             assertThat(url.toString()).doesNotContain("t0ken");
@@ -330,6 +333,8 @@ class ConsulUrlTest {
                     .contains("consul.roleCheck must be true or false: 'yes'");
             assertThat(failure("jdbc:consul:mysql://db?consul.retryReadOnlyWrites=1").getMessage())
                     .contains("consul.retryReadOnlyWrites must be true or false: '1'");
+            assertThat(failure("jdbc:consul:mysql://db?consul.probeKnownNodes=on").getMessage())
+                    .contains("consul.probeKnownNodes must be true or false: 'on'");
         }
 
         @Test

@@ -33,6 +33,12 @@ final class FakeServers implements Driver {
         final int serverId;
         volatile boolean readOnly;
         volatile boolean down;
+        /** Its replication threads run (what SHOW ... STATUS reports, when readable). */
+        volatile boolean replicating;
+        /** Whether the app user may read the replication status; false as without SLAVE MONITOR. */
+        volatile boolean replicationStatusReadable;
+        /** Statements run with executeQuery, in order. */
+        final List<String> queries = new CopyOnWriteArrayList<>();
         final List<String> writes = new CopyOnWriteArrayList<>();
         final List<Conn> connections = new CopyOnWriteArrayList<>();
         /** Statement settings seen by this server, as "name=value". */
@@ -152,6 +158,10 @@ final class FakeServers implements Driver {
         switch (m.getName()) {
             case "executeQuery":
                 checkUp(c);
+                c.server.queries.add(sql);
+                if (sql.startsWith("SHOW")) {
+                    return replicationStatus(c.server, sql, self);
+                }
                 int value;
                 if (sql.contains("@@read_only")) {
                     value = c.server.readOnly ? 1 : 0;
@@ -228,6 +238,49 @@ final class FakeServers implements Driver {
                 }
                 throw new SQLFeatureNotSupportedException(m.getName());
         }
+    }
+
+    /** MariaDB's answers: SHOW REPLICA STATUS is understood, the others are not (as on MySQL 8.4). */
+    private static Object replicationStatus(Server server, String sql, Object statement) throws SQLException {
+        if (!sql.equals("SHOW REPLICA STATUS")) {
+            throw new SQLException("You have an error in your SQL syntax near '" + sql + "'", "42000", 1064);
+        }
+        if (!server.replicationStatusReadable) {
+            throw new SQLException("Access denied; you need (at least one of) the SLAVE MONITOR privilege(s)"
+                    + " for this operation", "42000", 1227);
+        }
+        List<String> columns = List.of("Replica_IO_State", "Replica_IO_Running", "Replica_SQL_Running");
+        List<String> row = server.replicating ? List.of("Waiting for master", "Yes", "Yes") : null;
+        Object metaData = proxy(java.sql.ResultSetMetaData.class, (mp, mm, ma) -> {
+            switch (mm.getName()) {
+                case "getColumnCount":
+                    return columns.size();
+                case "getColumnLabel":
+                case "getColumnName":
+                    return columns.get((Integer) ma[0] - 1);
+                default:
+                    throw new SQLFeatureNotSupportedException(mm.getName());
+            }
+        });
+        boolean[] consumed = new boolean[1];
+        return proxy(ResultSet.class, (rp, rm, ra) -> {
+            switch (rm.getName()) {
+                case "next":
+                    boolean has = row != null && !consumed[0];
+                    consumed[0] = true;
+                    return has;
+                case "getString":
+                    return row.get((Integer) ra[0] - 1);
+                case "getMetaData":
+                    return metaData;
+                case "getStatement":
+                    return statement;
+                case "close":
+                    return null;
+                default:
+                    throw new SQLFeatureNotSupportedException(rm.getName());
+            }
+        });
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.waymark.discovery.Endpoint;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -586,6 +587,206 @@ class RoutingConnectionTest {
             assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("ro", "HY000", 1836))).isTrue();
             assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("gone", "08S01", 1290))).isFalse();
             assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("dup", "23000", 1062))).isFalse();
+        }
+    }
+
+    /**
+     * consul.probeKnownNodes: Consul still lists the demoted primary ({@code a}) as the primary and
+     * the promoted replica as a replica; the connection asks the servers themselves.
+     */
+    @Nested
+    class ProbingKnownServers {
+
+        private final String patient = URL.replace("200ms", "10s");
+
+        /** The switchover as the servers see it, before Consul's next check. */
+        private void promoteBehindConsulsBack(FakeServers.Server replica) {
+            a.readOnly = true;
+            replica.readOnly = false;
+        }
+
+        @Test
+        void aRefusedWriteRunsOnThePromotedReplicaBeforeConsulListsIt() throws SQLException {
+            try (RoutingConnection conn = open(patient); Statement s = conn.createStatement()) {
+                s.executeUpdate("INSERT INTO t VALUES (1)");
+                promoteBehindConsulsBack(b);
+                assertThat(s.executeUpdate("INSERT INTO t VALUES (2)")).isEqualTo(1);
+                assertThat(a.writes).containsExactly("INSERT INTO t VALUES (1)");
+                assertThat(b.writes).containsExactly("INSERT INTO t VALUES (2)");
+                assertThat(c.writes).isEmpty();
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.2:3306");
+                assertThat(discovery.resolve("primary").all()).as("Consul has not changed")
+                        .extracting(Endpoint::address).containsExactly("10.0.0.1:3306");
+                assertThat(b.queries).as("the app user may not read the replication status here")
+                        .contains("SELECT @@read_only", "SHOW REPLICA STATUS");
+            }
+        }
+
+        @Test
+        void connectFindsThePromotedReplicaToo() throws SQLException {
+            promoteBehindConsulsBack(c);
+            try (RoutingConnection conn = open(patient)) {
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.3:3306");
+                assertThat(serverId(conn)).isEqualTo(3);
+            }
+        }
+
+        @Test
+        void aBrokenPrimaryIsReplacedByTheReplicaThatTookOver() throws SQLException {
+            try (RoutingConnection conn = open(patient); Statement s = conn.createStatement()) {
+                a.down = true;
+                b.readOnly = false;
+                assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class);
+                s.executeUpdate("INSERT INTO t VALUES (2)");
+                assertThat(b.writes).containsExactly("INSERT INTO t VALUES (2)");
+            }
+        }
+
+        @Test
+        void thePrimarysEarlierInstancesAreProbedToo() throws SQLException {
+            try (RoutingConnection first = open(patient)) {
+                // Consul lists a server that is gone; the one seen before is still the primary
+                discovery.set("primary", "10.0.0.9:3306");
+                try (RoutingConnection second = open(patient)) {
+                    assertThat(second.serverAddress()).isEqualTo("10.0.0.1:3306");
+                }
+            }
+        }
+
+        @Test
+        void twoWritableServersAreNoAnswerSoTheRefusalStands() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                promoteBehindConsulsBack(b);
+                c.readOnly = false;
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(e.getSuppressed()).singleElement().satisfies(x -> assertThat(x).hasMessageContaining(
+                        "split brain"));
+                assertThat(b.writes).isEmpty();
+                assertThat(c.writes).isEmpty();
+            }
+        }
+
+        @Test
+        void twoWritableServersWaitForConsulToChoose() throws Exception {
+            try (RoutingConnection conn = open(patient); Statement s = conn.createStatement()) {
+                promoteBehindConsulsBack(b);
+                c.readOnly = false;
+                Thread consulCatchesUp = new Thread(() -> {
+                    // both probed twice: the connection saw the split brain at least once and kept waiting
+                    while (probes(b) < 2 || probes(c) < 2) {
+                        Thread.onSpinWait();
+                    }
+                    discovery.set("primary", "10.0.0.3:3306");
+                });
+                consulCatchesUp.start();
+                try {
+                    s.executeUpdate("INSERT INTO t VALUES (1)");
+                } finally {
+                    consulCatchesUp.join();
+                }
+                assertThat(c.writes).containsExactly("INSERT INTO t VALUES (1)");
+                assertThat(b.writes).isEmpty();
+            }
+        }
+
+        @Test
+        void aServerThatAnswersReadOnlyIsNeverChosen() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                a.readOnly = true;
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(e.getSuppressed()).singleElement().satisfies(x -> assertThat(x).hasMessageContaining(
+                        "10.0.0.2:3306 read_only").hasMessageContaining("10.0.0.3:3306 read_only"));
+                assertThat(b.queries).contains("SELECT @@read_only");
+                assertThat(b.writes).isEmpty();
+                assertThat(c.writes).isEmpty();
+                assertThat(b.connections).allMatch(x -> x.closed);
+                assertThat(c.connections).allMatch(x -> x.closed);
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+            }
+        }
+
+        @Test
+        void aWritableServerThatStillReplicatesIsNotChosen() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                promoteBehindConsulsBack(b);
+                b.replicationStatusReadable = true;
+                b.replicating = true;
+                assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class);
+                assertThat(b.writes).isEmpty();
+                b.replicating = false;
+                s.executeUpdate("INSERT INTO t VALUES (2)");
+                assertThat(b.writes).containsExactly("INSERT INTO t VALUES (2)");
+            }
+        }
+
+        @Test
+        void aRefusedReplicationStatusIsNotAskedAgain() throws SQLException {
+            NodeProber prober = new NodeProber();
+            java.util.Properties pw = new java.util.Properties();
+            pw.setProperty("password", "pw");
+            try (Connection conn = servers.connect("jdbc:mysql://10.0.0.2:3306/shop", pw);
+                    Statement s = conn.createStatement()) {
+                assertThat(Connector.replicating(s, prober, "b")).isNull();
+                assertThat(Connector.replicating(s, prober, "b")).isNull();
+                assertThat(b.queries).as("access denied: the other forms need the same privilege")
+                        .containsExactly("SHOW ALL SLAVES STATUS", "SHOW REPLICA STATUS");
+            } finally {
+                prober.close();
+            }
+        }
+
+        @Test
+        void theReplicationStatusThatWorksIsRemembered() throws SQLException {
+            NodeProber prober = new NodeProber();
+            java.util.Properties pw = new java.util.Properties();
+            pw.setProperty("password", "pw");
+            b.replicationStatusReadable = true;
+            b.replicating = true;
+            try (Connection conn = servers.connect("jdbc:mysql://10.0.0.2:3306/shop", pw);
+                    Statement s = conn.createStatement()) {
+                assertThat(Connector.replicating(s, prober, "b")).isTrue();
+                b.replicating = false;
+                assertThat(Connector.replicating(s, prober, "b")).isFalse();
+                assertThat(b.queries).containsExactly("SHOW ALL SLAVES STATUS", "SHOW REPLICA STATUS",
+                        "SHOW REPLICA STATUS");
+            } finally {
+                prober.close();
+            }
+        }
+
+        private long probes(FakeServers.Server server) {
+            return server.queries.stream().filter(q -> q.equals("SELECT @@read_only")).count();
+        }
+
+        @Test
+        void withoutAReadServiceTheInstancesRegisteredUnderThePrimarysNameAreProbed() throws SQLException {
+            FakeServers.Server d = servers.add("10.0.0.4:3306", 4, true);
+            java.util.Map<String, java.util.List<Endpoint>> registered = java.util.Map.of("primary",
+                    java.util.List.of(Endpoint.of("10.0.0.1", 3306), Endpoint.of("10.0.0.4", 3306)));
+            DiscoveryRegistry withLookup = new DiscoveryRegistry(k -> discovery,
+                    k -> new NodeProber(name -> registered.getOrDefault(name, java.util.List.of())), Duration.ZERO);
+            String noReadService = "jdbc:consul:mysql://primary/shop?consul.failoverTimeout=10s&password=pw";
+            try (RoutingConnection conn = RoutingConnection.open(ConsulUrl.parse(noReadService, null), servers, withLookup);
+                    Statement s = conn.createStatement()) {
+                a.readOnly = true;
+                d.readOnly = false;
+                s.executeUpdate("INSERT INTO t VALUES (1)");
+                assertThat(d.writes).containsExactly("INSERT INTO t VALUES (1)");
+                assertThat(b.connections).as("not registered, not listed: unknown").isEmpty();
+            }
+        }
+
+        @Test
+        void offItWaitsForConsulAsBefore() throws SQLException {
+            try (RoutingConnection conn = open(URL + "&consul.probeKnownNodes=false"); Statement s = conn.createStatement()) {
+                promoteBehindConsulsBack(b);
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(b.connections).isEmpty();
+                assertThat(b.writes).isEmpty();
+            }
         }
     }
 

@@ -1,0 +1,265 @@
+package io.waymark.jdbc.internal;
+
+import io.waymark.discovery.Endpoint;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * What the connections of one shared discovery client know of the servers beyond Consul's
+ * current healthy answer, and the small pool that probes them: the instances seen for each
+ * service and those registered under it whatever their health (so that a demoted primary, or a
+ * promoted replica Consul has not moved yet, can still be asked), and the probes in flight (so that connections failing over together share one probe
+ * of a server instead of each opening its own).
+ *
+ * <p>The pool is bounded ({@value #THREADS} daemon threads named {@code waymark-jdbc-probe-N},
+ * started on first use and ended when idle, at most {@value #QUEUE} probes waiting; beyond that a
+ * probe is refused, which counts as "no answer"). {@link #close} ends it; the registry closes the
+ * prober with its discovery client.
+ *
+ * <p><b>Threading:</b> thread-safe; {@link #remember} and {@link #known} synchronize briefly on
+ * the prober, probes run on the pool.
+ */
+final class NodeProber implements AutoCloseable {
+
+    static final int THREADS = 4;
+    static final int QUEUE = 64;
+    /** Instances remembered per service: enough for any single-primary group, bounded against churn. */
+    static final int REMEMBERED = 16;
+
+    /** {@link #replicationStatus(String)}: no replication status statement works for that server. */
+    static final int NOT_READABLE = -1;
+
+    private static final AtomicInteger THREAD_NUMBER = new AtomicInteger();
+
+    /** One server's answer to a probe. */
+    static final class Probe {
+
+        enum State {
+            /** {@code @@read_only = 0} and not replicating (or replication status not readable). */
+            WRITABLE,
+            READ_ONLY,
+            /** {@code @@read_only = 0} but its replication threads run: a replica someone made writable. */
+            REPLICATING,
+            UNREACHABLE
+        }
+
+        final State state;
+        /** Whether the replication status could be read (the app user may lack the privilege). */
+        final boolean replicationChecked;
+        final String detail;
+
+        Probe(State state, boolean replicationChecked, String detail) {
+            this.state = Objects.requireNonNull(state, "state");
+            this.replicationChecked = replicationChecked;
+            this.detail = detail;
+        }
+
+        @Override
+        public String toString() {
+            return state.name().toLowerCase(Locale.ROOT) + (detail == null ? "" : " (" + detail + ")");
+        }
+    }
+
+    private static final class InFlight {
+        final long startedNanos;
+        final CompletableFuture<Probe> future = new CompletableFuture<>();
+
+        InFlight(long startedNanos) {
+            this.startedNanos = startedNanos;
+        }
+    }
+
+    /** How long a list of registered instances is reused: one lookup per failover round at most. */
+    static final long REGISTERED_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Function<String, List<Endpoint>> registered;
+    private final Map<String, Registered> registeredCache = new ConcurrentHashMap<>();
+    private final Map<String, LinkedHashMap<String, Endpoint>> seen = new HashMap<>();
+    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+    /** Per probed server: the replication status statement that works, or {@link #NOT_READABLE}. */
+    private final Map<String, Integer> replicationStatus = new ConcurrentHashMap<>();
+    private ThreadPoolExecutor executor;
+    private boolean closed;
+
+    private static final class Registered {
+        final long fetchedNanos;
+        final List<Endpoint> endpoints;
+
+        Registered(long fetchedNanos, List<Endpoint> endpoints) {
+            this.fetchedNanos = fetchedNanos;
+            this.endpoints = endpoints;
+        }
+    }
+
+    /** Without a lookup of registered instances: only what was seen is known. */
+    NodeProber() {
+        this(null);
+    }
+
+    /**
+     * @param registered every instance registered under a Consul name, whatever its health (may
+     *     block briefly; empty when unknown), or null; closed with the prober when AutoCloseable
+     */
+    NodeProber(Function<String, List<Endpoint>> registered) {
+        this.registered = registered;
+    }
+
+    /**
+     * The instances registered under {@code service} whatever their health, looked up at most
+     * once per {@link #REGISTERED_TTL_NANOS}; empty without a lookup or when it failed.
+     */
+    List<Endpoint> registered(String service) {
+        if (registered == null || service == null || isClosed()) {
+            return List.of();
+        }
+        long now = System.nanoTime();
+        Registered r = registeredCache.get(service);
+        if (r != null && now - r.fetchedNanos < REGISTERED_TTL_NANOS) {
+            return r.endpoints;
+        }
+        List<Endpoint> endpoints;
+        try {
+            endpoints = List.copyOf(registered.apply(service));
+        } catch (RuntimeException e) {
+            endpoints = List.of();
+        }
+        if (registeredCache.size() < 64 || registeredCache.containsKey(service)) {
+            registeredCache.put(service, new Registered(now, endpoints));
+        }
+        return endpoints;
+    }
+
+    /** Records the instances Consul gave for {@code service}, most recent last. */
+    synchronized void remember(String service, List<Endpoint> endpoints) {
+        if (closed || service == null || endpoints.isEmpty()) {
+            return;
+        }
+        LinkedHashMap<String, Endpoint> known = seen.computeIfAbsent(service, s -> new LinkedHashMap<>());
+        for (Endpoint e : endpoints) {
+            known.remove(e.address());
+            known.put(e.address(), e);
+        }
+        Iterator<String> oldest = known.keySet().iterator();
+        while (known.size() > REMEMBERED && oldest.hasNext()) {
+            oldest.next();
+            oldest.remove();
+        }
+    }
+
+    /** Every instance ever remembered for {@code service} (bounded), oldest first. */
+    synchronized List<Endpoint> known(String service) {
+        LinkedHashMap<String, Endpoint> known = seen.get(service);
+        return known == null ? List.of() : new ArrayList<>(known.values());
+    }
+
+    /**
+     * Probes a server on the pool, or joins a probe of the same server that started at or after
+     * {@code notBefore} (a {@link System#nanoTime} value): an answer older than the caller's own
+     * evidence of a failover could be stale, so it is never shared.
+     *
+     * @param key the server and the credentials used to ask it
+     * @return completes with the answer, or exceptionally when the pool refused the probe
+     */
+    CompletableFuture<Probe> probe(String key, long notBefore, Supplier<Probe> task) {
+        InFlight mine = new InFlight(System.nanoTime());
+        InFlight chosen = inFlight.compute(key,
+                (k, running) -> running != null && running.startedNanos - notBefore >= 0 ? running : mine);
+        if (chosen != mine) {
+            return chosen.future;
+        }
+        Runnable run = () -> {
+            try {
+                mine.future.complete(task.get());
+            } catch (RuntimeException | Error e) {
+                mine.future.completeExceptionally(e);
+            } finally {
+                inFlight.remove(key, mine);
+            }
+        };
+        try {
+            executor().execute(run);
+        } catch (RejectedExecutionException e) {
+            inFlight.remove(key, mine);
+            mine.future.completeExceptionally(e);
+        }
+        return mine.future;
+    }
+
+    private synchronized ThreadPoolExecutor executor() {
+        if (closed) {
+            throw new RejectedExecutionException("the discovery client is closed");
+        }
+        if (executor == null) {
+            ThreadPoolExecutor e = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
+                    new ArrayBlockingQueue<>(QUEUE), r -> {
+                        Thread t = new Thread(r, "waymark-jdbc-probe-" + THREAD_NUMBER.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+            // idle between failovers: no thread should stay around for them
+            e.allowCoreThreadTimeOut(true);
+            executor = e;
+        }
+        return executor;
+    }
+
+    /** The replication status statement known to work for {@code server}; 0 (try from the first) when unknown. */
+    int replicationStatus(String server) {
+        return replicationStatus.getOrDefault(server, 0);
+    }
+
+    void replicationStatus(String server, int statement) {
+        if (replicationStatus.size() < 1024 || replicationStatus.containsKey(server)) {
+            replicationStatus.put(server, statement);
+        }
+    }
+
+    /** Threads alive in the pool (for tests). */
+    synchronized int threads() {
+        return executor == null ? 0 : executor.getPoolSize();
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /** Stops the pool (interrupting running probes) and forgets the servers. */
+    @Override
+    public void close() {
+        ThreadPoolExecutor e;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            seen.clear();
+            e = executor;
+            executor = null;
+        }
+        if (e != null) {
+            e.shutdownNow();
+        }
+        if (registered instanceof AutoCloseable) {
+            try {
+                ((AutoCloseable) registered).close();
+            } catch (Exception x) {
+                // nothing left to do with it
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package io.waymark.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.waymark.testkit.ConsulAgent;
+import io.waymark.testkit.ConsulCluster;
+import io.waymark.testkit.MariaDbNode;
+import io.waymark.testkit.MariaDbReplication;
+import io.waymark.testkit.ServiceSpec;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * {@code consul.probeKnownNodes} against a real MariaDB primary + replica whose Consul
+ * registrations lag behind the servers, for one delegate driver: the role checks are TTL checks
+ * that only this test updates, i.e. a Consul check interval longer than the whole switchover.
+ * (Script role checks with a long interval would do the same, but whether one of them happens
+ * to run during the second after a switchover is chance; here Consul notices exactly when the
+ * test says so, and the test can assert that the writes moved before.)
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class AbstractProbeFailoverIT {
+
+    static final String PRIMARY = "w-master-mysql-3306";
+    static final String REPLICA = "r-slave-mysql-3306";
+    static final int WRITERS = 4;
+
+    MariaDbReplication db;
+    ConsulCluster consul;
+    final Map<String, Integer> serverIds = new HashMap<>();
+    final Map<String, String> agentOf = new HashMap<>();
+
+    /** {@code mysql} or {@code mariadb}. */
+    abstract String subprotocol();
+
+    @BeforeAll
+    void startServers() throws SQLException {
+        db = MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "probe-pw-" + subprotocol())
+                .start();
+        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
+        int i = 1;
+        for (MariaDbNode node : db.nodes()) {
+            String agent = "db" + i++;
+            agentOf.put(node.address(), agent);
+            b.clientAgent(agent, List.of(
+                    ServiceSpec.builder(PRIMARY).id(PRIMARY).tags("master").address(node.host()).port(node.port())
+                            .ttlCheck(Duration.ofMinutes(10), PRIMARY + "-role").build(),
+                    ServiceSpec.builder(REPLICA).id(REPLICA).tags("slave").address(node.host()).port(node.port())
+                            .ttlCheck(Duration.ofMinutes(10), REPLICA + "-role").build()));
+        }
+        consul = b.start();
+        consulSees(db.primary(), db.replicas().get(0));
+        for (MariaDbNode node : db.nodes()) {
+            try (Connection c = DriverManager.getConnection(db.jdbcUrl(node), db.appUser(), db.appPassword())) {
+                serverIds.put(node.address(), serverId(c));
+            }
+        }
+        try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
+            s.executeUpdate("CREATE TABLE events (writer INT NOT NULL, seq INT NOT NULL, origin INT NOT NULL,"
+                    + " PRIMARY KEY (writer, seq))");
+        }
+    }
+
+    @AfterAll
+    void stopServers() {
+        if (consul != null) {
+            consul.close();
+        }
+        if (db != null) {
+            db.close();
+        }
+    }
+
+    /** What the role checks would report, once they run: {@code primary} is the primary. */
+    void consulSees(MariaDbNode primary, MariaDbNode replica) {
+        ConsulAgent p = consul.agent(agentOf.get(primary.address()));
+        ConsulAgent r = consul.agent(agentOf.get(replica.address()));
+        p.updateTtl(PRIMARY + "-role", "passing");
+        p.updateTtl(REPLICA + "-role", "critical");
+        r.updateTtl(PRIMARY + "-role", "critical");
+        r.updateTtl(REPLICA + "-role", "passing");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(consul.passing(PRIMARY)).containsExactly(primary.address());
+            assertThat(consul.passing(REPLICA)).containsExactly(replica.address());
+        });
+    }
+
+    String url() {
+        String agents = consul.clients().stream().map(ConsulAgent::httpAddress).collect(Collectors.joining(","));
+        return "jdbc:consul:" + subprotocol() + "://" + PRIMARY + ".service.consul/" + db.database()
+                + "?consul.agent=" + agents + "&consul.readService=" + REPLICA + ".service.consul"
+                + "&consul.failoverTimeout=10s&user=" + db.appUser() + "&password=" + db.appPassword();
+    }
+
+    static int serverId(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    @Nested
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    class ConsulLagsBehindASwitchover {
+
+        record Ack(int writer, int seq, long startedNanos) {
+        }
+
+        @Test
+        @Order(1)
+        void autoCommitInsertsMoveToThePromotedReplicaWhileConsulStillListsTheOldPrimary() throws Exception {
+            switchoverBehindConsulsBack(url(), 0);
+        }
+
+        /**
+         * Without {@code consul.readService}, the promoted replica is known only as an instance
+         * registered under the primary's name whose role check fails (it registers both names).
+         */
+        @Test
+        @Order(2)
+        void withoutAReadServiceTheRegisteredInstancesAreProbed() throws Exception {
+            // a discovery setting of its own: a fresh discovery client, which has seen no other primary yet
+            String url = url().replace("&consul.readService=" + REPLICA + ".service.consul", "")
+                    + "&consul.resolveTimeout=4s";
+            assertThat(url).doesNotContain("readService");
+            switchoverBehindConsulsBack(url, 100);
+        }
+
+        private void switchoverBehindConsulsBack(String url, int firstWriter) throws Exception {
+            MariaDbNode oldPrimary = db.primary();
+            MariaDbNode newPrimary = db.replicas().get(0);
+            int oldId = serverIds.get(oldPrimary.address());
+            int newId = serverIds.get(newPrimary.address());
+            Queue<Ack> acks = new ConcurrentLinkedQueue<>();
+            Queue<SQLException> failures = new ConcurrentLinkedQueue<>();
+            Set<Integer> writersOnNew = ConcurrentHashMap.newKeySet();
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Thread> writers = new ArrayList<>();
+            HikariConfig config = new HikariConfig();
+            config.setPoolName("probing-" + subprotocol());
+            config.setJdbcUrl(url);
+            config.setMaximumPoolSize(WRITERS);
+            config.setMinimumIdle(WRITERS);
+            config.setConnectionTimeout(20_000);
+            config.setValidationTimeout(1_000);
+            try (HikariDataSource pool = new HikariDataSource(config)) {
+                for (int w = 0; w < WRITERS; w++) {
+                    int writer = firstWriter + w;
+                    Thread t = new Thread(() -> {
+                        int seq = 0;
+                        while (!stop.get()) {
+                            seq++;
+                            long started = System.nanoTime();
+                            try (Connection c = pool.getConnection();
+                                    PreparedStatement ps = c.prepareStatement("INSERT INTO events VALUES (?, ?, @@server_id)")) {
+                                ps.setInt(1, writer);
+                                ps.setInt(2, seq);
+                                ps.executeUpdate();
+                                acks.add(new Ack(writer, seq, started));
+                                if (c.unwrap(ConsulConnection.class).serverAddress().equals(newPrimary.address())) {
+                                    writersOnNew.add(writer);
+                                }
+                            } catch (SQLException e) {
+                                failures.add(e);
+                            }
+                        }
+                    }, "probing-writer-" + w);
+                    t.start();
+                    writers.add(t);
+                }
+                await().atMost(Duration.ofSeconds(30)).until(() -> acks.size() >= 40);
+
+                db.switchover(newPrimary);
+                long demoted = System.nanoTime();
+
+                await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(writersOnNew)
+                        .as("writers that got an insert through on the new primary").hasSize(WRITERS));
+                assertThat(consul.passing(PRIMARY)).as("Consul has not noticed the switchover")
+                        .containsExactly(oldPrimary.address());
+                assertThat(consul.passing(REPLICA)).containsExactly(newPrimary.address());
+                try (Connection fresh = DriverManager.getConnection(url)) {
+                    assertThat(serverId(fresh)).as("connect() finds the new primary too").isEqualTo(newId);
+                }
+                stop.set(true);
+                for (Thread t : writers) {
+                    t.join(30_000);
+                    assertThat(t.isAlive()).isFalse();
+                }
+                System.out.printf("%s switchover behind Consul's back: %d inserts acknowledged, %d failed%n",
+                        subprotocol(), acks.size(), failures.size());
+                assertThat(failures).as("inserts that failed in the callers' hands").isEmpty();
+
+                Map<List<Integer>, Integer> stored = new HashMap<>();
+                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword());
+                        Statement s = c.createStatement();
+                        ResultSet rs = s.executeQuery("SELECT writer, seq, origin FROM events WHERE writer >= "
+                                + firstWriter + " AND writer < " + (firstWriter + WRITERS))) {
+                    while (rs.next()) {
+                        stored.put(List.of(rs.getInt(1), rs.getInt(2)), rs.getInt(3));
+                    }
+                }
+                assertThat(stored.keySet()).as("every acknowledged insert")
+                        .containsAll(acks.stream().map(a -> List.of(a.writer, a.seq)).collect(Collectors.toList()));
+                assertThat(stored.values()).as("servers that took the inserts").allMatch(o -> o == oldId || o == newId);
+                assertThat(acks.stream().filter(a -> a.startedNanos > demoted
+                        && stored.get(List.of(a.writer, a.seq)) == oldId))
+                        .as("inserts taken by the old primary after its demotion").isEmpty();
+                assertThat(stored.values()).as("inserts taken by the new primary").contains(newId);
+            } finally {
+                stop.set(true);
+                for (Thread t : writers) {
+                    t.join(30_000);
+                }
+            }
+            consulSees(newPrimary, oldPrimary);
+        }
+    }
+}
