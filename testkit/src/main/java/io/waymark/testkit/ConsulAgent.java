@@ -10,47 +10,47 @@ import java.net.InetSocketAddress;
  */
 public interface ConsulAgent {
 
-  /** The agent's unique node name. */
-  String nodeName();
+    /** The agent's unique node name. */
+    String nodeName();
 
-  /** Its 127.0.0.x address (bind and client address). */
-  String host();
+    /** Its 127.0.0.x address (bind and client address). */
+    String host();
 
-  /** Whether it is a server. */
-  boolean isServer();
+    /** Whether it is a server. */
+    boolean isServer();
 
-  /** "127.0.0.x:8500". */
-  String httpAddress();
+    /** "127.0.0.x:8500". */
+    String httpAddress();
 
-  /** Its DNS interface, port 8600. */
-  InetSocketAddress dnsAddress();
+    /** Its DNS interface, port 8600. */
+    InetSocketAddress dnsAddress();
 
-  /** Pid of the current (or last) process. */
-  long pid();
+    /** Pid of the current (or last) process. */
+    long pid();
 
-  boolean isRunning();
+    boolean isRunning();
 
-  /** Graceful stop (SIGTERM); a client agent leaves the cluster, a server does not. */
-  void stop();
+    /** Graceful stop (SIGTERM); a client agent leaves the cluster, a server does not. */
+    void stop();
 
-  /** Restarts with the same data dir and config; waits until the agent knows a leader. */
-  void start();
+    /** Restarts with the same data dir and config; waits until the agent knows a leader. */
+    void start();
 
-  /** SIGKILL. */
-  void kill();
+    /** SIGKILL. */
+    void kill();
 
-  /** SIGSTOP. */
-  void pause();
+    /** SIGSTOP. */
+    void pause();
 
-  /** SIGCONT. */
-  void resume();
+    /** SIGCONT. */
+    void resume();
 
-  /** Registers {@code spec} on this agent ({@code PUT /v1/agent/service/register}). */
-  void register(ServiceSpec spec);
+    /** Registers {@code spec} on this agent ({@code PUT /v1/agent/service/register}). */
+    void register(ServiceSpec spec);
 
-  /** Deregisters the service with id {@code serviceId}. */
-  void deregister(String serviceId);
+    /** Deregisters the service with id {@code serviceId}. */
+    void deregister(String serviceId);
 
-  /** Sets a TTL check's status: "passing", "warning" or "critical". */
-  void updateTtl(String checkId, String status);
+    /** Sets a TTL check's status: "passing", "warning" or "critical". */
+    void updateTtl(String checkId, String status);
 }

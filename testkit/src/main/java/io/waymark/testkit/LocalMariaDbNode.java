@@ -2,7 +2,7 @@ package io.waymark.testkit;
 
 import io.waymark.testkit.internal.Binaries;
 import io.waymark.testkit.internal.ManagedProcess;
-import io.waymark.testkit.internal.Poll;
+import io.waymark.testkit.internal.Reaper;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -27,251 +27,195 @@ import java.util.concurrent.TimeUnit;
  * A mariadbd process with its own data dir, socket and pid file; controlled over JDBC as a root
  * user for 127.x, bootstrapped through the socket.
  */
-final class LocalMariaDbNode implements MariaDbNode {
+final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
 
-  private final String host;
-  private final int port;
-  private final Path dir;
-  private final Path socket;
-  private final String rootPassword;
-  private final Duration readyTimeout;
-  private final ManagedProcess process;
-  /** Whether a (re)start passes --read-only: replicas must not come back writable. */
-  private volatile boolean readOnly;
+    private final Path dir;
+    private final Path socket;
+    private final int serverId;
+    private final String rootPassword;
+    private final String mariadbd;
+    /** Whether a (re)start passes --read-only: replicas must not come back writable. */
+    private volatile boolean readOnly;
 
-  LocalMariaDbNode(String name, String host, int port, int serverId, Path root,
-      String rootPassword, Duration readyTimeout) {
-    this.host = host;
-    this.port = port;
-    this.rootPassword = rootPassword;
-    this.readyTimeout = readyTimeout;
-    this.dir = root.resolve(name);
-    this.socket = dir.resolve("mysqld.sock");
-    String mariadbd = Binaries.require("mariadbd");
-    Path data = dir.resolve("data");
-    this.process = new ManagedProcess("mariadbd " + host + ":" + port, () -> {
-      List<String> cmd = new ArrayList<>(List.of(mariadbd, "--no-defaults",
-          "--datadir=" + data, "--bind-address=" + host, "--port=" + port,
-          "--socket=" + socket, "--pid-file=" + dir.resolve("mysqld.pid"),
-          "--user=root", "--server-id=" + serverId, "--log-bin=" + dir.resolve("binlog"),
-          "--relay-log=" + dir.resolve("relay"), "--log-slave-updates", "--binlog-format=ROW",
-          "--skip-name-resolve", "--performance-schema=OFF", "--innodb-buffer-pool-size=32M",
-          "--innodb-log-file-size=16M", "--innodb-use-native-aio=0", "--max-connections=200",
-          "--tmpdir=" + dir));
-      if (readOnly) {
-        cmd.add("--read-only");
-      }
-      return cmd;
-    }, dir, dir.resolve("mariadbd.log"), Map.of());
-  }
-
-  ManagedProcess process() {
-    return process;
-  }
-
-  void readOnlyAtStart(boolean readOnly) {
-    this.readOnly = readOnly;
-  }
-
-  /** Starts mariadb-install-db; returns the running installer to wait on. */
-  ManagedProcess install() {
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + dir, e);
+    LocalMariaDbNode(String name, String host, int port, int serverId, Path root,
+            String rootPassword, Duration readyTimeout) {
+        super("mariadbd " + host + ":" + port, host, port, root.resolve(name), "mariadbd.log",
+                readyTimeout, Duration.ofSeconds(30));
+        this.serverId = serverId;
+        this.rootPassword = rootPassword;
+        this.dir = root.resolve(name);
+        this.socket = dir.resolve("mysqld.sock");
+        this.mariadbd = Binaries.require("mariadbd");
     }
-    String installDb = Binaries.require("mariadb-install-db");
-    List<String> cmd = List.of(installDb, "--no-defaults",
-        "--datadir=" + dir.resolve("data"), "--auth-root-authentication-method=normal",
-        "--skip-test-db", "--user=root", "--innodb-buffer-pool-size=32M",
-        "--innodb-log-file-size=16M", "--innodb-use-native-aio=0");
-    // a ManagedProcess, so that a JVM exit mid-install kills it before the dir is deleted
-    ManagedProcess installer = new ManagedProcess("mariadb-install-db " + address(), () -> cmd,
-        dir, dir.resolve("install.log"), Map.of());
-    installer.start();
-    return installer;
-  }
 
-  /** Waits for the installer; a failed install is retried once on a fresh data dir. */
-  void awaitInstalled(ManagedProcess installer, Duration timeout) {
-    Integer exit = installer.awaitExit(timeout);
-    if (exit != null && exit != 0) {
-      String first = errors(installer.log());
-      io.waymark.testkit.internal.Reaper.deleteDir(dir.resolve("data"));
-      installer.start();
-      exit = installer.awaitExit(timeout);
-      if (exit != null && exit != 0) {
-        throw new IllegalStateException("mariadb-install-db for " + address() + " failed twice"
-            + " (exit " + exit + "); first attempt:\n" + first + "second attempt:\n"
-            + errors(installer.log()) + installer.logTail(20));
-      }
-    }
-    if (exit == null) {
-      throw new IllegalStateException("mariadb-install-db for " + address() + " timed out:\n"
-          + installer.logTail(40));
-    }
-  }
-
-  private static String errors(Path log) {
-    try {
-      StringBuilder sb = new StringBuilder();
-      Files.readAllLines(log).stream().filter(l -> l.contains("ERROR") || l.contains("rror:"))
-          .limit(15).forEach(l -> sb.append("  | ").append(l).append('\n'));
-      return sb.toString();
-    } catch (IOException e) {
-      return "(cannot read " + log + ")\n";
-    }
-  }
-
-  /** Runs {@code sql} as root@localhost over the socket (before the TCP root user exists). */
-  void bootstrap(String sql, Duration timeout) {
-    String client = Binaries.require("mariadb");
-    Poll.until(timeout, Duration.ofMillis(200), () -> {
-      if (!process.isRunning()) {
-        throw new Poll.Abort("mariadbd " + address() + " exited");
-      }
-      Process p = new ProcessBuilder(client, "--no-defaults", "-S", socket.toString(), "-u", "root",
-          "-N", "-B", "-e", "SELECT 1").redirectErrorStream(true).start();
-      p.getOutputStream().close();
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-    }, process::describe);
-    try {
-      // SQL through stdin: passwords never show in the process list
-      Process p = new ProcessBuilder(client, "--no-defaults", "-S", socket.toString(), "-u", "root")
-          .redirectErrorStream(true).start();
-      try (OutputStream in = p.getOutputStream()) {
-        in.write(sql.getBytes(StandardCharsets.UTF_8));
-      }
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        throw new IllegalStateException("bootstrap SQL failed on " + address() + ": " + out.trim());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
-  }
-
-  Connection connect() throws SQLException {
-    Properties p = new Properties();
-    p.setProperty("user", "root");
-    p.setProperty("password", rootPassword);
-    p.setProperty("connectTimeout", "3000");
-    p.setProperty("socketTimeout", "15000");
-    return DriverManager.getConnection("jdbc:mariadb://" + host + ":" + port + "/", p);
-  }
-
-  /** Runs statements as root. */
-  void execute(String... statements) {
-    try (Connection c = connect(); Statement s = c.createStatement()) {
-      for (String sql : statements) {
-        s.execute(sql);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("SQL on " + address() + " failed: " + e.getMessage(), e);
-    }
-  }
-
-  /** First column of the first row, or null. */
-  String queryString(String sql) {
-    try (Connection c = connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      return rs.next() ? rs.getString(1) : null;
-    } catch (SQLException e) {
-      throw new IllegalStateException("SQL on " + address() + " failed: " + e.getMessage(), e);
-    }
-  }
-
-  /** The first row by column label, empty when none. */
-  Map<String, String> queryRow(String sql) {
-    try (Connection c = connect(); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
-      Map<String, String> row = new LinkedHashMap<>();
-      if (rs.next()) {
-        ResultSetMetaData md = rs.getMetaData();
-        for (int i = 1; i <= md.getColumnCount(); i++) {
-          row.put(md.getColumnLabel(i), rs.getString(i));
+    @Override
+    List<String> command() {
+        List<String> cmd = new ArrayList<>(List.of(mariadbd, "--no-defaults",
+                "--datadir=" + dir.resolve("data"), "--bind-address=" + host(), "--port=" + port(),
+                "--socket=" + socket, "--pid-file=" + dir.resolve("mysqld.pid"),
+                "--user=root", "--server-id=" + serverId, "--log-bin=" + dir.resolve("binlog"),
+                "--relay-log=" + dir.resolve("relay"), "--log-slave-updates", "--binlog-format=ROW",
+                "--skip-name-resolve", "--performance-schema=OFF", "--innodb-buffer-pool-size=32M",
+                "--innodb-log-file-size=16M", "--innodb-use-native-aio=0", "--max-connections=200",
+                "--tmpdir=" + dir));
+        if (readOnly) {
+            cmd.add("--read-only");
         }
-      }
-      return row;
-    } catch (SQLException e) {
-      throw new IllegalStateException("SQL on " + address() + " failed: " + e.getMessage(), e);
+        return cmd;
     }
-  }
 
-  void launch() {
-    process.start();
-  }
+    void readOnlyAtStart(boolean readOnly) {
+        this.readOnly = readOnly;
+    }
 
-  void awaitReady(Duration timeout) {
-    Poll.until(timeout, Duration.ofMillis(200), () -> {
-      if (!process.isRunning()) {
-        throw new Poll.Abort("mariadbd " + address() + " exited");
-      }
-      return "1".equals(queryString("SELECT 1"));
-    }, process::describe);
-  }
+    /** Starts mariadb-install-db; returns the running installer to wait on. */
+    ManagedProcess install() {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+        String installDb = Binaries.require("mariadb-install-db");
+        List<String> cmd = List.of(installDb, "--no-defaults",
+                "--datadir=" + dir.resolve("data"), "--auth-root-authentication-method=normal",
+                "--skip-test-db", "--user=root", "--innodb-buffer-pool-size=32M",
+                "--innodb-log-file-size=16M", "--innodb-use-native-aio=0");
+        // a ManagedProcess, so that a JVM exit mid-install kills it before the dir is deleted
+        ManagedProcess installer = new ManagedProcess("mariadb-install-db " + address(), () -> cmd,
+                dir, dir.resolve("install.log"), Map.of());
+        installer.start();
+        return installer;
+    }
 
-  @Override
-  public String host() {
-    return host;
-  }
+    /** Waits for the installer; a failed install is retried once on a fresh data dir. */
+    void awaitInstalled(ManagedProcess installer, Duration timeout) {
+        Integer exit = installer.awaitExit(timeout);
+        if (exit != null && exit != 0) {
+            String first = errors(installer.log());
+            Reaper.deleteDir(dir.resolve("data"));
+            installer.start();
+            exit = installer.awaitExit(timeout);
+            if (exit != null && exit != 0) {
+                throw new IllegalStateException("mariadb-install-db for " + address() + " failed twice"
+                        + " (exit " + exit + "); first attempt:\n" + first + "second attempt:\n"
+                        + errors(installer.log()) + installer.logTail(20));
+            }
+        }
+        if (exit == null) {
+            throw new IllegalStateException("mariadb-install-db for " + address() + " timed out:\n"
+                    + installer.logTail(40));
+        }
+    }
 
-  @Override
-  public int port() {
-    return port;
-  }
+    private static String errors(Path log) {
+        try {
+            StringBuilder sb = new StringBuilder();
+            Files.readAllLines(log).stream().filter(l -> l.contains("ERROR") || l.contains("rror:"))
+                    .limit(15).forEach(l -> sb.append("  | ").append(l).append('\n'));
+            return sb.toString();
+        } catch (IOException e) {
+            return "(cannot read " + log + ")\n";
+        }
+    }
 
-  @Override
-  public String address() {
-    return host + ":" + port;
-  }
+    /** Runs {@code sql} as root@localhost over the socket (before the TCP root user exists). */
+    void bootstrap(String sql, Duration timeout) {
+        String client = Binaries.require("mariadb");
+        pollWhileRunning(timeout, Duration.ofMillis(200), () -> {
+            Process p = new ProcessBuilder(client, "--no-defaults", "-S", socket.toString(), "-u", "root",
+                    "-N", "-B", "-e", "SELECT 1").redirectErrorStream(true).start();
+            p.getOutputStream().close();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        }, process()::describe);
+        try {
+            // SQL through stdin: passwords never show in the process list
+            Process p = new ProcessBuilder(client, "--no-defaults", "-S", socket.toString(), "-u", "root")
+                    .redirectErrorStream(true).start();
+            try (OutputStream in = p.getOutputStream()) {
+                in.write(sql.getBytes(StandardCharsets.UTF_8));
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("bootstrap SQL failed on " + address() + ": " + out.trim());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
 
-  @Override
-  public long pid() {
-    return process.pid();
-  }
+    Connection connect() throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", "root");
+        p.setProperty("password", rootPassword);
+        p.setProperty("connectTimeout", "3000");
+        p.setProperty("socketTimeout", "15000");
+        return DriverManager.getConnection("jdbc:mariadb://" + address() + "/", p);
+    }
 
-  @Override
-  public boolean isRunning() {
-    return process.isRunning();
-  }
+    /** Runs statements as root. */
+    void execute(String... statements) {
+        withStatement(s -> {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+            return null;
+        });
+    }
 
-  @Override
-  public boolean isReadOnly() {
-    return "1".equals(queryString("SELECT @@read_only"));
-  }
+    /** First column of the first row, or null. */
+    String queryString(String sql) {
+        return withStatement(s -> {
+            try (ResultSet rs = s.executeQuery(sql)) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        });
+    }
 
-  @Override
-  public void stop() {
-    process.stop(Duration.ofSeconds(30));
-  }
+    /** The first row by column label, empty when none. */
+    Map<String, String> queryRow(String sql) {
+        return withStatement(s -> {
+            try (ResultSet rs = s.executeQuery(sql)) {
+                Map<String, String> row = new LinkedHashMap<>();
+                if (rs.next()) {
+                    ResultSetMetaData md = rs.getMetaData();
+                    for (int i = 1; i <= md.getColumnCount(); i++) {
+                        row.put(md.getColumnLabel(i), rs.getString(i));
+                    }
+                }
+                return row;
+            }
+        });
+    }
 
-  @Override
-  public void start() {
-    process.start();
-    awaitReady(readyTimeout);
-  }
+    private interface SqlWork<T> {
+        T run(Statement s) throws SQLException;
+    }
 
-  @Override
-  public void kill() {
-    process.kill();
-  }
+    /** Runs {@code work} on a fresh root connection, as a statement of its own. */
+    private <T> T withStatement(SqlWork<T> work) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            return work.run(s);
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL on " + address() + " failed: " + e.getMessage(), e);
+        }
+    }
 
-  @Override
-  public void pause() {
-    process.pause();
-  }
+    @Override
+    void awaitReady(Duration timeout) {
+        pollWhileRunning(timeout, Duration.ofMillis(200), () -> "1".equals(queryString("SELECT 1")),
+                process()::describe);
+    }
 
-  @Override
-  public void resume() {
-    process.resume();
-  }
+    @Override
+    public boolean isReadOnly() {
+        return "1".equals(queryString("SELECT @@read_only"));
+    }
 
-  @Override
-  public String toString() {
-    return "MariaDbNode[" + address() + " pid " + pid() + "]";
-  }
+    @Override
+    public String toString() {
+        return "MariaDbNode[" + address() + " pid " + pid() + "]";
+    }
 }

@@ -1,7 +1,6 @@
 package io.waymark.testkit;
 
 import io.waymark.testkit.internal.Binaries;
-import io.waymark.testkit.internal.ManagedProcess;
 import io.waymark.testkit.internal.Poll;
 import io.waymark.testkit.internal.Resp;
 import java.io.IOException;
@@ -12,167 +11,102 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** A redis-server process; its config file (holding the password) is readable by root only. */
-final class LocalRedisNode implements RedisNode {
+final class LocalRedisNode extends LocalProcessNode implements RedisNode {
 
-  private final String host;
-  private final int port;
-  private final String password;
-  private final Duration readyTimeout;
-  private final ManagedProcess process;
-  /** "host port" of the master this node replicates, null for a master; used at (re)start. */
-  private volatile String upstream;
+    private final String password;
+    private final String server;
+    private final Path conf;
+    /** "host port" of the master this node replicates, null for a master; used at (re)start. */
+    private volatile String upstream;
 
-  LocalRedisNode(String name, String host, int port, String password, Path root,
-      Duration clusterNodeTimeout, Duration readyTimeout) {
-    this.host = host;
-    this.port = port;
-    this.password = password;
-    this.readyTimeout = readyTimeout;
-    String server = Binaries.require("redis-server");
-    Path dir = root.resolve(name);
-    Path conf = dir.resolve("redis.conf");
-    StringBuilder c = new StringBuilder();
-    c.append("bind ").append(host).append('\n');
-    c.append("port ").append(port).append('\n');
-    c.append("daemonize no\n");
-    c.append("logfile \"\"\n");
-    c.append("dir ").append(dir).append('\n');
-    c.append("save \"\"\n");
-    c.append("appendonly no\n");
-    c.append("requirepass \"").append(password).append("\"\n");
-    c.append("masterauth \"").append(password).append("\"\n");
-    // INFO on the master lists replicas by this address, not by the 127.0.0.1 they connect from
-    c.append("replica-announce-ip ").append(host).append('\n');
-    c.append("repl-diskless-sync-delay 0\n");
-    if (clusterNodeTimeout != null) {
-      c.append("cluster-enabled yes\n");
-      c.append("cluster-announce-ip ").append(host).append('\n');
-      c.append("cluster-config-file ").append(dir.resolve("nodes.conf")).append('\n');
-      c.append("cluster-node-timeout ").append(clusterNodeTimeout.toMillis()).append('\n');
+    LocalRedisNode(String name, String host, int port, String password, Path root,
+            Duration clusterNodeTimeout, Duration readyTimeout) {
+        super("redis-server " + host + ":" + port, host, port, root.resolve(name), "redis.log",
+                readyTimeout, Duration.ofSeconds(10));
+        this.password = password;
+        this.server = Binaries.require("redis-server");
+        Path dir = root.resolve(name);
+        this.conf = dir.resolve("redis.conf");
+        StringBuilder c = new StringBuilder();
+        c.append("bind ").append(host).append('\n');
+        c.append("port ").append(port).append('\n');
+        c.append("daemonize no\n");
+        c.append("logfile \"\"\n");
+        c.append("dir ").append(dir).append('\n');
+        c.append("save \"\"\n");
+        c.append("appendonly no\n");
+        c.append("requirepass \"").append(password).append("\"\n");
+        c.append("masterauth \"").append(password).append("\"\n");
+        // INFO on the master lists replicas by this address, not by the 127.0.0.1 they connect from
+        c.append("replica-announce-ip ").append(host).append('\n');
+        c.append("repl-diskless-sync-delay 0\n");
+        if (clusterNodeTimeout != null) {
+            c.append("cluster-enabled yes\n");
+            c.append("cluster-announce-ip ").append(host).append('\n');
+            c.append("cluster-config-file ").append(dir.resolve("nodes.conf")).append('\n');
+            c.append("cluster-node-timeout ").append(clusterNodeTimeout.toMillis()).append('\n');
+        }
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(conf, "");
+            Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));
+            Files.writeString(conf, c.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the config of redis " + name, e);
+        }
     }
-    try {
-      Files.createDirectories(dir);
-      Files.writeString(conf, "");
-      Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-------"));
-      Files.writeString(conf, c.toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the config of redis " + name, e);
+
+    @Override
+    List<String> command() {
+        List<String> cmd = new ArrayList<>(List.of(server, conf.toString()));
+        String up = upstream;
+        if (up != null) {
+            cmd.add("--replicaof");
+            cmd.addAll(List.of(up.split(" ")));
+        }
+        return cmd;
     }
-    this.process = new ManagedProcess("redis-server " + host + ":" + port, () -> {
-      List<String> cmd = new ArrayList<>(List.of(server, conf.toString()));
-      String up = upstream;
-      if (up != null) {
-        cmd.add("--replicaof");
-        cmd.addAll(List.of(up.split(" ")));
-      }
-      return cmd;
-    }, dir, dir.resolve("redis.log"), Map.of());
-  }
 
-  ManagedProcess process() {
-    return process;
-  }
+    void upstream(RedisNode master) {
+        this.upstream = master == null ? null : master.host() + " " + master.port();
+    }
 
-  void upstream(RedisNode master) {
-    this.upstream = master == null ? null : master.host() + " " + master.port();
-  }
+    @Override
+    public String role() {
+        Object r = call("ROLE");
+        return String.valueOf(((List<?>) r).get(0));
+    }
 
-  @Override
-  public String host() {
-    return host;
-  }
+    /** Runs one command with AUTH. */
+    Object call(String... args) {
+        return Resp.call(host(), port(), password, args);
+    }
 
-  @Override
-  public int port() {
-    return port;
-  }
+    String info(String section) {
+        return String.valueOf(call("INFO", section));
+    }
 
-  @Override
-  public String address() {
-    return host + ":" + port;
-  }
+    String infoField(String section, String field) {
+        return Resp.infoField(info(section), field);
+    }
 
-  @Override
-  public long pid() {
-    return process.pid();
-  }
+    @Override
+    void awaitReady(Duration timeout) {
+        pollWhileRunning(timeout, Duration.ofMillis(100), () -> "PONG".equals(String.valueOf(call("PING"))),
+                process()::describe);
+    }
 
-  @Override
-  public boolean isRunning() {
-    return process.isRunning();
-  }
+    /** Waits until this replica's link to its master is up. */
+    void awaitLinkUp(Duration timeout) {
+        Poll.until(timeout, Duration.ofMillis(100),
+                () -> "up".equals(infoField("replication", "master_link_status")),
+                () -> "replica " + address() + " did not sync; " + process().describe());
+    }
 
-  @Override
-  public String role() {
-    Object r = call("ROLE");
-    return String.valueOf(((List<?>) r).get(0));
-  }
-
-  /** Runs one command with AUTH. */
-  Object call(String... args) {
-    return Resp.call(host, port, password, args);
-  }
-
-  String info(String section) {
-    return String.valueOf(call("INFO", section));
-  }
-
-  String infoField(String section, String field) {
-    return Resp.infoField(info(section), field);
-  }
-
-  /** Starts without waiting. */
-  void launch() {
-    process.start();
-  }
-
-  void awaitReady(Duration timeout) {
-    Poll.until(timeout, Duration.ofMillis(100), () -> {
-      if (!process.isRunning()) {
-        throw new Poll.Abort("redis-server " + address() + " exited");
-      }
-      return "PONG".equals(String.valueOf(call("PING")));
-    }, process::describe);
-  }
-
-  /** Waits until this replica's link to its master is up. */
-  void awaitLinkUp(Duration timeout) {
-    Poll.until(timeout, Duration.ofMillis(100),
-        () -> "up".equals(infoField("replication", "master_link_status")),
-        () -> "replica " + address() + " did not sync; " + process.describe());
-  }
-
-  @Override
-  public void stop() {
-    process.stop(Duration.ofSeconds(10));
-  }
-
-  @Override
-  public void start() {
-    process.start();
-    awaitReady(readyTimeout);
-  }
-
-  @Override
-  public void kill() {
-    process.kill();
-  }
-
-  @Override
-  public void pause() {
-    process.pause();
-  }
-
-  @Override
-  public void resume() {
-    process.resume();
-  }
-
-  @Override
-  public String toString() {
-    return "RedisNode[" + address() + " pid " + pid() + "]";
-  }
+    @Override
+    public String toString() {
+        return "RedisNode[" + address() + " pid " + pid() + "]";
+    }
 }

@@ -28,174 +28,170 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class LoopbackAddresses {
 
-  /** Where the per-address lock files live (shared by all JVMs on the machine). */
-  public static final String LOCK_DIR = "/tmp/waymark-testkit-locks";
+    /** Where the per-address lock files live (shared by all JVMs on the machine). */
+    public static final String LOCK_DIR = "/tmp/waymark-testkit-locks";
 
-  static final int POOL_FIRST = 100;
-  static final int POOL_LAST = 250;
+    static final int POOL_FIRST = 100;
+    static final int POOL_LAST = 250;
 
-  private static final ConcurrentHashMap<String, Lease> HELD = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<String, Lease> HELD = new ConcurrentHashMap<>();
 
-  private LoopbackAddresses() {}
+    private LoopbackAddresses() {}
 
-  /**
-   * Leases a free address of the dynamic pool on which every port of {@code ports} is bindable
-   * (TCP and UDP).
-   *
-   * @throws IllegalStateException when the whole pool is taken
-   */
-  public static Lease acquire(int... ports) {
-    checkPorts(ports);
-    int size = POOL_LAST - POOL_FIRST + 1;
-    // a random start spreads concurrent JVMs over the pool instead of racing for the same lock
-    int offset = ThreadLocalRandom.current().nextInt(size);
-    for (int k = 0; k < size; k++) {
-      String address = "127.0.0." + (POOL_FIRST + (offset + k) % size);
-      Lease lease = tryLock(address, ports);
-      if (lease != null) {
-        if (bindable(address, ports)) {
-          return lease;
+    /**
+     * Leases a free address of the dynamic pool on which every port of {@code ports} is bindable
+     * (TCP and UDP).
+     *
+     * @throws IllegalStateException when the whole pool is taken
+     */
+    public static Lease acquire(int... ports) {
+        checkPorts(ports);
+        int size = POOL_LAST - POOL_FIRST + 1;
+        // a random start spreads concurrent JVMs over the pool instead of racing for the same lock
+        int offset = ThreadLocalRandom.current().nextInt(size);
+        for (int k = 0; k < size; k++) {
+            String address = "127.0.0." + (POOL_FIRST + (offset + k) % size);
+            Lease lease = tryLock(address, ports);
+            if (lease != null) {
+                if (bindable(address, ports)) {
+                    return lease;
+                }
+                lease.close();
+            }
         }
-        lease.close();
-      }
+        throw new IllegalStateException("no free loopback address in 127.0.0." + POOL_FIRST + "-"
+                + POOL_LAST + " with ports " + Arrays.toString(ports) + " bindable");
     }
-    throw new IllegalStateException("no free loopback address in 127.0.0." + POOL_FIRST + "-"
-        + POOL_LAST + " with ports " + Arrays.toString(ports) + " bindable");
-  }
 
-  /**
-   * Leases the fixed {@code address}, waiting up to {@code wait} while another fixture (in this or
-   * another JVM) holds it or its ports are still bound.
-   */
-  public static Lease acquire(String address, Duration wait, int... ports) {
-    requireLoopback(address);
-    checkPorts(ports);
-    if (wait == null || wait.isNegative()) {
-      throw new IllegalArgumentException("wait must be >= 0: " + wait);
+    /**
+     * Leases the fixed {@code address}, waiting up to {@code wait} while another fixture (in this or
+     * another JVM) holds it or its ports are still bound.
+     */
+    public static Lease acquire(String address, Duration wait, int... ports) {
+        requireLoopback(address);
+        checkPorts(ports);
+        Checks.nonNegative("wait", wait);
+        Lease[] got = new Lease[1];
+        Poll.until(
+                wait,
+                Duration.ofMillis(200),
+                () -> {
+                    Lease lease = tryLock(address, ports);
+                    if (lease == null) {
+                        return false;
+                    }
+                    if (!bindable(address, ports)) {
+                        lease.close();
+                        return false;
+                    }
+                    got[0] = lease;
+                    return true;
+                },
+                () -> "loopback address " + address + " is held by another fixture (lock in " + LOCK_DIR
+                        + ") or one of the ports " + Arrays.toString(ports) + " is in use");
+        return got[0];
     }
-    Lease[] got = new Lease[1];
-    Poll.until(
-        wait,
-        Duration.ofMillis(200),
-        () -> {
-          Lease lease = tryLock(address, ports);
-          if (lease == null) {
-            return false;
-          }
-          if (!bindable(address, ports)) {
-            lease.close();
-            return false;
-          }
-          got[0] = lease;
-          return true;
-        },
-        () -> "loopback address " + address + " is held by another fixture (lock in " + LOCK_DIR
-            + ") or one of the ports " + Arrays.toString(ports) + " is in use");
-    return got[0];
-  }
 
-  /** Whether {@code address} is a 127.0.0.0/8 literal. */
-  static void requireLoopback(String address) {
-    if (address == null || !address.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) {
-      throw new IllegalArgumentException("address must be a 127.x.y.z loopback literal: " + address);
-    }
-  }
-
-  private static void checkPorts(int[] ports) {
-    for (int p : ports) {
-      if (p < 1 || p > 65535) {
-        throw new IllegalArgumentException("port must be in 1..65535: " + p);
-      }
-    }
-  }
-
-  private static Lease tryLock(String address, int[] ports) {
-    Lease fresh = new Lease(address);
-    if (HELD.putIfAbsent(address, fresh) != null) {
-      return null;
-    }
-    try {
-      Files.createDirectories(Path.of(LOCK_DIR));
-      FileChannel ch = FileChannel.open(Path.of(LOCK_DIR, address + ".lock"),
-          StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-      FileLock lock;
-      try {
-        lock = ch.tryLock();
-      } catch (IOException | RuntimeException e) {
-        ch.close();
-        throw e;
-      }
-      if (lock == null) {
-        ch.close();
-        HELD.remove(address, fresh);
-        return null;
-      }
-      fresh.channel = ch;
-      return fresh;
-    } catch (RuntimeException e) {
-      HELD.remove(address, fresh);
-      throw e;
-    } catch (IOException e) {
-      HELD.remove(address, fresh);
-      throw new UncheckedIOException("cannot lock " + address + " under " + LOCK_DIR, e);
-    }
-  }
-
-  static boolean bindable(String address, int... ports) {
-    try {
-      InetAddress ip = InetAddress.getByName(address);
-      for (int port : ports) {
-        try (ServerSocket s = new ServerSocket()) {
-          // servers set SO_REUSEADDR too, so TIME_WAIT leftovers do not count as taken
-          s.setReuseAddress(true);
-          s.bind(new InetSocketAddress(ip, port));
+    /** Whether {@code address} is a 127.0.0.0/8 literal. */
+    static void requireLoopback(String address) {
+        if (address == null || !address.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}")) {
+            throw new IllegalArgumentException("address must be a 127.x.y.z loopback literal: " + address);
         }
-        try (DatagramSocket d = new DatagramSocket(null)) {
-          d.bind(new InetSocketAddress(ip, port));
+    }
+
+    private static void checkPorts(int[] ports) {
+        for (int p : ports) {
+            Checks.inRange("port", p, 1, 65535);
         }
-      }
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  /**
-   * An address held by a fixture until {@link #close()}.
-   *
-   * <p>Threading: thread-safe.
-   */
-  public static final class Lease implements AutoCloseable {
-    private final String address;
-    private volatile FileChannel channel;
-
-    private Lease(String address) {
-      this.address = address;
     }
 
-    /** The leased 127.0.0.x literal. */
-    public String address() {
-      return address;
-    }
-
-    /** Releases the address; idempotent. */
-    @Override
-    public synchronized void close() {
-      FileChannel ch = channel;
-      channel = null;
-      if (ch != null) {
+    private static Lease tryLock(String address, int[] ports) {
+        Lease fresh = new Lease(address);
+        if (HELD.putIfAbsent(address, fresh) != null) {
+            return null;
+        }
         try {
-          ch.close();
+            Files.createDirectories(Path.of(LOCK_DIR));
+            FileChannel ch = FileChannel.open(Path.of(LOCK_DIR, address + ".lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+            if (lock == null) {
+                ch.close();
+                HELD.remove(address, fresh);
+                return null;
+            }
+            fresh.channel = ch;
+            return fresh;
+        } catch (RuntimeException e) {
+            HELD.remove(address, fresh);
+            throw e;
         } catch (IOException e) {
-          // the lock dies with the channel either way
+            HELD.remove(address, fresh);
+            throw new UncheckedIOException("cannot lock " + address + " under " + LOCK_DIR, e);
         }
-      }
-      HELD.remove(address, this);
     }
 
-    @Override
-    public String toString() {
-      return "Lease[" + address + "]";
+    static boolean bindable(String address, int... ports) {
+        try {
+            InetAddress ip = InetAddress.getByName(address);
+            for (int port : ports) {
+                try (ServerSocket s = new ServerSocket()) {
+                    // servers set SO_REUSEADDR too, so TIME_WAIT leftovers do not count as taken
+                    s.setReuseAddress(true);
+                    s.bind(new InetSocketAddress(ip, port));
+                }
+                try (DatagramSocket d = new DatagramSocket(null)) {
+                    d.bind(new InetSocketAddress(ip, port));
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
-  }
+
+    /**
+     * An address held by a fixture until {@link #close()}.
+     *
+     * <p>Threading: thread-safe.
+     */
+    public static final class Lease implements AutoCloseable {
+        private final String address;
+        private volatile FileChannel channel;
+
+        private Lease(String address) {
+            this.address = address;
+        }
+
+        /** The leased 127.0.0.x literal. */
+        public String address() {
+            return address;
+        }
+
+        /** Releases the address; idempotent. */
+        @Override
+        public synchronized void close() {
+            FileChannel ch = channel;
+            channel = null;
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException e) {
+                    // the lock dies with the channel either way
+                }
+            }
+            HELD.remove(address, this);
+        }
+
+        @Override
+        public String toString() {
+            return "Lease[" + address + "]";
+        }
+    }
 }

@@ -7,34 +7,34 @@ package io.waymark.testkit;
  */
 public interface MariaDbNode {
 
-  /** Its 127.0.0.x address. */
-  String host();
+    /** Its 127.0.0.x address. */
+    String host();
 
-  int port();
+    int port();
 
-  /** "host:port". */
-  String address();
+    /** "host:port". */
+    String address();
 
-  /** Pid of the current (or last) process. */
-  long pid();
+    /** Pid of the current (or last) process. */
+    long pid();
 
-  boolean isRunning();
+    boolean isRunning();
 
-  /** {@code SELECT @@read_only}: true on replicas. */
-  boolean isReadOnly();
+    /** {@code SELECT @@read_only}: true on replicas. */
+    boolean isReadOnly();
 
-  /** Graceful stop (SIGTERM). */
-  void stop();
+    /** Graceful stop (SIGTERM). */
+    void stop();
 
-  /** Restarts with the same data dir and its current role (replicas come back read-only). */
-  void start();
+    /** Restarts with the same data dir and its current role (replicas come back read-only). */
+    void start();
 
-  /** SIGKILL. */
-  void kill();
+    /** SIGKILL. */
+    void kill();
 
-  /** SIGSTOP. */
-  void pause();
+    /** SIGSTOP. */
+    void pause();
 
-  /** SIGCONT. */
-  void resume();
+    /** SIGCONT. */
+    void resume();
 }

@@ -8,34 +8,34 @@ package io.waymark.testkit;
  */
 public interface RedisNode {
 
-  /** Its 127.0.0.x address. */
-  String host();
+    /** Its 127.0.0.x address. */
+    String host();
 
-  int port();
+    int port();
 
-  /** "host:port". */
-  String address();
+    /** "host:port". */
+    String address();
 
-  /** Pid of the current (or last) process. */
-  long pid();
+    /** Pid of the current (or last) process. */
+    long pid();
 
-  boolean isRunning();
+    boolean isRunning();
 
-  /** "master" or "slave", from the ROLE command. */
-  String role();
+    /** "master" or "slave", from the ROLE command. */
+    String role();
 
-  /** Graceful stop (SIGTERM). No persistence: a restarted node comes back empty. */
-  void stop();
+    /** Graceful stop (SIGTERM). No persistence: a restarted node comes back empty. */
+    void stop();
 
-  /** Restarts with the same config (a replica of the node it currently follows). */
-  void start();
+    /** Restarts with the same config (a replica of the node it currently follows). */
+    void start();
 
-  /** SIGKILL. */
-  void kill();
+    /** SIGKILL. */
+    void kill();
 
-  /** SIGSTOP. */
-  void pause();
+    /** SIGSTOP. */
+    void pause();
 
-  /** SIGCONT. */
-  void resume();
+    /** SIGCONT. */
+    void resume();
 }

@@ -1,5 +1,6 @@
 package io.waymark.testkit;
 
+import io.waymark.testkit.internal.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -20,220 +21,203 @@ import java.util.Objects;
  */
 public final class ServiceSpec {
 
-  private final String name;
-  private final String id;
-  private final String address;
-  private final int port;
-  private final List<String> tags;
-  private final Map<String, String> meta;
-  private final List<Map<String, Object>> checks;
-
-  private ServiceSpec(Builder b) {
-    this.name = b.name;
-    this.id = b.id == null ? b.name : b.id;
-    this.address = b.address;
-    this.port = b.port;
-    this.tags = List.copyOf(b.tags);
-    this.meta = Collections.unmodifiableMap(new LinkedHashMap<>(b.meta));
-    List<Map<String, Object>> cs = new ArrayList<>();
-    for (Map<String, Object> c : b.checks) {
-      cs.add(Collections.unmodifiableMap(new LinkedHashMap<>(c)));
-    }
-    this.checks = List.copyOf(cs);
-  }
-
-  /** A builder for service {@code name}. */
-  public static Builder builder(String name) {
-    return new Builder(name);
-  }
-
-  public String name() {
-    return name;
-  }
-
-  /** The service id; the name when none was given. */
-  public String id() {
-    return id;
-  }
-
-  /** The advertised address, or null (Consul then uses the agent's). */
-  public String address() {
-    return address;
-  }
-
-  /** The port, 0 when none. */
-  public int port() {
-    return port;
-  }
-
-  public List<String> tags() {
-    return tags;
-  }
-
-  public Map<String, String> meta() {
-    return meta;
-  }
-
-  /** The registration body for Consul's agent API. */
-  String toJson() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("ID", id);
-    m.put("Name", name);
-    if (!tags.isEmpty()) {
-      m.put("Tags", tags);
-    }
-    if (address != null) {
-      m.put("Address", address);
-    }
-    if (port > 0) {
-      m.put("Port", port);
-    }
-    if (!meta.isEmpty()) {
-      m.put("Meta", meta);
-    }
-    if (!checks.isEmpty()) {
-      m.put("Checks", checks);
-    }
-    return io.waymark.testkit.internal.Json.write(m);
-  }
-
-  boolean hasScriptCheck() {
-    return checks.stream().anyMatch(c -> c.containsKey("Args"));
-  }
-
-  @Override
-  public String toString() {
-    // check arguments may carry passwords: only their kinds are shown
-    List<String> kinds = new ArrayList<>();
-    for (Map<String, Object> c : checks) {
-      kinds.add(c.containsKey("Args") ? "script" : c.containsKey("TCP") ? "tcp"
-          : c.containsKey("HTTP") ? "http" : "ttl");
-    }
-    return "ServiceSpec[" + id + " " + name + " " + (address == null ? "" : address) + ":" + port
-        + " tags=" + tags + " checks=" + kinds + "]";
-  }
-
-  /** Builds a {@link ServiceSpec}; not thread-safe. */
-  public static final class Builder {
     private final String name;
-    private String id;
-    private String address;
-    private int port;
-    private final List<String> tags = new ArrayList<>();
-    private final Map<String, String> meta = new LinkedHashMap<>();
-    private final List<Map<String, Object>> checks = new ArrayList<>();
+    private final String id;
+    private final String address;
+    private final int port;
+    private final List<String> tags;
+    private final Map<String, String> meta;
+    private final List<Map<String, Object>> checks;
 
-    private Builder(String name) {
-      if (name == null || name.isBlank()) {
-        throw new IllegalArgumentException("name must not be blank: " + name);
-      }
-      this.name = name;
+    private ServiceSpec(Builder b) {
+        this.name = b.name;
+        this.id = b.id == null ? b.name : b.id;
+        this.address = b.address;
+        this.port = b.port;
+        this.tags = List.copyOf(b.tags);
+        this.meta = Collections.unmodifiableMap(new LinkedHashMap<>(b.meta));
+        List<Map<String, Object>> cs = new ArrayList<>();
+        for (Map<String, Object> c : b.checks) {
+            cs.add(Collections.unmodifiableMap(new LinkedHashMap<>(c)));
+        }
+        this.checks = List.copyOf(cs);
     }
 
-    public Builder id(String id) {
-      if (id == null || id.isBlank()) {
-        throw new IllegalArgumentException("id must not be blank: " + id);
-      }
-      this.id = id;
-      return this;
+    /** A builder for service {@code name}. */
+    public static Builder builder(String name) {
+        return new Builder(name);
     }
 
-    public Builder address(String address) {
-      this.address = Objects.requireNonNull(address, "address");
-      return this;
+    public String name() {
+        return name;
     }
 
-    public Builder port(int port) {
-      if (port < 1 || port > 65535) {
-        throw new IllegalArgumentException("port must be in 1..65535: " + port);
-      }
-      this.port = port;
-      return this;
+    /** The service id; the name when none was given. */
+    public String id() {
+        return id;
     }
 
-    public Builder tags(String... tags) {
-      this.tags.addAll(Arrays.asList(tags));
-      return this;
+    /** The advertised address, or null (Consul then uses the agent's). */
+    public String address() {
+        return address;
     }
 
-    public Builder meta(String key, String value) {
-      meta.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
-      return this;
+    /** The port, 0 when none. */
+    public int port() {
+        return port;
     }
 
-    /**
-     * A script check: passing on exit 0, warning on 1, critical otherwise. The agent needs script
-     * checks enabled, which {@link ConsulCluster} does for every agent. Timeout: the interval,
-     * at least 2 s.
-     */
-    public Builder scriptCheck(Duration interval, String script, String... args) {
-      Map<String, Object> c = check(interval);
-      List<String> argv = new ArrayList<>();
-      argv.add(Objects.requireNonNull(script, "script"));
-      argv.addAll(Arrays.asList(args));
-      c.put("Args", argv);
-      c.put("Timeout", go(timeout(interval)));
-      checks.add(c);
-      return this;
+    public List<String> tags() {
+        return tags;
     }
 
-    /** A TCP connect check on {@code hostPort}. */
-    public Builder tcpCheck(Duration interval, String hostPort) {
-      Map<String, Object> c = check(interval);
-      c.put("TCP", Objects.requireNonNull(hostPort, "hostPort"));
-      c.put("Timeout", go(timeout(interval)));
-      checks.add(c);
-      return this;
+    public Map<String, String> meta() {
+        return meta;
     }
 
-    /** An HTTP check: 2xx passing, 429 warning, otherwise critical. */
-    public Builder httpCheck(Duration interval, String url) {
-      Map<String, Object> c = check(interval);
-      c.put("HTTP", Objects.requireNonNull(url, "url"));
-      c.put("Timeout", go(timeout(interval)));
-      checks.add(c);
-      return this;
+    /** The registration body for Consul's agent API. */
+    String toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ID", id);
+        m.put("Name", name);
+        if (!tags.isEmpty()) {
+            m.put("Tags", tags);
+        }
+        if (address != null) {
+            m.put("Address", address);
+        }
+        if (port > 0) {
+            m.put("Port", port);
+        }
+        if (!meta.isEmpty()) {
+            m.put("Meta", meta);
+        }
+        if (!checks.isEmpty()) {
+            m.put("Checks", checks);
+        }
+        return Json.write(m);
     }
 
-    /** A TTL check with id {@code checkId}, updated through {@link ConsulAgent#updateTtl}. */
-    public Builder ttlCheck(Duration ttl, String checkId) {
-      positive("ttl", ttl);
-      if (checkId == null || checkId.isBlank()) {
-        throw new IllegalArgumentException("checkId must not be blank: " + checkId);
-      }
-      Map<String, Object> c = new LinkedHashMap<>();
-      c.put("CheckID", checkId);
-      c.put("Name", checkId);
-      c.put("TTL", go(ttl));
-      checks.add(c);
-      return this;
+    boolean hasScriptCheck() {
+        return checks.stream().anyMatch(c -> c.containsKey("Args"));
     }
 
-    public ServiceSpec build() {
-      return new ServiceSpec(this);
+    @Override
+    public String toString() {
+        // check arguments may carry passwords: only their kinds are shown
+        List<String> kinds = new ArrayList<>();
+        for (Map<String, Object> c : checks) {
+            kinds.add(c.containsKey("Args") ? "script" : c.containsKey("TCP") ? "tcp"
+                    : c.containsKey("HTTP") ? "http" : "ttl");
+        }
+        return "ServiceSpec[" + id + " " + name + " " + (address == null ? "" : address) + ":" + port
+                + " tags=" + tags + " checks=" + kinds + "]";
     }
 
-    private Map<String, Object> check(Duration interval) {
-      positive("interval", interval);
-      Map<String, Object> c = new LinkedHashMap<>();
-      c.put("Interval", go(interval));
-      return c;
-    }
+    /** Builds a {@link ServiceSpec}; not thread-safe. */
+    public static final class Builder {
+        private final String name;
+        private String id;
+        private String address;
+        private int port;
+        private final List<String> tags = new ArrayList<>();
+        private final Map<String, String> meta = new LinkedHashMap<>();
+        private final List<Map<String, Object>> checks = new ArrayList<>();
 
-    private static void positive(String what, Duration d) {
-      if (d == null || d.isZero() || d.isNegative()) {
-        throw new IllegalArgumentException(what + " must be positive: " + d);
-      }
-    }
+        private Builder(String name) {
+            this.name = Checks.notBlank("name", name);
+        }
 
-    /** The interval, but at least 2 s: a loaded CI machine must not make a check flap. */
-    private static Duration timeout(Duration interval) {
-      Duration floor = Duration.ofSeconds(2);
-      return interval.compareTo(floor) < 0 ? floor : interval;
-    }
+        public Builder id(String id) {
+            this.id = Checks.notBlank("id", id);
+            return this;
+        }
 
-    private static String go(Duration d) {
-      return d.toMillis() + "ms";
+        public Builder address(String address) {
+            this.address = Objects.requireNonNull(address, "address");
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = Checks.inRange("port", port, 1, 65535);
+            return this;
+        }
+
+        public Builder tags(String... tags) {
+            this.tags.addAll(Arrays.asList(tags));
+            return this;
+        }
+
+        public Builder meta(String key, String value) {
+            meta.put(Objects.requireNonNull(key, "key"), Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * A script check: passing on exit 0, warning on 1, critical otherwise. The agent needs script
+         * checks enabled, which {@link ConsulCluster} does for every agent. Timeout: the interval,
+         * at least 2 s.
+         */
+        public Builder scriptCheck(Duration interval, String script, String... args) {
+            Map<String, Object> c = check(interval);
+            List<String> argv = new ArrayList<>();
+            argv.add(Objects.requireNonNull(script, "script"));
+            argv.addAll(Arrays.asList(args));
+            c.put("Args", argv);
+            return addTimed(c, interval);
+        }
+
+        /** A TCP connect check on {@code hostPort}. */
+        public Builder tcpCheck(Duration interval, String hostPort) {
+            Map<String, Object> c = check(interval);
+            c.put("TCP", Objects.requireNonNull(hostPort, "hostPort"));
+            return addTimed(c, interval);
+        }
+
+        /** An HTTP check: 2xx passing, 429 warning, otherwise critical. */
+        public Builder httpCheck(Duration interval, String url) {
+            Map<String, Object> c = check(interval);
+            c.put("HTTP", Objects.requireNonNull(url, "url"));
+            return addTimed(c, interval);
+        }
+
+        /** A TTL check with id {@code checkId}, updated through {@link ConsulAgent#updateTtl}. */
+        public Builder ttlCheck(Duration ttl, String checkId) {
+            Checks.positive("ttl", ttl);
+            Checks.notBlank("checkId", checkId);
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("CheckID", checkId);
+            c.put("Name", checkId);
+            c.put("TTL", go(ttl));
+            checks.add(c);
+            return this;
+        }
+
+        public ServiceSpec build() {
+            return new ServiceSpec(this);
+        }
+
+        private Map<String, Object> check(Duration interval) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("Interval", go(Checks.positive("interval", interval)));
+            return c;
+        }
+
+        /** Adds check {@code c} with its timeout. */
+        private Builder addTimed(Map<String, Object> c, Duration interval) {
+            c.put("Timeout", go(timeout(interval)));
+            checks.add(c);
+            return this;
+        }
+
+        /** The interval, but at least 2 s: a loaded CI machine must not make a check flap. */
+        private static Duration timeout(Duration interval) {
+            Duration floor = Duration.ofSeconds(2);
+            return interval.compareTo(floor) < 0 ? floor : interval;
+        }
+
+        private static String go(Duration d) {
+            return d.toMillis() + "ms";
+        }
     }
-  }
 }

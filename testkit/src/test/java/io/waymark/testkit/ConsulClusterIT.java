@@ -25,188 +25,185 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsulClusterIT {
 
-  private static final Duration WAIT = Duration.ofSeconds(30);
-  private ConsulCluster consul;
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private ConsulCluster consul;
 
-  @BeforeAll
-  void start() {
-    consul = ConsulCluster.builder().servers(3).clientAgent("plain").start();
-  }
-
-  @AfterAll
-  void stop() {
-    if (consul != null) {
-      consul.close();
-    }
-  }
-
-  @Nested
-  @DisplayName("when started with 3 servers and a client agent")
-  class Started {
-
-    @Test
-    void every_agent_has_its_own_loopback_address_and_a_unique_node_name() {
-      List<ConsulAgent> agents = consul.agents();
-      assertThat(agents).hasSize(4);
-      assertThat(agents).extracting(ConsulAgent::host).doesNotHaveDuplicates()
-          .allMatch(h -> h.startsWith("127.0.0."));
-      assertThat(agents).extracting(ConsulAgent::nodeName)
-          .containsExactly("consul01", "consul02", "consul03", "plain");
-      assertThat(consul.httpAddress()).isEqualTo(consul.agent("plain").httpAddress())
-          .endsWith(":8500");
-      assertThat(agents).allMatch(ConsulAgent::isRunning);
+    @BeforeAll
+    void start() {
+        consul = ConsulCluster.builder().servers(3).clientAgent("plain").start();
     }
 
-    @Test
-    void a_leader_is_elected_among_the_servers() {
-      String leader = Http.getOk(consul.httpAddress(), "/v1/status/leader");
-      Set<String> serverRaft = consul.servers().stream().map(s -> "\"" + s.host() + ":8300\"")
-          .collect(Collectors.toSet());
-      assertThat(serverRaft).contains(leader.trim());
-    }
-
-    @Test
-    void consul_dns_on_port_8600_lists_the_servers() {
-      ConsulAgent plain = consul.agent("plain");
-      assertThat(plain.dnsAddress().getPort()).isEqualTo(8600);
-      assertThat(Dig.a(plain.dnsAddress(), "consul.service.consul"))
-          .containsExactlyInAnyOrderElementsOf(
-              consul.servers().stream().map(ConsulAgent::host).toList());
-    }
-  }
-
-  @Nested
-  @DisplayName("services and checks")
-  class Checks {
-
-    @Test
-    void ttl_check_follows_updates() {
-      ConsulAgent plain = consul.agent("plain");
-      plain.register(ServiceSpec.builder("ttl-svc").id("ttl-1").address(plain.host()).port(1234)
-          .ttlCheck(Duration.ofMinutes(1), "ttl-1-check").build());
-      try {
-        consul.awaitPassing("ttl-svc", 0, WAIT);
-        plain.updateTtl("ttl-1-check", "passing");
-        consul.awaitPassing("ttl-svc", 1, WAIT);
-        assertThat(consul.passing("ttl-svc")).containsExactly(plain.host() + ":1234");
-        plain.updateTtl("ttl-1-check", "critical");
-        consul.awaitPassing("ttl-svc", 0, WAIT);
-      } finally {
-        plain.deregister("ttl-1");
-      }
-    }
-
-    @Test
-    void tcp_and_http_checks_pass_against_a_listening_port() {
-      ConsulAgent plain = consul.agent("plain");
-      plain.register(ServiceSpec.builder("tcp-svc").address(plain.host()).port(8500)
-          .tcpCheck(Duration.ofMillis(500), plain.httpAddress()).build());
-      plain.register(ServiceSpec.builder("http-svc").address(plain.host()).port(8500)
-          .httpCheck(Duration.ofMillis(500), "http://" + plain.httpAddress() + "/v1/status/leader")
-          .build());
-      plain.register(ServiceSpec.builder("dead-svc").address(plain.host()).port(1)
-          .tcpCheck(Duration.ofMillis(500), plain.host() + ":1").build());
-      try {
-        consul.awaitPassing("tcp-svc", 1, WAIT);
-        consul.awaitPassing("http-svc", 1, WAIT);
-        assertThat(consul.passing("dead-svc")).isEmpty();
-      } finally {
-        plain.deregister("tcp-svc");
-        plain.deregister("http-svc");
-        plain.deregister("dead-svc");
-      }
-    }
-
-    @Test
-    void script_check_follows_the_exit_code(@TempDir Path dir) throws IOException {
-      Path flag = dir.resolve("flag");
-      Path script = dir.resolve("check.sh");
-      Files.writeString(script, "#!/bin/sh\n[ -f \"$1\" ] || exit 2\n");
-      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
-      ConsulAgent plain = consul.agent("plain");
-      plain.register(ServiceSpec.builder("script-svc").address(plain.host()).port(7)
-          .scriptCheck(Duration.ofMillis(500), script.toString(), flag.toString()).build());
-      try {
-        consul.awaitPassing("script-svc", 0, WAIT);
-        Files.writeString(flag, "");
-        consul.awaitPassing("script-svc", 1, WAIT);
-        Files.delete(flag);
-        consul.awaitPassing("script-svc", 0, WAIT);
-      } finally {
-        plain.deregister("script-svc");
-      }
-    }
-
-    @Test
-    void awaitPassing_times_out_with_the_count_it_saw() {
-      assertThatThrownBy(() -> consul.awaitPassing("no-such-svc", 1, Duration.ofMillis(500)))
-          .isInstanceOf(IllegalStateException.class)
-          .hasMessageContaining("no-such-svc").hasMessageContaining("saw 0");
-    }
-  }
-
-  @Nested
-  @DisplayName("fault controls")
-  class Faults {
-
-    @Test
-    void a_killed_server_restarts_and_rejoins() {
-      ConsulAgent victim = consul.servers().get(2);
-      long oldPid = victim.pid();
-      victim.kill();
-      assertThat(victim.isRunning()).isFalse();
-      assertThat(Pids.alive(oldPid)).isFalse();
-      victim.start();
-      assertThat(victim.pid()).isNotEqualTo(oldPid);
-      await().atMost(WAIT).untilAsserted(() ->
-          assertThat(Http.getOk(victim.httpAddress(), "/v1/status/leader").trim()).isNotEqualTo("\"\""));
-    }
-
-    @Test
-    void a_paused_agent_does_not_answer_until_resumed() {
-      ConsulAgent plain = consul.agent("plain");
-      plain.pause();
-      try {
-        assertThat(plain.isRunning()).isTrue();
-        assertThatThrownBy(() -> Http.get(plain.httpAddress(), "/v1/agent/self",
-            Duration.ofSeconds(1)))
-            .isInstanceOf(RuntimeException.class);
-      } finally {
-        plain.resume();
-      }
-      assertThat(Http.get(plain.httpAddress(), "/v1/agent/self").status()).isEqualTo(200);
-    }
-
-    @Test
-    void a_stopped_client_agent_restarts_with_its_config() {
-      ConsulAgent plain = consul.agent("plain");
-      plain.stop();
-      assertThat(plain.isRunning()).isFalse();
-      plain.start();
-      assertThat(plain.isRunning()).isTrue();
-      await().atMost(WAIT).until(() -> Http.getOk(plain.httpAddress(), "/v1/agent/members")
-          .contains("\"plain\""));
-    }
-  }
-
-  @Nested
-  @DisplayName("close")
-  class Close {
-
-    @Test
-    void leaves_no_process_and_releases_the_addresses() {
-      ConsulCluster small = ConsulCluster.builder().servers(1).clientAgent("c1").start();
-      List<Long> pids = small.agents().stream().map(ConsulAgent::pid).toList();
-      List<String> hosts = small.agents().stream().map(ConsulAgent::host).toList();
-      assertThat(pids).allMatch(Pids::alive);
-      small.close();
-      assertThat(pids).noneMatch(Pids::alive);
-      for (String host : hosts) {
-        try (LoopbackAddresses.Lease lease = LoopbackAddresses.acquire(host, Duration.ofSeconds(5),
-            8500, 8600)) {
-          assertThat(lease.address()).isEqualTo(host);
+    @AfterAll
+    void stop() {
+        if (consul != null) {
+            consul.close();
         }
-      }
     }
-  }
+
+    @Nested
+    @DisplayName("when started with 3 servers and a client agent")
+    class Started {
+
+        @Test
+        void every_agent_has_its_own_loopback_address_and_a_unique_node_name() {
+            List<ConsulAgent> agents = consul.agents();
+            assertThat(agents).hasSize(4);
+            assertThat(agents).extracting(ConsulAgent::host).doesNotHaveDuplicates()
+                    .allMatch(h -> h.startsWith("127.0.0."));
+            assertThat(agents).extracting(ConsulAgent::nodeName)
+                    .containsExactly("consul01", "consul02", "consul03", "plain");
+            assertThat(consul.httpAddress()).isEqualTo(consul.agent("plain").httpAddress())
+                    .endsWith(":8500");
+            assertThat(agents).allMatch(ConsulAgent::isRunning);
+        }
+
+        @Test
+        void a_leader_is_elected_among_the_servers() {
+            String leader = Http.getOk(consul.httpAddress(), "/v1/status/leader");
+            Set<String> serverRaft = consul.servers().stream().map(s -> "\"" + s.host() + ":8300\"")
+                    .collect(Collectors.toSet());
+            assertThat(serverRaft).contains(leader.trim());
+        }
+
+        @Test
+        void consul_dns_on_port_8600_lists_the_servers() {
+            ConsulAgent plain = consul.agent("plain");
+            assertThat(plain.dnsAddress().getPort()).isEqualTo(8600);
+            assertThat(Dig.a(plain.dnsAddress(), "consul.service.consul"))
+                    .containsExactlyInAnyOrderElementsOf(
+                            consul.servers().stream().map(ConsulAgent::host).toList());
+        }
+    }
+
+    @Nested
+    @DisplayName("services and checks")
+    class Checks {
+
+        @Test
+        void ttl_check_follows_updates() {
+            ConsulAgent plain = consul.agent("plain");
+            plain.register(ServiceSpec.builder("ttl-svc").id("ttl-1").address(plain.host()).port(1234)
+                    .ttlCheck(Duration.ofMinutes(1), "ttl-1-check").build());
+            try {
+                consul.awaitPassing("ttl-svc", 0, WAIT);
+                plain.updateTtl("ttl-1-check", "passing");
+                consul.awaitPassing("ttl-svc", 1, WAIT);
+                assertThat(consul.passing("ttl-svc")).containsExactly(plain.host() + ":1234");
+                plain.updateTtl("ttl-1-check", "critical");
+                consul.awaitPassing("ttl-svc", 0, WAIT);
+            } finally {
+                plain.deregister("ttl-1");
+            }
+        }
+
+        @Test
+        void tcp_and_http_checks_pass_against_a_listening_port() {
+            ConsulAgent plain = consul.agent("plain");
+            plain.register(ServiceSpec.builder("tcp-svc").address(plain.host()).port(8500)
+                    .tcpCheck(Duration.ofMillis(500), plain.httpAddress()).build());
+            plain.register(ServiceSpec.builder("http-svc").address(plain.host()).port(8500)
+                    .httpCheck(Duration.ofMillis(500), "http://" + plain.httpAddress() + "/v1/status/leader")
+                    .build());
+            plain.register(ServiceSpec.builder("dead-svc").address(plain.host()).port(1)
+                    .tcpCheck(Duration.ofMillis(500), plain.host() + ":1").build());
+            try {
+                consul.awaitPassing("tcp-svc", 1, WAIT);
+                consul.awaitPassing("http-svc", 1, WAIT);
+                assertThat(consul.passing("dead-svc")).isEmpty();
+            } finally {
+                plain.deregister("tcp-svc");
+                plain.deregister("http-svc");
+                plain.deregister("dead-svc");
+            }
+        }
+
+        @Test
+        void script_check_follows_the_exit_code(@TempDir Path dir) throws IOException {
+            Path flag = dir.resolve("flag");
+            Path script = dir.resolve("check.sh");
+            Files.writeString(script, "#!/bin/sh\n[ -f \"$1\" ] || exit 2\n");
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
+            ConsulAgent plain = consul.agent("plain");
+            plain.register(ServiceSpec.builder("script-svc").address(plain.host()).port(7)
+                    .scriptCheck(Duration.ofMillis(500), script.toString(), flag.toString()).build());
+            try {
+                consul.awaitPassing("script-svc", 0, WAIT);
+                Files.writeString(flag, "");
+                consul.awaitPassing("script-svc", 1, WAIT);
+                Files.delete(flag);
+                consul.awaitPassing("script-svc", 0, WAIT);
+            } finally {
+                plain.deregister("script-svc");
+            }
+        }
+
+        @Test
+        void awaitPassing_times_out_with_the_count_it_saw() {
+            assertThatThrownBy(() -> consul.awaitPassing("no-such-svc", 1, Duration.ofMillis(500)))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("no-such-svc").hasMessageContaining("saw 0");
+        }
+    }
+
+    @Nested
+    @DisplayName("fault controls")
+    class Faults {
+
+        @Test
+        void a_killed_server_restarts_and_rejoins() {
+            ConsulAgent victim = consul.servers().get(2);
+            long oldPid = victim.pid();
+            victim.kill();
+            assertThat(victim.isRunning()).isFalse();
+            assertThat(Pids.alive(oldPid)).isFalse();
+            victim.start();
+            assertThat(victim.pid()).isNotEqualTo(oldPid);
+            await().atMost(WAIT).untilAsserted(() ->
+                    assertThat(Http.getOk(victim.httpAddress(), "/v1/status/leader").trim()).isNotEqualTo("\"\""));
+        }
+
+        @Test
+        void a_paused_agent_does_not_answer_until_resumed() {
+            ConsulAgent plain = consul.agent("plain");
+            plain.pause();
+            try {
+                assertThat(plain.isRunning()).isTrue();
+                assertThatThrownBy(() -> Http.get(plain.httpAddress(), "/v1/agent/self",
+                        Duration.ofSeconds(1)))
+                        .isInstanceOf(RuntimeException.class);
+            } finally {
+                plain.resume();
+            }
+            assertThat(Http.get(plain.httpAddress(), "/v1/agent/self").status()).isEqualTo(200);
+        }
+
+        @Test
+        void a_stopped_client_agent_restarts_with_its_config() {
+            ConsulAgent plain = consul.agent("plain");
+            plain.stop();
+            assertThat(plain.isRunning()).isFalse();
+            plain.start();
+            assertThat(plain.isRunning()).isTrue();
+            await().atMost(WAIT).until(() -> Http.getOk(plain.httpAddress(), "/v1/agent/members")
+                    .contains("\"plain\""));
+        }
+    }
+
+    @Nested
+    @DisplayName("close")
+    class Close {
+
+        @Test
+        void leaves_no_process_and_releases_the_addresses() {
+            ConsulCluster small = ConsulCluster.builder().servers(1).clientAgent("c1").start();
+            List<String> hosts = small.agents().stream().map(ConsulAgent::host).toList();
+            Pids.assertCloseEndsAll(small.agents().stream().map(ConsulAgent::pid).toList(), small::close);
+            for (String host : hosts) {
+                try (LoopbackAddresses.Lease lease = LoopbackAddresses.acquire(host, Duration.ofSeconds(5),
+                        8500, 8600)) {
+                    assertThat(lease.address()).isEqualTo(host);
+                }
+            }
+        }
+    }
 }

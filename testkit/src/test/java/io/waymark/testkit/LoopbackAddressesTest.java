@@ -10,28 +10,28 @@ import org.junit.jupiter.api.Test;
 @DisplayName("LoopbackAddresses")
 class LoopbackAddressesTest {
 
-  @Test
-  void leases_distinct_pool_addresses_until_closed() {
-    try (LoopbackAddresses.Lease a = LoopbackAddresses.acquire(6379);
-        LoopbackAddresses.Lease b = LoopbackAddresses.acquire(6379)) {
-      assertThat(a.address()).isNotEqualTo(b.address()).startsWith("127.0.0.");
-      int last = Integer.parseInt(a.address().substring("127.0.0.".length()));
-      assertThat(last).isBetween(LoopbackAddresses.POOL_FIRST, LoopbackAddresses.POOL_LAST);
+    @Test
+    void leases_distinct_pool_addresses_until_closed() {
+        try (LoopbackAddresses.Lease a = LoopbackAddresses.acquire(6379);
+                LoopbackAddresses.Lease b = LoopbackAddresses.acquire(6379)) {
+            assertThat(a.address()).isNotEqualTo(b.address()).startsWith("127.0.0.");
+            int last = Integer.parseInt(a.address().substring("127.0.0.".length()));
+            assertThat(last).isBetween(LoopbackAddresses.POOL_FIRST, LoopbackAddresses.POOL_LAST);
+        }
     }
-  }
 
-  @Test
-  void a_held_fixed_address_is_not_handed_out_twice() {
-    try (LoopbackAddresses.Lease a = LoopbackAddresses.acquire(6379)) {
-      assertThatThrownBy(() -> LoopbackAddresses.acquire(a.address(), Duration.ofMillis(300), 6379))
-          .hasMessageContaining(a.address());
+    @Test
+    void a_held_fixed_address_is_not_handed_out_twice() {
+        try (LoopbackAddresses.Lease a = LoopbackAddresses.acquire(6379)) {
+            assertThatThrownBy(() -> LoopbackAddresses.acquire(a.address(), Duration.ofMillis(300), 6379))
+                    .hasMessageContaining(a.address());
+        }
     }
-  }
 
-  @Test
-  void rejects_non_loopback_addresses_and_bad_ports() {
-    assertThatThrownBy(() -> LoopbackAddresses.acquire("10.0.0.1", Duration.ZERO, 1))
-        .hasMessageContaining("loopback");
-    assertThatThrownBy(() -> LoopbackAddresses.acquire(0)).hasMessage("port must be in 1..65535: 0");
-  }
+    @Test
+    void rejects_non_loopback_addresses_and_bad_ports() {
+        assertThatThrownBy(() -> LoopbackAddresses.acquire("10.0.0.1", Duration.ZERO, 1))
+                .hasMessageContaining("loopback");
+        assertThatThrownBy(() -> LoopbackAddresses.acquire(0)).hasMessage("port must be in 1..65535: 0");
+    }
 }

@@ -28,162 +28,159 @@ import org.junit.jupiter.api.TestInstance;
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
 class MariaDbReplicationIT {
 
-  private static final Duration WAIT = Duration.ofSeconds(30);
-  private MariaDbReplication db;
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private MariaDbReplication db;
 
-  @BeforeAll
-  void start() throws SQLException {
-    db = MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "apppass").start();
-    try (Connection c = app(db.primary()); Statement s = c.createStatement()) {
-      s.execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))");
-    }
-  }
-
-  @AfterAll
-  void stop() {
-    if (db != null) {
-      db.close();
-    }
-  }
-
-  Connection app(MariaDbNode node) throws SQLException {
-    return DriverManager.getConnection(db.jdbcUrl(node), db.appUser(), db.appPassword());
-  }
-
-  void insert(MariaDbNode node, int id) throws SQLException {
-    try (Connection c = app(node); Statement s = c.createStatement()) {
-      s.executeUpdate("INSERT INTO t VALUES (" + id + ", 'x')");
-    }
-  }
-
-  boolean has(MariaDbNode node, int id) throws SQLException {
-    try (Connection c = app(node); Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM t WHERE id = " + id)) {
-      rs.next();
-      return rs.getInt(1) == 1;
-    }
-  }
-
-  @Nested
-  @Order(1)
-  @DisplayName("when started")
-  class Started {
-
-    @Test
-    void primary_is_writable_and_replicas_are_read_only() {
-      assertThat(db.nodes()).hasSize(2).extracting(MariaDbNode::host).doesNotHaveDuplicates();
-      assertThat(db.primary().port()).isEqualTo(3306);
-      assertThat(db.jdbcUrl(db.primary()))
-          .isEqualTo("jdbc:mariadb://" + db.primary().host() + ":3306/shop");
-      assertThat(db.primary().isReadOnly()).isFalse();
-      assertThat(db.replicas()).allMatch(MariaDbNode::isReadOnly);
-    }
-
-    @Test
-    void writes_replicate_and_the_app_user_cannot_write_to_a_replica() throws SQLException {
-      insert(db.primary(), 1);
-      MariaDbNode replica = db.replicas().get(0);
-      await().atMost(WAIT).until(() -> has(replica, 1));
-      assertThatThrownBy(() -> insert(replica, 2)).isInstanceOf(SQLException.class)
-          .hasMessageContaining("read-only");
-    }
-
-    @Test
-    void the_app_user_has_no_global_privileges() throws SQLException {
-      List<String> grants = new ArrayList<>();
-      try (Connection c = app(db.primary()); Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SHOW GRANTS")) {
-        while (rs.next()) {
-          grants.add(rs.getString(1));
+    @BeforeAll
+    void start() throws SQLException {
+        db = MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "apppass").start();
+        try (Connection c = app(db.primary()); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))");
         }
-      }
-      assertThat(grants).anyMatch(g -> g.startsWith("GRANT USAGE ON *.*"))
-          .noneMatch(g -> g.contains("ON *.*") && !g.startsWith("GRANT USAGE"));
-    }
-  }
-
-  @Nested
-  @Order(2)
-  @DisplayName("faults")
-  class Faults {
-
-    @Test
-    void a_restarted_replica_stays_read_only_and_catches_up() throws SQLException {
-      MariaDbNode replica = db.replicas().get(0);
-      replica.stop();
-      assertThat(replica.isRunning()).isFalse();
-      insert(db.primary(), 10);
-      replica.start();
-      assertThat(replica.isReadOnly()).isTrue();
-      await().atMost(WAIT).until(() -> has(replica, 10));
     }
 
-    @Test
-    void a_paused_replica_answers_nothing_until_resumed() throws SQLException {
-      MariaDbNode replica = db.replicas().get(0);
-      replica.pause();
-      try {
-        assertThatThrownBy(() -> {
-          try (Connection c = DriverManager.getConnection(db.jdbcUrl(replica)
-              + "?connectTimeout=1000&socketTimeout=1000", db.appUser(), db.appPassword())) {
-            c.createStatement().executeQuery("SELECT 1");
-          }
-        }).isInstanceOf(SQLException.class);
-      } finally {
-        replica.resume();
-      }
-      assertThat(replica.isReadOnly()).isTrue();
+    @AfterAll
+    void stop() {
+        if (db != null) {
+            db.close();
+        }
     }
-  }
 
-  @Nested
-  @Order(3)
-  @DisplayName("switchover with Consul role checks")
-  class Switchover {
-
-    @Test
-    void swaps_the_roles_and_consul_follows() throws SQLException {
-      MariaDbNode old = db.primary();
-      MariaDbNode target = db.replicas().get(0);
-      ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-      int i = 0;
-      for (MariaDbNode n : db.nodes()) {
-        b.clientAgent("mysql0" + (++i), RoleChecks.mariadb(n, db.appUser(), db.appPassword(),
-            "w-master-mysql-3306", "r-slave-mysql-3306", Duration.ofMillis(500)));
-      }
-      try (ConsulCluster consul = b.start()) {
-        consul.awaitPassing("w-master-mysql-3306", 1, WAIT);
-        consul.awaitPassing("r-slave-mysql-3306", 1, WAIT);
-        assertThat(consul.passing("w-master-mysql-3306")).containsExactly(old.address());
-
-        insert(old, 20);
-        db.switchover(target);
-
-        assertThat(db.primary()).isSameAs(target);
-        assertThat(target.isReadOnly()).isFalse();
-        assertThat(old.isReadOnly()).isTrue();
-        assertThat(has(target, 20)).isTrue();
-        insert(target, 21);
-        await().atMost(WAIT).until(() -> has(old, 21));
-        assertThatThrownBy(() -> insert(old, 22)).isInstanceOf(SQLException.class);
-        await().atMost(WAIT).until(() ->
-            consul.passing("w-master-mysql-3306").equals(List.of(target.address()))
-                && consul.passing("r-slave-mysql-3306").equals(List.of(old.address())));
-      }
+    Connection app(MariaDbNode node) throws SQLException {
+        return DriverManager.getConnection(db.jdbcUrl(node), db.appUser(), db.appPassword());
     }
-  }
 
-  @Nested
-  @Order(4)
-  @DisplayName("close")
-  class Close {
-
-    @Test
-    void leaves_no_process() {
-      List<Long> pids = db.nodes().stream().map(MariaDbNode::pid).toList();
-      assertThat(pids).allMatch(Pids::alive);
-      db.close();
-      assertThat(pids).noneMatch(Pids::alive);
+    void insert(MariaDbNode node, int id) throws SQLException {
+        try (Connection c = app(node); Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO t VALUES (" + id + ", 'x')");
+        }
     }
-  }
+
+    boolean has(MariaDbNode node, int id) throws SQLException {
+        try (Connection c = app(node); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM t WHERE id = " + id)) {
+            rs.next();
+            return rs.getInt(1) == 1;
+        }
+    }
+
+    @Nested
+    @Order(1)
+    @DisplayName("when started")
+    class Started {
+
+        @Test
+        void primary_is_writable_and_replicas_are_read_only() {
+            assertThat(db.nodes()).hasSize(2).extracting(MariaDbNode::host).doesNotHaveDuplicates();
+            assertThat(db.primary().port()).isEqualTo(3306);
+            assertThat(db.jdbcUrl(db.primary()))
+                    .isEqualTo("jdbc:mariadb://" + db.primary().host() + ":3306/shop");
+            assertThat(db.primary().isReadOnly()).isFalse();
+            assertThat(db.replicas()).allMatch(MariaDbNode::isReadOnly);
+        }
+
+        @Test
+        void writes_replicate_and_the_app_user_cannot_write_to_a_replica() throws SQLException {
+            insert(db.primary(), 1);
+            MariaDbNode replica = db.replicas().get(0);
+            await().atMost(WAIT).until(() -> has(replica, 1));
+            assertThatThrownBy(() -> insert(replica, 2)).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("read-only");
+        }
+
+        @Test
+        void the_app_user_has_no_global_privileges() throws SQLException {
+            List<String> grants = new ArrayList<>();
+            try (Connection c = app(db.primary()); Statement s = c.createStatement();
+                    ResultSet rs = s.executeQuery("SHOW GRANTS")) {
+                while (rs.next()) {
+                    grants.add(rs.getString(1));
+                }
+            }
+            assertThat(grants).anyMatch(g -> g.startsWith("GRANT USAGE ON *.*"))
+                    .noneMatch(g -> g.contains("ON *.*") && !g.startsWith("GRANT USAGE"));
+        }
+    }
+
+    @Nested
+    @Order(2)
+    @DisplayName("faults")
+    class Faults {
+
+        @Test
+        void a_restarted_replica_stays_read_only_and_catches_up() throws SQLException {
+            MariaDbNode replica = db.replicas().get(0);
+            replica.stop();
+            assertThat(replica.isRunning()).isFalse();
+            insert(db.primary(), 10);
+            replica.start();
+            assertThat(replica.isReadOnly()).isTrue();
+            await().atMost(WAIT).until(() -> has(replica, 10));
+        }
+
+        @Test
+        void a_paused_replica_answers_nothing_until_resumed() throws SQLException {
+            MariaDbNode replica = db.replicas().get(0);
+            replica.pause();
+            try {
+                assertThatThrownBy(() -> {
+                    try (Connection c = DriverManager.getConnection(db.jdbcUrl(replica)
+                            + "?connectTimeout=1000&socketTimeout=1000", db.appUser(), db.appPassword())) {
+                        c.createStatement().executeQuery("SELECT 1");
+                    }
+                }).isInstanceOf(SQLException.class);
+            } finally {
+                replica.resume();
+            }
+            assertThat(replica.isReadOnly()).isTrue();
+        }
+    }
+
+    @Nested
+    @Order(3)
+    @DisplayName("switchover with Consul role checks")
+    class Switchover {
+
+        @Test
+        void swaps_the_roles_and_consul_follows() throws SQLException {
+            MariaDbNode old = db.primary();
+            MariaDbNode target = db.replicas().get(0);
+            ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
+            int i = 0;
+            for (MariaDbNode n : db.nodes()) {
+                b.clientAgent("mysql0" + (++i), RoleChecks.mariadb(n, db.appUser(), db.appPassword(),
+                        "w-master-mysql-3306", "r-slave-mysql-3306", Duration.ofMillis(500)));
+            }
+            try (ConsulCluster consul = b.start()) {
+                consul.awaitPassing("w-master-mysql-3306", 1, WAIT);
+                consul.awaitPassing("r-slave-mysql-3306", 1, WAIT);
+                assertThat(consul.passing("w-master-mysql-3306")).containsExactly(old.address());
+
+                insert(old, 20);
+                db.switchover(target);
+
+                assertThat(db.primary()).isSameAs(target);
+                assertThat(target.isReadOnly()).isFalse();
+                assertThat(old.isReadOnly()).isTrue();
+                assertThat(has(target, 20)).isTrue();
+                insert(target, 21);
+                await().atMost(WAIT).until(() -> has(old, 21));
+                assertThatThrownBy(() -> insert(old, 22)).isInstanceOf(SQLException.class);
+                await().atMost(WAIT).until(() ->
+                        consul.passing("w-master-mysql-3306").equals(List.of(target.address()))
+                                && consul.passing("r-slave-mysql-3306").equals(List.of(old.address())));
+            }
+        }
+    }
+
+    @Nested
+    @Order(4)
+    @DisplayName("close")
+    class Close {
+
+        @Test
+        void leaves_no_process() {
+            Pids.assertCloseEndsAll(db.nodes().stream().map(MariaDbNode::pid).toList(), db::close);
+        }
+    }
 }

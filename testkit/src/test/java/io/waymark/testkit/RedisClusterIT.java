@@ -22,102 +22,99 @@ import org.junit.jupiter.api.TestInstance;
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
 class RedisClusterIT {
 
-  private RedisCluster rc;
+    private RedisCluster rc;
 
-  @BeforeAll
-  void start() {
-    rc = RedisCluster.builder().port(7100).password("secret").nodeTimeout(Duration.ofSeconds(2))
-        .start();
-  }
-
-  @AfterAll
-  void stop() {
-    if (rc != null) {
-      rc.close();
-    }
-  }
-
-  static String call(RedisNode n, String... args) {
-    return String.valueOf(Resp.call(n.host(), n.port(), "secret", args));
-  }
-
-  @Nested
-  @Order(1)
-  @DisplayName("when started")
-  class Started {
-
-    @Test
-    void first_three_nodes_are_masters_and_each_has_its_replica() {
-      List<RedisNode> nodes = rc.nodes();
-      assertThat(nodes).hasSize(6).extracting(RedisNode::host).doesNotHaveDuplicates();
-      assertThat(nodes).extracting(RedisNode::port).containsOnly(7100);
-      assertThat(rc.masters()).containsExactlyElementsOf(nodes.subList(0, 3));
-      assertThat(rc.replicas()).containsExactlyElementsOf(nodes.subList(3, 6));
-      for (int i = 0; i < 3; i++) {
-        assertThat(rc.replicaOf(nodes.get(i))).isSameAs(nodes.get(i + 3));
-        assertThat(nodes.get(i).role()).isEqualTo("master");
-        assertThat(nodes.get(i + 3).role()).isEqualTo("slave");
-      }
+    @BeforeAll
+    void start() {
+        rc = RedisCluster.builder().port(7100).password("secret").nodeTimeout(Duration.ofSeconds(2))
+                .start();
     }
 
-    @Test
-    void nodes_announce_their_own_addresses() {
-      String view = call(rc.nodes().get(0), "CLUSTER", "NODES");
-      for (RedisNode n : rc.nodes()) {
-        assertThat(view).contains(n.address() + "@17100");
-      }
-      assertThat(view).doesNotContain("127.0.0.1:");
-      assertThat(call(rc.nodes().get(5), "CLUSTER", "INFO")).contains("cluster_state:ok");
+    @AfterAll
+    void stop() {
+        if (rc != null) {
+            rc.close();
+        }
     }
-  }
 
-  @Nested
-  @Order(2)
-  @DisplayName("failover")
-  class Failover {
-
-    @Test
-    void swaps_master_and_replica() {
-      RedisNode master = rc.nodes().get(0);
-      RedisNode replica = rc.replicaOf(master);
-      rc.failover(replica);
-      assertThat(replica.role()).isEqualTo("master");
-      assertThat(master.role()).isEqualTo("slave");
-      assertThat(rc.masters()).contains(replica).doesNotContain(master);
-      assertThat(rc.replicaOf(replica)).isSameAs(master);
+    static String call(RedisNode n, String... args) {
+        return String.valueOf(Resp.call(n.host(), n.port(), "secret", args));
     }
-  }
 
-  @Nested
-  @Order(3)
-  @DisplayName("kill")
-  class Kill {
+    @Nested
+    @Order(1)
+    @DisplayName("when started")
+    class Started {
 
-    @Test
-    void the_cluster_promotes_the_replica_of_a_killed_master() {
-      RedisNode master = rc.nodes().get(1);
-      RedisNode replica = rc.replicaOf(master);
-      long pid = master.pid();
-      rc.kill(master);
-      assertThat(Pids.alive(pid)).isFalse();
-      await().atMost(Duration.ofSeconds(30)).until(() -> "master".equals(replica.role()));
-      master.start();
-      await().atMost(Duration.ofSeconds(30)).until(() -> "slave".equals(master.role()));
-      rc.awaitOk();
+        @Test
+        void first_three_nodes_are_masters_and_each_has_its_replica() {
+            List<RedisNode> nodes = rc.nodes();
+            assertThat(nodes).hasSize(6).extracting(RedisNode::host).doesNotHaveDuplicates();
+            assertThat(nodes).extracting(RedisNode::port).containsOnly(7100);
+            assertThat(rc.masters()).containsExactlyElementsOf(nodes.subList(0, 3));
+            assertThat(rc.replicas()).containsExactlyElementsOf(nodes.subList(3, 6));
+            for (int i = 0; i < 3; i++) {
+                assertThat(rc.replicaOf(nodes.get(i))).isSameAs(nodes.get(i + 3));
+                assertThat(nodes.get(i).role()).isEqualTo("master");
+                assertThat(nodes.get(i + 3).role()).isEqualTo("slave");
+            }
+        }
+
+        @Test
+        void nodes_announce_their_own_addresses() {
+            String view = call(rc.nodes().get(0), "CLUSTER", "NODES");
+            for (RedisNode n : rc.nodes()) {
+                assertThat(view).contains(n.address() + "@17100");
+            }
+            assertThat(view).doesNotContain("127.0.0.1:");
+            assertThat(call(rc.nodes().get(5), "CLUSTER", "INFO")).contains("cluster_state:ok");
+        }
     }
-  }
 
-  @Nested
-  @Order(4)
-  @DisplayName("close")
-  class Close {
+    @Nested
+    @Order(2)
+    @DisplayName("failover")
+    class Failover {
 
-    @Test
-    void leaves_no_process() {
-      List<Long> pids = rc.nodes().stream().map(RedisNode::pid).toList();
-      assertThat(pids).allMatch(Pids::alive);
-      rc.close();
-      assertThat(pids).noneMatch(Pids::alive);
+        @Test
+        void swaps_master_and_replica() {
+            RedisNode master = rc.nodes().get(0);
+            RedisNode replica = rc.replicaOf(master);
+            rc.failover(replica);
+            assertThat(replica.role()).isEqualTo("master");
+            assertThat(master.role()).isEqualTo("slave");
+            assertThat(rc.masters()).contains(replica).doesNotContain(master);
+            assertThat(rc.replicaOf(replica)).isSameAs(master);
+        }
     }
-  }
+
+    @Nested
+    @Order(3)
+    @DisplayName("kill")
+    class Kill {
+
+        @Test
+        void the_cluster_promotes_the_replica_of_a_killed_master() {
+            RedisNode master = rc.nodes().get(1);
+            RedisNode replica = rc.replicaOf(master);
+            long pid = master.pid();
+            rc.kill(master);
+            assertThat(Pids.alive(pid)).isFalse();
+            await().atMost(Duration.ofSeconds(30)).until(() -> "master".equals(replica.role()));
+            master.start();
+            await().atMost(Duration.ofSeconds(30)).until(() -> "slave".equals(master.role()));
+            rc.awaitOk();
+        }
+    }
+
+    @Nested
+    @Order(4)
+    @DisplayName("close")
+    class Close {
+
+        @Test
+        void leaves_no_process() {
+            Pids.assertCloseEndsAll(rc.nodes().stream().map(RedisNode::pid).toList(), rc::close);
+        }
+    }
 }

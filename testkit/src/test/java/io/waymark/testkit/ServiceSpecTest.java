@@ -10,33 +10,33 @@ import org.junit.jupiter.api.Test;
 @DisplayName("ServiceSpec")
 class ServiceSpecTest {
 
-  @Test
-  void builds_the_agent_registration_body() {
-    ServiceSpec s = ServiceSpec.builder("web").id("web-1").address("127.0.0.5").port(8080)
-        .tags("a", "b").meta("k", "v").ttlCheck(Duration.ofSeconds(10), "web-ttl").build();
-    assertThat(s.toJson()).isEqualTo("{\"ID\":\"web-1\",\"Name\":\"web\",\"Tags\":[\"a\",\"b\"],"
-        + "\"Address\":\"127.0.0.5\",\"Port\":8080,\"Meta\":{\"k\":\"v\"},\"Checks\":[{"
-        + "\"CheckID\":\"web-ttl\",\"Name\":\"web-ttl\",\"TTL\":\"10000ms\"}]}");
-  }
+    @Test
+    void builds_the_agent_registration_body() {
+        ServiceSpec s = ServiceSpec.builder("web").id("web-1").address("127.0.0.5").port(8080)
+                .tags("a", "b").meta("k", "v").ttlCheck(Duration.ofSeconds(10), "web-ttl").build();
+        assertThat(s.toJson()).isEqualTo("{\"ID\":\"web-1\",\"Name\":\"web\",\"Tags\":[\"a\",\"b\"],"
+                + "\"Address\":\"127.0.0.5\",\"Port\":8080,\"Meta\":{\"k\":\"v\"},\"Checks\":[{"
+                + "\"CheckID\":\"web-ttl\",\"Name\":\"web-ttl\",\"TTL\":\"10000ms\"}]}");
+    }
 
-  @Test
-  void id_defaults_to_the_name() {
-    assertThat(ServiceSpec.builder("db").build().id()).isEqualTo("db");
-  }
+    @Test
+    void id_defaults_to_the_name() {
+        assertThat(ServiceSpec.builder("db").build().id()).isEqualTo("db");
+    }
 
-  @Test
-  void rejects_bad_parameters_naming_them() {
-    assertThatThrownBy(() -> ServiceSpec.builder("x").port(0))
-        .hasMessage("port must be in 1..65535: 0");
-    assertThatThrownBy(() -> ServiceSpec.builder("x").tcpCheck(Duration.ZERO, "h:1"))
-        .hasMessageContaining("interval must be positive");
-    assertThatThrownBy(() -> ServiceSpec.builder(" ")).hasMessageContaining("name must not be blank");
-  }
+    @Test
+    void rejects_bad_parameters_naming_them() {
+        assertThatThrownBy(() -> ServiceSpec.builder("x").port(0))
+                .hasMessage("port must be in 1..65535: 0");
+        assertThatThrownBy(() -> ServiceSpec.builder("x").tcpCheck(Duration.ZERO, "h:1"))
+                .hasMessageContaining("interval must be positive");
+        assertThatThrownBy(() -> ServiceSpec.builder(" ")).hasMessageContaining("name must not be blank");
+    }
 
-  @Test
-  void toString_hides_script_arguments() {
-    ServiceSpec s = ServiceSpec.builder("r").scriptCheck(Duration.ofSeconds(1), "/c.sh", "pw123")
-        .build();
-    assertThat(s.toString()).doesNotContain("pw123").contains("script");
-  }
+    @Test
+    void toString_hides_script_arguments() {
+        ServiceSpec s = ServiceSpec.builder("r").scriptCheck(Duration.ofSeconds(1), "/c.sh", "pw123")
+                .build();
+        assertThat(s.toString()).doesNotContain("pw123").contains("script");
+    }
 }

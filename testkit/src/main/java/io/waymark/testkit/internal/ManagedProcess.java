@@ -1,5 +1,6 @@
 package io.waymark.testkit.internal;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -7,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,256 +23,253 @@ import java.util.function.Supplier;
  */
 public final class ManagedProcess {
 
-  private final String name;
-  private final Supplier<List<String>> command;
-  private final Path workDir;
-  private final Path log;
-  private final Map<String, String> env;
-  private volatile Process process;
-  private volatile boolean paused;
-  private volatile long lastPid = -1;
+    private final String name;
+    private final Supplier<List<String>> command;
+    private final Path workDir;
+    private final Path log;
+    private final Map<String, String> env;
+    private volatile Process process;
+    private volatile boolean paused;
+    private volatile long lastPid = -1;
 
-  public ManagedProcess(
-      String name, Supplier<List<String>> command, Path workDir, Path log, Map<String, String> env) {
-    this.name = name;
-    this.command = command;
-    this.workDir = workDir;
-    this.log = log;
-    this.env = Map.copyOf(env);
-  }
-
-  public String name() {
-    return name;
-  }
-
-  public Path log() {
-    return log;
-  }
-
-  public synchronized void start() {
-    if (isRunning()) {
-      throw new IllegalStateException(name + " is already running (pid " + lastPid + ")");
+    public ManagedProcess(
+            String name, Supplier<List<String>> command, Path workDir, Path log, Map<String, String> env) {
+        this.name = name;
+        this.command = command;
+        this.workDir = workDir;
+        this.log = log;
+        this.env = Map.copyOf(env);
     }
-    List<String> cmd = command.get();
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
-    pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    pb.environment().putAll(env);
-    try {
-      Process p = pb.start();
-      process = p;
-      paused = false;
-      lastPid = p.pid();
-      Reaper.track(this);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start " + name + ": " + cmd.get(0), e);
+
+    public String name() {
+        return name;
     }
-  }
 
-  /**
-   * Waits for a short-lived process (an installer) to exit; returns its exit code, or null if it
-   * still ran after {@code timeout} (it is killed then).
-   */
-  public Integer awaitExit(Duration timeout) {
-    Process p = process;
-    if (p == null) {
-      throw new IllegalStateException(name + " was never started");
+    public Path log() {
+        return log;
     }
-    try {
-      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        kill();
-        return null;
-      }
-      finished();
-      return p.exitValue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      kill();
-      throw new IllegalStateException("interrupted while waiting for " + name, e);
-    }
-  }
 
-  /** Pid of the current (or last) process, -1 if never started. */
-  public long pid() {
-    return lastPid;
-  }
-
-  public boolean isRunning() {
-    Process p = process;
-    return p != null && p.isAlive();
-  }
-
-  public boolean isPaused() {
-    return paused && isRunning();
-  }
-
-  /** Graceful stop: SIGTERM (after SIGCONT if paused), SIGKILL once {@code grace} has passed. */
-  public synchronized void stop(Duration grace) {
-    Process p = process;
-    if (p == null) {
-      return;
-    }
-    List<ProcessHandle> children = p.descendants().toList();
-    if (p.isAlive()) {
-      p.destroy();
-      if (paused) {
-        signalQuietly("CONT");
-      }
-      try {
-        if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-          p.destroyForcibly();
-          p.waitFor(5, TimeUnit.SECONDS);
+    public synchronized void start() {
+        if (isRunning()) {
+            throw new IllegalStateException(name + " is already running (pid " + lastPid + ")");
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        List<String> cmd = command.get();
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        pb.environment().putAll(env);
+        try {
+            Process p = pb.start();
+            process = p;
+            paused = false;
+            lastPid = p.pid();
+            Reaper.track(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + name + ": " + cmd.get(0), e);
+        }
+    }
+
+    /**
+     * Waits for a short-lived process (an installer) to exit; returns its exit code, or null if it
+     * still ran after {@code timeout} (it is killed then).
+     */
+    public Integer awaitExit(Duration timeout) {
+        Process p = process;
+        if (p == null) {
+            throw new IllegalStateException(name + " was never started");
+        }
+        try {
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                kill();
+                return null;
+            }
+            finished();
+            return p.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            kill();
+            throw new IllegalStateException("interrupted while waiting for " + name, e);
+        }
+    }
+
+    /** Pid of the current (or last) process, -1 if never started. */
+    public long pid() {
+        return lastPid;
+    }
+
+    public boolean isRunning() {
+        Process p = process;
+        return p != null && p.isAlive();
+    }
+
+    public boolean isPaused() {
+        return paused && isRunning();
+    }
+
+    /** Graceful stop: SIGTERM (after SIGCONT if paused), SIGKILL once {@code grace} has passed. */
+    public synchronized void stop(Duration grace) {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        List<ProcessHandle> children = p.descendants().toList();
+        if (p.isAlive()) {
+            signalTerminate();
+            try {
+                if (!p.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly();
+                    p.waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+        children.forEach(ProcessHandle::destroyForcibly);
+        finished();
+    }
+
+    /** SIGKILL, then waits for the process to be gone. */
+    public synchronized void kill() {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        List<ProcessHandle> children = p.descendants().toList();
         p.destroyForcibly();
-      }
+        children.forEach(ProcessHandle::destroyForcibly);
+        try {
+            p.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        finished();
     }
-    children.forEach(ProcessHandle::destroyForcibly);
-    finished();
-  }
 
-  /** SIGKILL, then waits for the process to be gone. */
-  public synchronized void kill() {
-    Process p = process;
-    if (p == null) {
-      return;
+    /** SIGSTOP: the process keeps its sockets but answers nothing. */
+    public synchronized void pause() {
+        requireRunning("pause");
+        signal("STOP");
+        paused = true;
+        // signals are delivered asynchronously: return only once the process really is stopped
+        awaitState(true);
     }
-    List<ProcessHandle> children = p.descendants().toList();
-    p.destroyForcibly();
-    children.forEach(ProcessHandle::destroyForcibly);
-    try {
-      p.waitFor(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+
+    /** SIGCONT. */
+    public synchronized void resume() {
+        requireRunning("resume");
+        signal("CONT");
+        paused = false;
+        awaitState(false);
     }
-    finished();
-  }
 
-  /** SIGSTOP: the process keeps its sockets but answers nothing. */
-  public synchronized void pause() {
-    requireRunning("pause");
-    signal("STOP");
-    paused = true;
-    // signals are delivered asynchronously: return only once the process really is stopped
-    awaitState(true);
-  }
-
-  /** SIGCONT. */
-  public synchronized void resume() {
-    requireRunning("resume");
-    signal("CONT");
-    paused = false;
-    awaitState(false);
-  }
-
-  private void awaitState(boolean stopped) {
-    Poll.until(Duration.ofSeconds(5), Duration.ofMillis(5),
-        () -> !isRunning() || stopped == isStoppedState(lastPid),
-        () -> name + " did not " + (stopped ? "stop" : "continue"));
-  }
-
-  private static boolean isStoppedState(long pid) throws IOException {
-    // the state is the field after the parenthesised command name in /proc/<pid>/stat
-    String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-    char state = stat.charAt(stat.lastIndexOf(')') + 2);
-    return state == 'T' || state == 't';
-  }
-
-  /** Stops all of {@code processes} in parallel: SIGTERM to each, then waits for each. */
-  public static void stopAll(java.util.Collection<ManagedProcess> processes, Duration grace) {
-    for (ManagedProcess p : processes) {
-      p.signalTerminate();
+    private void awaitState(boolean stopped) {
+        Poll.until(Duration.ofSeconds(5), Duration.ofMillis(5),
+                () -> !isRunning() || stopped == isStoppedState(lastPid),
+                () -> name + " did not " + (stopped ? "stop" : "continue"));
     }
-    for (ManagedProcess p : processes) {
-      p.stop(grace);
+
+    private static boolean isStoppedState(long pid) throws IOException {
+        // the state is the field after the parenthesised command name in /proc/<pid>/stat
+        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        char state = stat.charAt(stat.lastIndexOf(')') + 2);
+        return state == 'T' || state == 't';
     }
-  }
 
-  /** Sends SIGTERM without waiting; used by the shutdown hook to stop everything in parallel. */
-  void signalTerminate() {
-    Process p = process;
-    if (p != null && p.isAlive()) {
-      p.destroy();
-      if (paused) {
-        signalQuietly("CONT");
-      }
+    /** Stops all of {@code processes} in parallel: SIGTERM to each, then waits for each. */
+    public static void stopAll(Collection<ManagedProcess> processes, Duration grace) {
+        for (ManagedProcess p : processes) {
+            p.signalTerminate();
+        }
+        for (ManagedProcess p : processes) {
+            p.stop(grace);
+        }
     }
-  }
 
-  private void signalQuietly(String sig) {
-    try {
-      signal(sig);
-    } catch (RuntimeException e) {
-      // already gone
+    /** SIGTERM (and SIGCONT when paused, so it can act on it) without waiting for the exit. */
+    void signalTerminate() {
+        Process p = process;
+        if (p != null && p.isAlive()) {
+            p.destroy();
+            if (paused) {
+                signalQuietly("CONT");
+            }
+        }
     }
-  }
 
-  private void finished() {
-    paused = false;
-    Reaper.untrack(this);
-  }
-
-  private void requireRunning(String what) {
-    if (!isRunning()) {
-      throw new IllegalStateException("cannot " + what + " " + name + ": not running");
+    private void signalQuietly(String sig) {
+        try {
+            signal(sig);
+        } catch (RuntimeException e) {
+            // already gone
+        }
     }
-  }
 
-  private void signal(String sig) {
-    long pid = lastPid;
-    try {
-      // by pid through the shell's kill builtin: never by name
-      Process k = new ProcessBuilder("/bin/sh", "-c", "kill -" + sig + " " + pid)
-          .redirectErrorStream(true).start();
-      if (!k.waitFor(5, TimeUnit.SECONDS) || k.exitValue() != 0) {
-        String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        throw new IllegalStateException("kill -" + sig + " " + pid + " failed: " + out.trim());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
+    private void finished() {
+        paused = false;
+        Reaper.untrack(this);
     }
-  }
 
-  /** The last {@code lines} lines of the log, for failure messages. */
-  public String logTail(int lines) {
-    return tail(log, lines);
-  }
-
-  public static String tail(Path file, int lines) {
-    if (file == null || !Files.exists(file)) {
-      return "(no log at " + file + ")";
+    private void requireRunning(String what) {
+        if (!isRunning()) {
+            throw new IllegalStateException("cannot " + what + " " + name + ": not running");
+        }
     }
-    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-      long len = raf.length();
-      long from = Math.max(0, len - 16_384);
-      raf.seek(from);
-      byte[] buf = new byte[(int) (len - from)];
-      raf.readFully(buf);
-      String text = new String(buf, StandardCharsets.UTF_8);
-      String[] all = text.split("\n");
-      int start = Math.max(0, all.length - lines);
-      StringBuilder sb = new StringBuilder();
-      for (int i = start; i < all.length; i++) {
-        sb.append("  | ").append(all[i]).append('\n');
-      }
-      return sb.toString();
-    } catch (IOException e) {
-      return "(cannot read " + file + ": " + e + ")";
+
+    private void signal(String sig) {
+        long pid = lastPid;
+        try {
+            // by pid through the shell's kill builtin: never by name
+            Process k = new ProcessBuilder("/bin/sh", "-c", "kill -" + sig + " " + pid)
+                    .redirectErrorStream(true).start();
+            if (!k.waitFor(5, TimeUnit.SECONDS) || k.exitValue() != 0) {
+                String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                throw new IllegalStateException("kill -" + sig + " " + pid + " failed: " + out.trim());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
-  }
 
-  /** Describes the process and its log tail, for readiness failures. */
-  public String describe() {
-    return name + " (pid " + lastPid + (isRunning() ? ", running" : ", not running")
-        + "), last lines of " + log + ":\n" + logTail(30);
-  }
+    /** The last {@code lines} lines of the log, for failure messages. */
+    public String logTail(int lines) {
+        return tail(log, lines);
+    }
 
-  @Override
-  public String toString() {
-    return name + "(pid " + lastPid + ")";
-  }
+    public static String tail(Path file, int lines) {
+        if (file == null || !Files.exists(file)) {
+            return "(no log at " + file + ")";
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long len = raf.length();
+            long from = Math.max(0, len - 16_384);
+            raf.seek(from);
+            byte[] buf = new byte[(int) (len - from)];
+            raf.readFully(buf);
+            String text = new String(buf, StandardCharsets.UTF_8);
+            String[] all = text.split("\n");
+            int start = Math.max(0, all.length - lines);
+            StringBuilder sb = new StringBuilder();
+            for (int i = start; i < all.length; i++) {
+                sb.append("  | ").append(all[i]).append('\n');
+            }
+            return sb.toString();
+        } catch (IOException e) {
+            return "(cannot read " + file + ": " + e + ")";
+        }
+    }
+
+    /** Describes the process and its log tail, for readiness failures. */
+    public String describe() {
+        return name + " (pid " + lastPid + (isRunning() ? ", running" : ", not running")
+                + "), last lines of " + log + ":\n" + logTail(30);
+    }
+
+    @Override
+    public String toString() {
+        return name + "(pid " + lastPid + ")";
+    }
 }

@@ -12,31 +12,31 @@ import org.junit.jupiter.api.Test;
 @DisplayName("Json")
 class JsonTest {
 
-  @Test
-  void parses_consul_style_documents() {
-    Object o = Json.parse("[{\"Name\":\"a\\\"b\",\"Port\":8500,\"Tags\":[\"x\"],\"ok\":true,"
-        + "\"n\":null,\"u\":\"\\u0041\"}]");
-    Map<?, ?> m = (Map<?, ?>) ((List<?>) o).get(0);
-    assertThat(m.get("Name")).isEqualTo("a\"b");
-    assertThat(((Number) m.get("Port")).intValue()).isEqualTo(8500);
-    assertThat(m.get("Tags")).isEqualTo(List.of("x"));
-    assertThat(m.get("ok")).isEqualTo(true);
-    assertThat(m.containsKey("n")).isTrue();
-    assertThat(m.get("u")).isEqualTo("A");
-  }
+    @Test
+    void parses_consul_style_documents() {
+        Object o = Json.parse("[{\"Name\":\"a\\\"b\",\"Port\":8500,\"Tags\":[\"x\"],\"ok\":true,"
+                + "\"n\":null,\"u\":\"\\u0041\"}]");
+        Map<?, ?> m = (Map<?, ?>) ((List<?>) o).get(0);
+        assertThat(m.get("Name")).isEqualTo("a\"b");
+        assertThat(((Number) m.get("Port")).intValue()).isEqualTo(8500);
+        assertThat(m.get("Tags")).isEqualTo(List.of("x"));
+        assertThat(m.get("ok")).isEqualTo(true);
+        assertThat(m.containsKey("n")).isTrue();
+        assertThat(m.get("u")).isEqualTo("A");
+    }
 
-  @Test
-  void writes_what_it_parses() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("s", "line\nbreak \"q\"");
-    m.put("l", List.of(1, "two"));
-    m.put("b", false);
-    assertThat(Json.parse(Json.write(m)).toString()).isEqualTo(
-        "{s=line\nbreak \"q\", l=[1.0, two], b=false}");
-  }
+    @Test
+    void writes_what_it_parses() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("s", "line\nbreak \"q\"");
+        m.put("l", List.of(1, "two"));
+        m.put("b", false);
+        assertThat(Json.parse(Json.write(m)).toString()).isEqualTo(
+                "{s=line\nbreak \"q\", l=[1.0, two], b=false}");
+    }
 
-  @Test
-  void rejects_garbage() {
-    assertThatThrownBy(() -> Json.parse("{\"a\":1} x")).isInstanceOf(IllegalArgumentException.class);
-  }
+    @Test
+    void rejects_garbage() {
+        assertThatThrownBy(() -> Json.parse("{\"a\":1} x")).isInstanceOf(IllegalArgumentException.class);
+    }
 }

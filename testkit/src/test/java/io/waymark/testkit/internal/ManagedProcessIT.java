@@ -16,86 +16,86 @@ import org.junit.jupiter.api.io.TempDir;
 @DisplayName("ManagedProcess")
 class ManagedProcessIT {
 
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  ManagedProcess process(String script) {
-    return new ManagedProcess("test", () -> List.of("/bin/sh", "-c", script), dir,
-        dir.resolve("out.log"), Map.of());
-  }
-
-  static String state(long pid) throws Exception {
-    // third field of /proc/<pid>/stat: R, S, T (stopped), ...
-    String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-    return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  }
-
-  @Nested
-  @DisplayName("fault controls")
-  class Faults {
-
-    @Test
-    void pause_stops_and_resume_continues_the_process() throws Exception {
-      ManagedProcess p = process("exec sleep 300");
-      p.start();
-      try {
-        p.pause();
-        assertThat(state(p.pid())).isEqualTo("T");
-        assertThat(p.isPaused()).isTrue();
-        p.resume();
-        assertThat(state(p.pid())).isNotEqualTo("T");
-      } finally {
-        p.kill();
-      }
-      assertThat(p.isRunning()).isFalse();
+    ManagedProcess process(String script) {
+        return new ManagedProcess("test", () -> List.of("/bin/sh", "-c", script), dir,
+                dir.resolve("out.log"), Map.of());
     }
 
-    @Test
-    void stop_ends_even_a_paused_process() {
-      ManagedProcess p = process("exec sleep 300");
-      p.start();
-      long pid = p.pid();
-      p.pause();
-      p.stop(Duration.ofSeconds(5));
-      assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+    static String state(long pid) throws Exception {
+        // third field of /proc/<pid>/stat: R, S, T (stopped), ...
+        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+        return stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     }
 
-    @Test
-    void start_again_gets_a_new_pid() {
-      ManagedProcess p = process("exec sleep 300");
-      p.start();
-      long first = p.pid();
-      p.kill();
-      p.start();
-      try {
-        assertThat(p.pid()).isNotEqualTo(first);
-        assertThatThrownBy(p::start).hasMessageContaining("already running");
-      } finally {
-        p.kill();
-      }
-    }
-  }
+    @Nested
+    @DisplayName("fault controls")
+    class Faults {
 
-  @Nested
-  @DisplayName("readiness failures")
-  class Readiness {
-
-    @Test
-    void carry_the_tail_of_the_log() {
-      ManagedProcess p = process("echo first line; echo the real reason; exit 3");
-      p.start();
-      assertThatThrownBy(() -> Poll.until(Duration.ofSeconds(10), () -> {
-        if (!p.isRunning()) {
-          throw new Poll.Abort("test exited");
+        @Test
+        void pause_stops_and_resume_continues_the_process() throws Exception {
+            ManagedProcess p = process("exec sleep 300");
+            p.start();
+            try {
+                p.pause();
+                assertThat(state(p.pid())).isEqualTo("T");
+                assertThat(p.isPaused()).isTrue();
+                p.resume();
+                assertThat(state(p.pid())).isNotEqualTo("T");
+            } finally {
+                p.kill();
+            }
+            assertThat(p.isRunning()).isFalse();
         }
-        return false;
-      }, p::describe)).hasMessageContaining("test exited").hasMessageContaining("the real reason");
+
+        @Test
+        void stop_ends_even_a_paused_process() {
+            ManagedProcess p = process("exec sleep 300");
+            p.start();
+            long pid = p.pid();
+            p.pause();
+            p.stop(Duration.ofSeconds(5));
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        }
+
+        @Test
+        void start_again_gets_a_new_pid() {
+            ManagedProcess p = process("exec sleep 300");
+            p.start();
+            long first = p.pid();
+            p.kill();
+            p.start();
+            try {
+                assertThat(p.pid()).isNotEqualTo(first);
+                assertThatThrownBy(p::start).hasMessageContaining("already running");
+            } finally {
+                p.kill();
+            }
+        }
     }
 
-    @Test
-    void time_out_with_what_was_seen() {
-      assertThatThrownBy(() -> Poll.until(Duration.ofMillis(200), () -> false, () -> "nothing yet"))
-          .hasMessageContaining("timed out after 200 ms").hasMessageContaining("nothing yet");
+    @Nested
+    @DisplayName("readiness failures")
+    class Readiness {
+
+        @Test
+        void carry_the_tail_of_the_log() {
+            ManagedProcess p = process("echo first line; echo the real reason; exit 3");
+            p.start();
+            assertThatThrownBy(() -> Poll.until(Duration.ofSeconds(10), () -> {
+                if (!p.isRunning()) {
+                    throw new Poll.Abort("test exited");
+                }
+                return false;
+            }, p::describe)).hasMessageContaining("test exited").hasMessageContaining("the real reason");
+        }
+
+        @Test
+        void time_out_with_what_was_seen() {
+            assertThatThrownBy(() -> Poll.until(Duration.ofMillis(200), () -> false, () -> "nothing yet"))
+                    .hasMessageContaining("timed out after 200 ms").hasMessageContaining("nothing yet");
+        }
     }
-  }
 }

@@ -1,0 +1,172 @@
+package io.waymark.testkit;
+
+import io.waymark.testkit.internal.ManagedProcess;
+import io.waymark.testkit.internal.Poll;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A server process of a fixture on its own loopback address: what Consul agents, Redis nodes and
+ * MariaDB nodes share, i.e. the address and the fault controls, all by pid through one
+ * {@link ManagedProcess}.
+ *
+ * <p>Threading: thread-safe; fault controls are serialized by the process.
+ */
+abstract class LocalProcessNode {
+
+    private final String host;
+    private final int port;
+    private final Duration readyTimeout;
+    private final Duration stopGrace;
+    private final ManagedProcess process;
+
+    /**
+     * @param name the process name in messages, e.g. "redis-server 127.0.0.5:6379"
+     * @param port the port clients talk to
+     * @param readyTimeout bound of the readiness wait after {@link #start()}
+     * @param stopGrace how long {@link #stop()} waits after SIGTERM before SIGKILL
+     */
+    LocalProcessNode(String name, String host, int port, Path dir, String logFile,
+            Duration readyTimeout, Duration stopGrace) {
+        this.host = host;
+        this.port = port;
+        this.readyTimeout = readyTimeout;
+        this.stopGrace = stopGrace;
+        // command() is evaluated at each start, after construction, so that a restart carries the
+        // node's current role
+        this.process = new ManagedProcess(name, this::command, dir, dir.resolve(logFile), Map.of());
+    }
+
+    /** The command line of the next start. */
+    abstract List<String> command();
+
+    /** Waits until the server answers, failing at once when the process exits. */
+    abstract void awaitReady(Duration timeout);
+
+    ManagedProcess process() {
+        return process;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** "host:port". */
+    public String address() {
+        return host + ":" + port;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isRunning() {
+        return process.isRunning();
+    }
+
+    /** Running and not paused, i.e. able to answer. */
+    boolean isServing() {
+        return process.isRunning() && !process.isPaused();
+    }
+
+    /** Starts without waiting. */
+    void launch() {
+        process.start();
+    }
+
+    public void start() {
+        process.start();
+        awaitReady(readyTimeout);
+    }
+
+    public void stop() {
+        process.stop(stopGrace);
+    }
+
+    public void kill() {
+        process.kill();
+    }
+
+    public void pause() {
+        process.pause();
+    }
+
+    public void resume() {
+        process.resume();
+    }
+
+    /** Polls {@code condition} like {@link Poll#until}, but gives up at once if the process exits. */
+    void pollWhileRunning(Duration timeout, Duration interval, Callable<Boolean> condition,
+            Supplier<String> describe) {
+        Poll.until(timeout, interval, () -> {
+            if (!process.isRunning()) {
+                throw new Poll.Abort(process.name() + " exited");
+            }
+            return condition.call();
+        }, describe);
+    }
+
+    /** Stops {@code nodes} in parallel: SIGTERM to each, then waits for each. */
+    static void stopAll(List<? extends LocalProcessNode> nodes) {
+        List<ManagedProcess> processes = new ArrayList<>();
+        Duration grace = Duration.ZERO;
+        for (LocalProcessNode n : nodes) {
+            processes.add(n.process);
+            grace = n.stopGrace.compareTo(grace) > 0 ? n.stopGrace : grace;
+        }
+        ManagedProcess.stopAll(processes, grace);
+    }
+
+    /** The element of {@code nodes} that is {@code node} itself. */
+    static <N extends LocalProcessNode> N member(List<N> nodes, Object node, String owner) {
+        Objects.requireNonNull(node, "node");
+        for (N n : nodes) {
+            if (n == node) {
+                return n;
+            }
+        }
+        throw new IllegalArgumentException("not a node of this " + owner + ": " + node);
+    }
+
+    /** {@code nodes} without {@code excluded}, in order. */
+    static <T> List<T> except(List<? extends T> nodes, T excluded) {
+        List<T> out = new ArrayList<>();
+        for (T n : nodes) {
+            if (n != excluded) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code call}'s answer from the first serving node of {@code nodes} that gives one.
+     *
+     * @throws IllegalStateException with {@code failure} and the last error when none answers
+     */
+    static <N extends LocalProcessNode, T> T firstAnswer(List<N> nodes, Function<N, T> call,
+            String failure) {
+        RuntimeException last = null;
+        for (N n : nodes) {
+            if (n.isServing()) {
+                try {
+                    return call.apply(n);
+                } catch (RuntimeException e) {
+                    last = e;
+                }
+            }
+        }
+        throw new IllegalStateException(failure, last);
+    }
+}
