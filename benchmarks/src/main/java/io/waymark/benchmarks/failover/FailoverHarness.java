@@ -39,6 +39,7 @@ public final class FailoverHarness {
         Path out = Path.of("benchmarks/RESULTS.md");
         Path jmh = null;
         String command = "scripts/bench";
+        String commit = "unknown";
         List<String> only = new ArrayList<>();
         for (String arg : args) {
             String[] kv = arg.split("=", 2);
@@ -54,8 +55,9 @@ public final class FailoverHarness {
                 case "--out" -> out = Path.of(kv[1]);
                 case "--jmh" -> jmh = Path.of(kv[1]);
                 case "--command" -> command = kv[1];
+                case "--commit" -> commit = kv[1];
                 default -> throw new IllegalArgumentException("unknown option " + kv[0]
-                        + " (known: --failovers --slow-failovers --writers --check-intervals --only --out --jmh --command)");
+                        + " (known: --failovers --slow-failovers --writers --check-intervals --only --out --jmh --command --commit)");
             }
         }
 
@@ -68,12 +70,12 @@ public final class FailoverHarness {
                 .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append(", ")
                 .append(ManagementFactory.getRuntimeMXBean().getVmName()).append(' ')
                 .append(System.getProperty("java.runtime.version")).append('\n');
-        md.append("- command: `").append(command).append("`\n");
+        md.append("- command: `").append(command).append("` at commit ").append(commit).append('\n');
         md.append("- this is a noisy 2-core machine running every server and client at once: read medians and "
                 + "ratios between clients measured side by side in the same run, not absolute promises\n\n");
 
         if (jmh != null && Files.exists(jmh)) {
-            md.append("## JMH\n\n```\n").append(Files.readString(jmh, StandardCharsets.UTF_8).strip()).append("\n```\n\n");
+            md.append("## JMH and the Consul load probe\n\n```\n").append(Files.readString(jmh, StandardCharsets.UTF_8).strip()).append("\n```\n\n");
         }
 
         md.append("## Failover\n\n");
