@@ -66,6 +66,11 @@ final class CommandClassifier {
         return cache.computeIfAbsent(method, m -> classifyName(m.getName()));
     }
 
+    /** Whether {@link #classify} looks at the arguments of this method, not only at its name. */
+    static boolean dependsOnArguments(String methodName) {
+        return methodName.equals("dispatch") || methodName.equals("xread") || methodName.equals("xreadgroup");
+    }
+
     static CommandKind classifyName(String name) {
         if (LOCAL.contains(name)) {
             return CommandKind.LOCAL;

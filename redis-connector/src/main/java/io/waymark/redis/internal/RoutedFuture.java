@@ -6,8 +6,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** The future handed to callers of the routed async API: completes once, after any retries. */
-final class RoutedFuture<T> extends CompletableFuture<T> implements RedisFuture<T> {
+/**
+ * The future handed to callers of the routed async API: completes once, after any retries.
+ * Not final: a routed call extends it with its own retry state.
+ */
+class RoutedFuture<T> extends CompletableFuture<T> implements RedisFuture<T> {
 
     @Override
     public String getError() {

@@ -1,15 +1,26 @@
 package io.waymark.redis.internal;
 
+import io.lettuce.core.RedisCommandInterruptedException;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.support.BoundedAsyncPool;
+import io.waymark.redis.ReadPolicy;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
@@ -20,15 +31,22 @@ import reactor.core.publisher.Mono;
 /**
  * Routes each command of Lettuce's command interfaces to a node, once for all of them:
  * the async and reactive interfaces are dynamic proxies over this class, the sync one
- * a proxy over the async one.
+ * ({@link SyncFacade}) a proxy that calls {@link #sync} with the async method of the same
+ * signature.
  *
  * <p>Writes go to the fenced master and are retried on the next master, within the
  * failover budget, only when they certainly did not run. Reads go to the read policy's
  * candidates in order and move on to the next one when a connection fails (a read may
  * safely run twice).
  *
- * <p><b>Threading:</b> stateless apart from the router; callbacks run on Lettuce's I/O
- * threads or the topology scheduler and never block.
+ * <p>The common case costs what Lettuce's own API costs plus a look at the routing
+ * snapshot: the read candidates are precomputed there, a sync call waits on Lettuce's
+ * future and builds retry state only after a failure, an async call allocates the future
+ * it returns, which is also the completion callback on Lettuce's.
+ *
+ * <p><b>Threading:</b> stateless apart from the router and a cache of routes; callbacks
+ * run on Lettuce's I/O threads or the topology scheduler and never block. Sync callers
+ * block on their own thread only.
  */
 final class RoutingCore<K, V> {
 
@@ -36,17 +54,51 @@ final class RoutingCore<K, V> {
 
     private final StandaloneRouter<K, V> router;
     private final RedisSettings<K, V> settings;
+    private final ReadPolicy readPolicy;
     private final CommandClassifier classifier = new CommandClassifier();
+    /** One lookup per call: how each method of the async interface is routed. */
+    private final Map<Method, Route> routes = new ConcurrentHashMap<>();
     private final long budgetNanos;
+    private final long maxWaitNanos;
 
     RoutingCore(StandaloneRouter<K, V> router, RedisSettings<K, V> settings) {
         this.router = router;
         this.settings = settings;
+        this.readPolicy = settings.readPolicy();
         this.budgetNanos = settings.failoverBudget().toNanos();
+        this.maxWaitNanos = settings.commandTimeout().multipliedBy(2).plus(settings.failoverBudget())
+                .plusMillis(500).toNanos();
     }
 
     CommandClassifier classifier() {
         return classifier;
+    }
+
+    /**
+     * How a method of the async interface is routed, worked out once per method.
+     *
+     * @param target the method of {@code RedisClusterAsyncCommands} that runs the command
+     * @param kind its kind, or null when it depends on the arguments ({@code dispatch}, {@code XREAD})
+     * @param retryable whether a write that certainly did not run may be sent again
+     *     (not {@code dispatch}: the caller's {@code CommandOutput} already holds the first attempt's reply)
+     */
+    record Route(Method target, CommandKind kind, boolean retryable) {
+    }
+
+    /** The route of {@code asyncMethod}, a method of the async interface. */
+    Route route(Method asyncMethod) {
+        Route r = routes.get(asyncMethod);
+        return r != null ? r : routes.computeIfAbsent(asyncMethod, this::newRoute);
+    }
+
+    private Route newRoute(Method m) {
+        CommandKind kind = CommandClassifier.dependsOnArguments(m.getName()) ? null : classifier.classify(m, null);
+        return new Route(m, kind, !m.getName().equals("dispatch"));
+    }
+
+    private CommandKind kind(Route route, Object[] args) {
+        CommandKind k = route.kind();
+        return k != null ? k : classifier.classify(route.target(), args);
     }
 
     /** The handler behind {@code async()}. */
@@ -55,8 +107,8 @@ final class RoutingCore<K, V> {
             if (method.getDeclaringClass() == Object.class) {
                 return objectMethod(proxy, method, args, "async");
             }
-            CommandKind kind = classifier.classify(method, args);
-            switch (kind) {
+            Route route = route(method);
+            switch (kind(route, args)) {
                 case UNSUPPORTED:
                     throw unsupported(method);
                 case LOCAL:
@@ -66,7 +118,7 @@ final class RoutingCore<K, V> {
                 case BLOCKING:
                     return pinned(method, args);
                 default:
-                    return write(method, args, !method.getName().equals("dispatch"));
+                    return write(method, args, route.retryable());
             }
         };
     }
@@ -86,7 +138,7 @@ final class RoutingCore<K, V> {
             }
             Flux<Object> flux;
             if (kind == CommandKind.READ) {
-                flux = Flux.defer(() -> reactiveRead(method, args, router.readCandidates(settings.readPolicy()), 0));
+                flux = Flux.defer(() -> reactiveRead(method, args, router.readCandidates(readPolicy), 0));
             } else if (kind == CommandKind.BLOCKING) {
                 flux = Flux.defer(() -> reactivePinned(method, args));
             } else {
@@ -100,41 +152,76 @@ final class RoutingCore<K, V> {
     // ---------------------------------------------------------------- async
 
     private RedisFuture<Object> write(Method method, Object[] args, boolean retryable) {
-        RoutedFuture<Object> result = new RoutedFuture<>();
-        long deadline = System.nanoTime() + budgetNanos;
+        WriteCall call = new WriteCall(method, args, retryable, System.nanoTime() + budgetNanos);
         Node<K, V> master = router.usableMaster();
         if (master != null) {
-            sendWrite(master, method, args, retryable, deadline, result);
+            call.send(master);
         } else {
-            awaitThenWrite(method, args, retryable, deadline, result);
+            call.sendWhenMaster();
         }
-        return result;
+        return call;
     }
 
-    private void awaitThenWrite(Method method, Object[] args, boolean retryable, long deadline,
-            RoutedFuture<Object> result) {
-        router.awaitMaster(deadline).whenComplete((node, err) -> {
-            if (err != null) {
-                result.completeExceptionally(Failures.unwrap(err));
-            } else {
-                sendWrite(node, method, args, retryable, deadline, result);
-            }
-        });
+    private RedisFuture<Object> read(Method method, Object[] args) {
+        ReadCandidates<K, V> candidates = router.snapshot().readCandidates(readPolicy);
+        ReadCall call = new ReadCall(method, args, candidates, router.nextTurn(candidates));
+        int index = candidates.nextUsable(0, call.turn);
+        if (index >= 0) {
+            call.send(index);
+        } else {
+            call.noCandidate();
+        }
+        return call;
     }
 
-    private void sendWrite(Node<K, V> node, Method method, Object[] args, boolean retryable, long deadline,
-            RoutedFuture<Object> result) {
-        CompletionStage<Object> f;
-        try {
-            f = invokeAsync(node, method, args);
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
+    /**
+     * A routed write and the future its caller holds. It is its own completion callback, so
+     * that an attempt adds to Lettuce's future only what {@code whenComplete} must allocate;
+     * CompletableFuture offers no cheaper hook, and Lettuce creates its futures itself.
+     */
+    private final class WriteCall extends RoutedFuture<Object> implements BiConsumer<Object, Throwable> {
+
+        private final Method method;
+        private final Object[] args;
+        private final boolean retryable;
+        private final long deadline;
+        /** The node of the attempt in flight: attempts never overlap. */
+        private Node<K, V> node;
+
+        WriteCall(Method method, Object[] args, boolean retryable, long deadline) {
+            this.method = method;
+            this.args = args;
+            this.retryable = retryable;
+            this.deadline = deadline;
         }
-        f.whenComplete((value, err) -> {
+
+        void send(Node<K, V> target) {
+            node = target;
+            RoutingCore.this.send(target, method, args).whenComplete(this);
+        }
+
+        void sendWhenMaster() {
+            router.awaitMaster(deadline).whenComplete((master, err) -> {
+                if (err != null) {
+                    completeExceptionally(Failures.unwrap(err));
+                } else {
+                    send(master);
+                }
+            });
+        }
+
+        /** The attempt on {@link #node} completed. */
+        @Override
+        public void accept(Object value, Throwable err) {
             if (err == null) {
-                result.complete(value);
-                return;
+                complete(value);
+            } else if (!retry(err)) {
+                completeExceptionally(Failures.unwrap(err));
             }
+        }
+
+        /** After the attempt on {@link #node} failed: whether the write was sent again (this completes later). */
+        boolean retry(Throwable err) {
             Failures kind = Failures.classify(err);
             if (kind == Failures.NOT_EXECUTED) {
                 String reason = Failures.reason(err);
@@ -142,65 +229,81 @@ final class RoutingCore<K, V> {
                 if (retryable && System.nanoTime() - deadline < 0) {
                     router.countRetry(method.getName(), reason);
                     LOG.debug("retrying {} after {} on {}", method.getName(), reason, node.address());
-                    awaitThenWrite(method, args, true, deadline, result);
-                    return;
+                    sendWhenMaster();
+                    return true;
                 }
             } else if (kind == Failures.NODE_SUSPECT) {
                 router.nodeSuspect();
             }
-            result.completeExceptionally(Failures.unwrap(err));
-        });
+            return false;
+        }
     }
 
-    private RedisFuture<Object> read(Method method, Object[] args) {
-        RoutedFuture<Object> result = new RoutedFuture<>();
-        List<Node<K, V>> candidates = router.readCandidates(settings.readPolicy());
-        if (candidates.isEmpty()) {
-            if (settings.readPolicy().usesMaster()) {
+    /** A routed read, its own completion callback like {@link WriteCall}; moves on to the next candidate. */
+    private final class ReadCall extends RoutedFuture<Object> implements BiConsumer<Object, Throwable> {
+
+        private final Method method;
+        private final Object[] args;
+        private ReadCandidates<K, V> candidates;
+        private int turn;
+        /** The candidate of the attempt in flight. */
+        private int index;
+
+        ReadCall(Method method, Object[] args, ReadCandidates<K, V> candidates, int turn) {
+            this.method = method;
+            this.args = args;
+            this.candidates = candidates;
+            this.turn = turn;
+        }
+
+        void send(int candidate) {
+            index = candidate;
+            RoutingCore.this.send(candidates.get(candidate, turn), method, args).whenComplete(this);
+        }
+
+        /** No candidate is connected. */
+        void noCandidate() {
+            if (readPolicy.usesMaster()) {
                 // nothing reachable: wait for a master like a write would, then read there
-                router.awaitMaster(System.nanoTime() + budgetNanos).whenComplete((node, err) -> {
+                router.awaitMaster(System.nanoTime() + budgetNanos).whenComplete((master, err) -> {
                     if (err != null) {
-                        result.completeExceptionally(Failures.unwrap(err));
+                        completeExceptionally(Failures.unwrap(err));
                     } else {
-                        sendRead(List.of(node), 0, method, args, result);
+                        candidates = ReadCandidates.single(master);
+                        turn = 0;
+                        send(0);
                     }
                 });
             } else {
-                result.completeExceptionally(new RedisConnectionException("no replica of "
-                        + settings.readService() + " is reachable (read policy " + settings.readPolicy() + ")"));
+                completeExceptionally(new RedisConnectionException("no replica of "
+                        + settings.readService() + " is reachable (read policy " + readPolicy + ")"));
             }
-            return result;
         }
-        sendRead(candidates, 0, method, args, result);
-        return result;
-    }
 
-    private void sendRead(List<Node<K, V>> candidates, int index, Method method, Object[] args,
-            RoutedFuture<Object> result) {
-        Node<K, V> node = candidates.get(index);
-        CompletionStage<Object> f;
-        try {
-            f = invokeAsync(node, method, args);
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        f.whenComplete((value, err) -> {
+        @Override
+        public void accept(Object value, Throwable err) {
             if (err == null) {
-                result.complete(value);
-                return;
+                complete(value);
+            } else if (!retry(err)) {
+                completeExceptionally(Failures.unwrap(err));
             }
+        }
+
+        /** After the attempt on candidate {@link #index} failed: whether the read went to the next one. */
+        boolean retry(Throwable err) {
             Failures kind = Failures.classify(err);
             boolean nodeProblem = kind == Failures.NODE_SUSPECT
                     || (kind == Failures.NOT_EXECUTED && !Failures.reason(err).equals("READONLY"));
             if (nodeProblem) {
                 router.nodeSuspect();
-                if (index + 1 < candidates.size()) {
-                    sendRead(candidates, index + 1, method, args, result);
-                    return;
+                int next = candidates.nextUsable(index + 1, turn);
+                if (next >= 0) {
+                    send(next);
+                    return true;
                 }
             }
-            result.completeExceptionally(Failures.unwrap(err));
-        });
+            return false;
+        }
     }
 
     /** Blocking commands: on a pooled connection of their own, so they block nobody else. */
@@ -230,18 +333,128 @@ final class RoutingCore<K, V> {
         return result;
     }
 
-    private CompletionStage<Object> invokeAsync(Node<K, V> node, Method method, Object[] args) {
+    /** Sends one attempt to {@code node}; a failure to send is a failed future, like a failure of the command. */
+    private CompletableFuture<Object> send(Node<K, V> node, Method method, Object[] args) {
         StatefulRedisConnection<K, V> c = node.connectionNow();
         if (c == null) {
             return CompletableFuture.failedFuture(new RedisConnectionException("not connected to " + node.address()));
         }
-        return invoke(c.async(), method, args);
+        try {
+            return invoke(c.async(), method, args).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @SuppressWarnings("unchecked")
     private static CompletionStage<Object> invoke(Object target, Method method, Object[] args) {
         Object r = call(target, method, args);
-        return (CompletionStage<Object>) r;
+        // void methods (SHUTDOWN, DEBUG SEGFAULT) send and return nothing to wait for
+        return r == null ? CompletableFuture.completedFuture(null) : (CompletionStage<Object>) r;
+    }
+
+    // ---------------------------------------------------------------- sync
+
+    /**
+     * The sync API's call of the async method {@code route.target()}: routed as the async API
+     * routes it, but a first attempt waits on Lettuce's own future, and only a failed one
+     * builds the retry machinery (which the wait then follows).
+     *
+     * <p>The wait is bounded by the failover budget plus twice the command timeout (one attempt
+     * on the old master, one on the new), as a safety net: Lettuce's own command timeout
+     * normally ends it first.
+     */
+    Object sync(Route route, Object[] args) {
+        Method method = route.target();
+        switch (kind(route, args)) {
+            case UNSUPPORTED:
+                throw unsupported(method);
+            case LOCAL:
+                return local(method, args, c -> c.async());
+            case READ:
+                return syncRead(method, args);
+            case BLOCKING:
+                return await(pinned(method, args), System.nanoTime());
+            default:
+                return syncWrite(method, args, route.retryable());
+        }
+    }
+
+    private Object syncWrite(Method method, Object[] args, boolean retryable) {
+        long start = System.nanoTime();
+        Node<K, V> master = router.usableMaster();
+        if (master == null) {
+            return await(write(method, args, retryable), start);
+        }
+        Throwable err;
+        try {
+            return send(master, method, args).get(maxWaitNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            err = e.getCause();
+        } catch (TimeoutException e) {
+            throw timedOut();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisCommandInterruptedException(e);
+        }
+        WriteCall call = new WriteCall(method, args, retryable, start + budgetNanos);
+        call.node = master;
+        if (!call.retry(err)) {
+            throw failure(err);
+        }
+        return await(call, start);
+    }
+
+    private Object syncRead(Method method, Object[] args) {
+        long start = System.nanoTime();
+        ReadCandidates<K, V> candidates = router.snapshot().readCandidates(readPolicy);
+        int turn = router.nextTurn(candidates);
+        int index = candidates.nextUsable(0, turn);
+        if (index < 0) {
+            return await(read(method, args), start);
+        }
+        Throwable err;
+        try {
+            return send(candidates.get(index, turn), method, args).get(maxWaitNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            err = e.getCause();
+        } catch (TimeoutException e) {
+            throw timedOut();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisCommandInterruptedException(e);
+        }
+        ReadCall call = new ReadCall(method, args, candidates, turn);
+        call.index = index;
+        if (!call.retry(err)) {
+            throw failure(err);
+        }
+        return await(call, start);
+    }
+
+    /** Waits for a routed call that started at {@code startNanos}, within what is left of the maximum wait. */
+    private Object await(Future<Object> f, long startNanos) {
+        try {
+            return f.get(maxWaitNanos - (System.nanoTime() - startNanos), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            throw failure(e.getCause());
+        } catch (TimeoutException e) {
+            throw timedOut();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RedisCommandInterruptedException(e);
+        }
+    }
+
+    /** What a sync caller gets for a failed command: Lettuce's exception as is. */
+    private static RuntimeException failure(Throwable err) {
+        Throwable c = Failures.unwrap(err);
+        return c instanceof RuntimeException ? (RuntimeException) c : new RedisException(c);
+    }
+
+    private RedisCommandTimeoutException timedOut() {
+        return new RedisCommandTimeoutException("command timed out after "
+                + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms");
     }
 
     // ---------------------------------------------------------------- reactive
@@ -279,11 +492,11 @@ final class RoutingCore<K, V> {
 
     private Flux<Object> reactiveRead(Method method, Object[] args, List<Node<K, V>> candidates, int index) {
         if (candidates.isEmpty()) {
-            if (settings.readPolicy().usesMaster()) {
+            if (readPolicy.usesMaster()) {
                 return reactiveWrite(method, args, System.nanoTime() + budgetNanos, false);
             }
             return Flux.error(new RedisConnectionException("no replica of " + settings.readService()
-                    + " is reachable (read policy " + settings.readPolicy() + ")"));
+                    + " is reachable (read policy " + readPolicy + ")"));
         }
         Node<K, V> node = candidates.get(index);
         return reactiveCall(node, method, args).onErrorResume(err -> {

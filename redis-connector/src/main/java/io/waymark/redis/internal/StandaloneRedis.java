@@ -50,7 +50,7 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
                 new Class<?>[] {RedisClusterAsyncCommands.class}, core.asyncHandler());
         this.sync = (RedisClusterCommands<K, V>) Proxy.newProxyInstance(cl,
                 new Class<?>[] {RedisClusterCommands.class},
-                new SyncFacade(async, settings.commandTimeout(), settings.failoverBudget()));
+                new SyncFacade(core));
         this.reactive = (RedisClusterReactiveCommands<K, V>) Proxy.newProxyInstance(cl,
                 new Class<?>[] {RedisClusterReactiveCommands.class}, core.reactiveHandler());
         try {

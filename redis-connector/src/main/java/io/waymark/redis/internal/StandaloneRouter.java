@@ -16,7 +16,6 @@ import io.waymark.redis.ReadPolicy;
 import io.waymark.redis.RedisMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -55,8 +54,58 @@ final class StandaloneRouter<K, V> {
     private static final long RETAIN_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long AWAIT_POLL_MILLIS = 50;
 
-    /** What routing sees: the fenced master (or null) and the replicas that take reads. */
-    record Snapshot<K, V>(Node<K, V> master, List<Node<K, V>> replicas) {
+    /**
+     * What routing sees: the fenced master (or null), the replicas that take reads, and
+     * for every read policy its candidates, computed here once so that a read allocates nothing.
+     */
+    static final class Snapshot<K, V> {
+
+        private final Node<K, V> master;
+        private final List<Node<K, V>> replicas;
+        private final ReadCandidates<K, V> masterOnly;
+        private final ReadCandidates<K, V> masterPreferred;
+        private final ReadCandidates<K, V> replicaOnly;
+        private final ReadCandidates<K, V> replicaPreferred;
+        private final ReadCandidates<K, V> any;
+
+        Snapshot(Node<K, V> master, List<Node<K, V>> replicas) {
+            this.master = master;
+            this.replicas = List.copyOf(replicas);
+            this.masterOnly = ReadCandidates.of(ReadPolicy.MASTER, master, this.replicas);
+            this.masterPreferred = ReadCandidates.of(ReadPolicy.MASTER_PREFERRED, master, this.replicas);
+            this.replicaOnly = ReadCandidates.of(ReadPolicy.REPLICA, master, this.replicas);
+            this.replicaPreferred = ReadCandidates.of(ReadPolicy.REPLICA_PREFERRED, master, this.replicas);
+            this.any = ReadCandidates.of(ReadPolicy.ANY, master, this.replicas);
+        }
+
+        Node<K, V> master() {
+            return master;
+        }
+
+        List<Node<K, V>> replicas() {
+            return replicas;
+        }
+
+        /** The candidates of {@code policy} (one of ReadPolicy's constants, the only instances there are). */
+        ReadCandidates<K, V> readCandidates(ReadPolicy policy) {
+            if (policy == ReadPolicy.MASTER) {
+                return masterOnly;
+            } else if (policy == ReadPolicy.REPLICA_PREFERRED) {
+                return replicaPreferred;
+            } else if (policy == ReadPolicy.REPLICA) {
+                return replicaOnly;
+            } else if (policy == ReadPolicy.MASTER_PREFERRED) {
+                return masterPreferred;
+            } else if (policy == ReadPolicy.ANY) {
+                return any;
+            }
+            throw new IllegalArgumentException("unknown read policy: " + policy);
+        }
+
+        @Override
+        public String toString() {
+            return "Snapshot{master=" + master + ", replicas=" + replicas + "}";
+        }
     }
 
     private final RedisSettings<K, V> settings;
@@ -225,42 +274,22 @@ final class StandaloneRouter<K, V> {
         metrics.writeRetried(command, reason);
     }
 
+    /** The turn of the next read over {@code candidates}: spreads reads over the nodes that take turns. */
+    int nextTurn(ReadCandidates<K, V> candidates) {
+        // no shared counter to bump when there is nothing to rotate (MASTER, one replica)
+        return candidates.rotates() ? roundRobin.getAndIncrement() : 0;
+    }
+
     /** Read candidates in the policy's order, only nodes connected right now; replicas rotate. */
     List<Node<K, V>> readCandidates(ReadPolicy policy) {
-        Snapshot<K, V> s = snapshot;
-        List<Node<K, V>> replicas = new ArrayList<>(s.replicas().size());
-        if (policy.usesReplicas() && !s.replicas().isEmpty()) {
-            int n = s.replicas().size();
-            int start = Math.floorMod(roundRobin.getAndIncrement(), n);
-            for (int i = 0; i < n; i++) {
-                Node<K, V> r = s.replicas().get((start + i) % n);
-                if (r.usable()) {
-                    replicas.add(r);
-                }
+        ReadCandidates<K, V> c = snapshot.readCandidates(policy);
+        int turn = nextTurn(c);
+        List<Node<K, V>> out = new ArrayList<>(c.size());
+        for (int i = 0; i < c.size(); i++) {
+            Node<K, V> n = c.get(i, turn);
+            if (n.usable()) {
+                out.add(n);
             }
-        }
-        Node<K, V> master = policy.usesMaster() && s.master() != null && s.master().usable() ? s.master() : null;
-        List<Node<K, V>> out = new ArrayList<>(replicas.size() + 1);
-        if (policy == ReadPolicy.ANY) {
-            if (master != null) {
-                out.add(master);
-            }
-            out.addAll(replicas);
-            if (out.size() > 1) {
-                Collections.rotate(out, Math.floorMod(roundRobin.getAndIncrement(), out.size()));
-            }
-            return out;
-        }
-        if (policy.replicasFirst()) {
-            out.addAll(replicas);
-            if (master != null) {
-                out.add(master);
-            }
-        } else {
-            if (master != null) {
-                out.add(master);
-            }
-            out.addAll(replicas);
         }
         return out;
     }

@@ -1,73 +1,40 @@
 package io.waymark.redis.internal;
 
-import io.lettuce.core.RedisCommandInterruptedException;
-import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisException;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
-import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * The sync interface as a proxy over the routed async one, the way Lettuce builds its
- * own sync API: each call runs the async method of the same signature and waits.
- *
- * <p>The wait is bounded by the failover budget plus twice the command timeout (one
- * attempt on the old master, one on the new), as a safety net: Lettuce's own command
- * timeout normally ends the wait first.
+ * The sync interface: each call runs the routed async method of the same signature and
+ * waits, the way Lettuce builds its own sync API, but straight through {@link RoutingCore}
+ * rather than through the async proxy (one proxy and one reflective call per command, as in
+ * Lettuce).
  */
 final class SyncFacade implements InvocationHandler {
 
-    private final Object async;
-    private final long maxWaitNanos;
-    private final Map<Method, Method> asyncMethods = new ConcurrentHashMap<>();
+    private final RoutingCore<?, ?> core;
+    /** The route of each sync method, its async twin found once. */
+    private final Map<Method, RoutingCore.Route> routes = new ConcurrentHashMap<>();
 
-    SyncFacade(Object async, Duration commandTimeout, Duration failoverBudget) {
-        this.async = async;
-        this.maxWaitNanos = commandTimeout.multipliedBy(2).plus(failoverBudget).plusMillis(500).toNanos();
+    SyncFacade(RoutingCore<?, ?> core) {
+        this.core = core;
     }
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         if (method.getDeclaringClass() == Object.class) {
-            switch (method.getName()) {
-                case "equals":
-                    return proxy == args[0];
-                case "hashCode":
-                    return System.identityHashCode(proxy);
-                default:
-                    return "DiscoveredRedis.sync(" + async + ")";
-            }
+            return core.objectMethod(proxy, method, args, "sync");
         }
-        Method target = asyncMethods.computeIfAbsent(method, SyncFacade::asyncMethodFor);
-        Object r = RoutingCore.call(async, target, args);
-        if (!(r instanceof CompletionStage)) {
-            return r;
+        RoutingCore.Route route = routes.get(method);
+        if (route == null) {
+            route = routes.computeIfAbsent(method, m -> core.route(asyncMethodFor(m)));
         }
-        try {
-            return ((CompletionStage<?>) r).toCompletableFuture().get(maxWaitNanos, TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            Throwable c = Failures.unwrap(e);
-            if (c instanceof RuntimeException) {
-                throw c;
-            }
-            throw new RedisException(c);
-        } catch (TimeoutException e) {
-            throw new RedisCommandTimeoutException("command timed out after "
-                    + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
-        }
+        return core.sync(route, args);
     }
 
-    private static Method asyncMethodFor(Method sync) {
+    static Method asyncMethodFor(Method sync) {
         try {
             return RedisClusterAsyncCommands.class.getMethod(sync.getName(), sync.getParameterTypes());
         } catch (NoSuchMethodException e) {

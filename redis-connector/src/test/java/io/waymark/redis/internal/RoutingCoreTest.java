@@ -3,11 +3,13 @@ package io.waymark.redis.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.waymark.redis.FakeDiscovery;
 import io.waymark.redis.ReadPolicy;
@@ -16,6 +18,7 @@ import io.waymark.redis.TopologyMode;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +42,7 @@ class RoutingCoreTest {
     private ScheduledThreadPoolExecutor scheduler;
     private StandaloneRouter<String, String> router;
     private RedisClusterAsyncCommands<String, String> async;
+    private RedisClusterCommands<String, String> sync;
 
     @BeforeEach
     void consulListsAAsMasterAndBAndCAsReplicas() {
@@ -72,6 +76,8 @@ class RoutingCoreTest {
         RoutingCore<String, String> core = new RoutingCore<>(router, settings);
         async = (RedisClusterAsyncCommands<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {RedisClusterAsyncCommands.class}, core.asyncHandler());
+        sync = (RedisClusterCommands<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {RedisClusterCommands.class}, new SyncFacade(core));
     }
 
     private static <T> T await(RedisFuture<T> f) throws Exception {
@@ -197,6 +203,127 @@ class RoutingCoreTest {
             assertThatThrownBy(() -> await(async.get("k"))).isInstanceOf(RedisConnectionException.class)
                     .hasMessageContaining("no replica of r");
             assertThat(a.served).isEmpty();
+        }
+    }
+
+    /** The sync API waits on Lettuce's future directly: the same routing, retries and failures as async. */
+    @Nested
+    class Sync {
+
+        @Test
+        void writesGoToTheFencedMasterAndReadsToTheReplicasInTurn() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            assertThat(sync.set("x", "1")).isEqualTo("OK");
+            for (int i = 0; i < 4; i++) {
+                assertThat(sync.get("k")).isEqualTo("v");
+            }
+            assertThat(a.served).containsExactly("SET x");
+            assertThat(b.served).containsExactly("GET k", "GET k");
+            assertThat(c.served).containsExactly("GET k", "GET k");
+        }
+
+        @Test
+        void aReadonlyReplyRetriesTheWriteOnTheNodeThatNowSaysMaster() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            a.role = "slave";
+            b.role = "master";
+            assertThat(sync.set("x", "1")).isEqualTo("OK");
+            assertThat(a.served).containsExactly("SET x");
+            assertThat(a.data).doesNotContainKey("x");
+            assertThat(b.data).containsEntry("x", "1");
+            assertThat(router.retries()).isEqualTo(1);
+        }
+
+        @Test
+        void aWriteRejectedWhileTheMasterIsDownWaitsForTheNextMaster() throws Exception {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            a.up = false;
+            CompletableFuture<String> pending = CompletableFuture.supplyAsync(() -> sync.set("x", "1"));
+            c.role = "master";
+            assertThat(pending.get(5, TimeUnit.SECONDS)).isEqualTo("OK");
+            assertThat(c.data).containsEntry("x", "1");
+        }
+
+        @Test
+        void aTimeoutIsNeverRetriedBecauseTheWriteMayHaveRun() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            a.failWith = new RedisCommandTimeoutException("Command timed out after 1 second(s)");
+            assertThatThrownBy(() -> sync.set("x", "1")).isInstanceOf(RedisCommandTimeoutException.class)
+                    .hasMessage("Command timed out after 1 second(s)");
+            assertThat(a.served).containsExactly("SET x");
+            assertThat(router.retries()).isZero();
+        }
+
+        @Test
+        void errorRepliesOfAHealthyMasterAreRethrownAsIs() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            RedisCommandExecutionException wrongType = new RedisCommandExecutionException("WRONGTYPE no");
+            a.failWith = wrongType;
+            assertThatThrownBy(() -> sync.incr("x")).isSameAs(wrongType);
+            assertThat(router.retries()).isZero();
+        }
+
+        @Test
+        void aReadThatFailsOnADroppedConnectionMovesToTheNextNode() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            b.failWith = new RedisException("Connection disconnected");
+            for (int i = 0; i < 4; i++) {
+                assertThat(sync.get("k")).isEqualTo("v");
+            }
+            assertThat(c.served).hasSize(4);
+        }
+
+        @Test
+        void aReadonlyReplyToAReadIsNotRetriedOnAnotherNode() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            b.failWith = new RedisException("READONLY You can't write against a read only replica.");
+            c.failWith = b.failWith;
+            assertThatThrownBy(() -> sync.get("k")).hasMessageStartingWith("READONLY");
+            assertThat(b.served.size() + c.served.size()).isEqualTo(1);
+        }
+
+        @Test
+        void replicaPreferredFallsBackToTheMasterWhenNoReplicaIsUp() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            b.up = false;
+            c.up = false;
+            assertThat(sync.get("k")).isEqualTo("v");
+            assertThat(a.served).containsExactly("GET k");
+        }
+
+        @Test
+        void replicaPolicyFailsWhenNoReplicaIsUpRatherThanReadTheMaster() {
+            start(ReadPolicy.REPLICA);
+            b.up = false;
+            c.up = false;
+            assertThatThrownBy(() -> sync.get("k")).isInstanceOf(RedisConnectionException.class)
+                    .hasMessageContaining("no replica of r");
+            assertThat(a.served).isEmpty();
+        }
+
+        @Test
+        void localCallsAndObjectMethodsNeedNoRoundTrip() {
+            start(ReadPolicy.MASTER);
+            assertThat(sync.isOpen()).isTrue();
+            assertThat(sync.toString()).isEqualTo("DiscoveredRedis.sync(w)");
+            assertThat(sync).isEqualTo(sync).hasSameHashCodeAs(sync);
+            assertThat(a.served).isEmpty();
+        }
+
+        @Test
+        void voidCommandsGoToTheMasterAndReturnNothingToWaitFor() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            sync.shutdown(false);
+            async.shutdown(true);
+            assertThat(a.served).containsExactly("SHUTDOWN false", "SHUTDOWN true");
+            assertThat(b.served).isEmpty();
+        }
+
+        @Test
+        void connectionStateCommandsAreRejected() {
+            start(ReadPolicy.MASTER);
+            assertThatThrownBy(() -> sync.readOnly()).isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessageContaining("readOnly");
         }
     }
 }

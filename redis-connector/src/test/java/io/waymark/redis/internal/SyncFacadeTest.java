@@ -1,20 +1,44 @@
 package io.waymark.redis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandType;
+import io.waymark.redis.FakeDiscovery;
+import io.waymark.redis.ReadPolicy;
+import io.waymark.redis.RedisMetrics;
+import io.waymark.redis.TopologyMode;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+/** How sync methods find their routes; the sync path's behaviour is in {@code RoutingCoreTest.Sync}. */
 class SyncFacadeTest {
+
+    private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+
+    @AfterEach
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    private RoutingCore<String, String> core() {
+        RedisSettings<String, String> settings = new RedisSettings<>(StringCodec.UTF8, new FakeDiscovery(), false,
+                "w", "r", null, null, false, true, 0, null, ReadPolicy.MASTER, TopologyMode.STANDALONE, 6379,
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1),
+                Duration.ofSeconds(5), Duration.ofSeconds(1), 3, Duration.ofSeconds(5), 2, 2, RedisMetrics.NONE,
+                b -> { }, null, scheduler);
+        // never started: only routes are looked at
+        StandaloneRouter<String, String> router = new StandaloneRouter<>(settings,
+                address -> { throw new UnsupportedOperationException(address); }, scheduler);
+        return new RoutingCore<>(router, settings);
+    }
 
     @Test
     void everySyncMethodHasAnAsyncTwin() {
@@ -30,23 +54,35 @@ class SyncFacadeTest {
     }
 
     @Test
-    @SuppressWarnings("unchecked")
-    void waitsForTheAsyncResultAndRethrowsServerErrorsAsIs() {
-        Object async = Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {RedisClusterAsyncCommands.class}, (p, m, a) -> {
-                    RoutedFuture<Object> f = new RoutedFuture<>();
-                    if (m.getName().equals("get")) {
-                        CompletableFuture.runAsync(() -> f.complete("v-" + a[0]));
-                    } else {
-                        f.completeExceptionally(new RedisCommandExecutionException("WRONGTYPE no"));
-                    }
-                    return f;
-                });
-        RedisClusterCommands<String, String> sync = (RedisClusterCommands<String, String>) Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[] {RedisClusterCommands.class},
-                new SyncFacade(async, Duration.ofSeconds(1), Duration.ofSeconds(1)));
-        assertThat(sync.get("k")).isEqualTo("v-k");
-        assertThatThrownBy(() -> sync.incr("k")).isInstanceOf(RedisCommandExecutionException.class)
-                .hasMessage("WRONGTYPE no");
+    void aRouteIsWorkedOutOncePerMethodWithItsKindAndWhetherItMayBeRetried() throws Exception {
+        RoutingCore<String, String> core = core();
+        Method set = RedisClusterAsyncCommands.class.getMethod("set", Object.class, Object.class);
+        RoutingCore.Route route = core.route(set);
+        assertThat(core.route(set)).isSameAs(route);
+        assertThat(route.target()).isEqualTo(set);
+        assertThat(route.kind()).isEqualTo(CommandKind.WRITE);
+        assertThat(route.retryable()).isTrue();
+        Method get = SyncFacade.asyncMethodFor(RedisClusterCommands.class.getMethod("get", Object.class));
+        assertThat(core.route(get).kind()).isEqualTo(CommandKind.READ);
+    }
+
+    @Test
+    void dispatchIsClassifiedPerCallAndNeverRetried() throws Exception {
+        RoutingCore<String, String> core = core();
+        Method dispatch = null;
+        for (Method m : RedisClusterAsyncCommands.class.getMethods()) {
+            if (m.getName().equals("dispatch")) {
+                dispatch = m;
+                break;
+            }
+        }
+        assertThat(dispatch).isNotNull();
+        RoutingCore.Route route = core.route(dispatch);
+        assertThat(route.kind()).as("depends on the command dispatched").isNull();
+        assertThat(route.retryable()).isFalse();
+        assertThat(core.classifier().classify(dispatch, new Object[] {CommandType.GET, null}))
+                .isEqualTo(CommandKind.READ);
+        assertThat(core.classifier().classify(dispatch, new Object[] {CommandType.SET, null}))
+                .isEqualTo(CommandKind.WRITE);
     }
 }
