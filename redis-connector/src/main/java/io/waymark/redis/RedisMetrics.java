@@ -5,9 +5,10 @@ import java.time.Duration;
 /**
  * Hooks for metrics (Micrometer or anything else); every method has a no-op default,
  * so an implementation overrides only what it records. Gauges such as the current
- * masters are read from {@link DiscoveredRedis#stats()}. The hooks are called in
- * standalone mode; in cluster mode Lettuce routes and redirects on its own and only
- * {@link DiscoveredRedis#stats()} reports.
+ * masters are read from {@link DiscoveredRedis#stats()}. In cluster mode
+ * {@link #masterChanged} and {@link #writeRetried} are called too (a master replaced in
+ * Lettuce's view of the cluster; a command retried after CLUSTERDOWN, TRYAGAIN...), while
+ * {@link #writableMasterRestored} is standalone only.
  *
  * <p><b>Threading:</b> called from the connector's topology thread and from Lettuce's
  * I/O threads; implementations must be thread-safe and must not block.
@@ -19,7 +20,8 @@ public interface RedisMetrics {
     };
 
     /**
-     * The fenced master changed (standalone mode).
+     * The fenced master changed (standalone mode), or a slot-serving master was replaced by
+     * another (cluster mode, once per replaced master).
      *
      * @param from the previous master's {@code host:port}, or {@code null} if there was none
      * @param to the new master's {@code host:port}, or {@code null} while no node proved to be master
@@ -27,7 +29,10 @@ public interface RedisMetrics {
     default void masterChanged(String from, String to) {
     }
 
-    /** A write was retried on another node after {@code reason} (a READONLY reply, a refused connection...). */
+    /**
+     * A command was retried after {@code reason} (a READONLY, CLUSTERDOWN or TRYAGAIN reply, a refused
+     * connection...), on another node or, in cluster mode, after a topology refresh.
+     */
     default void writeRetried(String command, String reason) {
     }
 

@@ -47,7 +47,11 @@ public final class RedisStats {
         return failoversSeen;
     }
 
-    /** How many writes were retried on another node (standalone mode; Lettuce redirects by itself in cluster mode). */
+    /**
+     * How many commands were retried because the node certainly did not run them: on another node in
+     * standalone mode; after CLUSTERDOWN, TRYAGAIN and the like in cluster mode (Lettuce follows MOVED/ASK
+     * itself, uncounted).
+     */
     public long writeRetries() {
         return writeRetries;
     }

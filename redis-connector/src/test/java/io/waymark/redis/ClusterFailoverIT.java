@@ -7,7 +7,10 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.ClusterPartitionParser;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
@@ -15,6 +18,7 @@ import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,6 +47,8 @@ class ClusterFailoverIT {
     private RedisCluster cluster;
     private ConsulCluster consul;
     private DiscoveredRedis<String, String> redis;
+    private final List<String> retriedReasons = new CopyOnWriteArrayList<>();
+    private final List<String> masterChanges = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     void startServers() {
@@ -62,6 +68,17 @@ class ClusterFailoverIT {
                 .readService(READ + ".service.consul")
                 .password(PASSWORD)
                 .clientName("waymark-cluster-it")
+                .metrics(new RedisMetrics() {
+                    @Override
+                    public void writeRetried(String command, String reason) {
+                        retriedReasons.add(reason);
+                    }
+
+                    @Override
+                    public void masterChanged(String from, String to) {
+                        masterChanges.add(from + " -> " + to);
+                    }
+                })
                 .build();
     }
 
@@ -143,13 +160,21 @@ class ClusterFailoverIT {
         } finally {
             load.stop();
         }
-        System.out.printf("cluster failover: %d writes, longest gap between two acknowledged writes %d ms%n",
-                load.acknowledgedCount(), TimeUnit.NANOSECONDS.toMillis(load.maxGapNanos.get()));
+        System.out.printf("cluster failover: %d writes, %d retries (%s), longest gap between two acknowledged "
+                + "writes %d ms%n", load.acknowledgedCount(), redis.stats().writeRetries(), retriedReasons,
+                TimeUnit.NANOSECONDS.toMillis(load.maxGapNanos.get()));
         assertThat(load.failures).as("errors seen by callers").isEmpty();
         await().atMost(Duration.ofSeconds(40)).untilAsserted(() ->
                 assertThat(redis.stats().masters()).contains(replica.address()).doesNotContain(master.address()));
         assertThat(redis.stats().failoversSeen()).isGreaterThanOrEqualTo(1);
 
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(masterChanges).as("masterChanged hook")
+                        .anyMatch(c -> c.endsWith(" -> " + replica.address())));
+        assertThat(missingOnMasters(load)).as("acknowledged writes missing on the masters").isEmpty();
+    }
+
+    private List<String> missingOnMasters(WriteLoad load) {
         List<RedisURI> seeds = new ArrayList<>();
         for (RedisNode n : cluster.masters()) {
             seeds.add(RedisURI.builder().withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray())
@@ -163,7 +188,7 @@ class ClusterFailoverIT {
                     missing.add(key);
                 }
             }
-            assertThat(missing).as("acknowledged writes missing on the masters").isEmpty();
+            return missing;
         } finally {
             raw.shutdown();
         }
@@ -171,6 +196,71 @@ class ClusterFailoverIT {
 
     @Test
     @Order(4)
+    @DisplayName("CLUSTERDOWN while two masters miss a slot, under writes from 4 threads: retried, no caller sees it")
+    void clusterDownIsRetried() throws Exception {
+        // DELSLOTS of one of A's slots on the two other masters: with full coverage required they answer
+        // every command with CLUSTERDOWN at once, until SETSLOT hands the slot back to A (A and its keys untouched)
+        List<RedisNode> masters = cluster.masters();
+        RedisNode a = masters.get(0);
+        List<RedisNode> others = masters.subList(1, masters.size());
+        RedisClient client = RedisClient.create();
+        List<StatefulRedisConnection<String, String>> conns = new ArrayList<>();
+        WriteLoad load = null;
+        try {
+            RedisCommands<String, String> onA = connect(client, a, conns);
+            String aId = onA.clusterMyId();
+            RedisClusterNode self = ClusterPartitionParser.parse(onA.clusterNodes()).getPartitionByNodeId(aId);
+            int slot = self.getSlots().get(0);
+            long retriesBefore = redis.stats().writeRetries();
+            load = new WriteLoad(redis, "clusterdown", 4).start();
+            WriteLoad running = load;
+            await().atMost(Duration.ofSeconds(20)).until(() -> running.acknowledgedCount() > 300);
+            List<RedisCommands<String, String>> onOthers = new ArrayList<>();
+            for (RedisNode n : others) {
+                onOthers.add(connect(client, n, conns));
+            }
+            for (RedisCommands<String, String> c : onOthers) {
+                c.clusterDelSlots(slot);
+            }
+            try {
+                await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> redis.stats().writeRetries() > retriesBefore || !running.failures.isEmpty());
+                // the outage goes on for 300 ms more (within the 2 s budget): the scenario's length, not a
+                // wait for a condition; gossip from A may end it sooner, which the test tolerates
+                Thread.sleep(300);
+            } finally {
+                for (RedisCommands<String, String> c : onOthers) {
+                    c.clusterSetSlotNode(slot, aId);
+                }
+            }
+            cluster.awaitOk();
+            int after = load.acknowledgedCount();
+            await().atMost(Duration.ofSeconds(20)).until(() -> running.acknowledgedCount() > after + 300);
+        } finally {
+            if (load != null) {
+                load.stop();
+            }
+            conns.forEach(StatefulRedisConnection::close);
+            client.shutdown();
+        }
+        System.out.printf("CLUSTERDOWN: %d writes, %d retries in all, longest gap between two acknowledged writes %d ms%n",
+                load.acknowledgedCount(), redis.stats().writeRetries(),
+                TimeUnit.NANOSECONDS.toMillis(load.maxGapNanos.get()));
+        assertThat(retriedReasons).as("retries seen by the metrics hook").contains("CLUSTERDOWN");
+        assertThat(load.failures).as("errors seen by callers").isEmpty();
+        assertThat(missingOnMasters(load)).as("acknowledged writes missing on the masters").isEmpty();
+    }
+
+    private RedisCommands<String, String> connect(RedisClient client, RedisNode n,
+            List<StatefulRedisConnection<String, String>> conns) {
+        StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder().withHost(n.host())
+                .withPort(n.port()).withPassword(PASSWORD.toCharArray()).build());
+        conns.add(c);
+        return c.sync();
+    }
+
+    @Test
+    @Order(5)
     @DisplayName("close() leaves no client connection on any node")
     void closeReleasesEveryConnection() {
         assertThat(clientLists()).as("connections before close()").contains("name=waymark-cluster-it");

@@ -18,11 +18,14 @@ import io.waymark.discovery.Watch;
 import io.waymark.redis.DiscoveredRedis;
 import io.waymark.redis.RedisStats;
 import io.waymark.redis.TopologyMode;
+import io.waymark.redis.RedisMetrics;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,6 +38,10 @@ import reactor.core.Disposable;
  * Redis Cluster: the discovered masters seed Lettuce's cluster client, which routes by
  * slot, follows MOVED/ASK and refreshes its view of the cluster on its own triggers;
  * every change Consul reports triggers one more refresh.
+ *
+ * <p>What Lettuce surfaces instead of redirecting ({@code CLUSTERDOWN} while a failover
+ * settles, {@code TRYAGAIN}, a command rejected while disconnected) is retried by
+ * {@link ClusterRetry} after a topology refresh, within the failover budget.
  */
 final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
 
@@ -47,11 +54,20 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
     private final List<Watch> watches = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong failovers = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicBoolean refreshing = new AtomicBoolean();
+    private final RedisMetrics metrics;
     private final Disposable events;
+    private final RedisClusterAsyncCommands<K, V> async;
+    private final RedisClusterCommands<K, V> sync;
+    private final RedisClusterReactiveCommands<K, V> reactive;
+    private final ClusterRetry retry;
 
+    @SuppressWarnings("unchecked")
     ClusterRedis(RedisSettings<K, V> settings, Connectors.Resources resources) {
         this.settings = settings;
         this.resources = resources;
+        this.metrics = settings.metrics();
         List<RedisURI> seeds = new ArrayList<>();
         addSeeds(seeds, settings.discovery().resolve(settings.writeService()));
         if (settings.readService() != null) {
@@ -77,14 +93,27 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
                 .filter(ClusterTopologyChangedEvent.class::isInstance)
                 .cast(ClusterTopologyChangedEvent.class)
                 .subscribe(e -> {
-                    if (!masters(e.before()).equals(masters(e.after())) && !e.before().isEmpty()) {
+                    Set<String> before = masters(e.before());
+                    Set<String> after = masters(e.after());
+                    if (!before.equals(after) && !e.before().isEmpty()) {
                         failovers.incrementAndGet();
-                        LOG.info("cluster masters changed: {} -> {}", masters(e.before()), masters(e.after()));
+                        LOG.info("cluster masters changed: {} -> {}", before, after);
+                        mastersChanged(before, after);
                     }
                 });
         try {
             this.connection = client.connect(settings.codec());
             connection.setReadFrom(settings.readPolicy().toReadFrom());
+            this.retry = new ClusterRetry(connection.async(), connection.reactive(), resources.scheduler(),
+                    settings.failoverBudget(), this::retrying, settings.writeService());
+            ClassLoader cl = DiscoveredRedis.class.getClassLoader();
+            this.async = (RedisClusterAsyncCommands<K, V>) Proxy.newProxyInstance(cl,
+                    new Class<?>[] {RedisClusterAsyncCommands.class}, retry.asyncHandler());
+            this.sync = (RedisClusterCommands<K, V>) Proxy.newProxyInstance(cl,
+                    new Class<?>[] {RedisClusterCommands.class},
+                    new SyncFacade(async, settings.commandTimeout(), settings.failoverBudget()));
+            this.reactive = (RedisClusterReactiveCommands<K, V>) Proxy.newProxyInstance(cl,
+                    new Class<?>[] {RedisClusterReactiveCommands.class}, retry.reactiveHandler());
             watches.add(settings.discovery().watch(settings.writeService(), this::consulChanged));
             if (settings.readService() != null) {
                 watches.add(settings.discovery().watch(settings.readService(), this::consulChanged));
@@ -107,6 +136,64 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
         });
     }
 
+    private void retrying(String command, String reason) {
+        retries.incrementAndGet();
+        try {
+            metrics.writeRetried(command, reason);
+        } catch (RuntimeException e) {
+            LOG.warn("RedisMetrics.writeRetried failed: {}", e.toString());
+        }
+        refreshTopology();
+    }
+
+    /**
+     * One refresh at a time: a CLUSTERDOWN burst from many writers needs one new view of the
+     * slots, not one per command. Consul is asked too, so that a new master it lists seeds
+     * the next refresh.
+     */
+    private void refreshTopology() {
+        if (closed.get() || !refreshing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            client.refreshPartitionsAsync().whenComplete((v, e) -> {
+                refreshing.set(false);
+                if (e != null) {
+                    LOG.debug("topology refresh after a refused command failed: {}", e.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            refreshing.set(false);
+            LOG.debug("topology refresh after a refused command failed: {}", e.toString());
+        }
+        try {
+            settings.discovery().refresh(settings.writeService()).whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.debug("Consul refresh of {} failed: {}", settings.writeService(), e.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("Consul refresh of {} failed: {}", settings.writeService(), e.toString());
+        }
+    }
+
+    /** A failover swaps one master for another: pair them up for the hook, sorted so the pairing is stable. */
+    private void mastersChanged(Set<String> before, Set<String> after) {
+        Set<String> gone = new TreeSet<>(before);
+        gone.removeAll(after);
+        Set<String> came = new TreeSet<>(after);
+        came.removeAll(before);
+        Iterator<String> from = gone.iterator();
+        Iterator<String> to = came.iterator();
+        while (from.hasNext() || to.hasNext()) {
+            try {
+                metrics.masterChanged(from.hasNext() ? from.next() : null, to.hasNext() ? to.next() : null);
+            } catch (RuntimeException e) {
+                LOG.warn("RedisMetrics.masterChanged failed: {}", e.toString());
+            }
+        }
+    }
+
     private void addSeeds(List<RedisURI> seeds, Endpoints endpoints) {
         for (Endpoint e : endpoints.all()) {
             int port = e.port() == 0 ? settings.defaultPort() : e.port();
@@ -116,7 +203,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
 
     /** Masters that serve slots: a failover moves slots, a transitional view may show an extra master without. */
     private static Set<String> masters(List<RedisClusterNode> nodes) {
-        Set<String> out = new HashSet<>();
+        Set<String> out = new TreeSet<>();
         for (RedisClusterNode n : nodes) {
             if (n.is(RedisClusterNode.NodeFlag.UPSTREAM) && !n.getSlots().isEmpty()) {
                 out.add(n.getUri().getHost() + ":" + n.getUri().getPort());
@@ -127,17 +214,17 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
 
     @Override
     public RedisClusterCommands<K, V> sync() {
-        return connection.sync();
+        return sync;
     }
 
     @Override
     public RedisClusterAsyncCommands<K, V> async() {
-        return connection.async();
+        return async;
     }
 
     @Override
     public RedisClusterReactiveCommands<K, V> reactive() {
-        return connection.reactive();
+        return reactive;
     }
 
     @Override
@@ -158,7 +245,8 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
                 replicas.add(a);
             }
         }
-        return new RedisStats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), 0, Duration.ZERO);
+        return new RedisStats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), retries.get(),
+                Duration.ZERO);
     }
 
     @Override
@@ -170,6 +258,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
             w.close();
         }
         events.dispose();
+        retry.close();
         connection.close();
         client.shutdown(0, 2, TimeUnit.SECONDS);
         resources.close();

@@ -4,6 +4,7 @@ import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisReadOnlyException;
+import io.lettuce.core.cluster.PartitionException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.channels.ClosedChannelException;
@@ -13,7 +14,10 @@ import java.util.concurrent.ExecutionException;
 
 /** What a failed command tells about the node, and whether it may be sent again. */
 enum Failures {
-    /** The command certainly did not run (READONLY, MOVED, rejected while disconnected, refused): retry elsewhere. */
+    /**
+     * The command certainly did not run (READONLY, MOVED, CLUSTERDOWN, TRYAGAIN, rejected while disconnected,
+     * refused): retry, elsewhere or later.
+     */
     NOT_EXECUTED,
     /** The node may be gone (timeout, reset): look again at the topology, but the command may have run. */
     NODE_SUSPECT,
@@ -22,13 +26,15 @@ enum Failures {
 
     static Failures classify(Throwable t) {
         Throwable e = unwrap(t);
-        if (e instanceof RedisReadOnlyException) {
+        if (e instanceof RedisReadOnlyException || e instanceof PartitionException) {
+            // PartitionException: Lettuce's cluster view had no node for the slot, nothing was sent
             return NOT_EXECUTED;
         }
         String msg = e.getMessage() == null ? "" : e.getMessage();
         if (msg.startsWith("READONLY") || msg.startsWith("MOVED") || msg.startsWith("LOADING")
-                || msg.startsWith("MASTERDOWN")) {
-            // refused before execution: a replica, a node loading its data set, a replica without its master
+                || msg.startsWith("MASTERDOWN") || msg.startsWith("CLUSTERDOWN") || msg.startsWith("TRYAGAIN")) {
+            // refused before execution: a replica, a node loading its data set, a replica without its master,
+            // a cluster without full slot coverage, a multi-key command during a slot migration
             return NOT_EXECUTED;
         }
         if (msg.startsWith("Currently not connected") || e instanceof RedisConnectionException) {
@@ -57,7 +63,7 @@ enum Failures {
         if (msg.startsWith("READONLY")) {
             return "READONLY";
         }
-        for (String word : new String[] {"MOVED", "LOADING", "MASTERDOWN"}) {
+        for (String word : new String[] {"MOVED", "LOADING", "MASTERDOWN", "CLUSTERDOWN", "TRYAGAIN"}) {
             if (msg.startsWith(word)) {
                 return word;
             }

@@ -7,6 +7,8 @@ import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisReadOnlyException;
+import io.lettuce.core.cluster.PartitionSelectorException;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.util.concurrent.CompletionException;
@@ -42,6 +44,22 @@ class FailuresTest {
                     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")))
                     .isEqualTo(Failures.NOT_EXECUTED);
             assertThat(Failures.reason(new RedisCommandExecutionException("LOADING x"))).isEqualTo("LOADING");
+        }
+
+        @Test
+        void clusterWithoutFullCoverageOrMidMigration() {
+            assertThat(Failures.classify(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down")))
+                    .isEqualTo(Failures.NOT_EXECUTED);
+            assertThat(Failures.classify(new CompletionException(new RedisCommandExecutionException(
+                    "CLUSTERDOWN Hash slot not served")))).isEqualTo(Failures.NOT_EXECUTED);
+            assertThat(Failures.classify(new RedisCommandExecutionException(
+                    "TRYAGAIN Multiple keys request during rehashing of slot"))).isEqualTo(Failures.NOT_EXECUTED);
+            assertThat(Failures.reason(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down")))
+                    .isEqualTo("CLUSTERDOWN");
+            assertThat(Failures.reason(new RedisCommandExecutionException("TRYAGAIN x"))).isEqualTo("TRYAGAIN");
+            assertThat(Failures.classify(new PartitionSelectorException("Cannot determine a partition for slot 42.",
+                    new Partitions()))).as("a slot missing from Lettuce's view: nothing was sent")
+                    .isEqualTo(Failures.NOT_EXECUTED);
         }
 
         @Test

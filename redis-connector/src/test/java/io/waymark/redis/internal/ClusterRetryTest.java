@@ -1,0 +1,204 @@
+package io.waymark.redis.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandType;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+class ClusterRetryTest {
+
+    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
+
+    @Nested
+    @DisplayName("the retry decision")
+    class Decision {
+
+        @Test
+        void onlyCommandsThatCertainlyDidNotRunAreRetried() {
+            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 0, 2000 * MS, 0.5)).isPositive();
+            assertThat(ClusterRetry.retryDelayNanos(Failures.NODE_SUSPECT, 0, 2000 * MS, 0.5)).isEqualTo(-1);
+            assertThat(ClusterRetry.retryDelayNanos(Failures.OTHER, 0, 2000 * MS, 0.5)).isEqualTo(-1);
+        }
+
+        @Test
+        void notBeyondTheBudget() {
+            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 3, 0, 0.5)).isEqualTo(-1);
+            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 3, -5 * MS, 0.5)).isEqualTo(-1);
+            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 9, 3 * MS, 0.99))
+                    .as("the last attempt waits only what is left").isEqualTo(3 * MS);
+        }
+
+        @Test
+        void backoffGrowsFrom10To100MsWithJitterInItsUpperHalf() {
+            long left = 2000 * MS;
+            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 0, left, 0.0)).isEqualTo(5 * MS);
+            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 0, left, 0.999999)).isBetween(9 * MS,
+                    10 * MS);
+            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 1, left, 0.0)).isEqualTo(10 * MS);
+            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 3, left, 0.0)).isEqualTo(40 * MS);
+            for (int attempt = 4; attempt < 40; attempt++) {
+                assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, attempt, left, 0.999999))
+                        .isBetween(50 * MS, 100 * MS);
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("over a cluster connection")
+    class OverAConnection {
+
+        private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        private final List<String> retries = new ArrayList<>();
+        /** Outcomes of successive calls: an exception fails the call, anything else is its reply. */
+        private final Deque<Object> outcomes = new ArrayDeque<>();
+        private final AtomicInteger calls = new AtomicInteger();
+
+        @AfterEach
+        void stopScheduler() {
+            scheduler.shutdownNow();
+        }
+
+        private synchronized Object next() {
+            calls.incrementAndGet();
+            return outcomes.isEmpty() ? "OK" : outcomes.poll();
+        }
+
+        private ClusterRetry retry(Duration budget) {
+            Object async = Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {RedisClusterAsyncCommands.class}, (p, m, a) -> {
+                        Object o = next();
+                        RoutedFuture<Object> f = new RoutedFuture<>();
+                        if (o instanceof Throwable t) {
+                            f.completeExceptionally(t);
+                        } else {
+                            f.complete(o);
+                        }
+                        return f;
+                    });
+            Object reactive = Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {RedisClusterReactiveCommands.class}, (p, m, a) -> Mono.defer(() -> {
+                        Object o = next();
+                        return o instanceof Throwable t ? Mono.error(t) : Mono.just(o);
+                    }));
+            return new ClusterRetry(async, reactive, scheduler, budget,
+                    (command, reason) -> {
+                        synchronized (retries) {
+                            retries.add(command + " " + reason);
+                        }
+                    }, "w-test");
+        }
+
+        @SuppressWarnings("unchecked")
+        private RedisClusterAsyncCommands<String, String> async(ClusterRetry r) {
+            return (RedisClusterAsyncCommands<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {RedisClusterAsyncCommands.class}, r.asyncHandler());
+        }
+
+        @SuppressWarnings("unchecked")
+        private RedisClusterReactiveCommands<String, String> reactive(ClusterRetry r) {
+            return (RedisClusterReactiveCommands<String, String>) Proxy.newProxyInstance(
+                    getClass().getClassLoader(), new Class<?>[] {RedisClusterReactiveCommands.class},
+                    r.reactiveHandler());
+        }
+
+        @Test
+        void clusterDownAndTryAgainAreRetriedUntilTheClusterAnswers() {
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            outcomes.add(new RedisCommandExecutionException("TRYAGAIN Multiple keys request during rehashing"));
+            assertThat(async(retry(Duration.ofSeconds(2))).set("k", "v").toCompletableFuture().join())
+                    .isEqualTo("OK");
+            assertThat(calls).hasValue(3);
+            assertThat(retries).containsExactly("set CLUSTERDOWN", "set TRYAGAIN");
+        }
+
+        @Test
+        void theSyncFacadeAndTheReactiveApiRetryTheSameWay() {
+            ClusterRetry r = retry(Duration.ofSeconds(2));
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            @SuppressWarnings("unchecked")
+            RedisClusterCommands<String, String> sync = (RedisClusterCommands<String, String>) Proxy
+                    .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RedisClusterCommands.class},
+                            new SyncFacade(async(r), Duration.ofSeconds(1), Duration.ofSeconds(2)));
+            assertThat(sync.set("k", "v")).isEqualTo("OK");
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            assertThat(reactive(r).set("k", "v").block(Duration.ofSeconds(5))).isEqualTo("OK");
+            assertThat(retries).containsExactly("set CLUSTERDOWN", "set CLUSTERDOWN");
+            assertThat(calls).hasValue(4);
+        }
+
+        @Test
+        void whatMayHaveRunSurfacesAtOnce() {
+            outcomes.add(new RedisCommandTimeoutException("Command timed out after 1 second(s)"));
+            outcomes.add(new RedisCommandExecutionException("WRONGTYPE Operation against a key"));
+            ClusterRetry r = retry(Duration.ofSeconds(2));
+            assertThatThrownBy(() -> async(r).incr("k").toCompletableFuture().join())
+                    .isInstanceOf(CompletionException.class).hasCauseInstanceOf(RedisCommandTimeoutException.class);
+            assertThatThrownBy(() -> reactive(r).incr("k").block(Duration.ofSeconds(5)))
+                    .isInstanceOf(RedisCommandExecutionException.class).hasMessageStartingWith("WRONGTYPE");
+            assertThat(calls).hasValue(2);
+            assertThat(retries).isEmpty();
+        }
+
+        @Test
+        void anOutageLongerThanTheBudgetSurfacesItsLastError() {
+            for (int i = 0; i < 1000; i++) {
+                outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            }
+            assertThatThrownBy(() -> async(retry(Duration.ofMillis(150))).set("k", "v").toCompletableFuture()
+                    .get(5, TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(RedisCommandExecutionException.class).hasMessageContaining("CLUSTERDOWN");
+            assertThat(calls.get()).as("attempts within 150 ms of 10..100 ms backoff").isBetween(2, 20);
+            assertThat(retries).hasSize(calls.get() - 1);
+        }
+
+        @Test
+        void closeFailsTheCommandsWaitingForARetryAtOnce() {
+            for (int i = 0; i < 1000; i++) {
+                outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            }
+            ClusterRetry r = retry(Duration.ofSeconds(30));
+            CompletableFuture<String> f = async(r).set("k", "v").toCompletableFuture();
+            Mono<String> m = reactive(r).set("k", "v");
+            CompletableFuture<String> g = m.toFuture();
+            await().atMost(Duration.ofSeconds(5)).until(() -> retries.size() >= 2);
+            r.close();
+            assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasMessageContaining("CLUSTERDOWN");
+            assertThatThrownBy(() -> g.get(5, TimeUnit.SECONDS)).hasMessageContaining("CLUSTERDOWN");
+        }
+
+        @Test
+        void dispatchIsNeverRetried() {
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            assertThatThrownBy(() -> async(retry(Duration.ofSeconds(2)))
+                    .dispatch(CommandType.SET, new StatusOutput<>(StringCodec.UTF8)).toCompletableFuture().join())
+                    .hasCauseInstanceOf(RedisCommandExecutionException.class);
+            assertThat(calls).hasValue(1);
+            assertThat(retries).isEmpty();
+        }
+    }
+}
