@@ -111,7 +111,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
                     new Class<?>[] {RedisClusterAsyncCommands.class}, retry.asyncHandler());
             this.sync = (RedisClusterCommands<K, V>) Proxy.newProxyInstance(cl,
                     new Class<?>[] {RedisClusterCommands.class},
-                    new SyncFacade(async, settings.commandTimeout(), settings.failoverBudget()));
+                    new BlockingFacade(async, settings.commandTimeout(), settings.failoverBudget()));
             this.reactive = (RedisClusterReactiveCommands<K, V>) Proxy.newProxyInstance(cl,
                     new Class<?>[] {RedisClusterReactiveCommands.class}, retry.reactiveHandler());
             watches.add(settings.discovery().watch(settings.writeService(), this::consulChanged));

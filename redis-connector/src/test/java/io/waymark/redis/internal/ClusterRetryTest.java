@@ -143,7 +143,7 @@ class ClusterRetryTest {
             @SuppressWarnings("unchecked")
             RedisClusterCommands<String, String> sync = (RedisClusterCommands<String, String>) Proxy
                     .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RedisClusterCommands.class},
-                            new SyncFacade(async(r), Duration.ofSeconds(1), Duration.ofSeconds(2)));
+                            new BlockingFacade(async(r), Duration.ofSeconds(1), Duration.ofSeconds(2)));
             assertThat(sync.set("k", "v")).isEqualTo("OK");
             outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
             assertThat(reactive(r).set("k", "v").block(Duration.ofSeconds(5))).isEqualTo("OK");
