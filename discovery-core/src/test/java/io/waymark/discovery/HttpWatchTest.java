@@ -1,14 +1,19 @@
 package io.waymark.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.math.BigInteger;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
@@ -50,14 +55,24 @@ class HttpWatchTest {
         }
     }
 
-    /** Answers from a script; once the script is empty, holds requests like a blocking query. */
+    /**
+     * Answers from a script, first from the responses kept for the requested service, then from
+     * the shared ones; once both are empty, holds requests like a blocking query.
+     */
     static final class Script extends Dispatcher {
         final Deque<MockResponse> responses = new ArrayDeque<>();
+        final Map<String, Deque<MockResponse>> byService = new HashMap<>();
         final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
-        final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+        final CountDownLatch released = new CountDownLatch(1);
 
         synchronized Script add(MockResponse r) {
             responses.add(r);
+            return this;
+        }
+
+        /** A response only for requests of {@code service}, whatever else is in flight. */
+        synchronized Script addFor(String service, MockResponse r) {
+            byService.computeIfAbsent(service, k -> new ArrayDeque<>()).add(r);
             return this;
         }
 
@@ -69,8 +84,11 @@ class HttpWatchTest {
             }
             requests.add(request);
             MockResponse next;
+            String path = request.getUrl().encodedPath();
+            String service = path.substring(path.lastIndexOf('/') + 1);
             synchronized (this) {
-                next = responses.poll();
+                Deque<MockResponse> own = byService.get(service);
+                next = own != null && !own.isEmpty() ? own.poll() : responses.poll();
             }
             if (next != null) {
                 return next;
@@ -273,10 +291,11 @@ class HttpWatchTest {
     @Test
     @DisplayName("close() leaves no thread of ours and cancels the requests in flight")
     void closeLeavesNothing() throws Exception {
-        script.add(health(5, "10.0.0.1")).add(health(5, "10.0.0.2"));
+        // per service: the web watch's next blocking query must not take other's first answer
+        script.addFor("web", health(5, "10.0.0.1")).addFor("other", health(5, "10.0.0.2"));
         ConsulDiscovery d = discovery(null);
         Recorder rec = new Recorder();
-        java.util.List<Boolean> daemon = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Boolean> daemon = new CopyOnWriteArrayList<>();
         d.watch("web", rec);
         d.watch("web", e -> daemon.add(Thread.currentThread().isDaemon()));
         d.resolve("other");
@@ -289,7 +308,7 @@ class HttpWatchTest {
         await().atMost(Duration.ofSeconds(5))
                 .until(() -> OpenConnections.to("127.0.0.1", server.getPort()) == 0);
         d.close();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.resolve("web"))
+        assertThatThrownBy(() -> d.resolve("web"))
                 .isInstanceOf(IllegalStateException.class).hasMessage("this ConsulDiscovery is closed");
     }
 
@@ -325,7 +344,7 @@ class HttpWatchTest {
 
             try (ConsulDiscovery untrusting = ConsulDiscovery.builder().agent("https://127.0.0.1:" + server.getPort())
                     .resolveTimeout(Duration.ofSeconds(3)).build()) {
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> untrusting.resolve("web"))
+                assertThatThrownBy(() -> untrusting.resolve("web"))
                         .isInstanceOf(DiscoveryException.class);
             }
             discovery = ConsulDiscovery.builder().agent("https://127.0.0.1:" + server.getPort()).trustStore(ks)

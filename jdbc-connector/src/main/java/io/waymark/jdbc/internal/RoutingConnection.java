@@ -303,6 +303,45 @@ public final class RoutingConnection implements ConsulConnection {
         LOG.debug("{}: re-ran a statement refused as read-only by {} on {}", this, from.address(), to.address());
     }
 
+    /** A JDBC call on one physical connection. */
+    @FunctionalInterface
+    private interface SqlCall<T> {
+        T call(Physical p) throws SQLException;
+    }
+
+    /** A JDBC call without a result on one physical connection. */
+    @FunctionalInterface
+    private interface SqlRun {
+        void run(Physical p) throws SQLException;
+    }
+
+    /** Runs {@code call} on the current physical connection; its failure goes through {@link #handle}. */
+    private <T> T onCurrent(SqlCall<T> call) throws SQLException {
+        Physical p = checkOpen();
+        try {
+            return call.call(p);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
+    private void runOnCurrent(SqlRun run) throws SQLException {
+        onCurrent(p -> {
+            run.run(p);
+            return null;
+        });
+    }
+
+    /** Like {@link #onCurrent}, on the connection statements are created on (a broken primary replaced first). */
+    private <T> T onStatements(SqlCall<T> call) throws SQLException {
+        Physical p = forStatements();
+        try {
+            return call.call(p);
+        } catch (SQLException e) {
+            throw handle(p, e);
+        }
+    }
+
     /** The current physical connection for a new statement; a broken primary is replaced first when allowed. */
     private Physical forStatements() throws SQLException {
         Physical p = checkOpen();
@@ -476,12 +515,7 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public void rollback(Savepoint savepoint) throws SQLException {
-        Physical p = checkOpen();
-        try {
-            p.conn.rollback(savepoint);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        runOnCurrent(p -> p.conn.rollback(savepoint));
     }
 
     @Override
@@ -508,12 +542,7 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public void releaseSavepoint(Savepoint savepoint) throws SQLException {
-        Physical p = checkOpen();
-        try {
-            p.conn.releaseSavepoint(savepoint);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        runOnCurrent(p -> p.conn.releaseSavepoint(savepoint));
     }
 
     @Override
@@ -530,12 +559,7 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public int getTransactionIsolation() throws SQLException {
-        Physical p = checkOpen();
-        try {
-            return p.conn.getTransactionIsolation();
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onCurrent(p -> p.conn.getTransactionIsolation());
     }
 
     @Override
@@ -552,12 +576,7 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public String getCatalog() throws SQLException {
-        Physical p = checkOpen();
-        try {
-            return p.conn.getCatalog();
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onCurrent(p -> p.conn.getCatalog());
     }
 
     @Override
@@ -574,12 +593,7 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public String getSchema() throws SQLException {
-        Physical p = checkOpen();
-        try {
-            return p.conn.getSchema();
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onCurrent(p -> p.conn.getSchema());
     }
 
     @Override
@@ -598,203 +612,108 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public int getNetworkTimeout() throws SQLException {
-        Physical p = checkOpen();
-        try {
-            return p.conn.getNetworkTimeout();
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onCurrent(p -> p.conn.getNetworkTimeout());
     }
 
     @Override
     public void setHoldability(int holdability) throws SQLException {
-        Physical p = checkOpen();
-        try {
-            p.conn.setHoldability(holdability);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        runOnCurrent(p -> p.conn.setHoldability(holdability));
     }
 
     @Override
     public int getHoldability() throws SQLException {
-        Physical p = checkOpen();
-        try {
-            return p.conn.getHoldability();
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onCurrent(p -> p.conn.getHoldability());
     }
 
     // ---------------------------------------------------------------- statements
 
     @Override
     public Statement createStatement() throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p, c -> c.createStatement(), null);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.createStatement(), null));
     }
 
     @Override
     public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p, c -> c.createStatement(resultSetType, resultSetConcurrency), null);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.createStatement(resultSetType, resultSetConcurrency), null));
     }
 
     @Override
     public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability)
             throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p,
-                    c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability), null);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p,
+                    c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability), null));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql) throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p, c -> c.prepareStatement(sql), sql);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareStatement(sql), sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, autoGeneratedKeys), sql);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, autoGeneratedKeys), sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, columnIndexes), sql);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, columnIndexes), sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, columnNames), sql);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, columnNames), sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency)
             throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency), sql);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency), sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency,
             int resultSetHoldability) throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p,
-                    c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p,
+                    c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql));
     }
 
     @Override
     public CallableStatement prepareCall(String sql) throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p, c -> c.prepareCall(sql), sql);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareCall(sql), sql));
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p, c -> c.prepareCall(sql, resultSetType, resultSetConcurrency), sql);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareCall(sql, resultSetType, resultSetConcurrency), sql));
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency,
             int resultSetHoldability) throws SQLException {
-        Physical p = forStatements();
-        try {
-            return JdbcProxies.statement(this, p,
-                    c -> c.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onStatements(p -> JdbcProxies.statement(this, p,
+                    c -> c.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql));
     }
 
     @Override
     public String nativeSQL(String sql) throws SQLException {
-        Physical p = checkOpen();
-        try {
-            return p.conn.nativeSQL(sql);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onCurrent(p -> p.conn.nativeSQL(sql));
     }
 
     @Override
     public DatabaseMetaData getMetaData() throws SQLException {
-        Physical p = checkOpen();
-        try {
-            return JdbcProxies.metaData(this, p, p.conn.getMetaData());
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onCurrent(p -> JdbcProxies.metaData(this, p, p.conn.getMetaData()));
     }
 
     // ---------------------------------------------------------------- plain delegation
 
     @Override
     public SQLWarning getWarnings() throws SQLException {
-        Physical p = checkOpen();
-        try {
-            return p.conn.getWarnings();
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        return onCurrent(p -> p.conn.getWarnings());
     }
 
     @Override
     public void clearWarnings() throws SQLException {
-        Physical p = checkOpen();
-        try {
-            p.conn.clearWarnings();
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        runOnCurrent(p -> p.conn.clearWarnings());
     }
 
     @Override
