@@ -272,7 +272,7 @@ class HttpWatchTest {
     @Test
     @DisplayName("a watch nobody uses stops after the idle timeout; a watched one does not")
     void idleWatchesStop() {
-        script.add(health(5, "10.0.0.1")).add(health(5, "10.0.0.1"));
+        script.addFor("web", health(5, "10.0.0.1")).addFor("other", health(5, "10.0.0.1"));
         discovery = ConsulDiscovery.builder().agent("127.0.0.1:" + server.getPort())
                 .idleWatchTimeout(Duration.ofMillis(300)).build();
         DefaultConsulDiscovery d = (DefaultConsulDiscovery) discovery;
