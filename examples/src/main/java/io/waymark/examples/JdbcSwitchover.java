@@ -11,6 +11,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A HikariCP pool on a {@code jdbc:consul:mariadb:} URL, inserting through a switchover of a
@@ -34,7 +36,7 @@ public final class JdbcSwitchover {
         try (MariaDbReplication db = MariaDbReplication.builder().replicas(1).database("shop")
                 .appUser("app", "apppass").start();
                 ConsulCluster consul = agentsFor(db)) {
-            Outcome o = run(consul.clients().get(0).httpAddress(), db);
+            Outcome o = run(consul, db);
             System.out.printf("%d inserts acknowledged, %d failed, %d rows on the new primary (server_id %d),"
                     + " read-only connections served by server_id %d%n",
                     o.acknowledged(), o.failed(), o.rowsOnNewPrimary(), o.writeServerId(), o.readServerId());
@@ -54,6 +56,21 @@ public final class JdbcSwitchover {
         return consul;
     }
 
+    /**
+     * Read-only connections go where Consul's replica service points; its role checks list the
+     * demoted primary there within a check interval of the switchover.
+     */
+    private static void awaitReplicaListed(ConsulCluster consul, MariaDbNode node) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!consul.passing(REPLICA).equals(List.of(node.address()))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Consul does not list " + node.address() + " as " + REPLICA
+                        + " 30 s after the switchover: " + consul.passing(REPLICA));
+            }
+            Thread.sleep(100); // the poll period of this wait, bounded by the deadline above
+        }
+    }
+
     private static int intQuery(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
@@ -61,7 +78,12 @@ public final class JdbcSwitchover {
         }
     }
 
-    public static Outcome run(String consulAgent, MariaDbReplication db) throws SQLException, InterruptedException {
+    /**
+     * Inserts before, during and after a switchover to the first replica, then reads through a
+     * read-only connection once Consul's role checks list the demoted primary as a replica.
+     */
+    public static Outcome run(ConsulCluster consul, MariaDbReplication db) throws SQLException, InterruptedException {
+        String consulAgent = consul.clients().get(0).httpAddress();
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl("jdbc:consul:mariadb://" + PRIMARY + ".service.consul/" + db.database()
                 + "?consul.agent=" + consulAgent + "&consul.readService=" + REPLICA + ".service.consul");
@@ -74,6 +96,7 @@ public final class JdbcSwitchover {
                 s.execute("CREATE TABLE IF NOT EXISTS example_orders (id INT PRIMARY KEY)");
             }
             MariaDbNode target = db.replicas().get(0);
+            MariaDbNode demoted = db.primary();
             Thread switchover = new Thread(() -> db.switchover(target), "example-switchover");
             int acknowledged = 0;
             int failed = 0;
@@ -91,6 +114,7 @@ public final class JdbcSwitchover {
                 }
             }
             switchover.join();
+            awaitReplicaListed(consul, demoted);
             int rows;
             int writeServer;
             int readServer;
