@@ -179,7 +179,26 @@ final class RoutingCore<K, V> {
      * that an attempt adds to Lettuce's future only what {@code whenComplete} must allocate;
      * CompletableFuture offers no cheaper hook, and Lettuce creates its futures itself.
      */
-    private final class WriteCall extends RoutedFuture<Object> implements BiConsumer<Object, Throwable> {
+    /**
+     * A routed call that is its own completion callback: an attempt that failed either goes
+     * again ({@link #retry} says so and completes later) or fails the call.
+     */
+    private abstract static class RetryingCall extends RoutedFuture<Object> implements BiConsumer<Object, Throwable> {
+
+        @Override
+        public void accept(Object value, Throwable err) {
+            if (err == null) {
+                complete(value);
+            } else if (!retry(err)) {
+                completeExceptionally(Failures.unwrap(err));
+            }
+        }
+
+        /** After a failed attempt: whether the call was sent again (it then completes later). */
+        abstract boolean retry(Throwable err);
+    }
+
+    private final class WriteCall extends RetryingCall {
 
         private final Method method;
         private final Object[] args;
@@ -210,17 +229,8 @@ final class RoutingCore<K, V> {
             });
         }
 
-        /** The attempt on {@link #node} completed. */
-        @Override
-        public void accept(Object value, Throwable err) {
-            if (err == null) {
-                complete(value);
-            } else if (!retry(err)) {
-                completeExceptionally(Failures.unwrap(err));
-            }
-        }
-
         /** After the attempt on {@link #node} failed: whether the write was sent again (this completes later). */
+        @Override
         boolean retry(Throwable err) {
             Failures kind = Failures.classify(err);
             if (kind == Failures.NOT_EXECUTED) {
@@ -240,7 +250,7 @@ final class RoutingCore<K, V> {
     }
 
     /** A routed read, its own completion callback like {@link WriteCall}; moves on to the next candidate. */
-    private final class ReadCall extends RoutedFuture<Object> implements BiConsumer<Object, Throwable> {
+    private final class ReadCall extends RetryingCall {
 
         private final Method method;
         private final Object[] args;
@@ -280,16 +290,8 @@ final class RoutingCore<K, V> {
             }
         }
 
-        @Override
-        public void accept(Object value, Throwable err) {
-            if (err == null) {
-                complete(value);
-            } else if (!retry(err)) {
-                completeExceptionally(Failures.unwrap(err));
-            }
-        }
-
         /** After the attempt on candidate {@link #index} failed: whether the read went to the next one. */
+        @Override
         boolean retry(Throwable err) {
             Failures kind = Failures.classify(err);
             boolean nodeProblem = kind == Failures.NODE_SUSPECT
