@@ -8,7 +8,7 @@ import java.net.InetSocketAddress;
  *
  * <p>Threading: thread-safe; fault controls are serialized per agent.
  */
-public interface ConsulAgent {
+public interface ConsulAgent extends FaultControls {
 
     /** The agent's unique node name. */
     String nodeName();
@@ -28,22 +28,13 @@ public interface ConsulAgent {
     /** Pid of the current (or last) process. */
     long pid();
 
-    boolean isRunning();
-
     /** Graceful stop (SIGTERM); a client agent leaves the cluster, a server does not. */
+    @Override
     void stop();
 
     /** Restarts with the same data dir and config; waits until the agent knows a leader. */
+    @Override
     void start();
-
-    /** SIGKILL. */
-    void kill();
-
-    /** SIGSTOP. */
-    void pause();
-
-    /** SIGCONT. */
-    void resume();
 
     /** Registers {@code spec} on this agent ({@code PUT /v1/agent/service/register}). */
     void register(ServiceSpec spec);

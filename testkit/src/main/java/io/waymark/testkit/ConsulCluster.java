@@ -144,7 +144,7 @@ public final class ConsulCluster implements AutoCloseable {
 
     /** Stops every agent (clients first), deletes the data and releases the addresses. */
     @Override
-    public synchronized void close() {
+    public void close() {
         resources.close();
     }
 
@@ -286,14 +286,14 @@ public final class ConsulCluster implements AutoCloseable {
                 List<LocalConsulAgent> serverAgents = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     serverAgents.add(new LocalConsulAgent(serverNames.get(i), hosts.get(i), true, n, hosts,
-                            datacenter, resources.dir(), startTimeout));
+                            datacenter, resources, startTimeout));
                 }
                 List<LocalConsulAgent> clientAgents = new ArrayList<>();
                 for (ClientDef c : clients.values()) {
                     String host = c.host() != null ? c.host()
                             : resources.hold(LoopbackAddresses.acquire(LocalConsulAgent.CLIENT_PORTS));
                     clientAgents.add(new LocalConsulAgent(c.name(), host, false, 0, hosts, datacenter,
-                            resources.dir(), startTimeout));
+                            resources, startTimeout));
                 }
                 resources.stopOnClose(clientAgents);
                 resources.stopOnClose(serverAgents);

@@ -32,13 +32,14 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
     private final Path configFile;
 
     LocalConsulAgent(String nodeName, String host, boolean server, int bootstrapExpect,
-            List<String> join, String datacenter, Path root, Duration readyTimeout) {
-        super("consul agent " + nodeName + "@" + host, host, HTTP_PORT, root.resolve(nodeName),
-                "consul.log", readyTimeout, Duration.ofSeconds(10));
+            List<String> join, String datacenter, FixtureResources resources, Duration readyTimeout) {
+        super("consul agent " + nodeName + "@" + host, host, HTTP_PORT,
+                resources.dir().resolve(nodeName), resources, "consul.log", readyTimeout,
+                Duration.ofSeconds(10));
         this.nodeName = nodeName;
         this.server = server;
         this.consul = Binaries.require("consul");
-        Path dir = root.resolve(nodeName);
+        Path dir = resources.dir().resolve(nodeName);
         Path data = dir.resolve("data");
         this.configFile = dir.resolve("config.json");
         try {

@@ -163,16 +163,16 @@ class ConsulClusterIT {
         }
 
         @Test
-        void a_paused_agent_does_not_answer_until_resumed() {
+        void a_frozen_agent_does_not_answer_until_thawed() {
             ConsulAgent plain = consul.agent("plain");
-            plain.pause();
+            plain.freeze();
             try {
                 assertThat(plain.isRunning()).isTrue();
                 assertThatThrownBy(() -> Http.get(plain.httpAddress(), "/v1/agent/self",
                         Duration.ofSeconds(1)))
                         .isInstanceOf(RuntimeException.class);
             } finally {
-                plain.resume();
+                plain.thaw();
             }
             assertThat(Http.get(plain.httpAddress(), "/v1/agent/self").status()).isEqualTo(200);
         }
