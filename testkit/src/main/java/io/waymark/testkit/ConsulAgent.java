@@ -4,7 +4,7 @@ import java.net.InetSocketAddress;
 
 /**
  * One Consul agent process of a {@link ConsulCluster}, on its own loopback address with Consul's
- * standard ports (HTTP 8500, DNS 8600).
+ * standard ports (HTTP 8500 or, in a secured cluster, HTTPS 8501 only; DNS 8600).
  *
  * <p>Threading: thread-safe; fault controls are serialized per agent.
  */
@@ -19,8 +19,20 @@ public interface ConsulAgent extends FaultControls {
     /** Whether it is a server. */
     boolean isServer();
 
-    /** "127.0.0.x:8500". */
+    /**
+     * "127.0.0.x:8500".
+     *
+     * @throws IllegalStateException in a secured cluster, which serves no plain HTTP
+     */
     String httpAddress();
+
+    /**
+     * "127.0.0.x:8501", the HTTPS API of a secured cluster's agent (mTLS: a client certificate is
+     * required, see {@link ConsulSecurity}).
+     *
+     * @throws IllegalStateException in a plain cluster, which serves no HTTPS
+     */
+    String httpsAddress();
 
     /** Its DNS interface, port 8600. */
     InetSocketAddress dnsAddress();
@@ -36,7 +48,10 @@ public interface ConsulAgent extends FaultControls {
     @Override
     void start();
 
-    /** Registers {@code spec} on this agent ({@code PUT /v1/agent/service/register}). */
+    /**
+     * Registers {@code spec} on this agent ({@code PUT /v1/agent/service/register}; in a secured
+     * cluster with the agent token).
+     */
     void register(ServiceSpec spec);
 
     /** Deregisters the service with id {@code serviceId}. */
