@@ -52,4 +52,24 @@ public interface FaultControls {
 
     /** Frozen and not thawed since. */
     boolean isFrozen();
+
+    /**
+     * The former name of {@link #freeze()}, kept while other modules' tests move over.
+     *
+     * @deprecated use {@link #freeze()}
+     */
+    @Deprecated
+    default void pause() {
+        freeze();
+    }
+
+    /**
+     * The former name of {@link #thaw()}, kept while other modules' tests move over.
+     *
+     * @deprecated use {@link #thaw()}
+     */
+    @Deprecated
+    default void resume() {
+        thaw();
+    }
 }
