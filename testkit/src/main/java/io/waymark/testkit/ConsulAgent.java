@@ -4,11 +4,11 @@ import java.net.InetSocketAddress;
 
 /**
  * One Consul agent process of a {@link ConsulCluster}, on its own loopback address with Consul's
- * standard ports (HTTP 8500, DNS 8600).
+ * standard ports (HTTP 8500 or, in a secured cluster, HTTPS 8501 only; DNS 8600).
  *
  * <p>Threading: thread-safe; fault controls are serialized per agent.
  */
-public interface ConsulAgent {
+public interface ConsulAgent extends FaultControls {
 
     /** The agent's unique node name. */
     String nodeName();
@@ -19,8 +19,20 @@ public interface ConsulAgent {
     /** Whether it is a server. */
     boolean isServer();
 
-    /** "127.0.0.x:8500". */
+    /**
+     * "127.0.0.x:8500".
+     *
+     * @throws IllegalStateException in a secured cluster, which serves no plain HTTP
+     */
     String httpAddress();
+
+    /**
+     * "127.0.0.x:8501", the HTTPS API of a secured cluster's agent (mTLS: a client certificate is
+     * required, see {@link ConsulSecurity}).
+     *
+     * @throws IllegalStateException in a plain cluster, which serves no HTTPS
+     */
+    String httpsAddress();
 
     /** Its DNS interface, port 8600. */
     InetSocketAddress dnsAddress();
@@ -28,24 +40,18 @@ public interface ConsulAgent {
     /** Pid of the current (or last) process. */
     long pid();
 
-    boolean isRunning();
-
     /** Graceful stop (SIGTERM); a client agent leaves the cluster, a server does not. */
+    @Override
     void stop();
 
     /** Restarts with the same data dir and config; waits until the agent knows a leader. */
+    @Override
     void start();
 
-    /** SIGKILL. */
-    void kill();
-
-    /** SIGSTOP. */
-    void pause();
-
-    /** SIGCONT. */
-    void resume();
-
-    /** Registers {@code spec} on this agent ({@code PUT /v1/agent/service/register}). */
+    /**
+     * Registers {@code spec} on this agent ({@code PUT /v1/agent/service/register}; in a secured
+     * cluster with the agent token).
+     */
     void register(ServiceSpec spec);
 
     /** Deregisters the service with id {@code serviceId}. */

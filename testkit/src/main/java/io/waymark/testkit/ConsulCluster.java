@@ -1,7 +1,9 @@
 package io.waymark.testkit;
 
+import io.waymark.testkit.internal.Binaries;
 import io.waymark.testkit.internal.Http;
 import io.waymark.testkit.internal.Json;
+import io.waymark.testkit.internal.Pem;
 import io.waymark.testkit.internal.Poll;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -25,6 +28,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * }
  * }</pre>
  *
+ * <p>{@link Builder#secured()} gives the production setup instead: HTTPS only with client
+ * certificates, ACLs with default deny; {@link #security()} then has the certificate files and
+ * tokens. The fixture's own calls (registrations, {@link #awaitPassing}) work the same in both.
+ *
  * <p>Threading: thread-safe; {@link #close()} is idempotent. Processes are also stopped by a JVM
  * shutdown hook.
  */
@@ -33,6 +40,7 @@ public final class ConsulCluster implements AutoCloseable {
     private final List<LocalConsulAgent> servers;
     private final List<LocalConsulAgent> clients;
     private final FixtureResources resources;
+    private volatile ConsulSecurity security;
 
     private ConsulCluster(List<LocalConsulAgent> servers, List<LocalConsulAgent> clients,
             FixtureResources resources) {
@@ -71,14 +79,55 @@ public final class ConsulCluster implements AutoCloseable {
         throw new IllegalArgumentException("no agent named " + nodeName + " in " + names());
     }
 
-    /** "127.0.0.x:8500" of the first client agent, else of the first server. */
+    /**
+     * "127.0.0.x:8500" of the first client agent, else of the first server.
+     *
+     * @throws IllegalStateException when secured (no plain HTTP): use {@link #httpsAddress()}
+     */
     public String httpAddress() {
-        return clients.isEmpty() ? servers.get(0).httpAddress() : clients.get(0).httpAddress();
+        return firstAgent().httpAddress();
     }
 
     /** HTTP addresses of every server, e.g. for a client that fails over between agents. */
     public List<String> serverHttpAddresses() {
         return servers.stream().map(LocalConsulAgent::httpAddress).toList();
+    }
+
+    /**
+     * "127.0.0.x:8501" of the first client agent, else of the first server.
+     *
+     * @throws IllegalStateException when not secured: use {@link #httpAddress()}
+     */
+    public String httpsAddress() {
+        return firstAgent().httpsAddress();
+    }
+
+    /** HTTPS addresses of every server of a secured cluster. */
+    public List<String> serverHttpsAddresses() {
+        return servers.stream().map(LocalConsulAgent::httpsAddress).toList();
+    }
+
+    private LocalConsulAgent firstAgent() {
+        return clients.isEmpty() ? servers.get(0) : clients.get(0);
+    }
+
+    /** Whether it was built {@link Builder#secured()}. */
+    public boolean isSecured() {
+        return security != null;
+    }
+
+    /**
+     * TLS files, tokens and ACL administration of a secured cluster.
+     *
+     * @throws IllegalStateException when it was not built {@link Builder#secured()}
+     */
+    public ConsulSecurity security() {
+        ConsulSecurity s = security;
+        if (s == null) {
+            throw new IllegalStateException("this ConsulCluster is not secured (plain HTTP, no ACLs); "
+                    + "build it with ConsulCluster.builder().secured()");
+        }
+        return s;
     }
 
     /**
@@ -120,10 +169,10 @@ public final class ConsulCluster implements AutoCloseable {
         return true;
     }
 
-    private static List<String> passing(ConsulAgent a, String service, boolean stale) {
+    private static List<String> passing(LocalConsulAgent a, String service, boolean stale) {
         List<String> out = new ArrayList<>();
-        String body = Http.getOk(a.httpAddress(), "/v1/health/service/"
-                + LocalConsulAgent.enc(service) + "?passing=true" + (stale ? "&stale" : ""));
+        String body = a.apiGet("/v1/health/service/" + LocalConsulAgent.enc(service) + "?passing=true"
+                + (stale ? "&stale" : ""));
         for (Object o : (List<?>) Json.parse(body)) {
             Map<?, ?> entry = (Map<?, ?>) o;
             Map<?, ?> svc = (Map<?, ?>) entry.get("Service");
@@ -142,9 +191,12 @@ public final class ConsulCluster implements AutoCloseable {
         return agents().stream().map(ConsulAgent::nodeName).toList();
     }
 
-    /** Stops every agent (clients first), deletes the data and releases the addresses. */
+    /**
+     * Stops every agent (clients first), deletes the data and the certificates and releases the
+     * addresses.
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
         resources.close();
     }
 
@@ -164,6 +216,7 @@ public final class ConsulCluster implements AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(60);
         private Duration addressWait = Duration.ofSeconds(60);
         private final Map<String, ClientDef> clients = new LinkedHashMap<>();
+        private boolean secured;
 
         private record ClientDef(String name, String host, List<ServiceSpec> services) {}
 
@@ -247,9 +300,84 @@ public final class ConsulCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Secured like production Consul: certificates from {@code consul tls ca create} /
+         * {@code consul tls cert create} in the fixture's temp dir; HTTPS on 8501 only (HTTP off);
+         * {@code verify_incoming}, {@code verify_outgoing}, {@code verify_server_hostname}; ACLs on
+         * with {@code default_policy = deny}, bootstrapped, with a read and an agent token made
+         * through the API. See {@link ConsulSecurity}. Needs a consul with the {@code tls} command
+         * (1.4+).
+         */
+        public Builder secured() {
+            this.secured = true;
+            return this;
+        }
+
         /** Starts the agents and waits for a leader, every member and the registrations. */
         public ConsulCluster start() {
             int n = serverHosts != null ? serverHosts.size() : servers == null ? 3 : servers;
+            List<String> serverNames = checkNames(n);
+            FixtureResources resources = new FixtureResources("waymark-consul-");
+            try {
+                long deadline = System.nanoTime() + startTimeout.toNanos();
+                List<String> hosts = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    hosts.add(resources.hold(serverHosts != null
+                            ? LoopbackAddresses.acquire(serverHosts.get(i), addressWait,
+                                    LocalConsulAgent.SERVER_PORTS)
+                            : LoopbackAddresses.acquire(LocalConsulAgent.SERVER_PORTS)));
+                }
+                ConsulCertificates certs = secured ? ConsulCertificates.create(Binaries.require("consul"),
+                        resources.dir().resolve("tls"), datacenter) : null;
+                ConsulSecurity.TlsFiles apiTls = secured ? certs.cli() : null;
+                ConsulAccess access = secured
+                        ? ConsulAccess.secured(Http.tls(Pem.sslContext(apiTls.caCertificate(),
+                                apiTls.clientCertificate(), apiTls.clientKey())), UUID.randomUUID().toString())
+                        : ConsulAccess.plain();
+                List<LocalConsulAgent> serverAgents = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    String name = serverNames.get(i);
+                    serverAgents.add(new LocalConsulAgent(name, hosts.get(i), true, n, hosts, datacenter,
+                            resources, startTimeout, access, secured ? certs.ca() : null,
+                            secured ? certs.server(name, hosts.get(i)) : null));
+                }
+                List<LocalConsulAgent> clientAgents = new ArrayList<>();
+                for (ClientDef c : clients.values()) {
+                    String host = c.host() != null ? c.host()
+                            : resources.hold(LoopbackAddresses.acquire(LocalConsulAgent.CLIENT_PORTS));
+                    clientAgents.add(new LocalConsulAgent(c.name(), host, false, 0, hosts, datacenter,
+                            resources, startTimeout, access, secured ? certs.ca() : null,
+                            secured ? certs.clientAgent(c.name(), host) : null));
+                }
+                resources.stopOnClose(clientAgents);
+                resources.stopOnClose(serverAgents);
+                ConsulCluster cluster = new ConsulCluster(serverAgents, clientAgents, resources);
+                List<LocalConsulAgent> all = new ArrayList<>(serverAgents);
+                all.addAll(clientAgents);
+                all.forEach(LocalConsulAgent::launch);
+                for (LocalConsulAgent a : all) {
+                    a.awaitReady(Poll.remaining(deadline));
+                }
+                if (secured) {
+                    // before anything else: with default deny, even the member list needs a token
+                    cluster.security = ConsulSecurity.bootstrap(access, serverAgents, certs, apiTls,
+                            Poll.remaining(deadline));
+                }
+                awaitMembers(serverAgents.get(0), serverNames, deadline);
+                for (LocalConsulAgent a : clientAgents) {
+                    for (ServiceSpec s : clients.get(a.nodeName()).services()) {
+                        a.register(s);
+                    }
+                }
+                return cluster;
+            } catch (RuntimeException | Error e) {
+                resources.closeAfter(e);
+                throw e;
+            }
+        }
+
+        /** The server names; fails on a clash of the settings before anything starts. */
+        private List<String> checkNames(int n) {
             if (serverHosts != null && servers != null && servers != serverHosts.size()) {
                 throw new IllegalStateException("servers(" + servers + ") conflicts with serverHosts "
                         + serverHosts);
@@ -273,56 +401,18 @@ public final class ConsulCluster implements AutoCloseable {
                             + c.host());
                 }
             }
+            return serverNames;
+        }
 
-            FixtureResources resources = new FixtureResources("waymark-consul-");
-            try {
-                List<String> hosts = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    hosts.add(resources.hold(serverHosts != null
-                            ? LoopbackAddresses.acquire(serverHosts.get(i), addressWait,
-                                    LocalConsulAgent.SERVER_PORTS)
-                            : LoopbackAddresses.acquire(LocalConsulAgent.SERVER_PORTS)));
-                }
-                List<LocalConsulAgent> serverAgents = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    serverAgents.add(new LocalConsulAgent(serverNames.get(i), hosts.get(i), true, n, hosts,
-                            datacenter, resources.dir(), startTimeout));
-                }
-                List<LocalConsulAgent> clientAgents = new ArrayList<>();
-                for (ClientDef c : clients.values()) {
-                    String host = c.host() != null ? c.host()
-                            : resources.hold(LoopbackAddresses.acquire(LocalConsulAgent.CLIENT_PORTS));
-                    clientAgents.add(new LocalConsulAgent(c.name(), host, false, 0, hosts, datacenter,
-                            resources.dir(), startTimeout));
-                }
-                resources.stopOnClose(clientAgents);
-                resources.stopOnClose(serverAgents);
-                ConsulCluster cluster = new ConsulCluster(serverAgents, clientAgents, resources);
-                long deadline = System.nanoTime() + startTimeout.toNanos();
-                List<LocalConsulAgent> all = new ArrayList<>(serverAgents);
-                all.addAll(clientAgents);
-                all.forEach(LocalConsulAgent::launch);
-                for (LocalConsulAgent a : all) {
-                    a.awaitReady(Poll.remaining(deadline));
-                }
-                Set<String> expected = new TreeSet<>(serverNames);
-                expected.addAll(clients.keySet());
-                LocalConsulAgent first = serverAgents.get(0);
-                AtomicReference<Set<String>> seen = new AtomicReference<>(Set.of());
-                Poll.until(Poll.remaining(deadline), Duration.ofMillis(200), () -> {
-                    seen.set(first.aliveMembers());
-                    return seen.get().containsAll(expected);
-                }, () -> "expected alive members " + expected + ", saw " + seen.get());
-                for (LocalConsulAgent a : clientAgents) {
-                    for (ServiceSpec s : clients.get(a.nodeName()).services()) {
-                        a.register(s);
-                    }
-                }
-                return cluster;
-            } catch (RuntimeException | Error e) {
-                resources.closeAfter(e);
-                throw e;
-            }
+        /** Waits until {@code first} sees every server and client agent alive. */
+        private void awaitMembers(LocalConsulAgent first, List<String> serverNames, long deadline) {
+            Set<String> expected = new TreeSet<>(serverNames);
+            expected.addAll(clients.keySet());
+            AtomicReference<Set<String>> seen = new AtomicReference<>(Set.of());
+            Poll.until(Poll.remaining(deadline), Duration.ofMillis(200), () -> {
+                seen.set(first.aliveMembers());
+                return seen.get().containsAll(expected);
+            }, () -> "expected alive members " + expected + ", saw " + seen.get());
         }
     }
 }

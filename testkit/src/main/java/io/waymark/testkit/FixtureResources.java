@@ -4,25 +4,37 @@ import io.waymark.testkit.internal.Reaper;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What a fixture owns: its temp dir, its address leases and its processes. {@link #close()}
- * releases them once, in order: the process groups in the order given (each group stopped in
- * parallel), then the leases, then the dir; a failing step does not keep the later ones from
- * running.
+ * What a fixture owns: its temp dir, its address leases, its processes, and a scheduler for what
+ * happens later on its own (timed thaws, outside promoters). {@link #close()} releases them once,
+ * in order: the actions registered with {@link #beforeStop} (cancel what is in flight), the
+ * scheduler, the process groups in the order given (each group stopped in parallel), the leases,
+ * the dir; a failing step does not keep the later ones from running.
  *
  * <p>Threading: thread-safe.
  */
 final class FixtureResources implements AutoCloseable {
 
+    /** Bound on a scheduled task still running at close (e.g. a promotion's SQL, itself bounded). */
+    private static final long SCHEDULER_DRAIN_SECONDS = 20;
+
     private final Path dir;
+    private final String name;
     private final List<LoopbackAddresses.Lease> leases = new ArrayList<>();
     private final List<List<? extends LocalProcessNode>> stopGroups = new ArrayList<>();
+    private final List<Runnable> beforeStop = new ArrayList<>();
+    private ScheduledThreadPoolExecutor scheduler;
     private boolean closed;
 
     /** Owns a fresh temp dir {@code dirPrefix}*. */
     FixtureResources(String dirPrefix) {
         this.dir = Reaper.tempDir(dirPrefix);
+        this.name = dirPrefix.endsWith("-") ? dirPrefix.substring(0, dirPrefix.length() - 1) : dirPrefix;
     }
 
     Path dir() {
@@ -40,22 +52,76 @@ final class FixtureResources implements AutoCloseable {
         stopGroups.add(List.copyOf(nodes));
     }
 
-    /** Stops the processes, then releases the addresses and deletes the dir; idempotent. */
-    @Override
-    public synchronized void close() {
+    /** Runs {@code action} first thing on {@link #close()}, e.g. to cancel a pending promotion. */
+    synchronized void beforeStop(Runnable action) {
         if (closed) {
-            return;
+            throw new IllegalStateException(name + " is closed");
         }
-        closed = true;
+        beforeStop.add(action);
+    }
+
+    /**
+     * The fixture's scheduler: two named daemon threads ({@code waymark-testkit-<fixture>-N}), so a
+     * timed thaw is not held up by a promotion in progress; shut down on {@link #close()}.
+     *
+     * @throws IllegalStateException once closed
+     */
+    synchronized ScheduledExecutorService scheduler() {
+        if (closed) {
+            throw new IllegalStateException(name + " is closed");
+        }
+        if (scheduler == null) {
+            AtomicInteger n = new AtomicInteger();
+            scheduler = new ScheduledThreadPoolExecutor(2, r -> {
+                Thread t = new Thread(r, "waymark-testkit-" + name + "-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            // a cancelled thaw or poll must not linger in the queue until its time comes
+            scheduler.setRemoveOnCancelPolicy(true);
+        }
+        return scheduler;
+    }
+
+    /**
+     * Stops the processes, then releases the addresses and deletes the dir; idempotent. The steps
+     * run without holding this object's lock, so a scheduled task that still needs it cannot hold
+     * up the scheduler's shutdown.
+     */
+    @Override
+    public void close() {
         List<Runnable> steps = new ArrayList<>();
-        for (List<? extends LocalProcessNode> group : stopGroups) {
-            steps.add(() -> LocalProcessNode.stopAll(group));
-        }
-        for (LoopbackAddresses.Lease lease : leases) {
-            steps.add(lease::close);
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            steps.addAll(beforeStop);
+            ScheduledThreadPoolExecutor s = scheduler;
+            if (s != null) {
+                steps.add(() -> shutDown(s));
+            }
+            for (List<? extends LocalProcessNode> group : stopGroups) {
+                steps.add(() -> LocalProcessNode.stopAll(group));
+            }
+            for (LoopbackAddresses.Lease lease : leases) {
+                steps.add(lease::close);
+            }
         }
         steps.add(() -> Reaper.deleteDir(dir));
         Cleanup.runAll(steps.toArray(Runnable[]::new));
+    }
+
+    private void shutDown(ScheduledThreadPoolExecutor s) {
+        s.shutdownNow();
+        try {
+            if (!s.awaitTermination(SCHEDULER_DRAIN_SECONDS, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("a scheduled task of " + name + " still runs after "
+                        + SCHEDULER_DRAIN_SECONDS + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Closes after a failed start; {@code failure} stays the exception the caller sees. */

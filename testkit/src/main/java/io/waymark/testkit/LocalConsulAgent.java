@@ -1,7 +1,6 @@
 package io.waymark.testkit;
 
 import io.waymark.testkit.internal.Binaries;
-import io.waymark.testkit.internal.Http;
 import io.waymark.testkit.internal.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +9,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,32 +18,49 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
 
-/** A consul agent process. */
+/**
+ * A consul agent process. Its config file (which holds the agent token in a secured cluster) is
+ * readable by its owner only.
+ */
 final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
 
-    static final int HTTP_PORT = 8500;
     static final int DNS_PORT = 8600;
-    static final int[] SERVER_PORTS = {8300, 8301, 8302, HTTP_PORT, DNS_PORT};
-    static final int[] CLIENT_PORTS = {8301, HTTP_PORT, DNS_PORT};
+    // both API ports always: a host leased for a plain agent may later get a secured one
+    static final int[] SERVER_PORTS =
+            {8300, 8301, 8302, ConsulAccess.HTTP_PORT, ConsulAccess.HTTPS_PORT, DNS_PORT};
+    static final int[] CLIENT_PORTS = {8301, ConsulAccess.HTTP_PORT, ConsulAccess.HTTPS_PORT, DNS_PORT};
 
     private final String nodeName;
     private final boolean server;
     private final String consul;
     private final Path configFile;
+    private final ConsulAccess access;
 
+    /**
+     * @param tls this agent's certificate and key in a secured cluster (with {@code ca}), else null
+     */
     LocalConsulAgent(String nodeName, String host, boolean server, int bootstrapExpect,
-            List<String> join, String datacenter, Path root, Duration readyTimeout) {
-        super("consul agent " + nodeName + "@" + host, host, HTTP_PORT, root.resolve(nodeName),
-                "consul.log", readyTimeout, Duration.ofSeconds(10));
+            List<String> join, String datacenter, FixtureResources resources, Duration readyTimeout,
+            ConsulAccess access, Path ca, ConsulCertificates.Pair tls) {
+        super("consul agent " + nodeName + "@" + host, host, access.port(),
+                resources.dir().resolve(nodeName), resources, "consul.log", readyTimeout,
+                Duration.ofSeconds(10));
         this.nodeName = nodeName;
         this.server = server;
+        this.access = access;
         this.consul = Binaries.require("consul");
-        Path dir = root.resolve(nodeName);
+        Path dir = resources.dir().resolve(nodeName);
         Path data = dir.resolve("data");
         this.configFile = dir.resolve("config.json");
+        Map<String, Object> config = config(bootstrapExpect, join, datacenter, data);
+        if (tls != null) {
+            secure(config, ca, tls);
+        }
         try {
             Files.createDirectories(data);
-            Files.writeString(configFile, Json.write(config(bootstrapExpect, join, datacenter, data)));
+            Files.writeString(configFile, "");
+            Files.setPosixFilePermissions(configFile, PosixFilePermissions.fromString("rw-------"));
+            Files.writeString(configFile, Json.write(config));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the config of consul agent " + nodeName, e);
         }
@@ -78,7 +95,7 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
         c.put("check_update_interval", "0s");
         c.put("leave_on_terminate", !server);
         c.put("skip_leave_on_interrupt", server);
-        c.put("ports", Map.of("grpc", -1));
+        c.put("ports", new LinkedHashMap<>(Map.of("grpc", -1)));
         // every watched name holds one blocking HTTP connection; 1.8's default of 200 per client
         // address would refuse the 200-watch tests
         c.put("limits", Map.of("http_max_conns_per_client", 1024));
@@ -89,6 +106,30 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
             c.put("ui", false);
         }
         return c;
+    }
+
+    /**
+     * HTTPS only (plain HTTP off), mutual TLS on the API and between agents, server host names
+     * verified; ACLs on with default deny, the agent token for the agent's own work.
+     */
+    @SuppressWarnings("unchecked")
+    private void secure(Map<String, Object> c, Path ca, ConsulCertificates.Pair tls) {
+        Map<String, Object> ports = (Map<String, Object>) c.get("ports");
+        ports.put("http", -1);
+        ports.put("https", ConsulAccess.HTTPS_PORT);
+        c.put("ca_file", ca.toString());
+        c.put("cert_file", tls.certificate().toString());
+        c.put("key_file", tls.key().toString());
+        c.put("verify_incoming", true);
+        c.put("verify_outgoing", true);
+        c.put("verify_server_hostname", true);
+        Map<String, Object> acl = new LinkedHashMap<>();
+        acl.put("enabled", true);
+        acl.put("default_policy", "deny");
+        acl.put("down_policy", "extend-cache");
+        // created through the API once the cluster is bootstrapped, with this very secret
+        acl.put("tokens", Map.of("agent", access.agentToken()));
+        c.put("acl", acl);
     }
 
     @Override
@@ -103,7 +144,40 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
 
     @Override
     public String httpAddress() {
+        if (access.isSecured()) {
+            throw new IllegalStateException("consul agent " + nodeName + " is secured: no plain HTTP "
+                    + "(ports.http = -1); use httpsAddress()");
+        }
         return address();
+    }
+
+    @Override
+    public String httpsAddress() {
+        if (!access.isSecured()) {
+            throw new IllegalStateException("consul agent " + nodeName + " serves plain HTTP only; "
+                    + "use httpAddress(), or build the cluster with secured()");
+        }
+        return address();
+    }
+
+    /** GET on this agent's API (with the management token when secured) that must answer 200. */
+    String apiGet(String path) {
+        return access.http().getOk(address(), path, access.managementToken());
+    }
+
+    /** PUT with the management token (when secured) that must answer 200. */
+    String apiPut(String path, String body) {
+        return access.http().putOk(address(), path, body, access.managementToken());
+    }
+
+    /** DELETE with the management token (when secured) that must answer 200. */
+    String apiDelete(String path) {
+        return access.http().deleteOk(address(), path, access.managementToken());
+    }
+
+    /** PUT with the agent token (when secured), as the agent's own registrations are made. */
+    private void agentPut(String path, String body) {
+        access.http().putOk(address(), path, body, access.agentToken());
     }
 
     @Override
@@ -120,14 +194,14 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
 
     /** The leader's address as this agent sees it, "" when none. */
     String leader() {
-        Object o = Json.parse(Http.getOk(httpAddress(), "/v1/status/leader"));
+        Object o = Json.parse(apiGet("/v1/status/leader"));
         return o == null ? "" : o.toString();
     }
 
     /** Node names this agent sees alive (serf status 1). */
     Set<String> aliveMembers() {
         Set<String> alive = new TreeSet<>();
-        for (Object o : (List<?>) Json.parse(Http.getOk(httpAddress(), "/v1/agent/members"))) {
+        for (Object o : (List<?>) Json.parse(apiGet("/v1/agent/members"))) {
             Map<?, ?> m = (Map<?, ?>) o;
             Object status = m.get("Status");
             if (status instanceof Number n && n.intValue() == 1) {
@@ -139,12 +213,12 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
 
     @Override
     public void register(ServiceSpec spec) {
-        Http.putOk(httpAddress(), "/v1/agent/service/register", spec.toJson());
+        agentPut("/v1/agent/service/register", spec.toJson());
     }
 
     @Override
     public void deregister(String serviceId) {
-        Http.putOk(httpAddress(), "/v1/agent/service/deregister/" + enc(serviceId), "");
+        agentPut("/v1/agent/service/deregister/" + enc(serviceId), "");
     }
 
     @Override
@@ -153,8 +227,7 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
             throw new IllegalArgumentException(
                     "status must be passing, warning or critical: " + status);
         }
-        Http.putOk(httpAddress(), "/v1/agent/check/update/" + enc(checkId),
-                Json.write(Map.of("Status", status)));
+        agentPut("/v1/agent/check/update/" + enc(checkId), Json.write(Map.of("Status", status)));
     }
 
     static String enc(String s) {
@@ -163,7 +236,7 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
 
     @Override
     public String toString() {
-        return "ConsulAgent[" + nodeName + "@" + host() + (server ? " server" : " client") + " pid "
-                + pid() + "]";
+        return "ConsulAgent[" + nodeName + "@" + host() + (server ? " server" : " client")
+                + (access.isSecured() ? " https" : "") + " pid " + pid() + "]";
     }
 }

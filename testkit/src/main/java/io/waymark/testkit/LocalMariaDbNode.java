@@ -37,13 +37,13 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
     /** Whether a (re)start passes --read-only: replicas must not come back writable. */
     private volatile boolean readOnly;
 
-    LocalMariaDbNode(String name, String host, int port, int serverId, Path root,
+    LocalMariaDbNode(String name, String host, int port, int serverId, FixtureResources resources,
             String rootPassword, Duration readyTimeout) {
-        super("mariadbd " + host + ":" + port, host, port, root.resolve(name), "mariadbd.log",
-                readyTimeout, Duration.ofSeconds(30));
+        super("mariadbd " + host + ":" + port, host, port, resources.dir().resolve(name), resources,
+                "mariadbd.log", readyTimeout, Duration.ofSeconds(30));
         this.serverId = serverId;
         this.rootPassword = rootPassword;
-        this.dir = root.resolve(name);
+        this.dir = resources.dir().resolve(name);
         this.socket = dir.resolve("mysqld.sock");
         this.mariadbd = Binaries.require("mariadbd");
     }
@@ -146,18 +146,28 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
         }
     }
 
+    /** Connects as root with the fixture's default timeouts (3 s connect, 15 s per statement). */
     Connection connect() throws SQLException {
+        return connect(Duration.ofSeconds(3), Duration.ofSeconds(15));
+    }
+
+    private Connection connect(Duration connectTimeout, Duration socketTimeout) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", "root");
         p.setProperty("password", rootPassword);
-        p.setProperty("connectTimeout", "3000");
-        p.setProperty("socketTimeout", "15000");
+        p.setProperty("connectTimeout", String.valueOf(connectTimeout.toMillis()));
+        p.setProperty("socketTimeout", String.valueOf(socketTimeout.toMillis()));
         return DriverManager.getConnection("jdbc:mariadb://" + address() + "/", p);
     }
 
     /** Runs statements as root. */
     void execute(String... statements) {
-        withStatement(s -> {
+        executeWithin(null, statements);
+    }
+
+    /** Like {@link #execute}, giving up after {@code timeout} (null: the defaults). */
+    void executeWithin(Duration timeout, String... statements) {
+        withStatement(timeout, s -> {
             for (String sql : statements) {
                 s.execute(sql);
             }
@@ -167,7 +177,12 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
 
     /** First column of the first row, or null. */
     String queryString(String sql) {
-        return withStatement(s -> {
+        return queryStringWithin(null, sql);
+    }
+
+    /** Like {@link #queryString}, giving up after {@code timeout} (null: the defaults): a probe. */
+    String queryStringWithin(Duration timeout, String sql) {
+        return withStatement(timeout, s -> {
             try (ResultSet rs = s.executeQuery(sql)) {
                 return rs.next() ? rs.getString(1) : null;
             }
@@ -176,7 +191,12 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
 
     /** The first row by column label, empty when none. */
     Map<String, String> queryRow(String sql) {
-        return withStatement(s -> {
+        return queryRowWithin(null, sql);
+    }
+
+    /** Like {@link #queryRow}, giving up after {@code timeout} (null: the defaults). */
+    Map<String, String> queryRowWithin(Duration timeout, String sql) {
+        return withStatement(timeout, s -> {
             try (ResultSet rs = s.executeQuery(sql)) {
                 Map<String, String> row = new LinkedHashMap<>();
                 if (rs.next()) {
@@ -195,8 +215,9 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
     }
 
     /** Runs {@code work} on a fresh root connection, as a statement of its own. */
-    private <T> T withStatement(SqlWork<T> work) {
-        try (Connection c = connect(); Statement s = c.createStatement()) {
+    private <T> T withStatement(Duration timeout, SqlWork<T> work) {
+        try (Connection c = timeout == null ? connect() : connect(timeout, timeout);
+                Statement s = c.createStatement()) {
             return work.run(s);
         } catch (SQLException e) {
             throw new IllegalStateException("SQL on " + address() + " failed: " + e.getMessage(), e);

@@ -19,22 +19,26 @@ import java.util.function.Supplier;
  *
  * <p>Threading: thread-safe; fault controls are serialized by the process.
  */
-abstract class LocalProcessNode {
+abstract class LocalProcessNode implements FaultControls {
 
     private final String host;
     private final int port;
     private final Duration readyTimeout;
     private final Duration stopGrace;
     private final ManagedProcess process;
+    private final FixtureResources resources;
 
     /**
      * @param name the process name in messages, e.g. "redis-server 127.0.0.5:6379"
      * @param port the port clients talk to
+     * @param dir the node's own dir (its working dir) inside the fixture's
+     * @param resources the owning fixture's, for the scheduler of timed thaws
      * @param readyTimeout bound of the readiness wait after {@link #start()}
      * @param stopGrace how long {@link #stop()} waits after SIGTERM before SIGKILL
      */
-    LocalProcessNode(String name, String host, int port, Path dir, String logFile,
-            Duration readyTimeout, Duration stopGrace) {
+    LocalProcessNode(String name, String host, int port, Path dir, FixtureResources resources,
+            String logFile, Duration readyTimeout, Duration stopGrace) {
+        this.resources = resources;
         this.host = host;
         this.port = port;
         this.readyTimeout = readyTimeout;
@@ -71,13 +75,14 @@ abstract class LocalProcessNode {
         return process.pid();
     }
 
+    @Override
     public boolean isRunning() {
         return process.isRunning();
     }
 
-    /** Running and not paused, i.e. able to answer. */
+    /** Running and not frozen, i.e. able to answer. */
     boolean isServing() {
-        return process.isRunning() && !process.isPaused();
+        return process.isRunning() && !process.isFrozen();
     }
 
     /** Starts without waiting. */
@@ -85,25 +90,40 @@ abstract class LocalProcessNode {
         process.start();
     }
 
+    @Override
     public void start() {
         process.start();
         awaitReady(readyTimeout);
     }
 
+    @Override
     public void stop() {
         process.stop(stopGrace);
     }
 
+    @Override
     public void kill() {
         process.kill();
     }
 
-    public void pause() {
-        process.pause();
+    @Override
+    public void freeze() {
+        process.freeze();
     }
 
-    public void resume() {
-        process.resume();
+    @Override
+    public void freeze(Duration duration) {
+        process.freeze(Checks.positive("duration", duration), resources.scheduler());
+    }
+
+    @Override
+    public void thaw() {
+        process.thaw();
+    }
+
+    @Override
+    public boolean isFrozen() {
+        return process.isFrozen();
     }
 
     /** Polls {@code condition} like {@link Poll#until}, but gives up at once if the process exits. */

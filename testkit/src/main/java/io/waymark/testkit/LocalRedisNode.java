@@ -21,13 +21,13 @@ final class LocalRedisNode extends LocalProcessNode implements RedisNode {
     /** "host port" of the master this node replicates, null for a master; used at (re)start. */
     private volatile String upstream;
 
-    LocalRedisNode(String name, String host, int port, String password, Path root,
+    LocalRedisNode(String name, String host, int port, String password, FixtureResources resources,
             Duration clusterNodeTimeout, Duration readyTimeout) {
-        super("redis-server " + host + ":" + port, host, port, root.resolve(name), "redis.log",
-                readyTimeout, Duration.ofSeconds(10));
+        super("redis-server " + host + ":" + port, host, port, resources.dir().resolve(name), resources,
+                "redis.log", readyTimeout, Duration.ofSeconds(10));
         this.password = password;
         this.server = Binaries.require("redis-server");
-        Path dir = root.resolve(name);
+        Path dir = resources.dir().resolve(name);
         this.conf = dir.resolve("redis.conf");
         StringBuilder c = new StringBuilder();
         c.append("bind ").append(host).append('\n');
@@ -82,6 +82,11 @@ final class LocalRedisNode extends LocalProcessNode implements RedisNode {
     /** Runs one command with AUTH. */
     Object call(String... args) {
         return Resp.call(host(), port(), password, args);
+    }
+
+    /** Runs one command with AUTH, giving up after {@code timeout}: a probe. */
+    Object callWithin(Duration timeout, String... args) {
+        return Resp.call(host(), port(), password, timeout, args);
     }
 
     String info(String section) {

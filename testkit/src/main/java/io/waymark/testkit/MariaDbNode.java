@@ -5,7 +5,7 @@ package io.waymark.testkit;
  *
  * <p>Threading: thread-safe; fault controls are serialized per node.
  */
-public interface MariaDbNode {
+public interface MariaDbNode extends FaultControls {
 
     /** Its 127.0.0.x address. */
     String host();
@@ -18,23 +18,14 @@ public interface MariaDbNode {
     /** Pid of the current (or last) process. */
     long pid();
 
-    boolean isRunning();
-
     /** {@code SELECT @@read_only}: true on replicas. */
     boolean isReadOnly();
 
-    /** Graceful stop (SIGTERM). */
-    void stop();
-
-    /** Restarts with the same data dir and its current role (replicas come back read-only). */
+    /**
+     * Restarts with the same data dir and its current role: replicas come back read-only and
+     * replicating; a primary replaced by an outside promotion comes back read-only and detached
+     * (it may hold transactions nobody else has).
+     */
+    @Override
     void start();
-
-    /** SIGKILL. */
-    void kill();
-
-    /** SIGSTOP. */
-    void pause();
-
-    /** SIGCONT. */
-    void resume();
 }

@@ -5,14 +5,19 @@ import io.waymark.testkit.internal.Poll;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A MariaDB primary with N replicas (GTID replication, replicas read_only), each on its own
  * 127.0.0.x address and the same port. The application user holds only
  * {@code SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, INDEX, ALTER} on the database, so
  * read_only really stops it (a user with global privileges would write through read_only).
+ * Failovers: coordinated ({@link #switchover}), or by an outside actor after a fault
+ * ({@link #promoteWhenPrimaryFails}, {@link #promoteBestReplica}); faults through each node's
+ * {@link FaultControls}.
  *
  * <pre>{@code
  * try (MariaDbReplication db = MariaDbReplication.builder().replicas(1).database("shop")
@@ -36,6 +41,8 @@ public final class MariaDbReplication implements AutoCloseable {
     private final String rootPassword;
     private final String replPassword;
     private volatile LocalMariaDbNode primary;
+    /** Nodes an outside promotion left out of replication (the old primary); guarded by this. */
+    private final Set<LocalMariaDbNode> detached = new HashSet<>();
 
     private MariaDbReplication(Builder b, List<LocalMariaDbNode> nodes, FixtureResources resources,
             String replPassword) {
@@ -58,7 +65,10 @@ public final class MariaDbReplication implements AutoCloseable {
         return primary;
     }
 
-    /** Every node but the current primary, in creation order. */
+    /**
+     * Every node but the current primary, in creation order; after an outside promotion this
+     * includes the detached old primary (read-only, not replicating).
+     */
     public List<MariaDbNode> replicas() {
         return LocalProcessNode.except(nodes, primary);
     }
@@ -101,6 +111,10 @@ public final class MariaDbReplication implements AutoCloseable {
         if (target == old) {
             throw new IllegalArgumentException(replica + " is already the primary");
         }
+        if (detached.contains(target)) {
+            throw new IllegalArgumentException(replica + " was detached by an outside promotion: it "
+                    + "does not replicate");
+        }
         old.readOnlyAtStart(true);
         old.execute("SET GLOBAL read_only=1");
         String goal = old.queryString("SELECT @@gtid_binlog_pos");
@@ -115,16 +129,116 @@ public final class MariaDbReplication implements AutoCloseable {
         old.execute("SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos", changeMaster(target),
                 "START SLAVE");
         for (LocalMariaDbNode n : nodes) {
-            if (n != target && n != old && n.isServing()) {
+            if (n != target && n != old && n.isServing() && !detached.contains(n)) {
                 n.execute("STOP SLAVE", changeMaster(target), "START SLAVE");
             }
         }
         awaitReplicasRunning();
     }
 
-    /** SIGKILL on {@code node}; no promotion follows. */
+    /** SIGKILL on {@code node}; no promotion follows (see {@link #promoteWhenPrimaryFails}). */
     public void kill(MariaDbNode node) {
         own(node).kill();
+    }
+
+    /**
+     * An outside actor promotes, {@code delay} from now, the replica that received the most of
+     * the primary's binlog (highest {@code Gtid_IO_Pos} among those that answer), once it applied
+     * all it received; repoints the other replicas to it (GTID); and fences the old primary: it
+     * restarts read-only and is set {@code read_only} as soon as it answers again, but stays
+     * detached (not replicating: it may hold transactions nobody else got). Nothing is coordinated:
+     * what the old primary committed and no replica received is lost. See {@link Promotion}.
+     */
+    public Promotion<MariaDbNode> promoteBestReplica(Duration delay) {
+        return Promotion.after("outside promotion in " + this, delay, new OutsideActor(), resources);
+    }
+
+    /**
+     * Like {@link #promoteBestReplica}, but the actor first watches the primary and counts
+     * {@code delay} from when it saw it fail (no answer to {@code SELECT 1} within
+     * {@value Promotion#PROBE_TIMEOUT_MS} ms, {@value Promotion#FAILED_PROBES} probes in a row).
+     * Arm it before the fault.
+     */
+    public Promotion<MariaDbNode> promoteWhenPrimaryFails(Duration delay) {
+        return Promotion.whenWritableFails("outside promotion in " + this, delay, new OutsideActor(),
+                resources);
+    }
+
+    /** The outside promoter's view: network probes only, with short timeouts. */
+    private final class OutsideActor implements Promotion.Actor<MariaDbNode> {
+        private final Duration timeout = Duration.ofMillis(Promotion.PROBE_TIMEOUT_MS);
+
+        @Override
+        public boolean writableAnswers() {
+            return "1".equals(primary.queryStringWithin(timeout, "SELECT 1"));
+        }
+
+        @Override
+        public Promotion.Promoted<MariaDbNode> promoteBest() {
+            synchronized (MariaDbReplication.this) {
+                LocalMariaDbNode old = primary;
+                LocalMariaDbNode best = null;
+                String bestGtid = null;
+                List<LocalMariaDbNode> others = new ArrayList<>();
+                for (LocalMariaDbNode n : LocalProcessNode.except(nodes, old)) {
+                    if (detached.contains(n)) {
+                        continue;
+                    }
+                    try {
+                        String gtid = n.queryRowWithin(Duration.ofSeconds(2), "SHOW SLAVE STATUS")
+                                .getOrDefault("Gtid_IO_Pos", "");
+                        others.add(n);
+                        if (best == null || gtidSum(gtid) > gtidSum(bestGtid)) {
+                            best = n;
+                            bestGtid = gtid;
+                        }
+                    } catch (RuntimeException e) {
+                        // down or frozen: not a candidate, and left detached below
+                        detached.add(n);
+                    }
+                }
+                if (best == null) {
+                    throw new IllegalStateException("no replica of " + old + " answered: nothing to promote");
+                }
+                if (!bestGtid.isEmpty() && !reachesGtid(best, bestGtid)) {
+                    throw new IllegalStateException(best + " did not apply its relay log up to " + bestGtid);
+                }
+                best.execute("STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL read_only=0");
+                long writable = System.nanoTime();
+                best.readOnlyAtStart(false);
+                primary = best;
+                old.readOnlyAtStart(true);
+                detached.add(old);
+                for (LocalMariaDbNode n : others) {
+                    if (n != best) {
+                        n.execute("STOP SLAVE", changeMaster(best), "START SLAVE");
+                    }
+                }
+                return new Promotion.Promoted<>(best, old, writable);
+            }
+        }
+
+        @Override
+        public boolean fenceOld(MariaDbNode old) {
+            LocalMariaDbNode o = (LocalMariaDbNode) old;
+            if (o == primary || !"0".equals(o.queryStringWithin(timeout, "SELECT @@read_only"))) {
+                return true;
+            }
+            o.executeWithin(timeout, "SET GLOBAL read_only=1");
+            return true;
+        }
+    }
+
+    /** Sum of the sequence numbers of a GTID list ("0-1-42,1-2-7"): how far a single-domain stream got. */
+    static long gtidSum(String gtids) {
+        long sum = 0;
+        for (String g : gtids.split(",")) {
+            String t = g.trim();
+            if (!t.isEmpty()) {
+                sum += Long.parseLong(t.substring(t.lastIndexOf('-') + 1));
+            }
+        }
+        return sum;
     }
 
     private String changeMaster(LocalMariaDbNode to) {
@@ -136,7 +250,7 @@ public final class MariaDbReplication implements AutoCloseable {
     /** Waits until every running replica's IO and SQL threads run against the current primary. */
     public void awaitReplicasRunning() {
         LocalMariaDbNode p = primary;
-        for (LocalMariaDbNode n : nodes) {
+        for (LocalMariaDbNode n : replicating()) {
             if (n != p && n.isServing()) {
                 String[] last = {""};
                 Poll.until(SYNC_TIMEOUT, Duration.ofMillis(200), () -> {
@@ -155,11 +269,18 @@ public final class MariaDbReplication implements AutoCloseable {
     public void awaitReplicasCaughtUp() {
         LocalMariaDbNode p = primary;
         String goal = p.queryString("SELECT @@gtid_binlog_pos");
-        for (LocalMariaDbNode n : nodes) {
+        for (LocalMariaDbNode n : replicating()) {
             if (n != p && n.isServing() && !reachesGtid(n, goal)) {
                 throw new IllegalStateException(n + " did not reach GTID " + goal);
             }
         }
+    }
+
+    /** The nodes not detached by an outside promotion. */
+    private synchronized List<LocalMariaDbNode> replicating() {
+        List<LocalMariaDbNode> out = new ArrayList<>(nodes);
+        out.removeAll(detached);
+        return out;
     }
 
     /** Whether {@code n} applies up to GTID position {@code goal} within the sync timeout. */
@@ -172,9 +293,12 @@ public final class MariaDbReplication implements AutoCloseable {
         return LocalProcessNode.member(nodes, node, "fixture");
     }
 
-    /** Stops every node, deletes the data and releases the addresses. */
+    /**
+     * Cancels outside promotions and timed thaws, stops every node (thawing frozen ones), deletes
+     * the data and releases the addresses.
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
         resources.close();
     }
 
@@ -246,7 +370,7 @@ public final class MariaDbReplication implements AutoCloseable {
                     // the Consul ports too: RoleChecks agents bind to the node's address
                     String host = resources.hold(
                             LoopbackAddresses.acquire(LocalConsulAgent.withClientAgentPorts(port)));
-                    nodes.add(new LocalMariaDbNode("mariadb" + (i + 1), host, port, i + 1, resources.dir(),
+                    nodes.add(new LocalMariaDbNode("mariadb" + (i + 1), host, port, i + 1, resources,
                             rootPassword, startTimeout));
                 }
                 resources.stopOnClose(nodes);

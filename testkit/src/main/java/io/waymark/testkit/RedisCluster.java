@@ -332,7 +332,7 @@ public final class RedisCluster implements AutoCloseable {
                     String host = resources.hold(hosts != null
                             ? LoopbackAddresses.acquire(hosts.get(i), addressWait, ports)
                             : LoopbackAddresses.acquire(ports));
-                    nodes.add(new LocalRedisNode("node" + (i + 1), host, port, password, resources.dir(),
+                    nodes.add(new LocalRedisNode("node" + (i + 1), host, port, password, resources,
                             nodeTimeout, startTimeout));
                 }
                 resources.stopOnClose(nodes);

@@ -1,13 +1,17 @@
 package io.waymark.testkit;
 
 import io.waymark.testkit.internal.Poll;
+import io.waymark.testkit.internal.Resp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A Redis master with N replicas (standalone replication, AUTH on), each node on its own
- * 127.0.0.x address and the same port. No persistence.
+ * 127.0.0.x address and the same port. No persistence. Failovers: coordinated
+ * ({@link #switchover}), by hand ({@link #promote}), or by an outside actor after a fault
+ * ({@link #promoteWhenMasterFails}, {@link #promoteBestReplica}); faults through each node's
+ * {@link FaultControls}.
  *
  * <pre>{@code
  * try (RedisReplication rr = RedisReplication.builder().replicas(2).start()) {
@@ -97,14 +101,90 @@ public final class RedisReplication implements AutoCloseable {
         makeMaster(target);
     }
 
-    /** SIGKILL on {@code node}; no promotion follows. */
+    /** SIGKILL on {@code node}; no promotion follows (see {@link #promoteWhenMasterFails}). */
     public void kill(RedisNode node) {
         own(node).kill();
     }
 
-    /** REPLICAOF NO ONE on {@code target}, then every other node follows it. */
-    private void makeMaster(LocalRedisNode target) {
+    /**
+     * An outside actor promotes, {@code delay} from now, the replica with the highest replication
+     * offset among those that answer, repoints the other replicas to it, and demotes the old master
+     * ({@code REPLICAOF}) as soon as it answers again. Nothing is coordinated: writes the master
+     * acknowledged after the promoted replica's offset are lost. See {@link Promotion}.
+     */
+    public Promotion<RedisNode> promoteBestReplica(Duration delay) {
+        return Promotion.after("outside promotion in " + this, delay, new OutsideActor(), resources);
+    }
+
+    /**
+     * Like {@link #promoteBestReplica}, but the actor first watches the master and counts
+     * {@code delay} from when it saw it fail (killed, stopped or frozen: it no longer answers PING
+     * within {@value Promotion#PROBE_TIMEOUT_MS} ms, {@value Promotion#FAILED_PROBES} probes in a
+     * row). Arm it before the fault.
+     */
+    public Promotion<RedisNode> promoteWhenMasterFails(Duration delay) {
+        return Promotion.whenWritableFails("outside promotion in " + this, delay, new OutsideActor(),
+                resources);
+    }
+
+    /** The outside promoter's view: network probes only, with short timeouts. */
+    private final class OutsideActor implements Promotion.Actor<RedisNode> {
+        private final Duration timeout = Duration.ofMillis(Promotion.PROBE_TIMEOUT_MS);
+
+        @Override
+        public boolean writableAnswers() {
+            return "PONG".equals(String.valueOf(master.callWithin(timeout, "PING")));
+        }
+
+        @Override
+        public Promotion.Promoted<RedisNode> promoteBest() {
+            synchronized (RedisReplication.this) {
+                LocalRedisNode old = master;
+                LocalRedisNode best = null;
+                long bestOffset = -1;
+                for (LocalRedisNode n : LocalProcessNode.except(nodes, old)) {
+                    try {
+                        String info = String.valueOf(n.callWithin(timeout, "INFO", "replication"));
+                        long offset = Long.parseLong(Resp.infoField(info, "slave_repl_offset"));
+                        if (offset > bestOffset) {
+                            best = n;
+                            bestOffset = offset;
+                        }
+                    } catch (RuntimeException e) {
+                        // down, frozen or no replica: not a candidate
+                    }
+                }
+                if (best == null) {
+                    throw new IllegalStateException("no replica of " + old + " answered: nothing to promote");
+                }
+                return new Promotion.Promoted<>(best, old, makeMaster(best));
+            }
+        }
+
+        @Override
+        public boolean fenceOld(RedisNode old) {
+            LocalRedisNode o = (LocalRedisNode) old;
+            // the probe without the fixture's lock: a frozen node would hold it for the timeout
+            if (!"master".equals(String.valueOf(((List<?>) o.callWithin(timeout, "ROLE")).get(0)))) {
+                return true;
+            }
+            synchronized (RedisReplication.this) {
+                LocalRedisNode m = master;
+                if (m != o) {
+                    o.callWithin(timeout, "REPLICAOF", m.host(), String.valueOf(m.port()));
+                }
+                return true;
+            }
+        }
+    }
+
+    /**
+     * REPLICAOF NO ONE on {@code target}, then every other node follows it; returns when
+     * {@code target} became writable ({@link System#nanoTime()}).
+     */
+    private long makeMaster(LocalRedisNode target) {
         target.call("REPLICAOF", "NO", "ONE");
+        long writable = System.nanoTime();
         master = target;
         target.upstream(null);
         for (LocalRedisNode n : LocalProcessNode.except(nodes, target)) {
@@ -114,6 +194,7 @@ public final class RedisReplication implements AutoCloseable {
                 n.call("REPLICAOF", target.host(), String.valueOf(target.port()));
             }
         }
+        return writable;
     }
 
     /** Waits until every running, unpaused replica has its link to the current master up. */
@@ -134,9 +215,12 @@ public final class RedisReplication implements AutoCloseable {
         return LocalProcessNode.member(nodes, node, "fixture");
     }
 
-    /** Stops every node, deletes the data and releases the addresses. */
+    /**
+     * Cancels outside promotions and timed thaws, stops every node (thawing frozen ones), deletes
+     * the data and releases the addresses.
+     */
     @Override
-    public synchronized void close() {
+    public void close() {
         resources.close();
     }
 
@@ -186,7 +270,7 @@ public final class RedisReplication implements AutoCloseable {
                     // the Consul ports too: RoleChecks agents bind to the node's address
                     String host = resources.hold(
                             LoopbackAddresses.acquire(LocalConsulAgent.withClientAgentPorts(port)));
-                    nodes.add(new LocalRedisNode("redis" + (i + 1), host, port, password, resources.dir(),
+                    nodes.add(new LocalRedisNode("redis" + (i + 1), host, port, password, resources,
                             null, startTimeout));
                 }
                 for (int i = 1; i < nodes.size(); i++) {

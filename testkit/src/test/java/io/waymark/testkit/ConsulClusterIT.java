@@ -59,7 +59,7 @@ class ConsulClusterIT {
 
         @Test
         void a_leader_is_elected_among_the_servers() {
-            String leader = Http.getOk(consul.httpAddress(), "/v1/status/leader");
+            String leader = Http.PLAIN.getOk(consul.httpAddress(), "/v1/status/leader");
             Set<String> serverRaft = consul.servers().stream().map(s -> "\"" + s.host() + ":8300\"")
                     .collect(Collectors.toSet());
             assertThat(serverRaft).contains(leader.trim());
@@ -159,22 +159,22 @@ class ConsulClusterIT {
             victim.start();
             assertThat(victim.pid()).isNotEqualTo(oldPid);
             await().atMost(WAIT).untilAsserted(() ->
-                    assertThat(Http.getOk(victim.httpAddress(), "/v1/status/leader").trim()).isNotEqualTo("\"\""));
+                    assertThat(Http.PLAIN.getOk(victim.httpAddress(), "/v1/status/leader").trim()).isNotEqualTo("\"\""));
         }
 
         @Test
-        void a_paused_agent_does_not_answer_until_resumed() {
+        void a_frozen_agent_does_not_answer_until_thawed() {
             ConsulAgent plain = consul.agent("plain");
-            plain.pause();
+            plain.freeze();
             try {
                 assertThat(plain.isRunning()).isTrue();
-                assertThatThrownBy(() -> Http.get(plain.httpAddress(), "/v1/agent/self",
+                assertThatThrownBy(() -> Http.PLAIN.get(plain.httpAddress(), "/v1/agent/self",
                         Duration.ofSeconds(1)))
                         .isInstanceOf(RuntimeException.class);
             } finally {
-                plain.resume();
+                plain.thaw();
             }
-            assertThat(Http.get(plain.httpAddress(), "/v1/agent/self").status()).isEqualTo(200);
+            assertThat(Http.PLAIN.get(plain.httpAddress(), "/v1/agent/self").status()).isEqualTo(200);
         }
 
         @Test
@@ -184,7 +184,7 @@ class ConsulClusterIT {
             assertThat(plain.isRunning()).isFalse();
             plain.start();
             assertThat(plain.isRunning()).isTrue();
-            await().atMost(WAIT).until(() -> Http.getOk(plain.httpAddress(), "/v1/agent/members")
+            await().atMost(WAIT).until(() -> Http.PLAIN.getOk(plain.httpAddress(), "/v1/agent/members")
                     .contains("\"plain\""));
         }
     }

@@ -34,9 +34,7 @@ class MariaDbReplicationIT {
     @BeforeAll
     void start() throws SQLException {
         db = MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "apppass").start();
-        try (Connection c = app(db.primary()); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))");
-        }
+        AppSql.execute(db, db.primary(), "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))");
     }
 
     @AfterAll
@@ -46,22 +44,12 @@ class MariaDbReplicationIT {
         }
     }
 
-    Connection app(MariaDbNode node) throws SQLException {
-        return DriverManager.getConnection(db.jdbcUrl(node), db.appUser(), db.appPassword());
-    }
-
     void insert(MariaDbNode node, int id) throws SQLException {
-        try (Connection c = app(node); Statement s = c.createStatement()) {
-            s.executeUpdate("INSERT INTO t VALUES (" + id + ", 'x')");
-        }
+        AppSql.insert(db, node, id);
     }
 
     boolean has(MariaDbNode node, int id) throws SQLException {
-        try (Connection c = app(node); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM t WHERE id = " + id)) {
-            rs.next();
-            return rs.getInt(1) == 1;
-        }
+        return AppSql.has(db, node, id);
     }
 
     @Nested
@@ -91,7 +79,7 @@ class MariaDbReplicationIT {
         @Test
         void the_app_user_has_no_global_privileges() throws SQLException {
             List<String> grants = new ArrayList<>();
-            try (Connection c = app(db.primary()); Statement s = c.createStatement();
+            try (Connection c = AppSql.connect(db, db.primary()); Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("SHOW GRANTS")) {
                 while (rs.next()) {
                     grants.add(rs.getString(1));
@@ -119,9 +107,9 @@ class MariaDbReplicationIT {
         }
 
         @Test
-        void a_paused_replica_answers_nothing_until_resumed() throws SQLException {
+        void a_frozen_replica_answers_nothing_until_thawed() throws SQLException {
             MariaDbNode replica = db.replicas().get(0);
-            replica.pause();
+            replica.freeze();
             try {
                 assertThatThrownBy(() -> {
                     try (Connection c = DriverManager.getConnection(db.jdbcUrl(replica)
@@ -130,7 +118,7 @@ class MariaDbReplicationIT {
                     }
                 }).isInstanceOf(SQLException.class);
             } finally {
-                replica.resume();
+                replica.thaw();
             }
             assertThat(replica.isReadOnly()).isTrue();
         }

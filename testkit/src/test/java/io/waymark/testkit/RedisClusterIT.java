@@ -109,6 +109,25 @@ class RedisClusterIT {
 
     @Nested
     @Order(4)
+    @DisplayName("freeze")
+    class Freeze {
+
+        @Test
+        void a_master_frozen_past_the_node_timeout_is_replaced_and_rejoins_as_a_replica_when_thawed() {
+            RedisNode master = rc.nodes().get(2);
+            RedisNode replica = rc.replicaOf(master);
+            master.freeze(Duration.ofSeconds(8));
+            await().atMost(Duration.ofSeconds(30)).until(() -> "master".equals(replica.role()));
+            assertThat(master.isFrozen()).as("replaced while still frozen").isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !master.isFrozen());
+            await().atMost(Duration.ofSeconds(30)).until(() -> "slave".equals(master.role()));
+            rc.awaitOk();
+            assertThat(rc.replicaOf(replica)).isSameAs(master);
+        }
+    }
+
+    @Nested
+    @Order(5)
     @DisplayName("close")
     class Close {
 

@@ -104,14 +104,14 @@ class RedisReplicationIT {
         }
 
         @Test
-        void a_paused_node_answers_nothing_until_resumed() {
+        void a_frozen_node_answers_nothing_until_thawed() {
             RedisNode r = rr.replicas().get(0);
-            r.pause();
+            r.freeze();
             try {
                 assertThat(r.isRunning()).isTrue();
                 assertThatThrownBy(() -> call(r, "PING")).hasMessageContaining("failed");
             } finally {
-                r.resume();
+                r.thaw();
             }
             assertThat(call(r, "PING")).isEqualTo("PONG");
         }
@@ -129,12 +129,109 @@ class RedisReplicationIT {
     }
 
     @Nested
+    @DisplayName("outside promoter")
+    class OutsidePromoter {
+
+        static long offset(RedisNode n) {
+            return Long.parseLong(Resp.infoField(String.valueOf(call(n, "INFO", "replication")),
+                    "slave_repl_offset"));
+        }
+
+        @Test
+        void promotes_the_replica_with_the_highest_offset_after_the_master_dies() {
+            RedisNode old = rr.master();
+            RedisNode lagging = rr.replicas().get(0);
+            RedisNode ahead = rr.replicas().get(1);
+            // the first replica misses the last writes: frozen, and its link cut (else the kernel
+            // would still buffer the stream for it), while they replicate to the other
+            String link = replicaLinkAddress(lagging);
+            lagging.freeze();
+            assertThat(call(old, "CLIENT", "KILL", "ADDR", link)).isEqualTo(1L);
+            for (int i = 0; i < 50; i++) {
+                call(old, "SET", "k" + i, "v");
+            }
+            await().atMost(WAIT).until(() -> "v".equals(call(ahead, "GET", "k49")));
+            Promotion<RedisNode> p = rr.promoteWhenMasterFails(Duration.ofSeconds(1));
+            long killed = System.nanoTime();
+            old.kill();
+            lagging.thaw();
+            assertThat(offset(ahead)).isGreaterThan(offset(lagging));
+            assertThat(p.await(WAIT)).isSameAs(ahead);
+            // the delay counts from the failure the promoter saw, two probes after the kill
+            assertThat(Duration.ofNanos(p.promotedAtNanos() - killed)).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+            assertThat(rr.master()).isSameAs(ahead);
+            assertThat(ahead.role()).isEqualTo("master");
+            await().atMost(WAIT).until(() -> "v".equals(call(lagging, "GET", "k49")));
+            old.start();
+            assertThat(old.role()).isEqualTo("slave");
+            rr.awaitReplicasInSync();
+        }
+
+        /** The local address of {@code replica}'s link to its master, as the master sees its peer. */
+        static String replicaLinkAddress(RedisNode replica) {
+            for (String line : String.valueOf(call(replica, "CLIENT", "LIST")).split("\n")) {
+                if (line.contains(" flags=M ")) {
+                    String laddr = line.substring(line.indexOf(" laddr=") + 7);
+                    return laddr.substring(0, laddr.indexOf(' '));
+                }
+            }
+            throw new AssertionError("no master link on " + replica);
+        }
+
+        @Test
+        void demotes_a_frozen_master_once_it_thaws() {
+            RedisNode old = rr.master();
+            Promotion<RedisNode> p = rr.promoteWhenMasterFails(Duration.ofMillis(200));
+            old.freeze(Duration.ofSeconds(3));
+            RedisNode promoted = p.await(WAIT);
+            assertThat(promoted).isNotSameAs(old);
+            assertThat(old.isFrozen()).as("promoted while the old master is still frozen").isTrue();
+            await().atMost(WAIT).until(() -> !old.isFrozen());
+            await().atMost(WAIT).until(() -> "slave".equals(old.role()));
+            call(promoted, "SET", "after", "1");
+            await().atMost(WAIT).until(() -> "1".equals(call(old, "GET", "after")));
+        }
+
+        @Test
+        void promotes_a_delay_after_being_triggered() {
+            long triggered = System.nanoTime();
+            Promotion<RedisNode> p = rr.promoteBestReplica(Duration.ofMillis(700));
+            RedisNode promoted = p.await(WAIT);
+            assertThat(Duration.ofNanos(p.promotedAtNanos() - triggered)).isGreaterThanOrEqualTo(Duration.ofMillis(700));
+            assertThat(promoted.role()).isEqualTo("master");
+            rr.awaitReplicasInSync();
+            assertThat(rr.replicas()).allSatisfy(r -> assertThat(r.role()).isEqualTo("slave"));
+        }
+
+        @Test
+        void fails_clearly_when_no_replica_answers() {
+            rr.replicas().forEach(RedisNode::kill);
+            Promotion<RedisNode> p = rr.promoteBestReplica(Duration.ZERO);
+            assertThatThrownBy(() -> p.await(WAIT)).hasMessageContaining("no replica")
+                    .hasMessageContaining("answered");
+        }
+    }
+
+    @Nested
     @DisplayName("close")
     class Close {
 
         @Test
         void leaves_no_process() {
             Pids.assertCloseEndsAll(rr.nodes().stream().map(RedisNode::pid).toList(), rr::close);
+        }
+
+        @Test
+        void thaws_and_stops_frozen_nodes_and_cancels_what_is_pending() {
+            rr.replicas().get(0).freeze();
+            rr.replicas().get(1).freeze(Duration.ofMinutes(10));
+            Promotion<RedisNode> pending = rr.promoteBestReplica(Duration.ofMinutes(10));
+            long t0 = System.nanoTime();
+            Pids.assertCloseEndsAll(rr.nodes().stream().map(RedisNode::pid).toList(), rr::close);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+            assertThat(pending.isDone()).isTrue();
+            assertThatThrownBy(() -> pending.await(Duration.ZERO)).hasMessageContaining("cancelled");
+            assertThat(Thread.getAllStackTraces().keySet()).noneMatch(t -> t.getName().startsWith("waymark-testkit-redis-"));
         }
     }
 

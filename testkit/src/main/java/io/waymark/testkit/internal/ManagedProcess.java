@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -29,8 +31,10 @@ public final class ManagedProcess {
     private final Path log;
     private final Map<String, String> env;
     private volatile Process process;
-    private volatile boolean paused;
+    private volatile boolean frozen;
     private volatile long lastPid = -1;
+    /** The thaw of a timed freeze; guarded by this. */
+    private ScheduledFuture<?> pendingThaw;
 
     public ManagedProcess(
             String name, Supplier<List<String>> command, Path workDir, Path log, Map<String, String> env) {
@@ -61,7 +65,8 @@ public final class ManagedProcess {
         try {
             Process p = pb.start();
             process = p;
-            paused = false;
+            cancelPendingThaw();
+            frozen = false;
             lastPid = p.pid();
             Reaper.track(this);
         } catch (IOException e) {
@@ -102,11 +107,12 @@ public final class ManagedProcess {
         return p != null && p.isAlive();
     }
 
-    public boolean isPaused() {
-        return paused && isRunning();
+    /** Stopped by {@link #freeze()} and not thawed since. */
+    public boolean isFrozen() {
+        return frozen && isRunning();
     }
 
-    /** Graceful stop: SIGTERM (after SIGCONT if paused), SIGKILL once {@code grace} has passed. */
+    /** Graceful stop: SIGTERM (followed by SIGCONT if frozen), SIGKILL once {@code grace} has passed. */
     public synchronized void stop(Duration grace) {
         Process p = process;
         if (p == null) {
@@ -146,21 +152,55 @@ public final class ManagedProcess {
         finished();
     }
 
-    /** SIGSTOP: the process keeps its sockets but answers nothing. */
-    public synchronized void pause() {
-        requireRunning("pause");
+    /**
+     * SIGSTOP: the process keeps its sockets but answers nothing, until {@link #thaw()}. Cancels a
+     * pending timed thaw.
+     */
+    public synchronized void freeze() {
+        requireRunning("freeze");
+        cancelPendingThaw();
         signal("STOP");
-        paused = true;
+        frozen = true;
         // signals are delivered asynchronously: return only once the process really is stopped
         awaitState(true);
     }
 
+    /**
+     * SIGSTOP now and SIGCONT after {@code duration}, the latter on {@code scheduler}; the thaw is
+     * dropped when the process is thawed, stopped, killed or restarted before.
+     */
+    public synchronized void freeze(Duration duration, ScheduledExecutorService scheduler) {
+        requireRunning("freeze");
+        long pid = lastPid;
+        // scheduled first: a rejected schedule (fixture closing) must not leave it frozen; the
+        // thaw cannot overtake the freeze, it needs this monitor
+        ScheduledFuture<?> thaw = scheduler.schedule(() -> thawIfFrozen(pid), duration.toNanos(),
+                TimeUnit.NANOSECONDS);
+        freeze();
+        pendingThaw = thaw;
+    }
+
+    private synchronized void thawIfFrozen(long pid) {
+        if (pid == lastPid && isFrozen()) {
+            thaw();
+        }
+    }
+
     /** SIGCONT. */
-    public synchronized void resume() {
-        requireRunning("resume");
+    public synchronized void thaw() {
+        requireRunning("thaw");
+        cancelPendingThaw();
         signal("CONT");
-        paused = false;
+        frozen = false;
         awaitState(false);
+    }
+
+    private void cancelPendingThaw() {
+        ScheduledFuture<?> thaw = pendingThaw;
+        pendingThaw = null;
+        if (thaw != null) {
+            thaw.cancel(false);
+        }
     }
 
     private void awaitState(boolean stopped) {
@@ -186,12 +226,15 @@ public final class ManagedProcess {
         }
     }
 
-    /** SIGTERM (and SIGCONT when paused, so it can act on it) without waiting for the exit. */
+    /**
+     * SIGTERM, then SIGCONT when frozen (a stopped process only acts on the pending SIGTERM once
+     * continued), without waiting for the exit.
+     */
     void signalTerminate() {
         Process p = process;
         if (p != null && p.isAlive()) {
             p.destroy();
-            if (paused) {
+            if (frozen) {
                 signalQuietly("CONT");
             }
         }
@@ -205,8 +248,9 @@ public final class ManagedProcess {
         }
     }
 
-    private void finished() {
-        paused = false;
+    private synchronized void finished() {
+        cancelPendingThaw();
+        frozen = false;
         Reaper.untrack(this);
     }
 
@@ -218,19 +262,11 @@ public final class ManagedProcess {
 
     private void signal(String sig) {
         long pid = lastPid;
-        try {
-            // by pid through the shell's kill builtin: never by name
-            Process k = new ProcessBuilder("/bin/sh", "-c", "kill -" + sig + " " + pid)
-                    .redirectErrorStream(true).start();
-            if (!k.waitFor(5, TimeUnit.SECONDS) || k.exitValue() != 0) {
-                String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                throw new IllegalStateException("kill -" + sig + " " + pid + " failed: " + out.trim());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+        // by pid through the shell's kill builtin: never by name
+        Commands.Result r = Commands.run(List.of("/bin/sh", "-c", "kill -" + sig + " " + pid), null,
+                Duration.ofSeconds(5));
+        if (r.exit() != 0) {
+            throw new IllegalStateException("kill -" + sig + " " + pid + " failed: " + r.output().trim());
         }
     }
 

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,11 +31,23 @@ public final class Resp {
 
     private Resp() {}
 
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+
     /** Runs {@code args} on host:port and returns String, Long, List or null. */
     public static Object call(String host, int port, String password, String... args) {
+        return call(host, port, password, READ_TIMEOUT, args);
+    }
+
+    /**
+     * Like {@link #call(String, int, String, String...)}, with {@code timeout} bounding the connect
+     * and each read: a probe that must give up quickly on a frozen server.
+     */
+    public static Object call(String host, int port, String password, Duration timeout, String... args) {
         try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(host, port), 2000);
-            s.setSoTimeout(5000);
+            s.connect(new InetSocketAddress(host, port),
+                    (int) Math.min(timeout.toMillis(), CONNECT_TIMEOUT.toMillis()));
+            s.setSoTimeout((int) timeout.toMillis());
             OutputStream out = s.getOutputStream();
             InputStream in = new BufferedInputStream(s.getInputStream());
             if (password != null) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -35,14 +36,14 @@ class ManagedProcessIT {
     class Faults {
 
         @Test
-        void pause_stops_and_resume_continues_the_process() throws Exception {
+        void freeze_stops_and_thaw_continues_the_process() throws Exception {
             ManagedProcess p = process("exec sleep 300");
             p.start();
             try {
-                p.pause();
+                p.freeze();
                 assertThat(state(p.pid())).isEqualTo("T");
-                assertThat(p.isPaused()).isTrue();
-                p.resume();
+                assertThat(p.isFrozen()).isTrue();
+                p.thaw();
                 assertThat(state(p.pid())).isNotEqualTo("T");
             } finally {
                 p.kill();
@@ -51,13 +52,54 @@ class ManagedProcessIT {
         }
 
         @Test
-        void stop_ends_even_a_paused_process() {
+        void stop_ends_even_a_frozen_process() {
             ManagedProcess p = process("exec sleep 300");
             p.start();
             long pid = p.pid();
-            p.pause();
+            p.freeze();
             p.stop(Duration.ofSeconds(5));
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        }
+
+        @Test
+        void a_timed_freeze_thaws_on_its_own() throws Exception {
+            ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+            ManagedProcess p = process("exec sleep 300");
+            p.start();
+            try {
+                long t0 = System.nanoTime();
+                p.freeze(Duration.ofMillis(500), scheduler);
+                assertThat(state(p.pid())).isEqualTo("T");
+                assertThat(p.isFrozen()).isTrue();
+                Poll.until(Duration.ofSeconds(10), Duration.ofMillis(10), () -> !"T".equals(state(p.pid())),
+                        () -> "still stopped");
+                assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+                assertThat(p.isFrozen()).isFalse();
+            } finally {
+                p.kill();
+                scheduler.shutdownNow();
+            }
+        }
+
+        @Test
+        void a_kill_or_thaw_drops_the_pending_thaw() {
+            ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+            scheduler.setRemoveOnCancelPolicy(true);
+            ManagedProcess p = process("exec sleep 300");
+            p.start();
+            try {
+                p.freeze(Duration.ofMinutes(5), scheduler);
+                assertThat(scheduler.getQueue()).hasSize(1);
+                p.thaw();
+                assertThat(scheduler.getQueue()).isEmpty();
+                p.freeze(Duration.ofMinutes(5), scheduler);
+                p.kill();
+                assertThat(scheduler.getQueue()).isEmpty();
+                assertThat(p.isFrozen()).isFalse();
+            } finally {
+                p.kill();
+                scheduler.shutdownNow();
+            }
         }
 
         @Test
