@@ -122,11 +122,19 @@ class ConsulDiscoveryBuilderTest {
             Duration huge = Duration.parse(text);
             ConsulDiscoveryBuilder b = ConsulDiscovery.builder().agent("127.0.0.1:1").resolveTimeout(huge)
                     .requestTimeout(huge).pollInterval(huge).idleWatchTimeout(huge).agentProbeInterval(huge)
-                    .retryBackoff(huge, huge).consistency(Consistency.STALE).maxStaleness(huge);
+                    .consistency(Consistency.STALE).maxStaleness(huge);
             try (ConsulDiscovery d = b.build()) {
                 // nothing listens on port 1: the first lookup gives up once the only agent failed
                 assertThatThrownBy(() -> d.resolve("web")).isInstanceOf(DiscoveryException.class);
                 assertThat(d.refresh("web")).failsWithin(Duration.ofSeconds(10));
+            }
+            // a resolve arriving after the first attempt failed waits for the next one, a backoff
+            // later: with this backoff, until the resolve timeout
+            try (ConsulDiscovery d = ConsulDiscovery.builder().agent("127.0.0.1:1").retryBackoff(huge, huge)
+                    .resolveTimeout(Duration.ofSeconds(2)).build()) {
+                assertThatThrownBy(() -> d.resolve("web")).isInstanceOf(DiscoveryException.class);
+                assertThatThrownBy(() -> d.resolve("web")).isInstanceOf(DiscoveryException.class)
+                        .hasMessageContaining("within PT2S");
             }
             try (ConsulDiscovery d = ConsulDiscovery.builder().agent("127.0.0.1:1").mode(DiscoveryMode.DNS)
                     .resolveTimeout(huge).requestTimeout(huge).pollInterval(huge).build()) {
