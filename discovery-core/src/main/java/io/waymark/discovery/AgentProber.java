@@ -73,7 +73,7 @@ final class AgentProber<A> implements AutoCloseable {
 
     /** Probes every {@code interval} on {@code scheduler} until {@link #close()}. */
     void start(ScheduledExecutorService scheduler, Duration interval) {
-        long nanos = interval.toNanos();
+        long nanos = Checks.nanos(interval);
         try {
             ticks = scheduler.scheduleAtFixedRate(this::tick, nanos, nanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {

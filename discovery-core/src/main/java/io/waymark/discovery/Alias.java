@@ -12,8 +12,9 @@ final class Alias {
     final String name;
     final ServiceQuery query;
     private volatile Endpoints renamed;
-    /** The watch last used for this name: the fast path skips the cache lookup. */
+    /** The watches last used for this name: the fast path skips the cache lookup. */
     volatile NameWatch watch;
+    volatile NameWatch everyInstanceWatch;
 
     Alias(String name, ServiceQuery query) {
         this.name = name;

@@ -14,8 +14,8 @@ final class Backoff {
     private final DoubleSupplier random;
 
     Backoff(Duration initial, Duration max, DoubleSupplier random) {
-        this.initialNanos = initial.toNanos();
-        this.maxNanos = max.toNanos();
+        this.initialNanos = Checks.nanos(initial);
+        this.maxNanos = Checks.nanos(max);
         this.random = random;
     }
 

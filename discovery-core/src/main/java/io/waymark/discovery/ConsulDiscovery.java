@@ -12,9 +12,10 @@ import java.util.concurrent.CompletableFuture;
  * builder's resolve timeout); from then on a background watch keeps the name's
  * endpoints in memory and {@link #resolve(String)} answers from there without I/O.
  *
- * <p>When Consul becomes unreachable, the last known endpoints keep being served,
- * marked {@link Endpoints#stale() stale}; callers never get an exception for a name
- * that was known once.
+ * <p>When Consul becomes unreachable, or refuses the ACL token, the last known endpoints
+ * keep being served, marked {@link Endpoints#stale() stale}; callers never get an exception
+ * for a name that was known once. At most the builder's {@code maxWatches} names are kept
+ * (see {@link ConsulDiscoveryBuilder#maxWatches} for what happens beyond).
  *
  * <pre>{@code
  * try (ConsulDiscovery discovery = ConsulDiscovery.builder().agent("127.0.0.11:8500").build()) {
@@ -43,7 +44,8 @@ public interface ConsulDiscovery extends AutoCloseable {
      *
      * @throws IllegalArgumentException if the name is not a valid Consul name
      * @throws DiscoveryException if nothing is known of the name yet and Consul did not
-     *     answer in time, or every configured agent failed once (before the timeout)
+     *     answer in time, every configured agent failed once (before the timeout), or the
+     *     agent refused the ACL token (the message names the permission)
      * @throws IllegalStateException after {@link #close()}
      */
     Endpoints resolve(String name);
@@ -63,8 +65,43 @@ public interface ConsulDiscovery extends AutoCloseable {
      * Calls {@code listener} with the current endpoints (once they are known) and then
      * each time the set of endpoints really changes. Closing the returned watch stops
      * the calls; the underlying Consul watch is shared by every caller of the same name.
+     *
+     * @throws IllegalStateException when {@code maxWatches} names are watched already, each
+     *     with a listener (or waiting for a first answer), or after {@link #close()}
      */
     Watch watch(String name, EndpointListener listener);
+
+    /**
+     * Every instance registered under a service name, whatever its health: each
+     * {@link Endpoint#health()} says whether its checks pass, warn or are critical. For callers
+     * that must know every member of a group, not only the healthy ones (the one promoted a
+     * moment ago, whose check has not turned passing yet). Asked over the HTTP API even in
+     * {@link DiscoveryMode#DNS} mode (DNS lists no critical instance), of the builder's
+     * {@code agent}s (default {@code CONSUL_HTTP_ADDR}, else 127.0.0.1:8500), with the same rules as
+     * {@link #resolve}: blocks only on the first call for the name (at most the resolve
+     * timeout), then answers from memory kept current by a blocking query; served stale while
+     * Consul cannot be reached.
+     *
+     * @throws IllegalArgumentException if the name is not a valid Consul name, or names a
+     *     prepared query ({@code name.query.consul}), whose answers hold healthy instances only
+     * @throws DiscoveryException if nothing is known of the name yet and Consul did not
+     *     answer in time, or refused (ACL)
+     * @throws IllegalStateException after {@link #close()}
+     * @throws UnsupportedOperationException if this implementation cannot list them
+     */
+    default Endpoints registered(String name) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not list registered instances");
+    }
+
+    /**
+     * A snapshot of this discovery's counters: watched names, requests and errors by kind,
+     * blocking queries, changes, staleness, agent rotations, ACL suspicions. Cheap enough for
+     * a metrics poll; it never slows {@link #resolve}. An implementation that counts nothing
+     * answers zeros.
+     */
+    default DiscoveryStats stats() {
+        return DiscoveryStats.EMPTY;
+    }
 
     /** Stops every watch, its threads and its HTTP connections. Idempotent. */
     @Override

@@ -24,44 +24,51 @@ import javax.net.ssl.X509TrustManager;
  * {@code CONSUL_HTTP_TOKEN}, else none; {@link DiscoveryMode#HTTP};
  * {@link Consistency#DEFAULT}; passing instances only; resolve timeout 10 s; request
  * timeout 5 s; blocking wait 5 min; poll interval 1 s; idle watches stop after 10 min;
- * agents with requests in flight probed every 2 s;
+ * at most 1,000 watched names; agents with requests in flight probed every 2 s;
  * retry backoff 100 ms doubling to 10 s with jitter; each watch loop at most 5 requests
  * per second (burst 5); domain {@code consul}; named daemon threads.
+ *
+ * <p>Durations have no upper bound: one too long to count in nanoseconds (about 292 years)
+ * is taken as that long, and a request timeout above 24 days as 24 days.
  *
  * <p><b>Threading:</b> a builder is not thread-safe; the {@link ConsulDiscovery} it
  * builds is.
  */
 public final class ConsulDiscoveryBuilder {
 
-    static final int DEFAULT_HTTP_PORT = 8500;
-    static final int DEFAULT_DNS_PORT = 8600;
     static final Duration MAX_BLOCKING_WAIT = Duration.ofMinutes(10);
     static final Duration MIN_AGENT_PROBE_INTERVAL = Duration.ofMillis(100);
+    /** Below this, a watch loop would practically stop: one request per 1000 s. */
+    static final double MIN_WATCH_RATE = 0.001;
+    static final int DEFAULT_MAX_WATCHES = 1_000;
+    static final int MAX_MAX_WATCHES = 100_000;
 
-    private final List<AgentAddress> agents = new ArrayList<>();
-    private final List<AgentAddress> dnsAgents = new ArrayList<>();
-    private Supplier<String> token;
-    private DiscoveryMode mode = DiscoveryMode.HTTP;
-    private Consistency consistency = Consistency.DEFAULT;
-    private boolean includeWarning;
-    private Duration resolveTimeout = Duration.ofSeconds(10);
-    private Duration requestTimeout = Duration.ofSeconds(5);
-    private Duration blockingWait = Duration.ofMinutes(5);
-    private Duration pollInterval = Duration.ofSeconds(1);
-    private Duration idleWatchTimeout = Duration.ofMinutes(10);
-    private Duration agentProbeInterval = Duration.ofSeconds(2);
-    private boolean agentProbeIntervalSet;
-    private Duration maxStaleness;
-    private Duration backoffInitial = Duration.ofMillis(100);
-    private Duration backoffMax = Duration.ofSeconds(10);
-    private double watchRequestsPerSecond = 5;
-    private int watchBurst = 5;
-    private String domain = ServiceQuery.DEFAULT_DOMAIN;
-    private Executor listenerExecutor;
-    private ScheduledExecutorService scheduler;
-    private ExecutorService httpExecutor;
-    private Clock clock = Clock.systemUTC();
-    private X509TrustManager trustManager;
+    // package-private: Settings copies them (the builder hands itself over, as Caffeine's does)
+    final List<AgentAddress> agents = new ArrayList<>();
+    final List<AgentAddress> dnsAgents = new ArrayList<>();
+    ConsulToken token;
+    DiscoveryMode mode = DiscoveryMode.HTTP;
+    Consistency consistency = Consistency.DEFAULT;
+    boolean includeWarning;
+    Duration resolveTimeout = Duration.ofSeconds(10);
+    Duration requestTimeout = Duration.ofSeconds(5);
+    Duration blockingWait = Duration.ofMinutes(5);
+    Duration pollInterval = Duration.ofSeconds(1);
+    Duration idleWatchTimeout = Duration.ofMinutes(10);
+    int maxWatches = DEFAULT_MAX_WATCHES;
+    Duration agentProbeInterval = Duration.ofSeconds(2);
+    boolean agentProbeIntervalSet;
+    Duration maxStaleness;
+    Duration backoffInitial = Duration.ofMillis(100);
+    Duration backoffMax = Duration.ofSeconds(10);
+    double watchRequestsPerSecond = 5;
+    int watchBurst = 5;
+    String domain = ServiceQuery.DEFAULT_DOMAIN;
+    Executor listenerExecutor;
+    ScheduledExecutorService scheduler;
+    ExecutorService httpExecutor;
+    Clock clock = Clock.systemUTC();
+    X509TrustManager trustManager;
     Function<String, String> environment = System::getenv;
 
     ConsulDiscoveryBuilder() {
@@ -73,7 +80,7 @@ public final class ConsulDiscoveryBuilder {
      * moves to the next one when its agent fails.
      */
     public ConsulDiscoveryBuilder agent(String hostPort) {
-        agents.add(AgentAddress.parse("agent", hostPort, DEFAULT_HTTP_PORT, true));
+        agents.add(AgentAddress.parse("agent", hostPort));
         return this;
     }
 
@@ -82,26 +89,35 @@ public final class ConsulDiscoveryBuilder {
      * default: each agent's host, port 8600.
      */
     public ConsulDiscoveryBuilder dnsAgent(String hostPort) {
-        dnsAgents.add(AgentAddress.parse("dnsAgent", hostPort, DEFAULT_DNS_PORT, false));
+        dnsAgents.add(AgentAddress.parseDns("dnsAgent", hostPort));
         return this;
     }
 
     /**
      * ACL token, sent in the {@code X-Consul-Token} header; default {@code CONSUL_HTTP_TOKEN}.
-     * Never logged, never in a URL, {@code toString()} or exception message.
+     * A leading BOM and surrounding whitespace are removed (as a token file may carry them);
+     * what remains must be visible ASCII. Never logged, never in a URL, {@code toString()} or
+     * exception message.
+     *
+     * @throws IllegalArgumentException when the token is blank or has another character
+     *     (the message does not show the value)
      */
     public ConsulDiscoveryBuilder token(String token) {
         Objects.requireNonNull(token, "token");
-        if (token.isBlank()) {
-            throw new IllegalArgumentException("token must not be blank");
-        }
-        this.token = () -> token;
+        String clean = ConsulToken.clean("token", token);
+        Checks.requireArgument(clean != null, "token must not be blank");
+        this.token = new ConsulToken(() -> clean, "token");
         return this;
     }
 
-    /** ACL token read at each request, for rotation; a null or blank answer sends no token. */
+    /**
+     * ACL token read at each request, for rotation; a null or blank answer sends no token.
+     * Each answer is cleaned as {@link #token(String)} cleans; an answer with another
+     * character fails that request (a {@link DiscoveryException} for a first lookup, a stale
+     * name otherwise) with a message that does not show it.
+     */
     public ConsulDiscoveryBuilder token(Supplier<String> token) {
-        this.token = Objects.requireNonNull(token, "token");
+        this.token = new ConsulToken(Objects.requireNonNull(token, "token"), "token supplier");
         return this;
     }
 
@@ -122,7 +138,7 @@ public final class ConsulDiscoveryBuilder {
      * Default 10 s.
      */
     public ConsulDiscoveryBuilder maxStaleness(Duration maxStaleness) {
-        this.maxStaleness = positive("maxStaleness", maxStaleness);
+        this.maxStaleness = Checks.positive("maxStaleness", maxStaleness);
         return this;
     }
 
@@ -137,7 +153,7 @@ public final class ConsulDiscoveryBuilder {
      * sooner when every configured agent has failed once.
      */
     public ConsulDiscoveryBuilder resolveTimeout(Duration timeout) {
-        this.resolveTimeout = positive("resolveTimeout", timeout);
+        this.resolveTimeout = Checks.positive("resolveTimeout", timeout);
         return this;
     }
 
@@ -148,7 +164,7 @@ public final class ConsulDiscoveryBuilder {
      * probe}, whose timeout this also bounds.
      */
     public ConsulDiscoveryBuilder requestTimeout(Duration timeout) {
-        this.requestTimeout = positive("requestTimeout", timeout);
+        this.requestTimeout = Checks.positive("requestTimeout", timeout);
         return this;
     }
 
@@ -159,7 +175,7 @@ public final class ConsulDiscoveryBuilder {
      * agent probe}.
      */
     public ConsulDiscoveryBuilder blockingWait(Duration wait) {
-        positive("blockingWait", wait);
+        Checks.positive("blockingWait", wait);
         if (wait.compareTo(Duration.ofSeconds(1)) < 0 || wait.compareTo(MAX_BLOCKING_WAIT) > 0) {
             throw new IllegalArgumentException("blockingWait must be in 1s..10m: " + wait);
         }
@@ -177,13 +193,32 @@ public final class ConsulDiscoveryBuilder {
      * with TTL 0 and prepared queries ({@code name.query.consul}) in HTTP mode; default 1 s.
      */
     public ConsulDiscoveryBuilder pollInterval(Duration interval) {
-        this.pollInterval = positive("pollInterval", interval);
+        this.pollInterval = Checks.positive("pollInterval", interval);
         return this;
     }
 
     /** Stop watches that nobody resolved, refreshed or watched for this long; default 10 min. */
     public ConsulDiscoveryBuilder idleWatchTimeout(Duration timeout) {
-        this.idleWatchTimeout = positive("idleWatchTimeout", timeout);
+        this.idleWatchTimeout = Checks.positive("idleWatchTimeout", timeout);
+        return this;
+    }
+
+    /**
+     * At most this many names are watched at once (1..100,000); default 1,000. Each watched
+     * name keeps one request in flight (one thread and, in HTTP mode, one connection), so this
+     * also bounds threads: at most {@code maxWatches + 64} carry requests.
+     *
+     * <p>At the cap, a new name takes the place of the least recently used watch that has no
+     * listener and has answered (to the precision of the idle sweep, a quarter of
+     * {@link #idleWatchTimeout}); that watch stops and its name is looked up again on its next
+     * use. When every watch has a listener (or still waits for its first answer), a new name's
+     * {@code resolve}, {@code refresh} and {@code registered} are answered by a one-shot request
+     * that is not kept, and {@code watch} fails with an {@link IllegalStateException}.
+     */
+    public ConsulDiscoveryBuilder maxWatches(int maxWatches) {
+        Checks.requireArgument(maxWatches >= 1 && maxWatches <= MAX_MAX_WATCHES,
+                "maxWatches must be in 1.." + MAX_MAX_WATCHES + ": " + maxWatches);
+        this.maxWatches = maxWatches;
         return this;
     }
 
@@ -219,8 +254,8 @@ public final class ConsulDiscoveryBuilder {
 
     /** Retry backoff after errors: {@code initial}, doubling up to {@code max}, jittered. */
     public ConsulDiscoveryBuilder retryBackoff(Duration initial, Duration max) {
-        positive("retryBackoff initial", initial);
-        positive("retryBackoff max", max);
+        Checks.positive("retryBackoff initial", initial);
+        Checks.positive("retryBackoff max", max);
         if (max.compareTo(initial) < 0) {
             throw new IllegalArgumentException("retryBackoff max must be >= initial: " + max + " < " + initial);
         }
@@ -231,11 +266,13 @@ public final class ConsulDiscoveryBuilder {
 
     /**
      * Token bucket of each watch loop: at most {@code requestsPerSecond} requests per
-     * second on average, {@code burst} at once; default 5 per second, burst 5.
+     * second on average (at least 0.001, one per 1000 s), {@code burst} at once; default 5
+     * per second, burst 5.
      */
     public ConsulDiscoveryBuilder watchRateLimit(double requestsPerSecond, int burst) {
-        if (!(requestsPerSecond > 0) || Double.isInfinite(requestsPerSecond)) {
-            throw new IllegalArgumentException("watchRateLimit requestsPerSecond must be > 0: " + requestsPerSecond);
+        if (!(requestsPerSecond >= MIN_WATCH_RATE) || Double.isInfinite(requestsPerSecond)) {
+            throw new IllegalArgumentException("watchRateLimit requestsPerSecond must be at least " + MIN_WATCH_RATE
+                    + " (one request per 1000 s) and finite: " + requestsPerSecond);
         }
         if (burst < 1) {
             throw new IllegalArgumentException("watchRateLimit burst must be >= 1: " + burst);
@@ -313,22 +350,6 @@ public final class ConsulDiscoveryBuilder {
      * @throws IllegalStateException on conflicting settings
      */
     public ConsulDiscovery build() {
-        List<AgentAddress> http = new ArrayList<>(agents);
-        if (http.isEmpty()) {
-            String env = environment.apply("CONSUL_HTTP_ADDR");
-            if (env != null && !env.isBlank()) {
-                http.add(AgentAddress.parse("CONSUL_HTTP_ADDR", env, DEFAULT_HTTP_PORT, true));
-            } else {
-                http.add(new AgentAddress(false, "127.0.0.1", DEFAULT_HTTP_PORT));
-            }
-        }
-        Supplier<String> tok = token;
-        if (tok == null) {
-            String env = environment.apply("CONSUL_HTTP_TOKEN");
-            if (env != null && !env.isBlank()) {
-                tok = () -> env;
-            }
-        }
         if (mode == DiscoveryMode.DNS && consistency != Consistency.DEFAULT) {
             throw new IllegalStateException("consistency " + consistency + " applies to mode HTTP only; mode is DNS");
         }
@@ -342,29 +363,11 @@ public final class ConsulDiscoveryBuilder {
             throw new IllegalStateException("maxStaleness applies to consistency STALE only; consistency is "
                     + consistency);
         }
-        if (trustManager != null && mode == DiscoveryMode.HTTP && http.stream().noneMatch(a -> a.https)) {
-            throw new IllegalStateException("a trust store is set but no agent uses https: " + http);
+        Settings s = new Settings(this);
+        if (trustManager != null && mode == DiscoveryMode.HTTP && s.agents.stream().noneMatch(AgentAddress::https)) {
+            throw new IllegalStateException("a trust store is set but no agent uses https: " + s.agents);
         }
-        List<AgentAddress> dns = new ArrayList<>(dnsAgents);
-        if (dns.isEmpty()) {
-            for (AgentAddress a : http) {
-                dns.add(new AgentAddress(false, a.host, DEFAULT_DNS_PORT));
-            }
-        }
-        Settings s = new Settings(List.copyOf(http), List.copyOf(dns), tok, mode, consistency, includeWarning,
-                resolveTimeout, requestTimeout, blockingWait, pollInterval, idleWatchTimeout, agentProbeInterval,
-                maxStaleness == null ? Duration.ofSeconds(10) : maxStaleness, backoffInitial, backoffMax,
-                watchRequestsPerSecond, watchBurst, domain, listenerExecutor, scheduler, httpExecutor, clock,
-                trustManager);
         return new DefaultConsulDiscovery(s);
-    }
-
-    private static Duration positive(String what, Duration d) {
-        Objects.requireNonNull(d, what);
-        if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(what + " must be positive: " + d);
-        }
-        return d;
     }
 
     /** Never shows the token. */

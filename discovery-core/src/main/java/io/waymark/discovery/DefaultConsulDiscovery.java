@@ -1,20 +1,18 @@
 package io.waymark.discovery;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
-import com.github.benmanes.caffeine.cache.RemovalCause;
-import com.github.benmanes.caffeine.cache.Scheduler;
 import java.time.Clock;
-import java.util.ArrayList;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -27,32 +25,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link ConsulDiscovery}: one {@link NameWatch} per distinct {@link ServiceQuery} in
- * a Caffeine cache that stops watches nobody used for the idle timeout (watches with
- * listeners never expire).
+ * The {@link ConsulDiscovery}: one {@link NameWatch} per distinct {@link WatchKey}, kept by
+ * {@link Watches} (idle expiry, the {@code maxWatches} cap).
  *
- * <p>Threading: thread-safe. {@code resolve} of a known name is a map lookup, a cache
- * read and a volatile read.
+ * <p>Threading: thread-safe. {@code resolve} of a known name is a map lookup and two
+ * volatile reads.
  */
 final class DefaultConsulDiscovery implements ConsulDiscovery {
 
     private static final Logger LOG = LoggerFactory.getLogger(DefaultConsulDiscovery.class);
     private static final int MAX_ALIASES = 10_000;
     private static final int CONNECTION_WARNING = 180;
+    /** Listener threads at most; listeners of one name run one at a time anyway. */
+    static final int LISTENER_THREADS = Math.max(4, Runtime.getRuntime().availableProcessors());
 
     final Settings settings;
     final Clock clock;
+    final Counters counters = new Counters();
     final Executor listenerExecutor;
     final ScheduledExecutorService scheduler;
-    private final ExecutorService ioExecutor;
-    private final List<ExecutorService> owned = new ArrayList<>();
-    private final HttpTransport http;
+    private final List<ExecutorService> owned = new CopyOnWriteArrayList<>();
+    private final ExecutorService dnsExecutor;
     private final Rotation<AgentAddress> dnsServers;
     private final DnsClient dns;
     private final ConcurrentHashMap<String, Alias> aliases = new ConcurrentHashMap<>();
-    private final Cache<ServiceQuery, NameWatch> watches;
+    private final Watches watches;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final ScheduledFuture<?> idleSweep;
+    // made at once in HTTP mode, on the first registered() in DNS mode; guarded by this
+    private volatile HttpTransport http;
 
     DefaultConsulDiscovery(Settings s) {
         this.settings = s;
@@ -63,74 +63,88 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
             ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
                     new NamedThreadFactory("discovery-timer"));
             timer.setRemoveOnCancelPolicy(true);
-            this.scheduler = timer;
-            owned.add(timer);
+            this.scheduler = own(timer);
         }
-        if (s.listenerExecutor != null) {
-            this.listenerExecutor = s.listenerExecutor;
-        } else {
-            ExecutorService listeners = cachedPool("discovery-listener");
-            this.listenerExecutor = listeners;
-            owned.add(listeners);
-        }
-        if (s.httpExecutor != null) {
-            this.ioExecutor = s.httpExecutor;
-        } else {
-            this.ioExecutor = cachedPool(s.mode == DiscoveryMode.HTTP ? "discovery-http" : "discovery-dns");
-            owned.add(ioExecutor);
-        }
+        this.listenerExecutor = s.listenerExecutor != null ? s.listenerExecutor : own(listenerPool());
         if (s.mode == DiscoveryMode.HTTP) {
-            this.http = new HttpTransport(s, ioExecutor, scheduler);
+            this.dnsExecutor = null;
             this.dnsServers = null;
             this.dns = null;
+            this.http = newTransport();
         } else {
-            this.http = null;
-            this.dnsServers = new Rotation<>(s.dnsAgents);
+            this.dnsExecutor = s.httpExecutor != null ? s.httpExecutor
+                    : own(pool("discovery-dns", HttpTransport.maxRequests(s.maxWatches)));
+            this.dnsServers = new Rotation<>(s.dnsAgents, a -> true, counters.agentRotations);
             this.dns = new DnsClient(s.requestTimeout);
         }
-        long idleNanos = s.idleWatchTimeout.toNanos();
-        this.watches = Caffeine.newBuilder()
-                // on the calling thread: no ForkJoinPool threads of ours
-                .executor(Runnable::run)
-                .scheduler(Scheduler.forScheduledExecutorService(scheduler))
-                .expireAfter(new Expiry<ServiceQuery, NameWatch>() {
-                    @Override
-                    public long expireAfterCreate(ServiceQuery key, NameWatch w, long now) {
-                        return idleNanos;
-                    }
-
-                    @Override
-                    public long expireAfterUpdate(ServiceQuery key, NameWatch w, long now, long current) {
-                        return idleNanos;
-                    }
-
-                    @Override
-                    public long expireAfterRead(ServiceQuery key, NameWatch w, long now, long current) {
-                        return w.hasRegistrations() ? Long.MAX_VALUE : idleNanos;
-                    }
-                })
-                .removalListener((ServiceQuery key, NameWatch w, RemovalCause c) -> {
-                    if (w != null) {
-                        if (c.wasEvicted()) {
-                            LOG.debug("{}: unused for {}, watch stopped", key, settings.idleWatchTimeout);
-                        }
-                        w.stop();
-                    }
-                })
-                .build();
-        // resolve() only flags a watch as used; this turns the flags into cache accesses
-        long sweepNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), idleNanos / 4);
-        this.idleSweep = scheduler.scheduleAtFixedRate(this::sweepIdle, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
+        this.watches = new Watches(s, scheduler, counters, this::newWatch);
         LOG.debug("Consul discovery built: {}", s);
     }
 
-    private static ExecutorService cachedPool(String purpose) {
-        return new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+    private <E extends ExecutorService> E own(E executor) {
+        owned.add(executor);
+        return executor;
+    }
+
+    /**
+     * HTTP threads at most: the requests the dispatcher admits, one probe per agent, and a
+     * margin for the moment a finishing call's thread hands its slot to the next call while
+     * it still runs.
+     */
+    static int ioThreads(Settings s) {
+        return HttpTransport.maxRequests(s.maxWatches) + s.agents.size() + 16;
+    }
+
+    /**
+     * At most {@code threads} named daemon threads, made on demand and ended after 30 s idle;
+     * a task finding them all busy is rejected (the HTTP dispatcher never submits more).
+     */
+    static ExecutorService pool(String purpose, int threads) {
+        return new ThreadPoolExecutor(0, threads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 new NamedThreadFactory(purpose));
     }
 
+    /**
+     * Listener tasks queue for a fixed number of threads (ended after 30 s idle): they must
+     * never be rejected, and each name has at most one task queued ({@link SerialExecutor}).
+     */
+    private static ExecutorService listenerPool() {
+        ThreadPoolExecutor p = new ThreadPoolExecutor(LISTENER_THREADS, LISTENER_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), new NamedThreadFactory("discovery-listener"));
+        p.allowCoreThreadTimeOut(true);
+        return p;
+    }
+
+    private HttpTransport newTransport() {
+        ExecutorService io = settings.httpExecutor != null ? settings.httpExecutor
+                : own(pool("discovery-http", ioThreads(settings)));
+        return new HttpTransport(settings, io, scheduler, counters);
+    }
+
+    /** The HTTP transport; in DNS mode made on first use (registered instances are HTTP only). */
+    private HttpTransport http() {
+        HttpTransport t = http;
+        if (t == null) {
+            synchronized (this) {
+                checkOpen();
+                t = http;
+                if (t == null) {
+                    t = newTransport();
+                    http = t;
+                }
+            }
+        }
+        return t;
+    }
+
     String agentsDescription() {
-        return http != null ? http.describe() : dnsServers.all().toString();
+        return dnsServers == null ? http.describe() : dnsServers.all().toString();
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this ConsulDiscovery is closed");
+        }
     }
 
     private Alias alias(String name) {
@@ -150,82 +164,114 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
         return a;
     }
 
-    private NameWatch watch(ServiceQuery q) {
-        for (;;) {
-            if (closed.get()) {
-                throw new IllegalStateException("this ConsulDiscovery is closed");
-            }
-            NameWatch w = watches.getIfPresent(q);
-            if (w == null) {
-                w = watches.get(q, this::newWatch);
-            }
-            if (!w.isStopped()) {
-                return w;
-            }
-            // lost a race with idle expiry: replace the stopped watch
-            watches.asMap().remove(q, w);
-        }
-    }
-
-    private NameWatch newWatch(ServiceQuery q) {
-        if (http != null && watches.estimatedSize() + 1 == CONNECTION_WARNING) {
+    private NameWatch newWatch(WatchKey k) {
+        // the new watch's slot is already counted
+        if (dnsServers == null && watches.count() == CONNECTION_WARNING) {
             LOG.warn("{} names are watched through {}: each holds one HTTP connection while it blocks, and Consul "
                     + "accepts at most limits.http_max_conns_per_client (default 200) per client address",
                     CONNECTION_WARNING, http.agents.current());
         }
-        NameWatch w = http != null ? new HttpWatch(q, this, http) : new DnsWatch(q, this, dnsServers, dns, ioExecutor);
+        NameWatch w = unstarted(k);
         w.start();
         return w;
     }
 
-    private void sweepIdle() {
-        for (NameWatch w : watches.asMap().values()) {
-            if (w.takeUsed()) {
-                watches.getIfPresent(w.query);
-            }
-        }
-        watches.cleanUp();
+    private NameWatch unstarted(WatchKey k) {
+        return dnsServers == null || k.everyInstance() ? new HttpWatch(k, this, http())
+                : new DnsWatch(k, this, dnsServers, dns, dnsExecutor);
     }
 
-    /** The alias's watch, started if need be; the fast path is two volatile reads. */
-    private NameWatch watchOf(Alias a) {
-        NameWatch w = a.watch;
+    /**
+     * The alias's watch, started if need be; null when the cap leaves no room. The fast path
+     * is two volatile reads.
+     */
+    private NameWatch watchOf(Alias a, boolean everyInstance) {
+        NameWatch w = everyInstance ? a.everyInstanceWatch : a.watch;
         if (w == null || w.isStopped()) {
-            w = watch(a.query);
-            a.watch = w;
+            checkOpen();
+            w = watches.get(new WatchKey(a.query, everyInstance));
+            if (w == null) {
+                return null;
+            }
+            if (everyInstance) {
+                a.everyInstanceWatch = w;
+            } else {
+                a.watch = w;
+            }
         }
         w.markUsed();
         return w;
     }
 
     /** A registration was closed: let the watch's idle clock run again. */
-    void released(ServiceQuery q) {
+    void released(WatchKey k) {
         if (!closed.get()) {
-            watches.getIfPresent(q);
+            watches.touch(k);
         }
     }
 
     @Override
     public Endpoints resolve(String name) {
+        return lookup(alias(name), false);
+    }
+
+    @Override
+    public Endpoints registered(String name) {
+        return lookup(everyInstanceAlias(name), true);
+    }
+
+    private Alias everyInstanceAlias(String name) {
         Alias a = alias(name);
-        NameWatch w = watchOf(a);
-        Endpoints e = w.current();
-        if (e != null) {
-            return a.named(e);
+        Checks.requireArgument(!a.query.preparedQuery(), "registered instances are listed for services, not for "
+                + "prepared queries: '" + name + "'");
+        return a;
+    }
+
+    private Endpoints lookup(Alias a, boolean everyInstance) {
+        NameWatch w = watchOf(a, everyInstance);
+        if (w != null) {
+            Endpoints e = w.current();
+            if (e != null) {
+                return a.named(e);
+            }
         }
+        CompletableFuture<Endpoints> f = w != null ? w.firstAnswer() : oneShot(a, everyInstance);
         try {
-            return a.named(w.firstAnswer().get(settings.resolveTimeout.toNanos(), TimeUnit.NANOSECONDS));
+            return a.named(f.get(Checks.nanos(settings.resolveTimeout), TimeUnit.NANOSECONDS));
         } catch (TimeoutException ex) {
-            throw new DiscoveryException("no answer from Consul for '" + name + "' within "
-                    + settings.resolveTimeout + " (agents: " + agentsDescription() + ")");
+            throw noAnswer(a.name);
         } catch (ExecutionException ex) {
-            Throwable cause = ex.getCause();
-            throw new DiscoveryException(cause.getMessage() == null ? "Consul did not answer for '" + name + "'"
+            Throwable cause = Counters.cause(ex);
+            throw new DiscoveryException(cause.getMessage() == null ? "Consul did not answer for '" + a.name + "'"
                     : cause.getMessage(), cause);
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-            throw new DiscoveryException("interrupted while resolving '" + name + "'", ex);
+            throw new DiscoveryException("interrupted while resolving '" + a.name + "'", ex);
         }
+    }
+
+    private DiscoveryException noAnswer(String name) {
+        return new DiscoveryException("no answer from Consul for '" + name + "' within " + settings.resolveTimeout
+                + " (agents: " + agentsDescription() + ")");
+    }
+
+    /** One request for a name that cannot be watched at the cap; the answer is not kept. */
+    private CompletableFuture<Endpoints> oneShot(Alias a, boolean everyInstance) {
+        counters.uncachedLookups.increment();
+        NameWatch probe = unstarted(new WatchKey(a.query, everyInstance));
+        CompletableFuture<NameWatch.Answer> request;
+        try {
+            request = probe.fetchNow();
+        } catch (RuntimeException e) {
+            request = CompletableFuture.failedFuture(e);
+        }
+        return request.handle((answer, error) -> {
+            if (error != null) {
+                Throwable cause = Counters.cause(error);
+                throw new CompletionException(new DiscoveryException(probe.problem(null, cause), cause));
+            }
+            return Endpoints.of(a.name, answer.endpoints, false, clock.instant(), answer.index);
+        });
     }
 
     @Override
@@ -234,28 +280,26 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
         NameWatch w;
         try {
             a = alias(name);
-            w = watchOf(a);
+            w = watchOf(a, false);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Endpoints e = w.current();
+        Endpoints e = w == null ? null : w.current();
         if (e != null) {
             return CompletableFuture.completedFuture(a.named(e));
         }
-        return bounded(w.firstAnswer(), name).thenApply(a::named);
+        return bounded(w != null ? w.firstAnswer() : oneShot(a, false), name).thenApply(a::named);
     }
 
     /** Times out on our scheduler, not on CompletableFuture's own delayer thread. */
     private CompletableFuture<Endpoints> bounded(CompletableFuture<Endpoints> f, String name) {
         CompletableFuture<Endpoints> out = new CompletableFuture<>();
-        ScheduledFuture<?> timer = scheduler.schedule(() -> out.completeExceptionally(new DiscoveryException(
-                "no answer from Consul for '" + name + "' within " + settings.resolveTimeout + " (agents: "
-                        + agentsDescription() + ")")), settings.resolveTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        ScheduledFuture<?> timer = scheduler.schedule(() -> out.completeExceptionally(noAnswer(name)),
+                Checks.nanos(settings.resolveTimeout), TimeUnit.NANOSECONDS);
         f.whenComplete((v, err) -> {
             timer.cancel(false);
             if (err != null) {
-                Throwable cause = err instanceof CompletionException && err.getCause() != null
-                        ? err.getCause() : err;
+                Throwable cause = Counters.cause(err);
                 out.completeExceptionally(cause instanceof DiscoveryException ? cause
                         : new DiscoveryException("Consul did not answer for '" + name + "'", cause));
             } else {
@@ -271,23 +315,29 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
         NameWatch w;
         try {
             a = alias(name);
-            w = watchOf(a);
+            w = watchOf(a, false);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return bounded(w.refresh(), name).thenApply(a::named);
+        return bounded(w != null ? w.refresh() : oneShot(a, false), name).thenApply(a::named);
     }
 
     @Override
     public Watch watch(String name, EndpointListener listener) {
         Objects.requireNonNull(listener, "listener");
         Alias a = alias(name);
+        WatchKey key = new WatchKey(a.query, false);
         for (;;) {
-            NameWatch w = watch(a.query);
+            checkOpen();
+            NameWatch w = watches.get(key);
+            if (w == null) {
+                throw new IllegalStateException("cannot watch '" + name + "': all " + settings.maxWatches
+                        + " watches (ConsulDiscoveryBuilder.maxWatches) have listeners or wait for a first answer");
+            }
             NameWatch.Registration r = w.register(name, listener);
             if (!w.isStopped()) {
                 // a read re-computes the expiry: watched names never expire
-                watches.getIfPresent(a.query);
+                watches.touch(key);
                 return r;
             }
             r.close();
@@ -295,17 +345,31 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
     }
 
     @Override
+    public DiscoveryStats stats() {
+        Instant now = clock.instant();
+        Duration oldest = Duration.ZERO;
+        for (NameWatch w : watches.all()) {
+            Endpoints e = w.current();
+            if (e != null && e.stale()) {
+                Duration age = Duration.between(e.confirmedAt(), now);
+                if (age.compareTo(oldest) > 0) {
+                    oldest = age;
+                }
+            }
+        }
+        return counters.snapshot(watches.count(), oldest);
+    }
+
+    @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        idleSweep.cancel(false);
-        for (NameWatch w : watches.asMap().values()) {
-            w.stop();
-        }
-        watches.invalidateAll();
-        if (http != null) {
-            http.close();
+        watches.close();
+        synchronized (this) {
+            if (http != null) {
+                http.close();
+            }
         }
         for (ExecutorService e : owned) {
             e.shutdownNow();
@@ -329,13 +393,12 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
 
     /** Watches running now (for tests). */
     int activeWatches() {
-        watches.cleanUp();
-        return (int) watches.asMap().values().stream().filter(w -> !w.isStopped()).count();
+        return watches.size();
     }
 
     @Override
     public String toString() {
-        return "ConsulDiscovery{" + settings + ", watches=" + watches.estimatedSize() + (closed.get() ? ", closed" : "")
+        return "ConsulDiscovery{" + settings + ", watches=" + watches.count() + (closed.get() ? ", closed" : "")
                 + "}";
     }
 }

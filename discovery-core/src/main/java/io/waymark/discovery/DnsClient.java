@@ -179,9 +179,9 @@ final class DnsClient {
     Message query(AgentAddress server, Name name, int type) throws IOException {
         Message q = Message.newQuery(Record.newRecord(name, type, DClass.IN));
         byte[] wire = q.toWire();
-        int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+        int millis = Checks.intMillis(timeout);
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(server.host, server.port), millis);
+            socket.connect(new InetSocketAddress(server.host(), server.port()), millis);
             socket.setSoTimeout(millis);
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
             out.writeShort(wire.length);

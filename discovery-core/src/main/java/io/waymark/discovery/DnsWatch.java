@@ -16,9 +16,9 @@ final class DnsWatch extends NameWatch {
     private final DnsClient client;
     private final ExecutorService executor;
 
-    DnsWatch(ServiceQuery query, DefaultConsulDiscovery owner, Rotation<AgentAddress> servers, DnsClient client,
+    DnsWatch(WatchKey key, DefaultConsulDiscovery owner, Rotation<AgentAddress> servers, DnsClient client,
             ExecutorService executor) {
-        super(query, owner);
+        super(key, owner);
         this.servers = servers;
         this.client = client;
         this.executor = executor;
@@ -38,28 +38,38 @@ final class DnsWatch extends NameWatch {
             AgentAddress server = servers.current();
             DnsClient.Result r;
             try {
-                r = client.lookup(server, query.dnsName());
+                r = lookup(server);
             } catch (Exception e) {
-                servers.failed(server);
                 failed(server.toString(), e);
                 return;
             }
             succeeded(new Answer(r.endpoints, 0));
-            next(r.ttlSeconds > 0 ? TimeUnit.SECONDS.toNanos(r.ttlSeconds) : owner.settings.pollInterval.toNanos());
+            // TTLs are at most 2^31 - 1 seconds: no overflow
+            next(r.ttlSeconds > 0 ? TimeUnit.SECONDS.toNanos(r.ttlSeconds) : Checks.nanos(owner.settings.pollInterval));
         });
     }
 
     @Override
     CompletableFuture<Answer> fetchNow() {
         return CompletableFuture.supplyAsync(() -> {
-            AgentAddress server = servers.current();
             try {
-                DnsClient.Result r = client.lookup(server, query.dnsName());
-                return new Answer(r.endpoints, 0);
+                return new Answer(lookup(servers.current()).endpoints, 0);
             } catch (Exception e) {
-                servers.failed(server);
                 throw new CompletionException(e);
             }
         }, executor);
+    }
+
+    /** One lookup, counted; a failure the server is to blame for moves the rotation on. */
+    private DnsClient.Result lookup(AgentAddress server) throws Exception {
+        owner.counters.requests.increment();
+        try {
+            return client.lookup(server, query.dnsName());
+        } catch (Exception e) {
+            if (Counters.leavesAgent(owner.counters.failed(e))) {
+                servers.failed(server);
+            }
+            throw e;
+        }
     }
 }

@@ -70,9 +70,21 @@ public final class Endpoints {
         return index;
     }
 
-    /** Same endpoints in the same order, regardless of freshness and index. */
+    /**
+     * Same endpoints in the same order, regardless of freshness, index and the endpoints'
+     * {@link Endpoint#health() health}: what listeners are told of is a change of where to
+     * connect (address, node, tags, meta), not a check going from passing to warning.
+     */
     public boolean sameEndpoints(Endpoints other) {
-        return other != null && all.equals(other.all);
+        if (other == null || other.all.size() != all.size()) {
+            return false;
+        }
+        for (int i = 0; i < all.size(); i++) {
+            if (!all.get(i).sameInstance(other.all.get(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

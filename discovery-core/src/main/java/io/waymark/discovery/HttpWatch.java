@@ -1,19 +1,11 @@
 package io.waymark.discovery;
 
+import java.io.IOException;
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
-import org.kiwiproject.consul.async.Callback;
-import org.kiwiproject.consul.async.ConsulResponseCallback;
-import org.kiwiproject.consul.model.ConsulResponse;
-import org.kiwiproject.consul.model.health.HealthCheck;
-import org.kiwiproject.consul.model.health.ServiceHealth;
-import org.kiwiproject.consul.model.query.QueryResults;
-import org.kiwiproject.consul.option.ConsistencyMode;
-import org.kiwiproject.consul.option.ImmutableQueryOptions;
-import org.kiwiproject.consul.option.QueryOptions;
+import java.util.concurrent.CompletionException;
+import okhttp3.HttpUrl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,13 +15,16 @@ import org.slf4j.LoggerFactory;
  * the index is reset to 0 when it goes backwards, an index below 1 is treated as 1, and
  * after an error the next request does not block so that a recovered agent clears the
  * stale mark at once.
+ *
+ * <p>An empty answer for a name that had instances is checked with the agent's ACL
+ * authorizer ({@code POST /v1/internal/acl/authorize}, Consul 1.7+): when the token may not
+ * read the service, the answer says nothing about the instances (Consul filters what a
+ * token may not read out of answers instead of refusing them), so it is withheld and the
+ * last endpoints stay, marked stale.
  */
 final class HttpWatch extends NameWatch {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpWatch.class);
-    /** The agent's cache, without max-age: a blocking query keeps it fresh. */
-    private static final ConsistencyMode CACHED =
-            ConsistencyMode.createCachedConsistencyWithMaxAgeAndStale((Long) null, (Long) null);
 
     private final HttpTransport transport;
     private final Settings settings;
@@ -37,9 +32,10 @@ final class HttpWatch extends NameWatch {
     // the loop has one request in flight at a time; volatile for the hand-over between pool threads
     private volatile long index;
     private volatile boolean forceDefault;
+    private volatile HttpTransport.Exchange inFlight;
 
-    HttpWatch(ServiceQuery query, DefaultConsulDiscovery owner, HttpTransport transport) {
-        super(query, owner);
+    HttpWatch(WatchKey key, DefaultConsulDiscovery owner, HttpTransport transport) {
+        super(key, owner);
         this.transport = transport;
         this.settings = owner.settings;
         this.waitParam = settings.blockingWait.toSeconds() + "s";
@@ -48,6 +44,11 @@ final class HttpWatch extends NameWatch {
     @Override
     int agentCount() {
         return transport.agents.size();
+    }
+
+    @Override
+    String agents() {
+        return transport.describe();
     }
 
     /** Consul's guidance on X-Consul-Index: backwards means start over, below 1 means 1. */
@@ -62,65 +63,94 @@ final class HttpWatch extends NameWatch {
     @Override
     void poll() {
         HttpTransport.Agent agent = transport.agents.current();
-        if (query.preparedQuery()) {
-            agent.consul.preparedQueryClient().execute(query.service(), options(0),
-                    new Callback<QueryResults>() {
-                        @Override
-                        public void onResponse(QueryResults r) {
-                            handled(agent, () -> {
-                                succeeded(new Answer(endpoints(r.nodes()), 0));
-                                next(settings.pollInterval.toNanos());
-                            });
-                        }
-
-                        @Override
-                        public void onFailure(Throwable t) {
-                            loopFailed(agent, t);
-                        }
-                    });
-            return;
+        boolean prepared = query.preparedQuery();
+        long idx = prepared ? 0 : index;
+        HttpTransport.Exchange x = transport.get(agent, url(agent, idx), idx > 0);
+        inFlight = x;
+        if (isStopped()) {
+            x.cancel();
         }
-        long idx = index;
-        request(agent, options(idx), new ConsulResponseCallback<>() {
-            @Override
-            public void onComplete(ConsulResponse<List<ServiceHealth>> r) {
-                handled(agent, () -> onAnswer(idx, r));
+        x.reply.whenComplete((r, error) -> {
+            if (error != null) {
+                loopFailed(agent, error);
+                return;
             }
-
-            @Override
-            public void onFailure(Throwable t) {
-                loopFailed(agent, t);
+            try {
+                if (prepared) {
+                    succeeded(new Answer(ConsulJson.preparedQuery(r.body), 0));
+                    next(Checks.nanos(settings.pollInterval));
+                } else {
+                    onAnswer(agent, idx, r);
+                }
+            } catch (IOException | RuntimeException e) {
+                // a bad answer must not end the loop
+                loopFailed(agent, e);
             }
         });
     }
 
-    private void onAnswer(long sentIndex, ConsulResponse<List<ServiceHealth>> r) {
+    private void onAnswer(HttpTransport.Agent agent, long sentIndex, HttpTransport.Reply r) throws IOException {
+        if (sentIndex > 0) {
+            owner.counters.blockingQueries.increment();
+        }
         if (settings.consistency == Consistency.STALE && !forceDefault
-                && r.getLastContact() > settings.maxStaleness.toMillis()) {
+                && r.lastContactMillis > Checks.nanos(settings.maxStaleness) / 1_000_000) {
             // too stale: ask the leader once, as Consul's guidance suggests
-            LOG.debug("{}: stale answer ({} ms since leader contact), asking the leader", query, r.getLastContact());
+            LOG.debug("{}: stale answer ({} ms since leader contact), asking the leader", query, r.lastContactMillis);
             forceDefault = true;
             index = 0;
             next(0);
             return;
         }
         forceDefault = false;
-        long nextIdx = nextIndex(sentIndex, r.getIndex());
+        long nextIdx = nextIndex(sentIndex, r.index);
         if (nextIdx == 0) {
-            LOG.info("{}: Consul index went backwards ({} -> {}), starting over", query, sentIndex, r.getIndex());
+            LOG.info("{}: Consul index went backwards ({} -> {}), starting over", query, sentIndex, r.index);
         }
         index = nextIdx;
-        succeeded(new Answer(endpoints(r.getResponse()), r.getIndex() == null ? 0 : r.getIndex().longValue()));
-        next(0);
+        Answer answer = new Answer(endpoints(r.body), r.index == null ? 0 : r.index.longValue());
+        Endpoints c = current();
+        if (!answer.endpoints.isEmpty() || c == null || c.isEmpty()) {
+            succeeded(answer);
+            next(0);
+            return;
+        }
+        // instances gone, or hidden by ACLs: ask the agent before publishing an empty list
+        authorized(agent).thenCompose(allowed -> {
+            if (Boolean.FALSE.equals(allowed)) {
+                withheldEmpty(agent.toString());
+                return CompletableFuture.completedFuture(null);
+            }
+            // the ACL may have changed between the answer and the check: ask again, now that it allows
+            return fetchNow().handle((confirmed, error) -> {
+                succeeded(error == null ? confirmed : answer);
+                return null;
+            });
+        }).whenComplete((ignored, error) -> next(0));
     }
 
-    private void handled(HttpTransport.Agent agent, Runnable r) {
-        try {
-            r.run();
-        } catch (RuntimeException e) {
-            // a bad answer must not end the loop
-            loopFailed(agent, e);
-        }
+    /**
+     * Whether the token may read the service: false only when the agent says so; true when
+     * ACLs are off (401), and null when the agent cannot tell (an older Consul, an error).
+     */
+    private CompletableFuture<Boolean> authorized(HttpTransport.Agent agent) {
+        HttpUrl url = agent.base.newBuilder().addPathSegments("v1/internal/acl/authorize").build();
+        String body = "[{\"Resource\":\"service\",\"Segment\":\"" + query.service() + "\",\"Access\":\"read\"}]";
+        return transport.post(agent, url, body).reply.handle((r, error) -> {
+            if (error == null) {
+                try {
+                    return ConsulJson.allowed(r.body);
+                } catch (IOException e) {
+                    return null;
+                }
+            }
+            Throwable t = Counters.cause(error);
+            if (t instanceof HttpTransport.StatusException && ((HttpTransport.StatusException) t).code == 401) {
+                return Boolean.TRUE;
+            }
+            LOG.debug("{}: the ACL check failed ({}); publishing the empty answer", query, describe(t));
+            return null;
+        });
     }
 
     private void loopFailed(HttpTransport.Agent agent, Throwable t) {
@@ -128,117 +158,67 @@ final class HttpWatch extends NameWatch {
             return;
         }
         index = 0;
-        transport.agents.failed(agent);
-        failed(agent.toString(), t);
-    }
-
-    private void request(HttpTransport.Agent agent, QueryOptions options,
-            ConsulResponseCallback<List<ServiceHealth>> callback) {
-        if (settings.includeWarning) {
-            agent.consul.healthClient().getAllServiceInstances(query.service(), options, callback);
-        } else {
-            agent.consul.healthClient().getHealthyServiceInstances(query.service(), options, callback);
+        if (Counters.leavesAgent(Counters.kind(t))) {
+            transport.agents.failed(agent);
         }
+        failed(agent.toString(), t);
     }
 
     @Override
     CompletableFuture<Answer> fetchNow() {
-        CompletableFuture<Answer> f = new CompletableFuture<>();
         HttpTransport.Agent agent = transport.agents.current();
-        if (query.preparedQuery()) {
-            agent.consul.preparedQueryClient().execute(query.service(), options(0),
-                    new Callback<QueryResults>() {
-                        @Override
-                        public void onResponse(QueryResults r) {
-                            complete(f, () -> new Answer(endpoints(r.nodes()), 0));
-                        }
-
-                        @Override
-                        public void onFailure(Throwable t) {
-                            transport.agents.failed(agent);
-                            f.completeExceptionally(t);
-                        }
-                    });
-            return f;
-        }
-        request(agent, options(0), new ConsulResponseCallback<>() {
-            @Override
-            public void onComplete(ConsulResponse<List<ServiceHealth>> r) {
-                complete(f, () -> new Answer(endpoints(r.getResponse()),
-                        r.getIndex() == null ? 0 : r.getIndex().longValue()));
+        return transport.get(agent, url(agent, 0), false).reply.handle((r, error) -> {
+            if (error != null) {
+                if (Counters.leavesAgent(Counters.kind(error))) {
+                    transport.agents.failed(agent);
+                }
+                throw new CompletionException(Counters.cause(error));
             }
-
-            @Override
-            public void onFailure(Throwable t) {
-                transport.agents.failed(agent);
-                f.completeExceptionally(t);
+            try {
+                return query.preparedQuery() ? new Answer(ConsulJson.preparedQuery(r.body), 0)
+                        : new Answer(endpoints(r.body), r.index == null ? 0 : r.index.longValue());
+            } catch (IOException e) {
+                throw new CompletionException(e);
             }
         });
-        return f;
     }
 
-    private static void complete(CompletableFuture<Answer> f, Supplier<Answer> answer) {
-        try {
-            f.complete(answer.get());
-        } catch (RuntimeException e) {
-            f.completeExceptionally(e);
+    @Override
+    void onStop() {
+        HttpTransport.Exchange x = inFlight;
+        if (x != null) {
+            // a blocking query would otherwise hold its thread and connection for minutes
+            x.cancel();
         }
     }
 
-    /** Options of one request; blocking on {@code blockIndex} when it is above 0. */
-    private QueryOptions options(long blockIndex) {
-        ImmutableQueryOptions.Builder b = ImmutableQueryOptions.builder().consistencyMode(consistencyMode());
+    private List<Endpoint> endpoints(String body) throws IOException {
+        // ?passing leaves out warnings too: with includeWarning, only critical instances are dropped here
+        return ConsulJson.health(body, settings.includeWarning && !key.everyInstance());
+    }
+
+    /** The request URL; blocking on {@code blockIndex} when it is above 0. */
+    private HttpUrl url(HttpTransport.Agent agent, long blockIndex) {
+        HttpUrl.Builder b = agent.base.newBuilder();
+        if (query.preparedQuery()) {
+            b.addPathSegments("v1/query").addPathSegment(query.service()).addPathSegment("execute");
+        } else {
+            b.addPathSegments("v1/health/service").addPathSegment(query.service());
+            if (!key.everyInstance() && !settings.includeWarning) {
+                b.addQueryParameter("passing", "true");
+            }
+            query.tag().ifPresent(t -> b.addQueryParameter("tag", t));
+        }
+        query.datacenter().ifPresent(dc -> b.addQueryParameter("dc", dc));
+        if (!forceDefault && settings.consistency == Consistency.STALE) {
+            b.addQueryParameter("stale", null);
+        } else if (!forceDefault && settings.consistency == Consistency.CACHED) {
+            // the agent's cache, without max-age: a blocking query keeps it fresh
+            b.addQueryParameter("cached", null);
+        }
         if (blockIndex > 0) {
-            b.index(BigInteger.valueOf(blockIndex)).wait(waitParam);
+            b.addQueryParameter("index", Long.toString(blockIndex)).addQueryParameter("wait", waitParam);
         }
-        query.tag().ifPresent(b::addTag);
-        query.datacenter().ifPresent(b::datacenter);
         return b.build();
-    }
-
-    private ConsistencyMode consistencyMode() {
-        if (forceDefault) {
-            return ConsistencyMode.DEFAULT;
-        }
-        switch (settings.consistency) {
-            case STALE:
-                return ConsistencyMode.STALE;
-            case CACHED:
-                return CACHED;
-            default:
-                return ConsistencyMode.DEFAULT;
-        }
-    }
-
-    private List<Endpoint> endpoints(List<ServiceHealth> entries) {
-        List<Endpoint> out = new ArrayList<>(entries == null ? 0 : entries.size());
-        if (entries == null) {
-            return out;
-        }
-        for (ServiceHealth h : entries) {
-            if (settings.includeWarning && critical(h.getChecks())) {
-                continue;
-            }
-            String address = h.getService().getAddress();
-            if (address == null || address.isEmpty()) {
-                // Consul's rule: a service without its own address lives at its node's
-                address = h.getNode().getAddress();
-            }
-            out.add(Endpoint.of(address, h.getService().getPort(), h.getNode().getNode(),
-                    h.getService().getTags(), h.getService().getMeta()));
-        }
-        return out;
-    }
-
-    private static boolean critical(List<HealthCheck> checks) {
-        if (checks == null) {
-            return false;
-        }
-        for (HealthCheck c : checks) {
-            if ("critical".equals(c.getStatus())) {
-                return true;
-            }
-        }
-        return false;
     }
 }

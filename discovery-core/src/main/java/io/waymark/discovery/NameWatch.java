@@ -1,5 +1,6 @@
 package io.waymark.discovery;
 
+import io.waymark.discovery.DiscoveryStats.ErrorKind;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -36,6 +37,7 @@ abstract class NameWatch {
         }
     }
 
+    final WatchKey key;
     final ServiceQuery query;
     final DefaultConsulDiscovery owner;
     private final SerialExecutor listenerQueue;
@@ -47,14 +49,18 @@ abstract class NameWatch {
     private volatile boolean stopped;
     // set by users, cleared by the idle sweep: cheaper than a cache access on every resolve
     private volatile boolean used = true;
+    /** System.nanoTime() when the idle sweep last found the watch used (or when it was made). */
+    private volatile long lastUsedNanos = System.nanoTime();
     // guarded by this
     private CompletableFuture<Endpoints> firstAnswer = new CompletableFuture<>();
     private ScheduledFuture<?> pending;
     private int failures;
     private CompletableFuture<Endpoints> refreshing;
+    private boolean aclSuspected;
 
-    NameWatch(ServiceQuery query, DefaultConsulDiscovery owner) {
-        this.query = query;
+    NameWatch(WatchKey key, DefaultConsulDiscovery owner) {
+        this.key = key;
+        this.query = key.query();
         this.owner = owner;
         this.listenerQueue = new SerialExecutor(owner.listenerExecutor);
         this.limiter = new TokenBucket(owner.settings.watchRequestsPerSecond, owner.settings.watchBurst,
@@ -71,6 +77,15 @@ abstract class NameWatch {
 
     /** How many agents a failure may rotate through before a first lookup gives up. */
     abstract int agentCount();
+
+    /** Called once when the watch stops: cancel what is in flight. */
+    void onStop() {
+    }
+
+    /** The agents asked, for messages. */
+    String agents() {
+        return owner.agentsDescription();
+    }
 
     final void start() {
         next(0);
@@ -90,13 +105,24 @@ abstract class NameWatch {
         }
     }
 
-    /** Whether the watch was used since the last call. */
+    /** Whether the watch was used since the last call; notes the time when it was. */
     final boolean takeUsed() {
         if (used) {
             used = false;
+            lastUsedNanos = System.nanoTime();
             return true;
         }
         return false;
+    }
+
+    /** Whether it was used since the idle sweep last looked. */
+    final boolean usedSinceSweep() {
+        return used;
+    }
+
+    /** When the idle sweep last found it used. */
+    final long lastUsedNanos() {
+        return lastUsedNanos;
     }
 
     final boolean hasRegistrations() {
@@ -150,11 +176,13 @@ abstract class NameWatch {
                     answer.index);
             current = next;
             if (failures > 0) {
-                LOG.info("{}: Consul answers again after {} failed request(s)", query, failures);
+                LOG.info("{}: Consul answers again after {} failed request(s)", key, failures);
             }
             failures = 0;
+            aclSuspected = false;
             firstAnswer.complete(next);
             if (prev == null || !prev.sameEndpoints(next)) {
+                owner.counters.changesPublished.increment();
                 for (Registration r : registrations) {
                     listenerQueue.execute(() -> r.deliver(next));
                 }
@@ -167,30 +195,77 @@ abstract class NameWatch {
         if (stopped) {
             return;
         }
+        Throwable cause = Counters.cause(error);
+        ErrorKind kind = Counters.kind(cause);
         int n;
         CompletableFuture<Endpoints> giveUp = null;
         synchronized (this) {
             n = ++failures;
-            Endpoints c = current;
-            if (c != null && !c.stale()) {
-                current = c.withStale(true);
-            }
-            if (c == null && n >= agentCount() && !firstAnswer.isDone()) {
+            markStale();
+            // a first lookup waits for the other agents only when another agent may answer differently
+            if (current == null && (n >= agentCount() || !Counters.leavesAgent(kind)) && !firstAnswer.isDone()) {
                 giveUp = firstAnswer;
                 firstAnswer = new CompletableFuture<>();
             }
         }
-        if (n == 1) {
-            LOG.warn("{}: Consul agent {} failed ({}); serving the last known endpoints as stale and retrying",
-                    query, agent, describe(error));
+        if (n == 1 && kind == ErrorKind.ACL_DENIED) {
+            LOG.warn("{}; serving the last known endpoints as stale and retrying", problem(agent, cause));
+        } else if (n == 1) {
+            LOG.warn("{}: Consul agent {} failed ({}); serving the last known endpoints as stale and retrying", key,
+                    agent, describe(cause));
         } else {
-            LOG.debug("{}: Consul agent {} failed again ({}), attempt {}", query, agent, describe(error), n);
+            LOG.debug("{}: Consul agent {} failed again ({}), attempt {}", key, agent, describe(cause), n);
         }
         if (giveUp != null) {
-            giveUp.completeExceptionally(new DiscoveryException("Consul did not answer for '" + query
-                    + "' (agents: " + owner.agentsDescription() + "): " + describe(error), error));
+            giveUp.completeExceptionally(new DiscoveryException(problem(agent, cause), cause));
         }
         next(backoff.delayNanos(n));
+    }
+
+    /**
+     * An empty answer withheld because the name had instances and the agent says the token
+     * may not read the service: the last endpoints stay, marked stale; said once per episode.
+     */
+    final void withheldEmpty(String agent) {
+        if (stopped) {
+            return;
+        }
+        boolean first;
+        synchronized (this) {
+            markStale();
+            first = !aclSuspected;
+            aclSuspected = true;
+        }
+        owner.counters.aclEmptySuspicions.increment();
+        if (first) {
+            LOG.warn("{}: Consul agent {} answered no instances, but there were some and the agent says the ACL "
+                    + "token may not read service '{}' (service:read): keeping the last known endpoints, marked "
+                    + "stale, until it may", key, agent, query.service());
+        }
+    }
+
+    // guarded by this
+    private void markStale() {
+        Endpoints c = current;
+        if (c != null && !c.stale()) {
+            current = c.withStale(true);
+        }
+    }
+
+    /**
+     * What went wrong, for a log line or a DiscoveryException; ACL refusals say what
+     * permission is needed. {@code agent} may be null when unknown.
+     */
+    final String problem(String agent, Throwable cause) {
+        if (Counters.kind(cause) == ErrorKind.ACL_DENIED) {
+            return (agent == null ? "Consul" : "Consul agent " + agent) + " refused to list '" + query + "' ("
+                    + cause.getMessage()
+                    + "): the ACL token is missing, unknown or expired, or lacks "
+                    + (query.preparedQuery() ? "query:read on '" + query.service() + "' or service:read on its service"
+                            : "service:read on '" + query.service() + "' (and node:read on its nodes)");
+        }
+        return "Consul did not answer for '" + query + "' (agents: " + agents() + "): "
+                + describe(cause);
     }
 
     static String describe(Throwable t) {
@@ -238,11 +313,11 @@ abstract class NameWatch {
                 mine.complete(current);
             } else {
                 Endpoints c = current;
+                Throwable cause = Counters.cause(error);
                 if (c != null) {
                     mine.complete(c.withStale(true));
                 } else {
-                    mine.completeExceptionally(new DiscoveryException("Consul did not answer for '" + query
-                            + "' (agents: " + owner.agentsDescription() + "): " + describe(error), error));
+                    mine.completeExceptionally(new DiscoveryException(problem(null, cause), cause));
                 }
             }
         });
@@ -274,6 +349,7 @@ abstract class NameWatch {
             firstAnswer.completeExceptionally(new DiscoveryException("discovery of '" + query + "' was stopped"));
         }
         registrations.clear();
+        onStop();
     }
 
     /** One listener of this watch. */
@@ -306,7 +382,7 @@ abstract class NameWatch {
             if (!closed) {
                 closed = true;
                 registrations.remove(this);
-                owner.released(query);
+                owner.released(key);
             }
         }
 

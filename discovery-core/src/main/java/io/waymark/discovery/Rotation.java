@@ -2,6 +2,7 @@ package io.waymark.discovery;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,19 +22,20 @@ final class Rotation<T> {
 
     private final List<T> members;
     private final Predicate<T> usable;
+    private final LongAdder moves;
     private final AtomicInteger position = new AtomicInteger();
 
-    Rotation(List<T> members) {
-        this(members, m -> true);
-    }
-
-    /** {@code usable} says whether a member may be moved to (read at each move, never cached). */
-    Rotation(List<T> members, Predicate<T> usable) {
+    /**
+     * @param usable says whether a member may be moved to (read at each move, never cached)
+     * @param moves counts the moves
+     */
+    Rotation(List<T> members, Predicate<T> usable, LongAdder moves) {
         if (members.isEmpty()) {
             throw new IllegalArgumentException("no agents");
         }
         this.members = List.copyOf(members);
         this.usable = usable;
+        this.moves = moves;
     }
 
     T current() {
@@ -57,6 +59,7 @@ final class Rotation<T> {
         if (at >= 0) {
             int next = next(at);
             if (position.compareAndSet(at, next)) {
+                moves.increment();
                 LOG.info("Consul agent {} failed, moving to {}", failed, members.get(next));
             }
         }

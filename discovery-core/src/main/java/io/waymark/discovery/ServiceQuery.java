@@ -22,6 +22,14 @@ import java.util.Optional;
  * A trailing dot is accepted. DNS names are case-insensitive, so the query is kept in
  * lower case: {@code Web.Service.Consul} and {@code web} are the same query.
  *
+ * <p>This is Waymark's one Consul-name validator: every module that takes a name (the Redis
+ * builder's services, the JDBC URL's host) checks it with {@link #parse(String)}, whose
+ * {@link IllegalArgumentException} quotes the name and says what is wrong; a caller that
+ * knows the setting's name may wrap it ({@code "writeService: " + e.getMessage()}). Names
+ * with another domain parse with {@link #parse(String, String)} only: a caller that does not
+ * know the discovery's domain yet may leave the check to {@link ConsulDiscovery}, whose
+ * methods throw the same exception.
+ *
  * <p>Immutable; equal queries share one watch in a {@link ConsulDiscovery}.
  */
 public final class ServiceQuery {

@@ -3,17 +3,22 @@
  *
  * <p>The public API is {@link io.waymark.discovery.ConsulDiscovery} (built by
  * {@link io.waymark.discovery.ConsulDiscoveryBuilder}), the values
- * {@link io.waymark.discovery.Endpoints}, {@link io.waymark.discovery.Endpoint} and
- * {@link io.waymark.discovery.ServiceQuery}, {@link io.waymark.discovery.EndpointListener},
- * {@link io.waymark.discovery.Watch}, the enums and
- * {@link io.waymark.discovery.DiscoveryException}. Every other class of this package is
- * package-private implementation, free to change; no type of consul-client, OkHttp or
- * dnsjava appears in the public API.
+ * {@link io.waymark.discovery.Endpoints}, {@link io.waymark.discovery.Endpoint},
+ * {@link io.waymark.discovery.DiscoveryStats}, the one parser of each grammar callers share
+ * ({@link io.waymark.discovery.ServiceQuery} for Consul names,
+ * {@link io.waymark.discovery.AgentAddress} for agent addresses),
+ * {@link io.waymark.discovery.EndpointListener}, {@link io.waymark.discovery.Watch}, the enums
+ * and {@link io.waymark.discovery.DiscoveryException}. Every other class of this package is
+ * package-private implementation, free to change; no type of OkHttp, Jackson or dnsjava
+ * appears in the public API.
  *
  * <p>HTTP mode keeps one blocking query in flight per watched name, so each watched name
- * holds one HTTP connection to the agent while it waits: Consul accepts at most
- * {@code limits.http_max_conns_per_client} (default 200) connections per client address,
- * so raise that limit on agents through which more names are watched.
+ * holds one HTTP connection and one thread to the agent while it waits: Consul accepts at
+ * most {@code limits.http_max_conns_per_client} (default 200) connections per client address,
+ * so raise that limit on agents through which more names are watched. At most
+ * {@link io.waymark.discovery.ConsulDiscoveryBuilder#maxWatches maxWatches} names (default
+ * 1,000) are watched at once; the requests in flight, and so the threads that carry them, are
+ * bounded by {@code maxWatches + 64} (plus one probe per agent).
  *
  * <p>An agent that stops answering without closing its connections (a paused or hung
  * process, a host gone without a TCP reset) would hold a blocking query until its read
@@ -23,5 +28,14 @@
  * default 2 s, one probe per agent); after 2 failed probes in a row its requests are
  * cancelled, its names are served stale and the watches move to the next agent, within
  * about 6 s with the defaults.
+ *
+ * <p>ACLs: a 403 (token missing, unknown, expired, or lacking a permission) is an ACL error,
+ * not an outage of the agent: the watches stay on their agent, known names are served stale
+ * and a first lookup fails with a {@link io.waymark.discovery.DiscoveryException} naming the
+ * permission. Consul answers a token that may not read a service with an empty list rather
+ * than a 403; an empty answer for a name that had instances is therefore checked with the
+ * agent ({@code /v1/internal/acl/authorize}) and, when the token may not read the service,
+ * withheld: the last endpoints stay, marked stale, with a WARN log and a count in
+ * {@link io.waymark.discovery.DiscoveryStats#aclEmptySuspicions()}.
  */
 package io.waymark.discovery;

@@ -237,7 +237,8 @@ class AgentProberTest {
         @DisplayName("moving on skips a down agent while another is usable; with all others down, the next one")
         void skipsDown() {
             Set<String> down = ConcurrentHashMap.newKeySet();
-            Rotation<String> r = new Rotation<>(List.of("a", "b", "c"), m -> !down.contains(m));
+            Rotation<String> r = new Rotation<>(List.of("a", "b", "c"), m -> !down.contains(m),
+                    new java.util.concurrent.atomic.LongAdder());
             down.add("b");
             r.failed("a");
             assertThat(r.current()).isEqualTo("c");

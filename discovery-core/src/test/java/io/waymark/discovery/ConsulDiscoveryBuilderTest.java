@@ -22,10 +22,10 @@ class ConsulDiscoveryBuilderTest {
             "127.0.0.1:0        | agent port must be in 1..65535: 0 in '127.0.0.1:0'",
             "127.0.0.1:65536    | agent port must be in 1..65535: 65536",
             "127.0.0.1:http     | agent port must be a number in 1..65535: '127.0.0.1:http'",
-            "':8500'            | agent must be host:port, the host is missing or invalid: ':8500'",
+            "':8500'            | agent must be [http://|https://]host[:port], the host is missing: ':8500'",
             "::1:8500           | agent must put an IPv6 address in brackets: '::1:8500'",
             "[::1               | agent has an unclosed '[': '[::1'",
-            "http://            | agent must be host:port: 'http://'",
+            "http://            | agent must be [http://|https://]host[:port]: 'http://'",
         })
         void badAgent(String agent, String message) {
             assertThatThrownBy(() -> ConsulDiscovery.builder().agent(agent))
@@ -34,12 +34,12 @@ class ConsulDiscoveryBuilderTest {
 
         @Test
         void agentForms() {
-            assertThat(AgentAddress.parse("agent", "https://consul.local:8501/", 8500, true).toString())
+            assertThat(AgentAddress.parse("agent", "https://consul.local:8501/").toString())
                     .isEqualTo("https://consul.local:8501");
-            assertThat(AgentAddress.parse("agent", "[::1]:8500", 8500, true).hostPort()).isEqualTo("[::1]:8500");
-            assertThat(AgentAddress.parse("agent", "127.0.0.11", 8500, true).port).isEqualTo(8500);
+            assertThat(AgentAddress.parse("agent", "[::1]:8500").hostPort()).isEqualTo("[::1]:8500");
+            assertThat(AgentAddress.parse("agent", "127.0.0.11").port()).isEqualTo(8500);
             assertThatThrownBy(() -> ConsulDiscovery.builder().dnsAgent("http://127.0.0.1:8600"))
-                    .hasMessage("dnsAgent must be host:port, without a scheme: 'http://127.0.0.1:8600'");
+                    .hasMessage("dnsAgent must be host[:port], without a scheme: 'http://127.0.0.1:8600'");
         }
 
         @Test
@@ -59,7 +59,8 @@ class ConsulDiscoveryBuilderTest {
             assertThatThrownBy(() -> b.retryBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
                     .hasMessage("retryBackoff max must be >= initial: PT1S < PT2S");
             assertThatThrownBy(() -> b.watchRateLimit(0, 1))
-                    .hasMessage("watchRateLimit requestsPerSecond must be > 0: 0.0");
+                    .hasMessage("watchRateLimit requestsPerSecond must be at least 0.001 (one request per 1000 s) and "
+                            + "finite: 0.0");
             assertThatThrownBy(() -> b.watchRateLimit(1, 0)).hasMessage("watchRateLimit burst must be >= 1: 0");
             assertThatThrownBy(() -> b.token("  ")).hasMessage("token must not be blank");
             assertThatThrownBy(() -> b.agentProbeInterval(Duration.ofMillis(50)))
@@ -71,6 +72,74 @@ class ConsulDiscoveryBuilderTest {
                     .hasMessage("agentProbeInterval");
             b.agentProbeInterval(Duration.ZERO).agentProbeInterval(Duration.ofMillis(100));
             assertThatThrownBy(() -> b.domain("a..b")).hasMessageContaining("'a..b'");
+        }
+    }
+
+    @Nested
+    @DisplayName("odd values fail clearly or are taken as their saturated value")
+    class OddValues {
+
+        @ParameterizedTest(name = "agent(''{0}'')")
+        @CsvSource(delimiter = '|', value = {
+            "http://u:pw@127.0.0.1:8500  | agent must not contain credentials (user:password@); Consul takes an ACL "
+                    + "token instead: 'http://***@127.0.0.1:8500'",
+            "admin:pw@127.0.0.1          | agent must not contain credentials",
+            "127.0.0.1:8500#frag         | agent must be [http://|https://]host[:port], without a path, query or "
+                    + "fragment: '127.0.0.1:8500#frag'",
+            "127.0.0.1:8500?x=1          | without a path, query or fragment",
+            "https://127.0.0.1:8501/v1   | without a path, query or fragment",
+            "consul-é.local:8500     | agent host must be ASCII (write an internationalized name in its xn-- form)"
+                    + ", but has U+00E9",
+            "bad*host:8500               | agent host may contain letters, digits, '.', '-' and '_', but has '*'",
+        })
+        void badAgent(String agent, String message) {
+            assertThatThrownBy(() -> ConsulDiscovery.builder().agent(agent))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message)
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("pw@"));
+        }
+
+        @Test
+        @DisplayName("a huge agent value is not echoed whole")
+        void hugeAgent() {
+            String huge = "h".repeat(100_000) + "*";
+            assertThatThrownBy(() -> ConsulDiscovery.builder().agent(huge))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(400).contains("100001 characters"));
+        }
+
+        @Test
+        @DisplayName("watchRateLimit(1e-300) is refused, naming the minimum")
+        void tinyRate() {
+            assertThatThrownBy(() -> ConsulDiscovery.builder().watchRateLimit(1e-300, 1))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("at least 0.001").hasMessageContaining("1.0E-300");
+            ConsulDiscovery.builder().watchRateLimit(0.001, 1);
+        }
+
+        @ParameterizedTest(name = "every duration set to {0}: build, resolve and close without ArithmeticException")
+        @CsvSource({"PT9999999H", "PT2562047788015215H30M7S"})
+        void hugeDurations(String text) {
+            Duration huge = Duration.parse(text);
+            ConsulDiscoveryBuilder b = ConsulDiscovery.builder().agent("127.0.0.1:1").resolveTimeout(huge)
+                    .requestTimeout(huge).pollInterval(huge).idleWatchTimeout(huge).agentProbeInterval(huge)
+                    .consistency(Consistency.STALE).maxStaleness(huge);
+            try (ConsulDiscovery d = b.build()) {
+                // nothing listens on port 1: the first lookup gives up once the only agent failed
+                assertThatThrownBy(() -> d.resolve("web")).isInstanceOf(DiscoveryException.class);
+                assertThat(d.refresh("web")).failsWithin(Duration.ofSeconds(10));
+            }
+            // a resolve arriving after the first attempt failed waits for the next one, a backoff
+            // later: with this backoff, until the resolve timeout
+            try (ConsulDiscovery d = ConsulDiscovery.builder().agent("127.0.0.1:1").retryBackoff(huge, huge)
+                    .resolveTimeout(Duration.ofSeconds(2)).build()) {
+                assertThatThrownBy(() -> d.resolve("web")).isInstanceOf(DiscoveryException.class);
+                assertThatThrownBy(() -> d.resolve("web")).isInstanceOf(DiscoveryException.class)
+                        .hasMessageContaining("within PT2S");
+            }
+            try (ConsulDiscovery d = ConsulDiscovery.builder().agent("127.0.0.1:1").mode(DiscoveryMode.DNS)
+                    .resolveTimeout(huge).requestTimeout(huge).pollInterval(huge).build()) {
+                assertThatThrownBy(() -> d.resolve("web")).isInstanceOf(DiscoveryException.class);
+            }
         }
     }
 

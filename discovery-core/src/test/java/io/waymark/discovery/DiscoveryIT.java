@@ -1,6 +1,7 @@
 package io.waymark.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.waymark.testkit.ConsulAgent;
@@ -320,6 +321,142 @@ class DiscoveryIT {
             }
             assertThat(messages).contains("DiscoveryException").doesNotContain(token);
             assertThat(captured.toString(StandardCharsets.UTF_8)).contains("127.0.0.1:1").doesNotContain(token);
+        }
+    }
+
+    @Nested
+    @DisplayName("registered instances, whatever their health")
+    class Registered {
+
+        @Test
+        @DisplayName("critical and warning instances are listed with their health, kept current, in either mode")
+        void everyInstance() {
+            String svc = unique("reg");
+            for (int i = 1; i <= 3; i++) {
+                b.register(ServiceSpec.builder(svc).id(svc + "-" + i).address("127.0.0.8" + i).port(3306)
+                        .tags("db").ttlCheck(Duration.ofMinutes(5), svc + "-check-" + i).build());
+            }
+            b.updateTtl(svc + "-check-1", "passing");
+            b.updateTtl(svc + "-check-2", "warning");
+            // the third stays critical, as a TTL check starts
+            ConsulDiscovery http = http(a);
+            ConsulDiscovery dns = track(ConsulDiscovery.builder().agent(a.httpAddress()).mode(DiscoveryMode.DNS)
+                    .build());
+            for (ConsulDiscovery d : List.of(http, dns)) {
+                await().atMost(WAIT).until(() -> health(d.registered(svc + ".service.consul")).equals(
+                        List.of("127.0.0.81:3306=PASSING", "127.0.0.82:3306=WARNING", "127.0.0.83:3306=CRITICAL")));
+                assertThat(d.registered("db." + svc + ".service.consul").name())
+                        .isEqualTo("db." + svc + ".service.consul");
+                assertThat(d.registered("nope." + svc + ".service.consul").isEmpty()).isTrue();
+            }
+            assertThat(Recorder.addresses(http.resolve(svc))).containsExactly("127.0.0.81:3306");
+            assertThat(http.resolve(svc).all().get(0).health()).isEqualTo(Endpoint.Health.PASSING);
+
+            // kept current by a blocking query, not asked again per call
+            long requests = http.stats().requests();
+            b.updateTtl(svc + "-check-3", "passing");
+            await().atMost(WAIT).until(() -> health(http.registered(svc)).contains("127.0.0.83:3306=PASSING"));
+            assertThat(http.stats().requests() - requests).isLessThan(10);
+            b.deregister(svc + "-2");
+            await().atMost(WAIT).until(() -> http.registered(svc).all().size() == 2);
+
+            assertThatThrownBy(() -> http.registered(svc + ".query.consul"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("prepared queries");
+        }
+
+        @Test
+        @DisplayName("agent down: the last list is served stale; a never-seen name fails clearly")
+        void outage() {
+            String svc = unique("regout");
+            b.register(plain(svc, svc + "-1", "127.0.0.84", 3306));
+            ConsulDiscovery d = track(ConsulDiscovery.builder().agent(a.httpAddress()).agent("127.0.0.1:1")
+                    .retryBackoff(Duration.ofMillis(50), Duration.ofSeconds(1)).resolveTimeout(Duration.ofSeconds(3))
+                    .build());
+            assertThat(d.registered(svc).all()).hasSize(1);
+            ConsulDiscovery unreachable = track(ConsulDiscovery.builder().agent("127.0.0.1:1")
+                    .resolveTimeout(Duration.ofSeconds(3)).build());
+            assertThatThrownBy(() -> unreachable.registered(svc)).isInstanceOf(DiscoveryException.class)
+                    .hasMessageContaining("127.0.0.1:1");
+            a.stop();
+            try {
+                await().atMost(WAIT).until(() -> d.registered(svc).stale());
+                assertThat(d.registered(svc).all()).hasSize(1);
+                assertThat(d.stats().agentRotations()).isPositive();
+            } finally {
+                a.start();
+            }
+            await().atMost(WAIT).until(() -> !d.registered(svc).stale());
+        }
+
+        private List<String> health(Endpoints e) {
+            return e.all().stream().map(x -> x.address() + "=" + x.health()).sorted().collect(
+                    java.util.stream.Collectors.toList());
+        }
+    }
+
+    @Nested
+    @DisplayName("bounds")
+    class Bounds {
+
+        /** Threads carrying our HTTP calls: ours by name, or renamed by OkHttp while a call to {@code agent} runs. */
+        private long httpThreads(ConsulAgent agent) {
+            return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                    .filter(n -> n.startsWith("waymark-discovery-http-")
+                            || n.startsWith("OkHttp http://" + agent.httpAddress()))
+                    .count();
+        }
+
+        @Test
+        @DisplayName("300 distinct names with maxWatches(40): at most 40 watches, threads and connections bounded")
+        void manyNames() {
+            String prefix = unique("many");
+            String svc = prefix + "-real";
+            b.register(plain(svc, svc + "-1", "127.0.0.59", 59));
+            ConsulDiscovery d = track(ConsulDiscovery.builder().agent(a.httpAddress()).maxWatches(40).build());
+            long bound = DefaultConsulDiscovery.ioThreads(((DefaultConsulDiscovery) d).settings);
+            long maxThreads = 0;
+            for (int i = 0; i < 300; i++) {
+                assertThat(d.resolve(prefix + "-" + i).isEmpty()).isTrue();
+                if (i % 20 == 0) {
+                    maxThreads = Math.max(maxThreads, httpThreads(a));
+                }
+            }
+            assertThat(Recorder.addresses(d.resolve(svc))).containsExactly("127.0.0.59:59");
+            DiscoveryStats stats = d.stats();
+            assertThat(((DefaultConsulDiscovery) d).activeWatches()).isLessThanOrEqualTo(40);
+            assertThat(stats.watchedNames()).isLessThanOrEqualTo(40);
+            assertThat(stats.watchesEvicted()).isGreaterThanOrEqualTo(300 - 40);
+            assertThat(Math.max(maxThreads, httpThreads(a))).as("HTTP threads").isLessThanOrEqualTo(bound);
+            // evicted watches' blocking queries are cancelled, not left to wait out their 5 minutes
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(OpenConnections.to(a.host(), 8500)).isLessThanOrEqualTo(40 + 8));
+        }
+
+        @Test
+        @DisplayName("at the cap with listeners everywhere: new names get one-shot answers, watch() is refused")
+        void capFullOfListeners() {
+            String prefix = unique("capped");
+            b.register(plain(prefix + "-new", prefix + "-new-1", "127.0.0.60", 60));
+            ConsulDiscovery d = track(ConsulDiscovery.builder().agent(a.httpAddress()).maxWatches(3).build());
+            List<Watch> watches = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                Recorder rec = new Recorder();
+                watches.add(d.watch(prefix + "-" + i, rec));
+                await().atMost(WAIT).until(() -> rec.last() != null);
+            }
+            assertThat(Recorder.addresses(d.resolve(prefix + "-new"))).containsExactly("127.0.0.60:60");
+            assertThat(Recorder.addresses(d.resolve(prefix + "-new"))).containsExactly("127.0.0.60:60");
+            assertThat(d.stats().uncachedLookups()).isEqualTo(2);
+            assertThat(((DefaultConsulDiscovery) d).activeWatches()).isEqualTo(3);
+            assertThatThrownBy(() -> d.watch(prefix + "-new", new Recorder()))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("maxWatches");
+
+            watches.get(0).close();
+            Recorder rec = new Recorder();
+            d.watch(prefix + "-new", rec);
+            await().atMost(WAIT).until(() -> rec.addresses().equals(List.of("127.0.0.60:60")));
+            assertThat(((DefaultConsulDiscovery) d).activeWatches()).isEqualTo(3);
+            assertThat(d.stats().watchesEvicted()).isEqualTo(1);
         }
     }
 

@@ -219,6 +219,33 @@ class HttpWatchTest {
     }
 
     @Test
+    @DisplayName("stats(): requests, errors by kind, blocking round trips, changes; a 403 is an ACL error")
+    void stats() {
+        script.add(health(5, "10.0.0.1"))
+                .add(health(6, "10.0.0.1"))
+                .add(new MockResponse.Builder().code(500).body("No cluster leader").build())
+                .add(new MockResponse.Builder().code(403).body("Permission denied").build())
+                .add(health(8, "10.0.0.2"));
+        ConsulDiscovery d = discovery(null);
+        assertThat(d.stats().requests()).isZero();
+        d.resolve("web");
+        await().atMost(Duration.ofSeconds(5)).until(() -> d.resolve("web").index() == 8);
+        DiscoveryStats s = d.stats();
+        assertThat(s.watchedNames()).isEqualTo(1);
+        assertThat(s.requests()).isGreaterThanOrEqualTo(5);
+        // at least: the loop's next blocking request gets a 500 once the script holds it 3 s
+        assertThat(s.errors(DiscoveryStats.ErrorKind.SERVER_ERROR)).isGreaterThanOrEqualTo(1);
+        assertThat(s.errors(DiscoveryStats.ErrorKind.ACL_DENIED)).isEqualTo(1);
+        assertThat(s.errors(DiscoveryStats.ErrorKind.TIMEOUT) + s.errors(DiscoveryStats.ErrorKind.CONNECTION))
+                .isZero();
+        assertThat(s.blockingQueries()).isEqualTo(1);
+        assertThat(s.changesPublished()).isEqualTo(2);
+        assertThat(s.agentRotations()).isZero();
+        assertThat(s.oldestStale()).isZero();
+        assertThat(s.toString()).contains("ACL_DENIED=1");
+    }
+
+    @Test
     @DisplayName("tag and datacenter go into the query; refresh asks at once without blocking")
     void tagDatacenterRefresh() throws Exception {
         script.add(health(5, "10.0.0.1")).add(health(6, "10.0.0.1", "10.0.0.2"));

@@ -32,7 +32,7 @@ class NameWatchTest {
         final AtomicInteger polls = new AtomicInteger();
 
         StubWatch(DefaultConsulDiscovery owner) {
-            super(ServiceQuery.parse("web"), owner);
+            super(new WatchKey(ServiceQuery.parse("web"), false), owner);
         }
 
         @Override
