@@ -10,8 +10,6 @@ import java.sql.Driver;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
-import java.sql.SQLTransientConnectionException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -316,11 +314,12 @@ final class Connector {
                 prober.replicationStatus(server, i);
                 return running;
             } catch (SQLException ex) {
-                if (isConnectionError(ex)) {
+                ServerErrors.Kind kind = ServerErrors.classify(ex);
+                if (kind == ServerErrors.Kind.CONNECTION_LOST) {
                     throw ex;
                 }
                 LOG.debug("'{}' not available: {}", sql, ex.getMessage());
-                if (ex.getErrorCode() == 1227) {
+                if (kind == ServerErrors.Kind.MISSING_PRIVILEGE) {
                     // access denied: the other forms need the same privilege
                     break;
                 }
@@ -350,7 +349,7 @@ final class Connector {
             return new Physical(c, e, e.host(), port, Physical.Role.PRIMARY, c.getAutoCommit());
         } catch (SQLException ex) {
             closeQuietly(c);
-            if (!isRetryable(ex)) {
+            if (!ServerErrors.worthAnotherServer(ex)) {
                 // bad credentials, unknown database, bad driver parameter: another round will not help
                 throw ex;
             }
@@ -481,50 +480,6 @@ final class Connector {
             c.rollback();
         }
         return readOnly;
-    }
-
-    /** Connection-level trouble (worth trying another server or round) rather than a configuration error. */
-    static boolean isRetryable(SQLException e) {
-        String state = e.getSQLState();
-        if (state != null && state.startsWith("28")) {
-            return false;
-        }
-        if (isConnectionError(e)) {
-            return true;
-        }
-        // 1040 too many connections, 1290/1836 read-only, 1047/1053 server shutting down / unknown command
-        int code = e.getErrorCode();
-        return state == null || code == 1040 || code == 1290 || code == 1836 || code == 1053 || code == 1047;
-    }
-
-    static boolean isConnectionError(SQLException e) {
-        SQLException x = e;
-        for (int depth = 0; x != null && depth < 10; depth++) {
-            String state = x.getSQLState();
-            if ((state != null && state.startsWith("08")) || x instanceof SQLNonTransientConnectionException
-                    || x instanceof SQLTransientConnectionException) {
-                return true;
-            }
-            x = x.getNextException();
-        }
-        return false;
-    }
-
-    static int readOnlyErrorCode(SQLException e) {
-        Throwable x = e;
-        for (int depth = 0; x != null && depth < 10; depth++) {
-            if (x instanceof SQLException) {
-                int code = ((SQLException) x).getErrorCode();
-                if (code == 1290 || code == 1836) {
-                    return code;
-                }
-                SQLException next = ((SQLException) x).getNextException();
-                x = next != null ? next : x.getCause();
-            } else {
-                x = x.getCause();
-            }
-        }
-        return 0;
     }
 
     static void closeQuietly(Connection c) {

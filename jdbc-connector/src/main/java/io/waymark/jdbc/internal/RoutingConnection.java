@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.Executor;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,7 +59,6 @@ import org.slf4j.LoggerFactory;
 public final class RoutingConnection implements ConsulConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoutingConnection.class);
-    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
     private final Connector connector;
     private final AutoCloseable lease;
@@ -133,15 +131,16 @@ public final class RoutingConnection implements ConsulConnection {
         if (closed || p.retired) {
             return e;
         }
-        if (Connector.isConnectionError(e)) {
+        ServerErrors.Kind kind = ServerErrors.classify(e);
+        if (kind == ServerErrors.Kind.CONNECTION_LOST) {
             p.broken = true;
             markInvalid(p, "connection error (SQLState " + e.getSQLState() + ", error " + e.getErrorCode() + ")");
             connector.refresh(connector.serviceOf(p));
             return e;
         }
-        int code = p.role == Physical.Role.PRIMARY ? Connector.readOnlyErrorCode(e) : 0;
-        if (code != 0) {
-            String reason = p.address() + " refused a write as read-only (error " + code
+        if (kind == ServerErrors.Kind.READ_ONLY_REFUSAL && p.role == Physical.Role.PRIMARY) {
+            SQLException refusal = ServerErrors.find(e, kind);
+            String reason = p.address() + " refused a write as read-only (error " + refusal.getErrorCode()
                     + "): it is no longer the primary of '" + connector.url().service() + "'";
             markInvalid(p, reason);
             connector.refresh(connector.url().service());
@@ -154,50 +153,24 @@ public final class RoutingConnection implements ConsulConnection {
     /** Called before every statement execution, with its SQL when known. */
     void noteWork(String sql) {
         if (sql != null) {
-            String head = leadingKeywords(sql);
-            if (head.startsWith("SET") && sql.toUpperCase(Locale.ROOT).contains("AUTOCOMMIT")) {
-                autoCommitSetBySql = true;
-            } else if (head.startsWith("BEGIN") || head.startsWith("START TRANSACTION") || head.startsWith("XA START")
-                    || head.startsWith("XA BEGIN")) {
-                explicitTransaction = true;
-            } else if ((head.startsWith("COMMIT") || head.startsWith("ROLLBACK")) && !head.startsWith("ROLLBACK TO")) {
-                explicitTransaction = false;
+            switch (SqlText.effect(sql)) {
+                case BEGINS:
+                case CHAINS:
+                    explicitTransaction = true;
+                    break;
+                case ENDS:
+                    explicitTransaction = false;
+                    break;
+                case SESSION_TRANSACTION_SETTINGS:
+                    autoCommitSetBySql = true;
+                    break;
+                default:
+                    break;
             }
         }
         if (!autoCommit) {
             workInTransaction = true;
         }
-    }
-
-    /** The statement's first words, upper case, past whitespace and comments. */
-    static String leadingKeywords(String sql) {
-        int i = 0;
-        int n = sql.length();
-        while (i < n) {
-            char c = sql.charAt(i);
-            if (Character.isWhitespace(c)) {
-                i++;
-            } else if (sql.startsWith("/*", i)) {
-                int end = sql.indexOf("*/", i + 2);
-                i = end < 0 ? n : end + 2;
-            } else if (sql.startsWith("--", i) || c == '#') {
-                int end = sql.indexOf('\n', i);
-                i = end < 0 ? n : end + 1;
-            } else {
-                break;
-            }
-        }
-        if (i >= n) {
-            return "";
-        }
-        // cheap exit for the usual SELECT/INSERT/UPDATE/DELETE: this runs before every statement
-        char c = Character.toUpperCase(sql.charAt(i));
-        if ((c != 'B' && c != 'S' && c != 'X' && c != 'C' && c != 'R')
-                || (c == 'S' && !sql.regionMatches(true, i, "START", 0, 5) && !sql.regionMatches(true, i, "SET", 0, 3))) {
-            return "";
-        }
-        String head = sql.substring(i, Math.min(n, i + 24)).toUpperCase(Locale.ROOT);
-        return WHITESPACE.matcher(head).replaceAll(" ");
     }
 
     private boolean inTransaction() {
@@ -222,27 +195,24 @@ public final class RoutingConnection implements ConsulConnection {
     // ---------------------------------------------------------------- re-running refused writes
 
     /**
-     * Whether a statement that failed with {@code e} on {@code p} may be re-run on a new primary:
-     * {@code consul.retryReadOnlyWrites} is on, {@code p} is this connection's primary, auto-commit
-     * is on (and was not changed through SQL), no {@code BEGIN}/{@code START TRANSACTION} is open,
-     * and the server refused the statement as read-only (1290/1836): such a statement was not
-     * executed, so running it on the new primary runs it exactly once. Any other error (a
-     * connection reset after sending included) may hide an executed statement and is never retried.
+     * Whether the statement {@code sql} that failed with {@code e} on {@code p} may be re-run on a
+     * new primary: {@code consul.retryReadOnlyWrites} is on, {@code p} is this connection's primary,
+     * auto-commit is on (and was not changed through SQL), no {@code BEGIN}/{@code START TRANSACTION}
+     * is open, the statement is one statement (not a {@code CALL}, {@code EXECUTE} or
+     * multi-statement text, whose parts commit one by one), and the server refused it as read-only
+     * (1290/1836 naming read-only): such a statement was not executed, so running it on the new
+     * primary runs it exactly once. Any other error (1290 for {@code --secure-file-priv}, a
+     * connection reset after sending) may follow work that ran, and is never retried.
      */
-    boolean mayRetry(Physical p, SQLException e) {
-        return mayReconnect(p) && isReadOnlyRefusal(e);
+    boolean mayRetry(Physical p, SQLException e, String sql) {
+        return sql != null && mayReconnect(p) && ServerErrors.own(e) == ServerErrors.Kind.READ_ONLY_REFUSAL
+                && !SqlText.mayRunPieceByPiece(sql);
     }
 
     /** The same conditions, without the error: may this connection move to a new primary now? */
     boolean mayReconnect(Physical p) {
         return connector.url().retryReadOnlyWrites() && !closed && p == primary && !p.retired
                 && p.role == Physical.Role.PRIMARY && autoCommit && !autoCommitSetBySql && !explicitTransaction;
-    }
-
-    static boolean isReadOnlyRefusal(SQLException e) {
-        int code = e.getErrorCode();
-        String state = e.getSQLState();
-        return (code == 1290 || code == 1836) && (state == null || !state.startsWith("08"));
     }
 
     /** The {@link System#nanoTime} deadline for a retry that starts now. */
@@ -261,15 +231,23 @@ public final class RoutingConnection implements ConsulConnection {
      * verified writable primary, carrying the session settings over, and closes {@code old}.
      * When {@code old} was replaced already (by another statement), returns its replacement.
      *
-     * @throws SQLException when no writable primary turns up before the deadline
+     * @param otherServer the replacement must be another server: {@code old} refused a write as
+     *     read-only, so if it is the writable server found again, its refusal stands
+     * @throws SQLException when no writable primary (no other one, with {@code otherServer}) turns
+     *     up before the deadline
      */
-    Physical replacePrimary(Physical old, long deadline) throws SQLException {
+    Physical replacePrimary(Physical old, long deadline, boolean otherServer) throws SQLException {
         checkOpen();
         if (old != primary) {
             return primary;
         }
         connector.refresh(connector.url().service());
         Physical next = connector.openPrimary(deadline, true);
+        if (otherServer && next.address().equals(old.address())) {
+            Connector.closeQuietly(next.conn);
+            throw new SQLException("not re-run: " + old.address() + " refused the statement as read-only, yet it is the"
+                    + " writable primary found again (the same server): its refusal stands", "HY000");
+        }
         try {
             apply(next);
             if (current == old && readOnly) {
@@ -347,7 +325,7 @@ public final class RoutingConnection implements ConsulConnection {
         Physical p = checkOpen();
         if (p.broken && mayReconnect(p)) {
             try {
-                return replacePrimary(p, retryDeadline());
+                return replacePrimary(p, retryDeadline(), false);
             } catch (SQLException e) {
                 throw handle(p, e);
             }

@@ -64,9 +64,13 @@ final class FakeDiscovery implements ConsulDiscovery {
         }
     }
 
+    /** Run at each refresh of a name, before it answers (a test's way to change Consul's mind). */
+    final Map<String, Runnable> onRefresh = new ConcurrentHashMap<>();
+
     @Override
     public CompletableFuture<Endpoints> refresh(String name) {
         refreshes.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+        onRefresh.getOrDefault(name, () -> { }).run();
         return resolveAsync(name);
     }
 

@@ -37,6 +37,15 @@ final class FakeServers implements Driver {
         volatile boolean replicating;
         /** Whether the app user may read the replication status; false as without SLAVE MONITOR. */
         volatile boolean replicationStatusReadable;
+        /** Refuses writes as read-only although {@code @@read_only} answers 0 (a server flapping, or lying). */
+        volatile boolean refusesWritesAsReadOnly;
+        /**
+         * When set, a write runs (is recorded) and then fails with error 1290 and this message, as a
+         * CALL whose INSERT ran before its SELECT ... INTO OUTFILE hit {@code --secure-file-priv}.
+         */
+        volatile String failsAfterWriting;
+        /** {@link System#nanoTime} of every write attempt, refused or not. */
+        final List<Long> writeAttempts = new CopyOnWriteArrayList<>();
         /** Statements run with executeQuery, in order. */
         final List<String> queries = new CopyOnWriteArrayList<>();
         final List<String> writes = new CopyOnWriteArrayList<>();
@@ -193,11 +202,15 @@ final class FakeServers implements Driver {
                 if (sql.contains("syntax error")) {
                     throw new SQLException("You have an error in your SQL syntax", "42000", 1064);
                 }
-                if (c.server.readOnly || c.readOnly) {
+                c.server.writeAttempts.add(System.nanoTime());
+                if (c.server.readOnly || c.readOnly || c.server.refusesWritesAsReadOnly) {
                     throw new SQLException("The MariaDB server is running with the --read-only option so it cannot"
                             + " execute this statement", "HY000", 1290);
                 }
                 c.server.writes.add(params.isEmpty() ? sql : sql + " " + params.values());
+                if (c.server.failsAfterWriting != null) {
+                    throw new SQLException(c.server.failsAfterWriting, "HY000", 1290);
+                }
                 return "execute".equals(m.getName()) ? (Object) Boolean.FALSE : (Object) 1;
             case "getConnection":
                 return connection;

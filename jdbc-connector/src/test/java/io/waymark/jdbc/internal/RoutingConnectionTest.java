@@ -238,15 +238,6 @@ class RoutingConnectionTest {
         }
 
         @Test
-        void leadingKeywordsSkipCommentsAndWhitespace() {
-            assertThat(RoutingConnection.leadingKeywords("  -- x\n# y\n/* z */ begin work")).startsWith("BEGIN WORK");
-            assertThat(RoutingConnection.leadingKeywords("ROLLBACK\tTO SAVEPOINT a")).startsWith("ROLLBACK TO");
-            assertThat(RoutingConnection.leadingKeywords("/* unterminated")).isEmpty();
-            assertThat(RoutingConnection.leadingKeywords("SELECT 1")).isEmpty();
-            assertThat(RoutingConnection.leadingKeywords("start\ttransaction")).isEqualTo("START TRANSACTION");
-        }
-
-        @Test
         void switchesAtTheStartOfATransactionCarryingTheSessionSettings() throws SQLException {
             try (RoutingConnection conn = open(URL)) {
                 conn.setAutoCommit(false);
@@ -560,6 +551,87 @@ class RoutingConnectionTest {
         }
 
         @Test
+        void aRefusalForAnotherOptionIsTheServersOwnErrorAndNothingRunsAgain() throws SQLException {
+            try (RoutingConnection conn = open(URL.replace("200ms", "2s")); Statement s = conn.createStatement()) {
+                int before = discovery.refreshes("primary");
+                a.failsAfterWriting = "The MariaDB server is running with the --secure-file-priv option so it cannot"
+                        + " execute this statement";
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.execute("CALL record_and_export()"));
+                assertThat(a.writes).as("the CALL ran once").containsExactly("CALL record_and_export()");
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(e.getSQLState()).isEqualTo("HY000");
+                assertThat(e.getMessage()).contains("--secure-file-priv");
+                assertThat((Object) e.getNextException()).as("no failover verdict for the pool").isNull();
+                assertThat(e.getSuppressed()).isEmpty();
+                assertThat(conn.isValid(1)).isTrue();
+                assertThat(conn.invalidReason()).isNull();
+                assertThat(discovery.refreshes("primary")).as("Consul is not asked again").isEqualTo(before);
+            }
+        }
+
+        @Test
+        void neverACallEvenWhenRefusedAsReadOnly() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                switchover();
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.execute("CALL p()"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(e.getNextException().getSQLState()).as("the pool still learns of the failover")
+                        .isEqualTo("08006");
+                assertThat(d.connections).isEmpty();
+                assertThatThrownBy(() -> s.execute("{call p(1)}")).isInstanceOf(SQLException.class);
+                assertThat(d.writes).isEmpty();
+            }
+        }
+
+        @Test
+        void neverMultiStatementText() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                switchover();
+                assertThatThrownBy(() -> s.execute("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)"))
+                        .isInstanceOf(SQLException.class);
+                assertThat(d.connections).isEmpty();
+            }
+        }
+
+        @Test
+        void neverOnTheServerThatRefusedIt() throws SQLException {
+            try (RoutingConnection conn = open(URL.replace("200ms", "2s")); Statement s = conn.createStatement()) {
+                a.refusesWritesAsReadOnly = true;
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(a.writeAttempts).as("the refused write, not a re-run on the same server").hasSize(1);
+                assertThat(e.getSuppressed()).singleElement().satisfies(x -> assertThat(x)
+                        .hasMessageContaining("10.0.0.1:3306").hasMessageContaining("same server"));
+            }
+        }
+
+        @Test
+        void backsOffBetweenReRuns() throws SQLException {
+            d = servers.add("10.0.0.4:3306", 4, false);
+            // two servers that answer @@read_only = 0 yet refuse writes, and Consul naming the other one
+            // each time one refused
+            a.refusesWritesAsReadOnly = true;
+            d.refusesWritesAsReadOnly = true;
+            discovery.onRefresh.put("primary", () -> discovery.set("primary",
+                    a.writeAttempts.size() > d.writeAttempts.size() ? "10.0.0.4:3306" : "10.0.0.1:3306"));
+            try (RoutingConnection conn = open(URL.replace("200ms", "1s") + "&consul.probeKnownNodes=false");
+                    Statement s = conn.createStatement()) {
+                long started = System.nanoTime();
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                java.util.List<Long> attempts = new java.util.ArrayList<>(a.writeAttempts);
+                attempts.addAll(d.writeAttempts);
+                attempts.sort(null);
+                assertThat(attempts.size()).as("attempts within a 1 s budget").isBetween(2, 12);
+                for (int i = 2; i < attempts.size(); i++) {
+                    assertThat(attempts.get(i) - attempts.get(i - 1)).as("pause before re-run " + i)
+                            .isGreaterThanOrEqualTo(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(40));
+                }
+                assertThat(System.nanoTime() - started).isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
+            }
+        }
+
+        @Test
         void givesUpAfterTheFailoverTimeoutWithTheRefusal() throws SQLException {
             try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
                 a.readOnly = true;
@@ -579,14 +651,6 @@ class RoutingConnectionTest {
                 assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class);
                 assertThat(d.connections).isEmpty();
             }
-        }
-
-        @Test
-        void theRefusalCodesAreTheOnlyRetryableErrors() {
-            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("ro", "HY000", 1290))).isTrue();
-            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("ro", "HY000", 1836))).isTrue();
-            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("gone", "08S01", 1290))).isFalse();
-            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("dup", "23000", 1062))).isFalse();
         }
     }
 
