@@ -9,7 +9,6 @@ import java.sql.DriverManager;
 import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.util.Map;
 import java.util.Properties;
 import java.util.logging.Logger;
 
@@ -97,17 +96,7 @@ public final class ConsulDriver implements Driver {
     /** The {@code consul.*} parameters, with what each expects. */
     @Override
     public DriverPropertyInfo[] getPropertyInfo(String url, Properties info) {
-        DriverPropertyInfo[] result = new DriverPropertyInfo[ConsulUrl.PARAMETERS.size()];
-        int i = 0;
-        for (Map.Entry<String, String> e : ConsulUrl.PARAMETERS.entrySet()) {
-            String value = info == null ? null : info.getProperty(e.getKey());
-            DriverPropertyInfo p = new DriverPropertyInfo(e.getKey(),
-                    ConsulUrl.TOKEN.equals(e.getKey()) && value != null ? "****" : value);
-            p.description = e.getValue();
-            p.required = false;
-            result[i++] = p;
-        }
-        return result;
+        return ConsulUrl.propertyInfo(info);
     }
 
     @Override

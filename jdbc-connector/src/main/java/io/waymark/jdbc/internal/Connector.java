@@ -182,7 +182,7 @@ final class Connector {
                 prober.remember(readService, replicas);
                 replicas.forEach(e -> nodes.putIfAbsent(address(e), e));
             } catch (RuntimeException e) {
-                LOG.debug("cannot resolve the read service '{}': {}", readService, e.toString());
+                LOG.debug("cannot resolve the read service '{}': {}", readService, describe(e));
             }
             prober.known(readService).forEach(e -> nodes.putIfAbsent(address(e), e));
         }
@@ -416,11 +416,11 @@ final class Connector {
         try {
             discovery.refresh(service).whenComplete((e, t) -> {
                 if (t != null) {
-                    LOG.debug("refreshing '{}' failed: {}", service, t.toString());
+                    LOG.debug("refreshing '{}' failed: {}", service, describe(t));
                 }
             });
         } catch (RuntimeException e) {
-            LOG.debug("refreshing '{}' failed: {}", service, e.toString());
+            LOG.debug("refreshing '{}' failed: {}", service, describe(e));
         }
     }
 
@@ -429,19 +429,26 @@ final class Connector {
         try {
             discovery.resolveAsync(service);
         } catch (RuntimeException e) {
-            LOG.debug("resolving '{}' failed: {}", service, e.toString());
+            LOG.debug("resolving '{}' failed: {}", service, describe(e));
         }
     }
 
     Endpoints resolve(String service) throws SQLException {
+        String token = url.discoveryKey().token();
         try {
             return discovery.resolve(service);
         } catch (IllegalArgumentException e) {
-            throw new SQLException("'" + service + "' is not a valid Consul name: " + e.getMessage(), "08001", e);
+            throw new SQLException("'" + service + "' is not a valid Consul name: " + Secrets.redact(e.getMessage(), token),
+                    "08001", Secrets.redact(e, token));
         } catch (DiscoveryException e) {
             throw new SQLException("Consul (agents " + url.discoveryKey().agents() + ") did not resolve '" + service
-                    + "': " + e.getMessage(), "08001", e);
+                    + "': " + Secrets.redact(e.getMessage(), token), "08001", Secrets.redact(e, token));
         }
+    }
+
+    /** An exception of discovery for a log line: discovery may quote the token, masked here. */
+    private String describe(Throwable t) {
+        return Secrets.redact(String.valueOf(t), url.discoveryKey().token());
     }
 
     private Endpoints refreshNow(String service, long deadline) throws SQLException {

@@ -96,8 +96,9 @@ public final class RoutingConnection implements ConsulConnection {
         try {
             lease = registry.acquire(url.discoveryKey());
         } catch (RuntimeException e) {
+            String token = url.discoveryKey().token();
             throw new SQLException("could not start a Consul discovery client (" + url.discoveryKey() + "): "
-                    + e.getMessage(), "08001", e);
+                    + Secrets.redact(e.getMessage(), token), "08001", Secrets.redact(e, token));
         }
         try {
             Connector connector = new Connector(url, lease.discovery(), driver, lease.prober());

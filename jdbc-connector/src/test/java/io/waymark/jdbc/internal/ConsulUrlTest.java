@@ -131,7 +131,7 @@ class ConsulUrlTest {
             assertThat(url.service()).isEqualTo("db");
             assertThat(url.delegateProperties()).containsEntry("user", "app").containsEntry("password", "p@ss");
             assertThat(url.delegateUrl("h", 1)).isEqualTo("jdbc:mysql://h:1/shop");
-            assertThat(url.toString()).doesNotContain("p%40ss").contains("app:****@db");
+            assertThat(url.toString()).doesNotContain("p%40ss").contains("//****@db");
         }
     }
 
@@ -163,7 +163,47 @@ class ConsulUrlTest {
         @Test
         void rejectsSeveralHosts() {
             assertThat(failure("jdbc:consul:mysql://a,b/shop").getMessage()).contains("exactly one Consul service name")
-                    .contains("'a,b'");
+                    .contains("//a,b/shop");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"[::1]", "[::1]:3306", "[fe80::1%25eth0]:3306", "127.0.0.1", "127.0.0.1:3306"})
+        void anAddressInsteadOfANameSaysSo(String host) {
+            String message = failure("jdbc:consul:mysql://" + host + "/shop").getMessage();
+            assertThat(message).contains("host part").contains("Consul service name").contains("not a server address")
+                    .contains("jdbc:mysql://").doesNotContain("port");
+        }
+
+        @Test
+        void aHugeHostPartIsEchoedClipped() {
+            String host = "x".repeat(100_000);
+            String message = failure("jdbc:consul:mysql://" + host + "/shop").getMessage();
+            assertThat(message.length()).isLessThan(2_000);
+            assertThat(message).contains("host part").contains("xxxxxxxxxx").contains("100000 characters");
+        }
+
+        @Test
+        void aFragmentIsRefusedRatherThanJoinedToTheDatabase() {
+            assertThat(failure("jdbc:consul:mysql://db/shop#section").getMessage()).contains("'#'").contains("fragment")
+                    .contains("%23");
+            assertThat(failure("jdbc:consul:mysql://db/shop?useSSL=true#x").getMessage()).contains("fragment");
+        }
+
+        @Test
+        void anUnencodedSlashInTheHostPartPasswordIsRefusedWithoutShowingIt() {
+            for (String url : List.of("jdbc:consul:mysql://app:hunter/two@db/shop", "jdbc:consul:mysql://app:hunter?two@db/shop",
+                    "jdbc:consul:mysql://app:12345/hunter@db/shop", "jdbc:consul:mysql://app:hunter#two@db/shop")) {
+                String message = failure(url).getMessage();
+                assertThat(message).as(url).doesNotContain("hunter").doesNotContain("two").contains("percent-encode");
+            }
+        }
+
+        @Test
+        void anAtInThePasswordIsTakenUpToTheLastAt() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mysql://app:p@ss@db/shop");
+            assertThat(url.service()).isEqualTo("db");
+            assertThat(url.delegateProperties()).containsEntry("password", "p@ss");
+            assertThat(url.toString()).doesNotContain("p@ss").doesNotContain("ss@");
         }
 
         @ParameterizedTest
@@ -216,7 +256,7 @@ class ConsulUrlTest {
     }
 
     @Nested
-    class ConsulParameters {
+    class ParameterValues {
 
         @Test
         void agentsAreRepeatableAndCommaSeparated() throws SQLException {
@@ -239,6 +279,40 @@ class ConsulUrlTest {
         @ValueSource(strings = {"127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:x", "a b:8500", ":8500", "h:1:2"})
         void badAgents(String agent) {
             assertThat(failure("jdbc:consul:mysql://db?consul.agent=" + agent).getMessage()).contains("consul.agent");
+        }
+
+        @Test
+        void anAgentWithCredentialsIsRefusedWithoutShowingThem() {
+            for (String agent : List.of("https://u:hunter2@h:8500", "u:hunter2@h:8500", "http://hunter2@h")) {
+                String message = failure("jdbc:consul:mysql://db?consul.agent=" + agent).getMessage();
+                assertThat(message).as(agent).contains("consul.agent").contains("credentials").contains("consul.token")
+                        .doesNotContain("hunter2");
+            }
+            Properties info = new Properties();
+            info.setProperty("consul.agent", "https://u:hunter2@h:8500");
+            assertThat(failure("jdbc:consul:mysql://db", info).getMessage()).doesNotContain("hunter2");
+        }
+
+        @Test
+        void percentEncodedParameterNamesAreDecodedBeforeMatching() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mysql://db?consul%2EreadService=r&consul.t%6Fken=t0p&pass%77ord=pw");
+            assertThat(url.readService()).isEqualTo("r");
+            assertThat(url.discoveryKey().token()).isEqualTo("t0p");
+            assertThat(url.delegateQuery()).containsExactly("pass%77ord=pw");
+            assertThat(url.toString()).doesNotContain("t0p").doesNotContain("=pw");
+            assertThat(parse("jdbc:consul:mysql://db?allowMulti%51ueries=true").retryReadOnlyWrites())
+                    .as("multi-statement strings, however the name is written").isFalse();
+            assertThat(failure("jdbc:consul:mysql://db?consul.m%6Fde=x&consul.t%6Fken=t0p").getMessage())
+                    .contains("consul.mode").doesNotContain("t0p");
+        }
+
+        @Test
+        void theTokenDefaultsToConsulHttpTokenForEveryConsulClientOfTheUrl() throws SQLException {
+            java.util.function.Function<String, String> env = name -> name.equals("CONSUL_HTTP_TOKEN") ? "from-env" : null;
+            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null, env).discoveryKey().token()).isEqualTo("from-env");
+            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db?consul.token=from-url", null, env).discoveryKey().token())
+                    .isEqualTo("from-url");
+            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null, name -> " ").discoveryKey().token()).isNull();
         }
 
         @Test
@@ -351,7 +425,7 @@ class ConsulUrlTest {
     }
 
     @Nested
-    class Properties_ {
+    class ConnectionProperties {
 
         @Test
         void consulPropertiesAreTakenAndOthersPassed() throws SQLException {
@@ -385,6 +459,27 @@ class ConsulUrlTest {
             ConsulUrl url = parse("jdbc:consul:mysql://db");
             url.delegateProperties().setProperty("x", "y");
             assertThat(url.delegateProperties()).isEmpty();
+        }
+    }
+
+    @Nested
+    class TheParameterTable {
+
+        @Test
+        void theReadmeShowsExactlyTheParameterTable() throws java.io.IOException {
+            String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+            assertThat(readme).as("jdbc-connector/README.md: paste ConsulParameters.markdownTable()")
+                    .contains(ConsulParameters.markdownTable());
+        }
+
+        @Test
+        void everyParameterHasADefaultAndAMeaning() {
+            assertThat(ConsulParameters.ALL).allSatisfy(p -> {
+                assertThat(p.name()).startsWith("consul.");
+                assertThat(p.defaultText()).isNotBlank();
+                assertThat(p.meaning()).isNotBlank();
+                assertThat(p.description()).doesNotContain("`");
+            });
         }
     }
 

@@ -22,6 +22,8 @@ final class FakeDiscovery implements ConsulDiscovery {
     final Map<String, Endpoints> names = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> refreshes = new ConcurrentHashMap<>();
     final Map<String, List<EndpointListener>> watchers = new ConcurrentHashMap<>();
+    /** What resolving a name throws instead of answering. */
+    final Map<String, RuntimeException> failures = new ConcurrentHashMap<>();
     volatile boolean closed;
 
     void set(String name, String... addresses) {
@@ -47,6 +49,10 @@ final class FakeDiscovery implements ConsulDiscovery {
     public Endpoints resolve(String name) {
         if (name.contains(" ")) {
             throw new IllegalArgumentException("bad name: " + name);
+        }
+        RuntimeException failure = failures.get(name);
+        if (failure != null) {
+            throw failure;
         }
         Endpoints e = names.get(name);
         if (e == null) {

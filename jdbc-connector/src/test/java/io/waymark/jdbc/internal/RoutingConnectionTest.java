@@ -132,6 +132,18 @@ class RoutingConnectionTest {
         }
 
         @Test
+        void aTokenEchoedByDiscoveryNeverShowsInTheMessageNorTheStackTrace() {
+            discovery.failures.put("primary", new io.waymark.discovery.DiscoveryException(
+                    "request failed: Unexpected char 0x0a at 4 in X-Consul-Token value: t0p-s3cret\nX",
+                    new IllegalArgumentException("X-Consul-Token value: t0p-s3cret\nX")));
+            SQLException e = catchThrowableOfType(SQLException.class,
+                    () -> open(URL + "&consul.token=t0p-s3cret%0AX"));
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(trace));
+            assertThat(trace.toString()).contains("did not resolve 'primary'").doesNotContain("t0p-s3cret");
+        }
+
+        @Test
         void unknownNamesAreSqlExceptions() {
             assertThatThrownBy(() -> open(URL.replace("//primary", "//nobody"))).isInstanceOf(SQLException.class)
                     .hasMessageContaining("did not resolve 'nobody'");
