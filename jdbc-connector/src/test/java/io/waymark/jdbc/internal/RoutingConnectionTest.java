@@ -102,13 +102,7 @@ class RoutingConnectionTest {
         @Test
         void picksUpAPrimaryThatAppearsWhileWaiting() throws Exception {
             a.readOnly = true;
-            Thread promoter = new Thread(() -> {
-                while (discovery.refreshes("primary") < 2) {
-                    Thread.onSpinWait();
-                }
-                a.readOnly = false;
-            });
-            promoter.start();
+            Background promoter = Background.when(() -> discovery.refreshes("primary") >= 2, () -> a.readOnly = false);
             try (RoutingConnection conn = open(URL.replace("200ms", "10s"))) {
                 assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
             } finally {
@@ -250,6 +244,35 @@ class RoutingConnectionTest {
         }
 
         @Test
+        void aTransactionStartedInAnExecutableCommentIsATransaction() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                s.execute("/*! START TRANSACTION */");
+                assertThat(catchThrowableOfType(SQLException.class, () -> conn.setReadOnly(true)).getSQLState())
+                        .isEqualTo("25001");
+                s.execute("/*!40101 COMMIT */");
+                conn.setReadOnly(true);
+                assertThat(conn.serverAddress()).isNotEqualTo("10.0.0.1:3306");
+            }
+        }
+
+        @Test
+        void commitAndChainKeepsTheTransactionOpen() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                s.execute("BEGIN");
+                s.execute("COMMIT AND CHAIN");
+                assertThatThrownBy(() -> conn.setReadOnly(true)).isInstanceOf(SQLException.class);
+                s.execute("ROLLBACK WORK AND CHAIN");
+                assertThatThrownBy(() -> conn.setReadOnly(true)).isInstanceOf(SQLException.class);
+                s.execute("ROLLBACK WORK TO SAVEPOINT x");
+                assertThatThrownBy(() -> conn.setReadOnly(true)).as("a savepoint rollback ends nothing")
+                        .isInstanceOf(SQLException.class);
+                s.execute("XA COMMIT 'x'");
+                conn.setReadOnly(true);
+                assertThat(conn.isReadOnly()).isTrue();
+            }
+        }
+
+        @Test
         void switchesAtTheStartOfATransactionCarryingTheSessionSettings() throws SQLException {
             try (RoutingConnection conn = open(URL)) {
                 conn.setAutoCommit(false);
@@ -378,13 +401,8 @@ class RoutingConnectionTest {
                 a.readOnly = true;
                 d = servers.add("10.0.0.4:3306", 4, false);
                 int before = discovery.refreshes("primary");
-                Thread consulCatchesUp = new Thread(() -> {
-                    while (discovery.refreshes("primary") < before + 3) {
-                        Thread.onSpinWait();
-                    }
-                    discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306");
-                });
-                consulCatchesUp.start();
+                Background consulCatchesUp = Background.when(() -> discovery.refreshes("primary") >= before + 3,
+                        () -> discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306"));
                 ps.setInt(1, 7);
                 try {
                     assertThat(ps.executeUpdate()).isEqualTo(1);
@@ -401,13 +419,8 @@ class RoutingConnectionTest {
             try (RoutingConnection conn = open(URL.replace("200ms", "1h")); Statement s = conn.createStatement()) {
                 a.readOnly = true;
                 d = servers.add("10.0.0.4:3306", 4, false);
-                Thread consulCatchesUp = new Thread(() -> {
-                    while (discovery.watchers("primary") == 0) {
-                        Thread.onSpinWait();
-                    }
-                    discovery.set("primary", "10.0.0.4:3306");
-                });
-                consulCatchesUp.start();
+                Background consulCatchesUp = Background.when(() -> discovery.watchers("primary") > 0,
+                        () -> discovery.set("primary", "10.0.0.4:3306"));
                 try {
                     s.executeUpdate("INSERT INTO t VALUES (1)");
                 } finally {
@@ -748,14 +761,9 @@ class RoutingConnectionTest {
             try (RoutingConnection conn = open(patient); Statement s = conn.createStatement()) {
                 promoteBehindConsulsBack(b);
                 c.readOnly = false;
-                Thread consulCatchesUp = new Thread(() -> {
-                    // both probed twice: the connection saw the split brain at least once and kept waiting
-                    while (probes(b) < 2 || probes(c) < 2) {
-                        Thread.onSpinWait();
-                    }
-                    discovery.set("primary", "10.0.0.3:3306");
-                });
-                consulCatchesUp.start();
+                // both probed twice: the connection saw the split brain at least once and kept waiting
+                Background consulCatchesUp = Background.when(() -> probes(b) >= 2 && probes(c) >= 2,
+                        () -> discovery.set("primary", "10.0.0.3:3306"));
                 try {
                     s.executeUpdate("INSERT INTO t VALUES (1)");
                 } finally {
