@@ -1,6 +1,7 @@
 package io.waymark.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -29,10 +30,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -45,6 +48,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * test says so, and the test can assert that the writes moved before.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
 abstract class AbstractProbeFailoverIT {
 
     static final String PRIMARY = "w-master-mysql-3306";
@@ -126,6 +130,7 @@ abstract class AbstractProbeFailoverIT {
     }
 
     @Nested
+    @Order(1)
     @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
     class ConsulLagsBehindASwitchover {
 
@@ -239,6 +244,47 @@ abstract class AbstractProbeFailoverIT {
                 }
             }
             consulSees(newPrimary, oldPrimary);
+        }
+    }
+
+    /**
+     * A replica someone set {@code read_only = 0} while the primary still is writable, and whose
+     * role check then passes for the primary's name too: Consul lists two primaries.
+     */
+    @Nested
+    @Order(2)
+    class TwoWritableServers {
+
+        @Test
+        void noPrimaryIsHandedOutUntilOnlyOneServerIsWritable() throws Exception {
+            MariaDbNode primary = db.primary();
+            MariaDbNode replica = db.replicas().get(0);
+            String url = url().replace("consul.failoverTimeout=10s", "consul.failoverTimeout=2s");
+            ConsulAgent onReplica = consul.agent(agentOf.get(replica.address()));
+            asRoot(replica, "SET GLOBAL read_only = 0");
+            onReplica.updateTtl(PRIMARY + "-role", "passing");
+            try {
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(consul.passing(PRIMARY))
+                        .containsExactlyInAnyOrder(primary.address(), replica.address()));
+                SQLException e = catchThrowableOfType(SQLException.class, () -> DriverManager.getConnection(url).close());
+                assertThat((Object) e).as("connect() while two servers are writable").isNotNull();
+                assertThat(e.getSQLState()).isEqualTo("08001");
+                assertThat(e.getMessage()).contains("split brain").contains(primary.address())
+                        .contains(replica.address());
+            } finally {
+                asRoot(replica, "SET GLOBAL read_only = 1");
+                onReplica.updateTtl(PRIMARY + "-role", "critical");
+            }
+            try (Connection c = DriverManager.getConnection(url)) {
+                assertThat(serverId(c)).as("one writable server again").isEqualTo(serverIds.get(primary.address()));
+            }
+        }
+
+        private void asRoot(MariaDbNode node, String sql) throws SQLException {
+            try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + node.address() + "/", "root",
+                    db.rootPassword()); Statement s = c.createStatement()) {
+                s.execute(sql);
+            }
         }
     }
 }

@@ -17,7 +17,6 @@ final class Physical {
     }
 
     final Connection conn;
-    final Endpoint endpoint;
     final String host;
     final int port;
     final Role role;
@@ -34,9 +33,8 @@ final class Physical {
     /** Failed with a connection error (SQLState class 08): nothing sent on it will arrive. */
     volatile boolean broken;
 
-    Physical(Connection conn, Endpoint endpoint, String host, int port, Role role, boolean autoCommit) {
+    Physical(Connection conn, String host, int port, Role role, boolean autoCommit) {
         this.conn = conn;
-        this.endpoint = endpoint;
         this.host = host;
         this.port = port;
         this.role = role;

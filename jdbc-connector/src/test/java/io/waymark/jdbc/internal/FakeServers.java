@@ -44,6 +44,10 @@ final class FakeServers implements Driver {
          * CALL whose INSERT ran before its SELECT ... INTO OUTFILE hit {@code --secure-file-priv}.
          */
         volatile String failsAfterWriting;
+        /** What the handshake says ({@code DatabaseMetaData.getDatabaseProductVersion()}). */
+        volatile String version = "10.11.6-MariaDB";
+        /** MySQL's super_read_only; null: the server has no such variable (MariaDB, MySQL before 5.7.8). */
+        volatile Boolean superReadOnly;
         /** {@link System#nanoTime} of every write attempt, refused or not. */
         final List<Long> writeAttempts = new CopyOnWriteArrayList<>();
         /** Statements run with executeQuery, in order. */
@@ -145,6 +149,13 @@ final class FakeServers implements Driver {
                 return null;
             case "isValid":
                 return !c.closed && !c.server.down;
+            case "getMetaData":
+                return proxy(java.sql.DatabaseMetaData.class, (mp, mm, ma) -> {
+                    if (mm.getName().equals("getDatabaseProductVersion")) {
+                        return c.server.version;
+                    }
+                    throw new SQLFeatureNotSupportedException(mm.getName());
+                });
             case "close":
                 c.closed = true;
                 return null;
@@ -172,7 +183,14 @@ final class FakeServers implements Driver {
                     return replicationStatus(c.server, sql, self);
                 }
                 int value;
-                if (sql.contains("@@read_only")) {
+                int secondColumn = 0;
+                if (sql.contains("@@super_read_only")) {
+                    if (c.server.superReadOnly == null) {
+                        throw new SQLException("Unknown system variable 'super_read_only'", "HY000", 1193);
+                    }
+                    value = c.server.readOnly ? 1 : 0;
+                    secondColumn = c.server.superReadOnly ? 1 : 0;
+                } else if (sql.contains("@@read_only")) {
                     value = c.server.readOnly ? 1 : 0;
                 } else if (sql.contains("@@server_id")) {
                     value = c.server.serverId;
@@ -180,6 +198,7 @@ final class FakeServers implements Driver {
                     throw new SQLException("unexpected query " + sql, "42000", 1064);
                 }
                 boolean[] consumed = new boolean[1];
+                int second = secondColumn;
                 return proxy(ResultSet.class, (rp, rm, ra) -> {
                     switch (rm.getName()) {
                         case "next":
@@ -187,7 +206,7 @@ final class FakeServers implements Driver {
                             consumed[0] = true;
                             return first;
                         case "getInt":
-                            return value;
+                            return (Integer) ra[0] == 2 ? second : value;
                         case "getStatement":
                             return self;
                         case "close":

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 class NodeProberTest {
 
-    private static final NodeProber.Probe WRITABLE = new NodeProber.Probe(NodeProber.Probe.State.WRITABLE, true, null);
+    private static final NodeProber.Probe WRITABLE = new NodeProber.Probe(NodeProber.Probe.State.WRITABLE, null);
 
     private final NodeProber prober = new NodeProber();
 
@@ -140,7 +140,7 @@ class NodeProberTest {
             });
             long evidence = System.nanoTime() + 1;
             CompletableFuture<NodeProber.Probe> fresh = prober.probe("server", evidence,
-                    () -> new NodeProber.Probe(NodeProber.Probe.State.READ_ONLY, false, null));
+                    () -> new NodeProber.Probe(NodeProber.Probe.State.READ_ONLY, null));
             assertThat(fresh).isNotSameAs(old);
             assertThat(fresh.get(10, TimeUnit.SECONDS).state).isEqualTo(NodeProber.Probe.State.READ_ONLY);
             release.countDown();

@@ -757,20 +757,29 @@ class RoutingConnectionTest {
         }
 
         @Test
-        void twoWritableServersWaitForConsulToChoose() throws Exception {
-            try (RoutingConnection conn = open(patient); Statement s = conn.createStatement()) {
+        void consulChoosingOneOfTwoWritableServersDoesNotEndTheSplitBrain() throws Exception {
+            try (RoutingConnection conn = open(patient); Statement s = conn.createStatement();
+                    DiscoveryRegistry.Lease lease = registry.acquire(ConsulUrl.parse(patient, null).discoveryKey())) {
                 promoteBehindConsulsBack(b);
                 c.readOnly = false;
-                // both probed twice: the connection saw the split brain at least once and kept waiting
-                Background consulCatchesUp = Background.when(() -> probes(b) >= 2 && probes(c) >= 2,
+                // both probed twice: the connection saw the split brain and kept waiting
+                Background consulChooses = Background.when(() -> probes(b) >= 2 && probes(c) >= 2,
                         () -> discovery.set("primary", "10.0.0.3:3306"));
+                // Consul's word alone does not end it: b must stop being writable
+                Background operatorDemotes = Background.when(
+                        () -> discovery.resolve("primary").all().size() == 1
+                                && discovery.resolve("primary").all().get(0).port() == 3306
+                                && discovery.resolve("primary").all().get(0).host().equals("10.0.0.3") && probes(b) >= 4,
+                        () -> b.readOnly = true);
                 try {
                     s.executeUpdate("INSERT INTO t VALUES (1)");
                 } finally {
-                    consulCatchesUp.join();
+                    consulChooses.join();
+                    operatorDemotes.join();
                 }
                 assertThat(c.writes).containsExactly("INSERT INTO t VALUES (1)");
                 assertThat(b.writes).isEmpty();
+                assertThat(lease.prober().splitBrains("primary")).as("one episode, warned once").isEqualTo(1);
             }
         }
 
@@ -788,6 +797,34 @@ class RoutingConnectionTest {
                 assertThat(b.connections).allMatch(x -> x.closed);
                 assertThat(c.connections).allMatch(x -> x.closed);
                 assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+            }
+        }
+
+        @Test
+        void aMySqlReplicaThatSuperUsersCanStillWriteToIsNamedSo() throws SQLException {
+            b.version = "8.0.36";
+            b.superReadOnly = false;
+            c.version = "8.0.36";
+            c.superReadOnly = true;
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                a.readOnly = true;
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getSuppressed()).singleElement().satisfies(x -> assertThat(x)
+                        .hasMessageContaining("10.0.0.2:3306 read_only (super_read_only = 0: users with SUPER still write"
+                                + " there)").hasMessageContaining("10.0.0.3:3306 read_only")
+                        .hasMessageNotContaining("10.0.0.3:3306 read_only ("));
+                assertThat(b.queries).contains("SELECT @@read_only, @@super_read_only");
+                assertThat(a.queries).as("MariaDB has no super_read_only: not asked").doesNotContain(
+                        "SELECT @@read_only, @@super_read_only");
+            }
+        }
+
+        @Test
+        void aMySqlServerWithoutSuperReadOnlyIsAskedForReadOnlyAlone() throws SQLException {
+            a.version = "5.7.5";
+            try (RoutingConnection conn = open(URL)) {
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+                assertThat(a.queries).containsExactly("SELECT @@read_only, @@super_read_only", "SELECT @@read_only");
             }
         }
 
@@ -812,8 +849,8 @@ class RoutingConnectionTest {
             pw.setProperty("password", "pw");
             try (Connection conn = servers.connect("jdbc:mysql://10.0.0.2:3306/shop", pw);
                     Statement s = conn.createStatement()) {
-                assertThat(Connector.replicating(s, prober, "b")).isNull();
-                assertThat(Connector.replicating(s, prober, "b")).isNull();
+                assertThat(ProbeSql.replicating(s, prober, "b")).isNull();
+                assertThat(ProbeSql.replicating(s, prober, "b")).isNull();
                 assertThat(b.queries).as("access denied: the other forms need the same privilege")
                         .containsExactly("SHOW ALL SLAVES STATUS", "SHOW REPLICA STATUS");
             } finally {
@@ -830,9 +867,9 @@ class RoutingConnectionTest {
             b.replicating = true;
             try (Connection conn = servers.connect("jdbc:mysql://10.0.0.2:3306/shop", pw);
                     Statement s = conn.createStatement()) {
-                assertThat(Connector.replicating(s, prober, "b")).isTrue();
+                assertThat(ProbeSql.replicating(s, prober, "b")).isTrue();
                 b.replicating = false;
-                assertThat(Connector.replicating(s, prober, "b")).isFalse();
+                assertThat(ProbeSql.replicating(s, prober, "b")).isFalse();
                 assertThat(b.queries).containsExactly("SHOW ALL SLAVES STATUS", "SHOW REPLICA STATUS",
                         "SHOW REPLICA STATUS");
             } finally {
@@ -872,6 +909,63 @@ class RoutingConnectionTest {
                 assertThat(b.writes).isEmpty();
             }
         }
+    }
+
+    /** More than one server answers {@code @@read_only = 0}: no primary is handed out until only one does. */
+    @Nested
+    class TwoWritableServers {
+
+        private final String patient = URL.replace("200ms", "10s");
+
+        @Test
+        void connectRefusesWhenConsulListsTwoWritableServers() throws SQLException {
+            c.readOnly = false;
+            discovery.set("primary", "10.0.0.1:3306", "10.0.0.3:3306");
+            try (DiscoveryRegistry.Lease lease = registry.acquire(ConsulUrl.parse(URL, null).discoveryKey())) {
+                SQLException e = catchThrowableOfType(SQLException.class, () -> open(URL));
+                assertThat(e.getSQLState()).isEqualTo("08001");
+                assertThat(e.getMessage()).contains("split brain").contains("10.0.0.1:3306").contains("10.0.0.3:3306");
+                assertThat(a.connections).allMatch(x -> x.closed);
+                assertThat(c.connections).allMatch(x -> x.closed);
+                assertThat(lease.prober().splitBrains("primary")).isEqualTo(1);
+            }
+        }
+
+        @Test
+        void connectHandsOutThePrimaryOnceOnlyOneIsWritableWarningOnce() throws Exception {
+            c.readOnly = false;
+            discovery.set("primary", "10.0.0.1:3306", "10.0.0.3:3306");
+            try (DiscoveryRegistry.Lease lease = registry.acquire(ConsulUrl.parse(patient, null).discoveryKey())) {
+                Background fixed = Background.when(() -> c.queries.size() >= 3, () -> c.readOnly = true);
+                try (RoutingConnection conn = open(patient)) {
+                    assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+                } finally {
+                    fixed.join();
+                }
+                assertThat(lease.prober().splitBrains("primary")).as("several rounds, one episode").isEqualTo(1);
+                c.readOnly = false;
+                assertThatThrownBy(() -> open(URL)).hasMessageContaining("split brain");
+                assertThat(lease.prober().splitBrains("primary")).as("a new episode").isEqualTo(2);
+            }
+        }
+
+        @Test
+        void aConsulListedServerAndAProbedOneBothWritableAreASplitBrainToo() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                a.readOnly = true;
+                b.readOnly = false;
+                d = servers.add("10.0.0.4:3306", 4, false);
+                discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306");
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(e.getSuppressed()).singleElement().satisfies(x -> assertThat(x).hasMessageContaining(
+                        "split brain").hasMessageContaining("10.0.0.2:3306").hasMessageContaining("10.0.0.4:3306"));
+                assertThat(b.writes).isEmpty();
+                assertThat(d.writes).isEmpty();
+            }
+        }
+
+        private FakeServers.Server d;
     }
 
     @Nested
