@@ -43,10 +43,10 @@ final class Connector {
     private static final long CROSS_CHECK_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final AtomicInteger REPLICA_ROTATION = new AtomicInteger();
 
-    private final ConsulUrl url;
-    private final ConsulDiscovery discovery;
-    private final Driver driver;
-    private final NodeProber prober;
+    final ConsulUrl url;
+    final ConsulDiscovery discovery;
+    final Driver driver;
+    final NodeProber prober;
     private final KnownServers known;
 
     Connector(ConsulUrl url, ConsulDiscovery discovery, Driver driver, NodeProber prober) {
@@ -54,7 +54,7 @@ final class Connector {
         this.discovery = discovery;
         this.driver = driver;
         this.prober = prober;
-        this.known = new KnownServers(url, discovery, driver, prober);
+        this.known = new KnownServers(this);
     }
 
     ConsulUrl url() {

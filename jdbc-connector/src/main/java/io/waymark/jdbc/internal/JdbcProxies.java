@@ -28,11 +28,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * Dynamic proxies around the delegate's statements, result sets and metadata, so that they
  * report the logical connection ({@code getConnection()}, {@code getStatement()}), so that
- * their errors reach {@link RoutingConnection#handle}, and so that a statement can move to a
+ * their errors reach the one handler ({@link Routing#handle}), and so that a statement can move to a
  * new primary: statement proxies record how they were created, their settings
  * ({@code setFetchSize}, {@code setQueryTimeout}, ...) and, for prepared statements, the
  * current parameters, and replay them on the new physical connection (see
- * {@link RoutingConnection#mayRetry}).
+ * {@link Routing#mayRetry}).
  */
 final class JdbcProxies {
 
@@ -46,7 +46,7 @@ final class JdbcProxies {
     }
 
     @SuppressWarnings("unchecked")
-    static <T extends Statement> T statement(RoutingConnection owner, Physical physical, StatementFactory<T> factory,
+    static <T extends Statement> T statement(Routing owner, Physical physical, StatementFactory<T> factory,
             String sql) throws SQLException {
         T target = factory.create(physical.conn);
         Class<?> type = target instanceof CallableStatement ? CallableStatement.class
@@ -55,12 +55,12 @@ final class JdbcProxies {
                 new StatementHandler(owner, physical, target, type, sql, factory));
     }
 
-    static DatabaseMetaData metaData(RoutingConnection owner, Physical physical, DatabaseMetaData target) {
+    static DatabaseMetaData metaData(Routing owner, Physical physical, DatabaseMetaData target) {
         return (DatabaseMetaData) Proxy.newProxyInstance(JdbcProxies.class.getClassLoader(),
                 new Class<?>[] {DatabaseMetaData.class}, new Handler(owner, physical, target, DatabaseMetaData.class) {
                     @Override
                     Object special(Object proxy, Method method, Object[] args) {
-                        return "getConnection".equals(method.getName()) && count(args) == 0 ? owner : NONE;
+                        return "getConnection".equals(method.getName()) && count(args) == 0 ? owner.logical() : NONE;
                     }
                 });
     }
@@ -73,13 +73,13 @@ final class JdbcProxies {
     private abstract static class Handler implements InvocationHandler {
         static final Object NONE = new Object();
 
-        final RoutingConnection owner;
+        final Routing owner;
         final Class<?> type;
         // replaced only by StatementHandler when it moves to a new primary (user thread)
         Physical physical;
         Object target;
 
-        Handler(RoutingConnection owner, Physical physical, Object target, Class<?> type) {
+        Handler(Routing owner, Physical physical, Object target, Class<?> type) {
             this.owner = owner;
             this.physical = physical;
             this.target = target;
@@ -148,7 +148,7 @@ final class JdbcProxies {
         private final Map<Integer, Call> parameters = new TreeMap<>();
         private boolean pendingBatch;
 
-        StatementHandler(RoutingConnection owner, Physical physical, Object target, Class<?> type, String preparedSql,
+        StatementHandler(Routing owner, Physical physical, Object target, Class<?> type, String preparedSql,
                 StatementFactory<?> factory) {
             super(owner, physical, target, type);
             this.preparedSql = preparedSql;
@@ -158,7 +158,7 @@ final class JdbcProxies {
 
         @Override
         Object special(Object proxy, Method method, Object[] args) {
-            return "getConnection".equals(method.getName()) && count(args) == 0 ? owner : NONE;
+            return "getConnection".equals(method.getName()) && count(args) == 0 ? owner.logical() : NONE;
         }
 
         @Override
@@ -172,7 +172,7 @@ final class JdbcProxies {
             String sql = null;
             if (execute) {
                 sql = count(args) > 0 && args[0] instanceof String ? (String) args[0] : preparedSql;
-                owner.noteWork(sql);
+                owner.transactions.beforeStatement(sql, owner.session.autoCommit);
             }
             Object result;
             try {

@@ -44,11 +44,12 @@ final class KnownServers {
     private final Driver driver;
     private final NodeProber prober;
 
-    KnownServers(ConsulUrl url, ConsulDiscovery discovery, Driver driver, NodeProber prober) {
-        this.url = url;
-        this.discovery = discovery;
-        this.driver = driver;
-        this.prober = prober;
+    /** Probes for {@code owner}: its URL, discovery client, delegate driver and shared prober. */
+    KnownServers(Connector owner) {
+        this.url = owner.url;
+        this.discovery = owner.discovery;
+        this.driver = owner.driver;
+        this.prober = owner.prober;
     }
 
     /**

@@ -161,6 +161,24 @@ final class FakeServers implements Driver {
                 return null;
             case "isClosed":
                 return c.closed;
+            case "getTypeMap":
+                checkUp(c);
+                return Map.of();
+            case "setClientInfo":
+                try {
+                    checkUp(c);
+                } catch (SQLException e) {
+                    // the only checked exception setClientInfo declares
+                    throw new java.sql.SQLClientInfoException(e.getMessage(), e.getSQLState(), e.getErrorCode(), Map.of());
+                }
+                return null;
+            case "setTypeMap":
+            case "getClientInfo":
+                checkUp(c);
+                return null;
+            case "createClob":
+                checkUp(c);
+                throw new SQLFeatureNotSupportedException("createClob");
             case "toString":
                 return "FakeConnection[" + c.server.address + "]";
             case "hashCode":

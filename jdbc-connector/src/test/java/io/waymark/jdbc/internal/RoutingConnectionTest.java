@@ -330,6 +330,25 @@ class RoutingConnectionTest {
         }
 
         @Test
+        void everyDelegatedCallReportsAConnectionLossToTheHandler() throws SQLException {
+            java.util.Map<String, org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls = new java.util.LinkedHashMap<>();
+            for (String name : java.util.List.of("getTypeMap", "setClientInfo", "createClob", "setTypeMap", "getClientInfo")) {
+                a.down = false;
+                try (RoutingConnection conn = open(URL)) {
+                    calls.put("getTypeMap", conn::getTypeMap);
+                    calls.put("setClientInfo", () -> conn.setClientInfo("ApplicationName", "x"));
+                    calls.put("createClob", conn::createClob);
+                    calls.put("setTypeMap", () -> conn.setTypeMap(java.util.Map.of()));
+                    calls.put("getClientInfo", () -> conn.getClientInfo("ApplicationName"));
+                    a.down = true;
+                    SQLException e = catchThrowableOfType(SQLException.class, calls.get(name));
+                    assertThat((Object) e).as(name).isNotNull();
+                    assertThat(conn.invalidReason()).as(name).contains("connection error");
+                }
+            }
+        }
+
+        @Test
         void isValidTurnsFalseWhenThePrimaryLeavesConsul() throws SQLException {
             try (RoutingConnection conn = open(URL)) {
                 assertThat(conn.isValid(1)).isTrue();
