@@ -85,20 +85,14 @@ abstract class AbstractProbeFailoverIT {
                 serverIds.put(node.address(), serverId(c));
             }
         }
-        try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
-            s.executeUpdate("CREATE TABLE events (writer INT NOT NULL, seq INT NOT NULL, origin INT NOT NULL,"
-                    + " PRIMARY KEY (writer, seq))");
+        try (Connection c = DriverManager.getConnection(url())) {
+            WriterLoad.createTable(c);
         }
     }
 
     @AfterAll
     void stopServers() {
-        if (consul != null) {
-            consul.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Fixtures.closeAll(consul, db);
     }
 
     /** What the role checks would report, once they run: {@code primary} is the primary. */
@@ -123,19 +117,13 @@ abstract class AbstractProbeFailoverIT {
     }
 
     static int serverId(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return WriterLoad.serverId(c);
     }
 
     @Nested
     @Order(1)
     @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
     class ConsulLagsBehindASwitchover {
-
-        record Ack(int writer, int seq, long startedNanos) {
-        }
 
         @Test
         @Order(1)
@@ -160,13 +148,6 @@ abstract class AbstractProbeFailoverIT {
         private void switchoverBehindConsulsBack(String url, int firstWriter) throws Exception {
             MariaDbNode oldPrimary = db.primary();
             MariaDbNode newPrimary = db.replicas().get(0);
-            int oldId = serverIds.get(oldPrimary.address());
-            int newId = serverIds.get(newPrimary.address());
-            Queue<Ack> acks = new ConcurrentLinkedQueue<>();
-            Queue<SQLException> failures = new ConcurrentLinkedQueue<>();
-            Set<Integer> writersOnNew = ConcurrentHashMap.newKeySet();
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Thread> writers = new ArrayList<>();
             HikariConfig config = new HikariConfig();
             config.setPoolName("probing-" + subprotocol());
             config.setJdbcUrl(url);
@@ -174,73 +155,28 @@ abstract class AbstractProbeFailoverIT {
             config.setMinimumIdle(WRITERS);
             config.setConnectionTimeout(20_000);
             config.setValidationTimeout(1_000);
-            try (HikariDataSource pool = new HikariDataSource(config)) {
-                for (int w = 0; w < WRITERS; w++) {
-                    int writer = firstWriter + w;
-                    Thread t = new Thread(() -> {
-                        int seq = 0;
-                        while (!stop.get()) {
-                            seq++;
-                            long started = System.nanoTime();
-                            try (Connection c = pool.getConnection();
-                                    PreparedStatement ps = c.prepareStatement("INSERT INTO events VALUES (?, ?, @@server_id)")) {
-                                ps.setInt(1, writer);
-                                ps.setInt(2, seq);
-                                ps.executeUpdate();
-                                acks.add(new Ack(writer, seq, started));
-                                if (c.unwrap(ConsulConnection.class).serverAddress().equals(newPrimary.address())) {
-                                    writersOnNew.add(writer);
-                                }
-                            } catch (SQLException e) {
-                                failures.add(e);
-                            }
-                        }
-                    }, "probing-writer-" + w);
-                    t.start();
-                    writers.add(t);
-                }
-                await().atMost(Duration.ofSeconds(30)).until(() -> acks.size() >= 40);
+            try (HikariDataSource pool = new HikariDataSource(config);
+                    WriterLoad load = WriterLoad.start(pool, firstWriter, WRITERS, true)) {
+                load.awaitAcks(40);
 
                 db.switchover(newPrimary);
                 long demoted = System.nanoTime();
 
-                await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(writersOnNew)
-                        .as("writers that got an insert through on the new primary").hasSize(WRITERS));
+                load.awaitEveryWriterOn(newPrimary.address(), Duration.ofSeconds(8));
                 assertThat(consul.passing(PRIMARY)).as("Consul has not noticed the switchover")
                         .containsExactly(oldPrimary.address());
                 assertThat(consul.passing(REPLICA)).containsExactly(newPrimary.address());
                 try (Connection fresh = DriverManager.getConnection(url)) {
-                    assertThat(serverId(fresh)).as("connect() finds the new primary too").isEqualTo(newId);
+                    assertThat(serverId(fresh)).as("connect() finds the new primary too")
+                            .isEqualTo(serverIds.get(newPrimary.address()));
                 }
-                stop.set(true);
-                for (Thread t : writers) {
-                    t.join(30_000);
-                    assertThat(t.isAlive()).isFalse();
-                }
+                load.stop();
                 System.out.printf("%s switchover behind Consul's back: %d inserts acknowledged, %d failed%n",
-                        subprotocol(), acks.size(), failures.size());
-                assertThat(failures).as("inserts that failed in the callers' hands").isEmpty();
-
-                Map<List<Integer>, Integer> stored = new HashMap<>();
-                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword());
-                        Statement s = c.createStatement();
-                        ResultSet rs = s.executeQuery("SELECT writer, seq, origin FROM events WHERE writer >= "
-                                + firstWriter + " AND writer < " + (firstWriter + WRITERS))) {
-                    while (rs.next()) {
-                        stored.put(List.of(rs.getInt(1), rs.getInt(2)), rs.getInt(3));
-                    }
-                }
-                assertThat(stored.keySet()).as("every acknowledged insert")
-                        .containsAll(acks.stream().map(a -> List.of(a.writer, a.seq)).collect(Collectors.toList()));
-                assertThat(stored.values()).as("servers that took the inserts").allMatch(o -> o == oldId || o == newId);
-                assertThat(acks.stream().filter(a -> a.startedNanos > demoted
-                        && stored.get(List.of(a.writer, a.seq)) == oldId))
-                        .as("inserts taken by the old primary after its demotion").isEmpty();
-                assertThat(stored.values()).as("inserts taken by the new primary").contains(newId);
-            } finally {
-                stop.set(true);
-                for (Thread t : writers) {
-                    t.join(30_000);
+                        subprotocol(), load.acks().size(), load.failures().size());
+                assertThat(load.failures()).as("inserts that failed in the callers' hands").isEmpty();
+                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword())) {
+                    assertThat(load.verify(c, serverIds.get(oldPrimary.address()), serverIds.get(newPrimary.address()),
+                            demoted)).as("inserts taken by the new primary").containsKey(serverIds.get(newPrimary.address()));
                 }
             }
             consulSees(newPrimary, oldPrimary);

@@ -55,12 +55,7 @@ class SecureFilePrivIT {
 
     @AfterAll
     void stopServers() {
-        if (consul != null) {
-            consul.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Fixtures.closeAll(consul, db);
     }
 
     String url(String subprotocol) {

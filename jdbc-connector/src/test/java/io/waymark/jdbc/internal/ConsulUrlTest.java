@@ -98,7 +98,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void withoutDatabaseOrParameters() throws SQLException {
+        void buildsDelegateUrlsWithoutDatabaseOrParameters() throws SQLException {
             assertThat(parse("jdbc:consul:mysql://db").delegateUrl("10.0.0.1", 3306)).isEqualTo("jdbc:mysql://10.0.0.1:3306/");
             assertThat(parse("jdbc:consul:mysql://db/").delegateUrl("10.0.0.1", 3306)).isEqualTo("jdbc:mysql://10.0.0.1:3306/");
             assertThat(parse("jdbc:consul:mysql://db?consul.mode=http").delegateUrl("10.0.0.1", 3306))
@@ -227,13 +227,13 @@ class ConsulUrlTest {
 
         @ParameterizedTest
         @ValueSource(strings = {"jdbc:consul:mysql", "jdbc:consul:mysql:/db", "jdbc:consul:", "jdbc:consul:mysql//db"})
-        void withoutTheSchemeSeparator(String url) {
+        void rejectsUrlsWithoutTheSchemeSeparator(String url) {
             assertThat(failure(url).getMessage()).contains("malformed URL")
                     .contains("jdbc:consul:<mysql|mariadb>://<consul service name>");
         }
 
         @Test
-        void unknownSubprotocol() {
+        void rejectsAnUnknownSubprotocol() {
             SQLException e = failure("jdbc:consul:postgresql://db/shop?password=pw");
             assertThat(e.getMessage()).contains("unknown subprotocol 'postgresql'").contains("expected mysql or mariadb")
                     .doesNotContain("=pw");
@@ -241,7 +241,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void notOurs() {
+        void refusesUrlsOfOtherDrivers() {
             assertThat(ConsulUrl.accepts("jdbc:mysql://db/shop")).isFalse();
             assertThat(ConsulUrl.accepts(null)).isFalse();
             assertThat(failure("jdbc:mysql://db/shop").getMessage()).contains("not a jdbc:consul: URL");
@@ -249,7 +249,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void badPercentEncodingInAConsulParameter() {
+        void rejectsBadPercentEncodingWithoutShowingTheValue() {
             assertThat(failure("jdbc:consul:mysql://db?consul.token=ab%zz&password=pw").getMessage())
                     .contains("consul.token").contains("percent-encoding").doesNotContain("ab%zz").doesNotContain("=pw");
         }
@@ -277,7 +277,7 @@ class ConsulUrlTest {
 
         @ParameterizedTest
         @ValueSource(strings = {"127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:x", "a b:8500", ":8500", "h:1:2"})
-        void badAgents(String agent) {
+        void rejectsBadAgents(String agent) {
             assertThat(failure("jdbc:consul:mysql://db?consul.agent=" + agent).getMessage()).contains("consul.agent");
         }
 
@@ -322,7 +322,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void everyConsulParameter() throws SQLException {
+        void readsEveryConsulParameter() throws SQLException {
             ConsulUrl url = parse("jdbc:consul:mariadb://db/shop?consul.token=t0ken&consul.mode=DNS"
                     + "&consul.dnsAgent=127.0.0.11:8600&consul.resolveTimeout=750ms&consul.failoverTimeout=3s"
                     + "&consul.roleCheck=false&consul.includeWarning=TRUE&consul.retryReadOnlyWrites=false"
@@ -354,13 +354,13 @@ class ConsulUrlTest {
         }
 
         @Test
-        void nonRepeatableParametersOnlyOnce() {
+        void refusesANonRepeatableParameterGivenTwice() {
             assertThat(failure("jdbc:consul:mysql://db?consul.mode=http&consul.mode=dns").getMessage())
                     .contains("consul.mode is given more than once");
         }
 
         @Test
-        void badMode() {
+        void rejectsAnUnknownMode() {
             assertThat(failure("jdbc:consul:mysql://db?consul.mode=grpc").getMessage())
                     .contains("consul.mode must be http or dns: 'grpc'");
         }
@@ -378,7 +378,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void durations() throws SQLException {
+        void takesDurationsInEveryForm() throws SQLException {
             assertThat(parse("jdbc:consul:mysql://db?consul.failoverTimeout=1500").failoverTimeout())
                     .isEqualTo(Duration.ofMillis(1500));
             assertThat(parse("jdbc:consul:mysql://db?consul.failoverTimeout=2m").failoverTimeout())
@@ -390,7 +390,7 @@ class ConsulUrlTest {
 
         @ParameterizedTest
         @ValueSource(strings = {"abc", "-1s", "1.5s", "10 years", "", "PTxS"})
-        void badDurations(String value) {
+        void rejectsBadDurations(String value) {
             assertThat(failure("jdbc:consul:mysql://db?consul.failoverTimeout=" + value).getMessage())
                     .contains("consul.failoverTimeout must be a duration like 500ms, 2s or 1m");
         }
@@ -402,7 +402,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void booleans() {
+        void takesOnlyTrueOrFalse() {
             assertThat(failure("jdbc:consul:mysql://db?consul.roleCheck=yes").getMessage())
                     .contains("consul.roleCheck must be true or false: 'yes'");
             assertThat(failure("jdbc:consul:mysql://db?consul.retryReadOnlyWrites=1").getMessage())

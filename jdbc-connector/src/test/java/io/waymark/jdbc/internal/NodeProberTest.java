@@ -33,7 +33,7 @@ class NodeProberTest {
     class Pool {
 
         @Test
-        void boundedDaemonThreadsNamedAfterTheLibrary() throws Exception {
+        void runsOnBoundedDaemonThreadsNamedAfterTheLibrary() throws Exception {
             CountDownLatch release = new CountDownLatch(1);
             List<Thread> threads = new ArrayList<>();
             List<CompletableFuture<NodeProber.Probe>> probes = new ArrayList<>();

@@ -582,7 +582,7 @@ class RoutingConnectionTest {
         }
 
         @Test
-        void notBatchesNorStreamParameters() throws SQLException {
+        void neverBatchesNorStreamParameters() throws SQLException {
             try (RoutingConnection conn = open(URL); PreparedStatement ps = conn.prepareStatement("INSERT INTO t VALUES (?)")) {
                 ps.setBinaryStream(1, new java.io.ByteArrayInputStream(new byte[] {1}));
                 switchover();
@@ -689,7 +689,7 @@ class RoutingConnectionTest {
         }
 
         @Test
-        void offWithMultiStatementStrings() throws SQLException {
+        void neverWithMultiStatementStrings() throws SQLException {
             try (RoutingConnection conn = open(URL + "&allowMultiQueries=true"); Statement s = conn.createStatement()) {
                 switchover();
                 assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class);
@@ -919,7 +919,7 @@ class RoutingConnectionTest {
         }
 
         @Test
-        void offItWaitsForConsulAsBefore() throws SQLException {
+        void whenOffWaitsForConsulAsBefore() throws SQLException {
             try (RoutingConnection conn = open(URL + "&consul.probeKnownNodes=false"); Statement s = conn.createStatement()) {
                 promoteBehindConsulsBack(b);
                 SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));

@@ -164,7 +164,7 @@ class SecretsTest {
     }
 
     @Test
-    void maskValue() {
+    void masksTheValuesOfSecretKeysOnly() {
         assertThat(Secrets.maskValue("password", "x")).isEqualTo("****");
         assertThat(Secrets.maskValue("user", "x")).isEqualTo("x");
         assertThat(Secrets.isSecretKey("consul.token")).isTrue();
