@@ -43,10 +43,11 @@ import org.slf4j.LoggerFactory;
  * that broke is replaced the same way before the next statement is sent. The new primary is
  * looked for in Consul and, with {@code consul.probeKnownNodes}, among every server known (see
  * {@link Connector}): the only one answering {@code @@read_only = 0} is used before Consul lists
- * it. Nothing else is ever
- * re-run: not inside a transaction, not after any other error (a connection reset after sending
- * may hide an executed statement), not batches, callable statements or statements with stream or
- * LOB parameters. When the refusal reaches the caller it gets a chained {@code 08006} exception
+ * it, and none while two are writable. Nothing else is ever re-run: not inside a transaction, not
+ * after any other error (a connection reset after sending may hide an executed statement; 1290 for
+ * {@code --secure-file-priv} follows whatever ran before it), not {@code CALL}, {@code EXECUTE} or
+ * multi-statement text, not on the server that refused it, not batches, callable statements or
+ * statements with stream or LOB parameters. When the refusal reaches the caller it gets a chained {@code 08006} exception
  * ({@link SQLException#getNextException()}), so that pools which evict on SQLState class 08
  * (HikariCP does) drop the connection at once instead of handing it out again.
  *
