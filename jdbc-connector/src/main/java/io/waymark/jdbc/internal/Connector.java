@@ -191,7 +191,7 @@ final class Connector {
         String service = url.service();
         failures.add("servers " + writable + " all answer @@read_only = 0 (split brain): no primary is handed out"
                 + " until only one is writable");
-        if (prober.splitBrain(service, writable)) {
+        if (prober.splitBrain(service)) {
             LOG.warn("'{}': servers {} all answer @@read_only = 0 (split brain #{} of this service): no primary is"
                     + " handed out until only one is writable (consul.failoverTimeout {} ms per caller)", service,
                     writable, prober.splitBrains(service), url.failoverTimeout().toMillis());

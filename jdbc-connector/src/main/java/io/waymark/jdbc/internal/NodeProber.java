@@ -2,7 +2,6 @@ package io.waymark.jdbc.internal;
 
 import io.waymark.discovery.Endpoint;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -232,11 +231,11 @@ final class NodeProber implements AutoCloseable {
     }
 
     /**
-     * Records that {@code writable} (more than one server) answered {@code @@read_only = 0} for
-     * {@code service} at once. Returns true when this starts an episode (the caller warns then,
-     * once), false while one is open; each episode is counted.
+     * Records that more than one server answered {@code @@read_only = 0} for {@code service} at
+     * once. Returns true when this starts an episode (the caller warns then, once), false while
+     * one is open; each episode is counted.
      */
-    boolean splitBrain(String service, Collection<String> writable) {
+    boolean splitBrain(String service) {
         boolean[] started = new boolean[1];
         splitBrains.compute(service, (k, e) -> {
             if (e != null && e.open) {

@@ -43,9 +43,8 @@ final class SqlText {
         if (i >= sql.length()) {
             return Effect.NONE;
         }
-        // cheap exit for the usual statements: this runs before every execution
-        char c = Character.toUpperCase(sql.charAt(i));
-        if (c != 'B' && c != 'S' && c != 'X' && c != 'C' && c != 'R') {
+        // cheap exit for the usual statements (SELECT, INSERT, UPDATE, ...): this runs before every execution
+        if (!startsWithAny(sql, i, "BEGIN", "START", "XA", "COMMIT", "ROLLBACK", "SET")) {
             return Effect.NONE;
         }
         List<String> w = words(sql, i, WORDS);
@@ -72,6 +71,15 @@ final class SqlText {
             default:
                 return Effect.NONE;
         }
+    }
+
+    private static boolean startsWithAny(String sql, int i, String... keywords) {
+        for (String k : keywords) {
+            if (sql.regionMatches(true, i, k, 0, k.length())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** {@code COMMIT|ROLLBACK [WORK] [TO [SAVEPOINT] x] [AND [NO] CHAIN] [[NO] RELEASE]}. */

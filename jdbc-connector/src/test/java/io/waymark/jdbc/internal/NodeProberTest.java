@@ -167,6 +167,24 @@ class NodeProberTest {
     }
 
     @Nested
+    class SplitBrains {
+
+        @Test
+        void anEpisodeIsCountedOnceAndEndsWhenOneServerIsWritable() {
+            assertThat(prober.splitBrain("primary")).as("starts an episode: warn").isTrue();
+            assertThat(prober.splitBrain("primary")).as("same episode: no second warning").isFalse();
+            assertThat(prober.inSplitBrain("primary")).isTrue();
+            assertThat(prober.splitBrains("primary")).isEqualTo(1);
+            prober.oneWritable("primary");
+            assertThat(prober.inSplitBrain("primary")).isFalse();
+            assertThat(prober.splitBrain("primary")).as("a new episode").isTrue();
+            assertThat(prober.splitBrains("primary")).isEqualTo(2);
+            assertThat(prober.splitBrains("replicas")).isZero();
+            assertThat(prober.inSplitBrain("replicas")).isFalse();
+        }
+    }
+
+    @Nested
     class RegisteredInstances {
 
         @Test
