@@ -9,7 +9,6 @@ import java.sql.DriverManager;
 import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.util.Map;
 import java.util.Properties;
 import java.util.logging.Logger;
 
@@ -45,12 +44,15 @@ import java.util.logging.Logger;
  * {@code setReadOnly(true)} (sticky until {@code setReadOnly(false)}; the primary when no replica
  * is healthy), answers {@code isValid() == false} once its server has left the healthy instances
  * of its role or failed (SQLState class 08, read-only error 1290/1836 on a write), and never
- * replays a transaction. In auto-commit mode a statement that the demoted primary refused as
- * read-only (so did not execute) is re-run on the new primary, within
- * {@code consul.failoverTimeout} ({@code consul.retryReadOnlyWrites}, default true). The new primary
- * is found without waiting for Consul's next check: every known server is probed at once, and the
- * only one answering {@code @@read_only = 0} (and not replicating) is used; none or several leave
- * the choice to Consul ({@code consul.probeKnownNodes}, default true).
+ * replays a transaction. In auto-commit mode a single statement that the demoted primary refused
+ * as read-only (so did not execute) is re-run on another, newly verified primary, within
+ * {@code consul.failoverTimeout} ({@code consul.retryReadOnlyWrites}, default true); never a
+ * {@code CALL}, {@code EXECUTE} or multi-statement text, and never after any other error (1290 for
+ * {@code --secure-file-priv} included). The new primary is found without waiting for Consul's next
+ * check: every known server is probed at once, and the only one answering
+ * {@code @@read_only = 0} (and not replicating) is used ({@code consul.probeKnownNodes}, default
+ * true). Two or more writable servers at once are a split brain: no primary is handed out until
+ * only one is writable.
  *
  * <p>All connections with the same agents, token and discovery settings share one discovery
  * client. It is reference counted: closed a few seconds after the last of its connections is.
@@ -97,17 +99,7 @@ public final class ConsulDriver implements Driver {
     /** The {@code consul.*} parameters, with what each expects. */
     @Override
     public DriverPropertyInfo[] getPropertyInfo(String url, Properties info) {
-        DriverPropertyInfo[] result = new DriverPropertyInfo[ConsulUrl.PARAMETERS.size()];
-        int i = 0;
-        for (Map.Entry<String, String> e : ConsulUrl.PARAMETERS.entrySet()) {
-            String value = info == null ? null : info.getProperty(e.getKey());
-            DriverPropertyInfo p = new DriverPropertyInfo(e.getKey(),
-                    ConsulUrl.TOKEN.equals(e.getKey()) && value != null ? "****" : value);
-            p.description = e.getValue();
-            p.required = false;
-            result[i++] = p;
-        }
-        return result;
+        return ConsulUrl.propertyInfo(info);
     }
 
     @Override

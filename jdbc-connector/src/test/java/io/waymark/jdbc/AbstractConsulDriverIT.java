@@ -87,20 +87,14 @@ abstract class AbstractConsulDriverIT {
                 serverIds.put(node.address(), serverId(c));
             }
         }
-        try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
-            s.executeUpdate("CREATE TABLE events (writer INT NOT NULL, seq INT NOT NULL, origin INT NOT NULL,"
-                    + " PRIMARY KEY (writer, seq))");
+        try (Connection c = DriverManager.getConnection(url())) {
+            WriterLoad.createTable(c);
         }
     }
 
     @AfterAll
     void stopServers() {
-        if (consul != null) {
-            consul.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Fixtures.closeAll(consul, db);
     }
 
     String url() {
@@ -132,10 +126,7 @@ abstract class AbstractConsulDriverIT {
     }
 
     static int serverId(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return WriterLoad.serverId(c);
     }
 
     @Nested
@@ -267,103 +258,42 @@ abstract class AbstractConsulDriverIT {
     @Order(4)
     class Switchover {
 
-        record Ack(int writer, int seq, int origin, long startedNanos, long ackedNanos) {
-        }
-
         @Test
         void insertsMoveToTheNewPrimaryAndNothingAcknowledgedIsLost() throws Exception {
             MariaDbNode oldPrimary = db.primary();
             MariaDbNode newPrimary = db.replicas().get(0);
-            int oldId = idOf(oldPrimary);
-            int newId = idOf(newPrimary);
-            Queue<Ack> acks = new ConcurrentLinkedQueue<>();
-            AtomicInteger failures = new AtomicInteger();
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Thread> writers = new ArrayList<>();
             try (HikariDataSource pool = pool("writers-" + subprotocol(), WRITERS);
-                    Connection idle = DriverManager.getConnection(url())) {
-                for (int w = 0; w < WRITERS; w++) {
-                    int writer = w;
-                    Thread t = new Thread(() -> write(pool, writer, acks, failures, stop), "writer-" + w);
-                    t.start();
-                    writers.add(t);
-                }
-                await().atMost(Duration.ofSeconds(30)).until(() -> acks.size() >= 40);
+                    Connection idle = DriverManager.getConnection(url());
+                    WriterLoad load = WriterLoad.start(pool, 0, WRITERS, false)) {
+                load.awaitAcks(40);
 
                 long switchoverStarted = System.nanoTime();
                 db.switchover(newPrimary);
                 long demoted = System.nanoTime();
 
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
-                        acks.stream().filter(a -> a.origin == newId).map(Ack::writer).collect(Collectors.toSet()))
-                        .as("writers that got an insert through on the new primary")
-                        .hasSize(WRITERS));
+                load.awaitEveryWriterOn(newPrimary.address(), Duration.ofSeconds(30));
                 await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(idle.isValid(1))
                         .as("a connection to the demoted primary").isFalse());
-                stop.set(true);
-                for (Thread t : writers) {
-                    t.join(30_000);
-                    assertThat(t.isAlive()).isFalse();
-                }
+                load.stop();
 
-                long firstOnNew = acks.stream().filter(a -> a.origin == newId).mapToLong(Ack::ackedNanos).min().orElseThrow();
+                Map<Integer, Long> byServer;
+                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword())) {
+                    byServer = load.verify(c, idOf(oldPrimary), idOf(newPrimary), demoted);
+                }
                 // for the record (timing is the benchmarks' business, not asserted here)
-                System.out.printf("%s switchover: %d inserts acknowledged (%d by the old primary, %d by the new one),"
-                        + " %d failed; switchover() took %d ms, first insert on the new primary %d ms after it returned%n",
-                        subprotocol(), acks.size(), acks.stream().filter(a -> a.origin == oldId).count(),
-                        acks.stream().filter(a -> a.origin == newId).count(), failures.get(),
-                        (demoted - switchoverStarted) / 1_000_000, (firstOnNew - demoted) / 1_000_000);
-
-                assertThat(acks.stream().filter(a -> a.origin == oldId && a.startedNanos > demoted))
-                        .as("inserts acknowledged by the old primary after its demotion").isEmpty();
-                assertThat(acks.stream().filter(a -> a.origin != oldId && a.origin != newId)).isEmpty();
-
-                Set<List<Integer>> stored = new HashSet<>();
-                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword());
-                        Statement s = c.createStatement();
-                        ResultSet rs = s.executeQuery("SELECT writer, seq, origin FROM events WHERE writer < 99")) {
-                    while (rs.next()) {
-                        stored.add(List.of(rs.getInt(1), rs.getInt(2), rs.getInt(3)));
-                    }
-                }
-                assertThat(stored).as("every acknowledged insert, with the server that took it")
-                        .containsAll(acks.stream().map(a -> List.of(a.writer, a.seq, a.origin)).collect(Collectors.toList()));
+                System.out.printf("%s switchover: %d inserts acknowledged (%s by server id), %d failed; switchover()"
+                        + " took %d ms, first insert on the new primary %d ms after it returned%n", subprotocol(),
+                        load.acks().size(), byServer, load.failures().size(), (demoted - switchoverStarted) / 1_000_000,
+                        (load.firstAckOn(newPrimary.address()) - demoted) / 1_000_000);
 
                 // the demoted primary is a replica now: read-only connections find it there
                 await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
                     try (Connection c = pool.getConnection()) {
                         c.setReadOnly(true);
-                        assertThat(serverId(c)).isEqualTo(oldId);
+                        assertThat(serverId(c)).isEqualTo(idOf(oldPrimary));
                         c.commit();
                     }
                 });
-            } finally {
-                stop.set(true);
-                for (Thread t : writers) {
-                    t.join(30_000);
-                }
-            }
-        }
-
-        /** One writer: a transaction per insert, recording which server took it, never retrying a failed one. */
-        private void write(HikariDataSource pool, int writer, Queue<Ack> acks, AtomicInteger failures, AtomicBoolean stop) {
-            int seq = 0;
-            while (!stop.get()) {
-                seq++;
-                long started = System.nanoTime();
-                try (Connection c = pool.getConnection()) {
-                    int origin = serverId(c);
-                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO events VALUES (?, ?, ?)")) {
-                        ps.setInt(1, writer);
-                        ps.setInt(2, seq);
-                        ps.setInt(3, origin);
-                        ps.executeUpdate();
-                    }
-                    c.commit();
-                    acks.add(new Ack(writer, seq, origin, started, System.nanoTime()));
-                } catch (SQLException e) {
-                    failures.incrementAndGet();
-                }
             }
         }
     }
@@ -377,84 +307,29 @@ abstract class AbstractConsulDriverIT {
     @Order(5)
     class AutoCommitSwitchover {
 
-        record Ack(int writer, int seq, long startedNanos) {
-        }
-
         @Test
         void noInsertFailsAndNothingAcknowledgedIsLost() throws Exception {
             MariaDbNode oldPrimary = db.primary();
             MariaDbNode newPrimary = db.replicas().get(0);
-            int oldId = idOf(oldPrimary);
-            int newId = idOf(newPrimary);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 try (Connection c = DriverManager.getConnection(url())) {
-                    assertThat(serverId(c)).as("Consul settled after the previous switchover").isEqualTo(oldId);
+                    assertThat(serverId(c)).as("Consul settled after the previous switchover").isEqualTo(idOf(oldPrimary));
                 }
             });
-            Queue<Ack> acks = new ConcurrentLinkedQueue<>();
-            Queue<SQLException> failures = new ConcurrentLinkedQueue<>();
-            Set<Integer> writersOnNew = ConcurrentHashMap.newKeySet();
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Thread> writers = new ArrayList<>();
-            try (HikariDataSource pool = pool("autocommit-" + subprotocol(), WRITERS, true)) {
-                for (int w = 0; w < WRITERS; w++) {
-                    int writer = 10 + w;
-                    Thread t = new Thread(() -> {
-                        int seq = 0;
-                        while (!stop.get()) {
-                            seq++;
-                            long started = System.nanoTime();
-                            try (Connection c = pool.getConnection();
-                                    PreparedStatement ps = c.prepareStatement("INSERT INTO events VALUES (?, ?, @@server_id)")) {
-                                ps.setInt(1, writer);
-                                ps.setInt(2, seq);
-                                ps.executeUpdate();
-                                acks.add(new Ack(writer, seq, started));
-                                if (c.unwrap(ConsulConnection.class).serverAddress().equals(newPrimary.address())) {
-                                    writersOnNew.add(writer);
-                                }
-                            } catch (SQLException e) {
-                                failures.add(e);
-                            }
-                        }
-                    }, "autocommit-writer-" + w);
-                    t.start();
-                    writers.add(t);
-                }
-                await().atMost(Duration.ofSeconds(30)).until(() -> acks.size() >= 40);
+            try (HikariDataSource pool = pool("autocommit-" + subprotocol(), WRITERS, true);
+                    WriterLoad load = WriterLoad.start(pool, 10, WRITERS, true)) {
+                load.awaitAcks(40);
 
                 db.switchover(newPrimary);
                 long demoted = System.nanoTime();
 
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(writersOnNew)
-                        .as("writers that got an insert through on the new primary").hasSize(WRITERS));
-                stop.set(true);
-                for (Thread t : writers) {
-                    t.join(30_000);
-                    assertThat(t.isAlive()).isFalse();
-                }
+                load.awaitEveryWriterOn(newPrimary.address(), Duration.ofSeconds(30));
+                load.stop();
                 System.out.printf("%s auto-commit switchover: %d inserts acknowledged, %d failed%n", subprotocol(),
-                        acks.size(), failures.size());
-                assertThat(failures).as("inserts that failed in the callers' hands").isEmpty();
-
-                Map<List<Integer>, Integer> stored = new HashMap<>();
-                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword());
-                        Statement s = c.createStatement();
-                        ResultSet rs = s.executeQuery("SELECT writer, seq, origin FROM events WHERE writer >= 10")) {
-                    while (rs.next()) {
-                        stored.put(List.of(rs.getInt(1), rs.getInt(2)), rs.getInt(3));
-                    }
-                }
-                assertThat(stored.keySet()).as("every acknowledged insert")
-                        .containsAll(acks.stream().map(a -> List.of(a.writer, a.seq)).collect(Collectors.toList()));
-                assertThat(stored.values()).as("servers that took the inserts").allMatch(o -> o == oldId || o == newId);
-                assertThat(acks.stream().filter(a -> a.startedNanos > demoted
-                        && stored.get(List.of(a.writer, a.seq)) == oldId))
-                        .as("inserts taken by the old primary after its demotion").isEmpty();
-            } finally {
-                stop.set(true);
-                for (Thread t : writers) {
-                    t.join(30_000);
+                        load.acks().size(), load.failures().size());
+                assertThat(load.failures()).as("inserts that failed in the callers' hands").isEmpty();
+                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword())) {
+                    load.verify(c, idOf(oldPrimary), idOf(newPrimary), demoted);
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.waymark.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
@@ -29,10 +30,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -45,6 +48,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * test says so, and the test can assert that the writes moved before.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
 abstract class AbstractProbeFailoverIT {
 
     static final String PRIMARY = "w-master-mysql-3306";
@@ -81,20 +85,14 @@ abstract class AbstractProbeFailoverIT {
                 serverIds.put(node.address(), serverId(c));
             }
         }
-        try (Connection c = DriverManager.getConnection(url()); Statement s = c.createStatement()) {
-            s.executeUpdate("CREATE TABLE events (writer INT NOT NULL, seq INT NOT NULL, origin INT NOT NULL,"
-                    + " PRIMARY KEY (writer, seq))");
+        try (Connection c = DriverManager.getConnection(url())) {
+            WriterLoad.createTable(c);
         }
     }
 
     @AfterAll
     void stopServers() {
-        if (consul != null) {
-            consul.close();
-        }
-        if (db != null) {
-            db.close();
-        }
+        Fixtures.closeAll(consul, db);
     }
 
     /** What the role checks would report, once they run: {@code primary} is the primary. */
@@ -119,18 +117,13 @@ abstract class AbstractProbeFailoverIT {
     }
 
     static int serverId(Connection c) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@server_id")) {
-            rs.next();
-            return rs.getInt(1);
-        }
+        return WriterLoad.serverId(c);
     }
 
     @Nested
+    @Order(1)
     @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
     class ConsulLagsBehindASwitchover {
-
-        record Ack(int writer, int seq, long startedNanos) {
-        }
 
         @Test
         @Order(1)
@@ -155,13 +148,6 @@ abstract class AbstractProbeFailoverIT {
         private void switchoverBehindConsulsBack(String url, int firstWriter) throws Exception {
             MariaDbNode oldPrimary = db.primary();
             MariaDbNode newPrimary = db.replicas().get(0);
-            int oldId = serverIds.get(oldPrimary.address());
-            int newId = serverIds.get(newPrimary.address());
-            Queue<Ack> acks = new ConcurrentLinkedQueue<>();
-            Queue<SQLException> failures = new ConcurrentLinkedQueue<>();
-            Set<Integer> writersOnNew = ConcurrentHashMap.newKeySet();
-            AtomicBoolean stop = new AtomicBoolean();
-            List<Thread> writers = new ArrayList<>();
             HikariConfig config = new HikariConfig();
             config.setPoolName("probing-" + subprotocol());
             config.setJdbcUrl(url);
@@ -169,76 +155,72 @@ abstract class AbstractProbeFailoverIT {
             config.setMinimumIdle(WRITERS);
             config.setConnectionTimeout(20_000);
             config.setValidationTimeout(1_000);
-            try (HikariDataSource pool = new HikariDataSource(config)) {
-                for (int w = 0; w < WRITERS; w++) {
-                    int writer = firstWriter + w;
-                    Thread t = new Thread(() -> {
-                        int seq = 0;
-                        while (!stop.get()) {
-                            seq++;
-                            long started = System.nanoTime();
-                            try (Connection c = pool.getConnection();
-                                    PreparedStatement ps = c.prepareStatement("INSERT INTO events VALUES (?, ?, @@server_id)")) {
-                                ps.setInt(1, writer);
-                                ps.setInt(2, seq);
-                                ps.executeUpdate();
-                                acks.add(new Ack(writer, seq, started));
-                                if (c.unwrap(ConsulConnection.class).serverAddress().equals(newPrimary.address())) {
-                                    writersOnNew.add(writer);
-                                }
-                            } catch (SQLException e) {
-                                failures.add(e);
-                            }
-                        }
-                    }, "probing-writer-" + w);
-                    t.start();
-                    writers.add(t);
-                }
-                await().atMost(Duration.ofSeconds(30)).until(() -> acks.size() >= 40);
+            try (HikariDataSource pool = new HikariDataSource(config);
+                    WriterLoad load = WriterLoad.start(pool, firstWriter, WRITERS, true)) {
+                load.awaitAcks(40);
 
                 db.switchover(newPrimary);
                 long demoted = System.nanoTime();
 
-                await().atMost(Duration.ofSeconds(8)).untilAsserted(() -> assertThat(writersOnNew)
-                        .as("writers that got an insert through on the new primary").hasSize(WRITERS));
+                load.awaitEveryWriterOn(newPrimary.address(), Duration.ofSeconds(8));
                 assertThat(consul.passing(PRIMARY)).as("Consul has not noticed the switchover")
                         .containsExactly(oldPrimary.address());
                 assertThat(consul.passing(REPLICA)).containsExactly(newPrimary.address());
                 try (Connection fresh = DriverManager.getConnection(url)) {
-                    assertThat(serverId(fresh)).as("connect() finds the new primary too").isEqualTo(newId);
+                    assertThat(serverId(fresh)).as("connect() finds the new primary too")
+                            .isEqualTo(serverIds.get(newPrimary.address()));
                 }
-                stop.set(true);
-                for (Thread t : writers) {
-                    t.join(30_000);
-                    assertThat(t.isAlive()).isFalse();
-                }
+                load.stop();
                 System.out.printf("%s switchover behind Consul's back: %d inserts acknowledged, %d failed%n",
-                        subprotocol(), acks.size(), failures.size());
-                assertThat(failures).as("inserts that failed in the callers' hands").isEmpty();
-
-                Map<List<Integer>, Integer> stored = new HashMap<>();
-                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword());
-                        Statement s = c.createStatement();
-                        ResultSet rs = s.executeQuery("SELECT writer, seq, origin FROM events WHERE writer >= "
-                                + firstWriter + " AND writer < " + (firstWriter + WRITERS))) {
-                    while (rs.next()) {
-                        stored.put(List.of(rs.getInt(1), rs.getInt(2)), rs.getInt(3));
-                    }
-                }
-                assertThat(stored.keySet()).as("every acknowledged insert")
-                        .containsAll(acks.stream().map(a -> List.of(a.writer, a.seq)).collect(Collectors.toList()));
-                assertThat(stored.values()).as("servers that took the inserts").allMatch(o -> o == oldId || o == newId);
-                assertThat(acks.stream().filter(a -> a.startedNanos > demoted
-                        && stored.get(List.of(a.writer, a.seq)) == oldId))
-                        .as("inserts taken by the old primary after its demotion").isEmpty();
-                assertThat(stored.values()).as("inserts taken by the new primary").contains(newId);
-            } finally {
-                stop.set(true);
-                for (Thread t : writers) {
-                    t.join(30_000);
+                        subprotocol(), load.acks().size(), load.failures().size());
+                assertThat(load.failures()).as("inserts that failed in the callers' hands").isEmpty();
+                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword())) {
+                    assertThat(load.verify(c, serverIds.get(oldPrimary.address()), serverIds.get(newPrimary.address()),
+                            demoted)).as("inserts taken by the new primary").containsKey(serverIds.get(newPrimary.address()));
                 }
             }
             consulSees(newPrimary, oldPrimary);
+        }
+    }
+
+    /**
+     * A replica someone set {@code read_only = 0} while the primary still is writable, and whose
+     * role check then passes for the primary's name too: Consul lists two primaries.
+     */
+    @Nested
+    @Order(2)
+    class TwoWritableServers {
+
+        @Test
+        void noPrimaryIsHandedOutUntilOnlyOneServerIsWritable() throws Exception {
+            MariaDbNode primary = db.primary();
+            MariaDbNode replica = db.replicas().get(0);
+            String url = url().replace("consul.failoverTimeout=10s", "consul.failoverTimeout=2s");
+            ConsulAgent onReplica = consul.agent(agentOf.get(replica.address()));
+            asRoot(replica, "SET GLOBAL read_only = 0");
+            onReplica.updateTtl(PRIMARY + "-role", "passing");
+            try {
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(consul.passing(PRIMARY))
+                        .containsExactlyInAnyOrder(primary.address(), replica.address()));
+                SQLException e = catchThrowableOfType(SQLException.class, () -> DriverManager.getConnection(url).close());
+                assertThat((Object) e).as("connect() while two servers are writable").isNotNull();
+                assertThat(e.getSQLState()).isEqualTo("08001");
+                assertThat(e.getMessage()).contains("split brain").contains(primary.address())
+                        .contains(replica.address());
+            } finally {
+                asRoot(replica, "SET GLOBAL read_only = 1");
+                onReplica.updateTtl(PRIMARY + "-role", "critical");
+            }
+            try (Connection c = DriverManager.getConnection(url)) {
+                assertThat(serverId(c)).as("one writable server again").isEqualTo(serverIds.get(primary.address()));
+            }
+        }
+
+        private void asRoot(MariaDbNode node, String sql) throws SQLException {
+            try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + node.address() + "/", "root",
+                    db.rootPassword()); Statement s = c.createStatement()) {
+                s.execute(sql);
+            }
         }
     }
 }

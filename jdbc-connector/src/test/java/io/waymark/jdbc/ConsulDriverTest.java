@@ -53,7 +53,7 @@ class ConsulDriverTest {
         }
 
         @Test
-        void badConsulParameterThroughTheDataSource() {
+        void aBadConsulParameterFailsThroughTheDataSourceToo() {
             ConsulDataSource ds = new ConsulDataSource();
             ds.setUrl("jdbc:consul:mariadb://db/shop?consul.failoverTimeout=soon&consul.token=t0p");
             ds.setPassword("hunter2");
@@ -63,7 +63,7 @@ class ConsulDriverTest {
         }
 
         @Test
-        void dataSourceWithoutUrl() {
+        void aDataSourceWithoutUrlSaysSo() {
             assertThat(catchThrowableOfType(SQLException.class, () -> new ConsulDataSource().getConnection())
                     .getMessage()).contains("url is not set");
         }

@@ -7,26 +7,16 @@ import io.waymark.discovery.Endpoints;
 import io.waymark.discovery.Watch;
 import java.sql.Connection;
 import java.sql.Driver;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
-import java.sql.SQLTransientConnectionException;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,27 +36,25 @@ final class Connector {
      * after the refusal, and the next probe should see it well within a second.
      */
     private static final long MAX_PROBE_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    /** Connect and read timeout of a probe, and how long a round waits for the probes' answers. */
-    static final int PROBE_TIMEOUT_MILLIS = 1000;
-    private static final long MIN_PROBE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /**
-     * Replication status statements, tried in order until one is understood: MariaDB's
-     * multi-source form, MySQL 8.0.22+ / MariaDB 10.5+, then the old form.
+     * How long a failover round waits for the known servers' answers when Consul already gave a
+     * writable one and they are asked only to rule out a second (a dead server is no primary).
      */
-    private static final List<String> REPLICATION_STATUS = List.of("SHOW ALL SLAVES STATUS", "SHOW REPLICA STATUS",
-            "SHOW SLAVE STATUS");
+    private static final long CROSS_CHECK_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final AtomicInteger REPLICA_ROTATION = new AtomicInteger();
 
-    private final ConsulUrl url;
-    private final ConsulDiscovery discovery;
-    private final Driver driver;
-    private final NodeProber prober;
+    final ConsulUrl url;
+    final ConsulDiscovery discovery;
+    final Driver driver;
+    final NodeProber prober;
+    private final KnownServers known;
 
     Connector(ConsulUrl url, ConsulDiscovery discovery, Driver driver, NodeProber prober) {
         this.url = url;
         this.discovery = discovery;
         this.driver = driver;
         this.prober = prober;
+        this.known = new KnownServers(this);
     }
 
     ConsulUrl url() {
@@ -77,7 +65,8 @@ final class Connector {
      * A connection to a writable primary. Tries every endpoint Consul lists; while none is
      * writable (mid-failover: the old primary demoted, the new one not yet passing its check)
      * probes the other known servers ({@code consul.probeKnownNodes}) and asks Consul again, with a
-     * short backoff, until {@code consul.failoverTimeout}.
+     * short backoff, until {@code consul.failoverTimeout}. More than one writable server is a split
+     * brain: none is handed out until a round finds exactly one (see {@link #choose}).
      */
     Physical openPrimary() throws SQLException {
         return openPrimary(System.nanoTime() + url.failoverTimeout().toNanos(), false);
@@ -87,9 +76,10 @@ final class Connector {
      * Like {@link #openPrimary()}, until the given {@link System#nanoTime} deadline.
      *
      * @param replacing the caller replaces a primary that refused a write as read-only or broke:
-     *     ask Consul again before the first round (the cached answer is wrong), and verify
+     *     ask Consul again before the first round (the cached answer is wrong), verify
      *     {@code @@read_only = 0} even with {@code consul.roleCheck=false} (re-running a refused
-     *     statement on a server that refuses it again helps nobody)
+     *     statement on a server that refuses it again helps nobody), and rule out a second writable
+     *     server among the known ones
      */
     Physical openPrimary(long deadline, boolean replacing) throws SQLException {
         long backoff = MIN_BACKOFF_NANOS;
@@ -99,23 +89,26 @@ final class Connector {
         while (true) {
             prober.remember(url.service(), endpoints.all());
             List<String> failures = new ArrayList<>();
-            Set<String> tried = new HashSet<>();
+            Set<String> tried = new LinkedHashSet<>();
             long roundStarted = System.nanoTime();
+            List<Physical> writable = new ArrayList<>();
             for (Endpoint e : endpoints.all()) {
+                tried.add(known.address(e));
                 Physical p = tryPrimary(e, failures, verify);
                 if (p != null) {
-                    return p;
+                    writable.add(p);
+                    if (!verify) {
+                        // consul.roleCheck=false: Consul's first reachable answer, as is
+                        return p;
+                    }
                 }
-                tried.add(address(e));
             }
             if (endpoints.isEmpty()) {
                 failures.add("Consul lists no healthy instance" + (endpoints.stale() ? " (stale answer: Consul unreachable)" : ""));
             }
-            if (url.probeKnownNodes()) {
-                Physical p = probeKnownNodes(tried, roundStarted, failures, deadline);
-                if (p != null) {
-                    return p;
-                }
+            Physical chosen = choose(writable, tried, roundStarted, replacing, failures, deadline);
+            if (chosen != null) {
+                return chosen;
             }
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
@@ -127,6 +120,83 @@ final class Connector {
             Endpoints changed = awaitChange(url.service(), endpoints, Math.min(backoff, remaining));
             backoff = Math.min(backoff * 2, maxBackoff);
             endpoints = changed != null ? changed : refreshNow(url.service(), deadline);
+        }
+    }
+
+    /**
+     * This round's primary, or null to try again: the one writable server among those Consul
+     * lists and, with {@code consul.probeKnownNodes}, the known ones. The known servers are asked
+     * when Consul gave none writable, when the caller replaces a failed primary, and while a split
+     * brain is open; a Consul-listed writable server needs no other to be writable.
+     *
+     * <p>Several writable servers at once (a replica promoted before the old primary was
+     * demoted, or someone set {@code read_only = 0} on the wrong server) are a split brain:
+     * no primary is handed out, a warning is logged once per episode (and counted), and the
+     * rounds go on, each asking every server again, until exactly one is writable or
+     * {@code consul.failoverTimeout} runs out. Picking one instead (say, the highest GTID
+     * position) would keep writing into the split: MariaDB GTID positions of servers written
+     * independently do not say which one holds the writes that matter.
+     */
+    private Physical choose(List<Physical> writable, Set<String> tried, long roundStarted, boolean replacing,
+            List<String> failures, long deadline) throws SQLException {
+        String service = url.service();
+        if (writable.size() > 1) {
+            splitBrain(writable.stream().map(Physical::address).toList(), failures);
+            writable.forEach(p -> closeQuietly(p.conn));
+            return null;
+        }
+        if (!url.probeKnownNodes()) {
+            if (writable.size() == 1) {
+                prober.oneWritable(service);
+                return writable.get(0);
+            }
+            return null;
+        }
+        if (writable.size() == 1) {
+            Physical p = writable.get(0);
+            if (replacing || prober.inSplitBrain(service)) {
+                List<Endpoint> others = known.writable(tried, roundStarted, CROSS_CHECK_WAIT_NANOS, new ArrayList<>());
+                if (!others.isEmpty()) {
+                    List<String> all = new ArrayList<>(List.of(p.address()));
+                    others.forEach(e -> all.add(known.address(e)));
+                    splitBrain(all, failures);
+                    closeQuietly(p.conn);
+                    return null;
+                }
+            }
+            prober.oneWritable(service);
+            return p;
+        }
+        long wait = Math.min(Math.max(0, deadline - System.nanoTime()), KnownServers.defaultWaitNanos());
+        List<Endpoint> found = known.writable(tried, roundStarted, wait, failures);
+        if (found.size() > 1) {
+            splitBrain(found.stream().map(known::address).toList(), failures);
+            return null;
+        }
+        if (found.isEmpty()) {
+            return null;
+        }
+        Endpoint chosen = found.get(0);
+        // fencing: that server's own answer, on the connection handed out, is the proof
+        Physical p = tryPrimary(chosen, failures, true);
+        if (p != null) {
+            prober.oneWritable(service);
+            LOG.info("'{}': {} answered @@read_only = 0 and is the only writable server known; using it as the"
+                    + " primary before Consul lists it", service, known.address(chosen));
+        }
+        return p;
+    }
+
+    private void splitBrain(List<String> writable, List<String> failures) {
+        String service = url.service();
+        failures.add("servers " + writable + " all answer @@read_only = 0 (split brain): no primary is handed out"
+                + " until only one is writable");
+        if (prober.splitBrain(service)) {
+            LOG.warn("'{}': servers {} all answer @@read_only = 0 (split brain #{} of this service): no primary is"
+                    + " handed out until only one is writable (consul.failoverTimeout {} ms per caller)", service,
+                    writable, prober.splitBrains(service), url.failoverTimeout().toMillis());
+        } else {
+            LOG.debug("'{}': split brain still open: {}", service, writable);
         }
     }
 
@@ -160,197 +230,24 @@ final class Connector {
         }
     }
 
-    /**
-     * Probes, in parallel, every server known besides those Consul's answer for the primary gave
-     * in this round ({@code tried}): the instances of {@code consul.readService} (a promoted
-     * replica stays listed there until Consul runs its check again), every instance seen
-     * for either service before (the demoted or restarted primary included), and every instance
-     * registered under either name whatever its health (a role-checked replica is registered under
-     * the primary's name too, failing that check). When exactly one
-     * answers {@code @@read_only = 0} and is not replicating, opens and verifies a primary
-     * connection to it (fencing: that server's own answer, on the connection handed out, is the
-     * proof; neither Consul's word nor another server's answer is). None, or several (split
-     * brain), leave the choice to Consul: null.
-     *
-     * @param notBefore the {@link System#nanoTime} this round started: older probe answers are not shared
-     */
-    private Physical probeKnownNodes(Set<String> tried, long notBefore, List<String> failures, long deadline)
-            throws SQLException {
-        Map<String, Endpoint> nodes = new LinkedHashMap<>();
-        String readService = url.readService();
-        if (readService != null) {
-            try {
-                List<Endpoint> replicas = discovery.resolve(readService).all();
-                prober.remember(readService, replicas);
-                replicas.forEach(e -> nodes.putIfAbsent(address(e), e));
-            } catch (RuntimeException e) {
-                LOG.debug("cannot resolve the read service '{}': {}", readService, e.toString());
-            }
-            prober.known(readService).forEach(e -> nodes.putIfAbsent(address(e), e));
-        }
-        prober.known(url.service()).forEach(e -> nodes.putIfAbsent(address(e), e));
-        prober.registered(url.service()).forEach(e -> nodes.putIfAbsent(address(e), e));
-        if (readService != null) {
-            prober.registered(readService).forEach(e -> nodes.putIfAbsent(address(e), e));
-        }
-        nodes.keySet().removeAll(tried);
-        if (nodes.isEmpty()) {
-            return null;
-        }
-        Map<String, CompletableFuture<NodeProber.Probe>> probes = new LinkedHashMap<>();
-        for (Map.Entry<String, Endpoint> n : nodes.entrySet()) {
-            Endpoint e = n.getValue();
-            String key = url.delegateUrl(e.host(), port(e)) + '\n' + url.delegateProperties().hashCode();
-            probes.put(n.getKey(), prober.probe(key, notBefore, () -> probe(e, key)));
-        }
-        long now = System.nanoTime();
-        // past the deadline too, a last round still gets a moment to hear the answers (they say why it failed)
-        long until = Math.max(now + MIN_PROBE_WAIT_NANOS,
-                Math.min(deadline, now + TimeUnit.MILLISECONDS.toNanos(PROBE_TIMEOUT_MILLIS)));
-        List<Endpoint> writable = new ArrayList<>();
-        List<String> answers = new ArrayList<>();
-        for (Map.Entry<String, CompletableFuture<NodeProber.Probe>> p : probes.entrySet()) {
-            NodeProber.Probe answer;
-            try {
-                answer = p.getValue().get(Math.max(0, until - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLException("interrupted while looking for a writable primary for '" + url.service() + "'",
-                        "08001", e);
-            } catch (ExecutionException | TimeoutException e) {
-                answers.add(p.getKey() + " gave no answer");
-                continue;
-            }
-            answers.add(p.getKey() + " " + answer);
-            if (answer.state == NodeProber.Probe.State.WRITABLE) {
-                writable.add(nodes.get(p.getKey()));
-            }
-        }
-        LOG.debug("probed the known servers of '{}': {}", url.service(), answers);
-        if (writable.size() > 1) {
-            failures.add("probed servers " + writable.stream().map(this::address).collect(Collectors.toList())
-                    + " are all writable (split brain?): waiting for Consul to choose");
-            LOG.warn("several servers known for '{}' are writable: {}; waiting for Consul to choose", url.service(), answers);
-            return null;
-        }
-        if (writable.isEmpty()) {
-            failures.add("no other known server is writable: " + String.join(", ", answers));
-            return null;
-        }
-        Endpoint chosen = writable.get(0);
-        Physical p = tryPrimary(chosen, failures, true);
-        if (p != null) {
-            LOG.info("'{}': {} answered @@read_only = 0 and is the only writable server known; using it as the"
-                    + " primary before Consul lists it", url.service(), address(chosen));
-        }
-        return p;
-    }
-
-    /** Asks one server (on the probe pool) whether it could be the primary. Never throws. */
-    private NodeProber.Probe probe(Endpoint e, String key) {
-        int port = port(e);
-        Properties props = url.delegateProperties();
-        // both Connector/J and MariaDB Connector/J take these, in milliseconds
-        props.setProperty("connectTimeout", String.valueOf(PROBE_TIMEOUT_MILLIS));
-        props.setProperty("socketTimeout", String.valueOf(PROBE_TIMEOUT_MILLIS));
-        Connection c = null;
-        try {
-            c = driver.connect(url.delegateUrl(e.host(), port), props);
-            if (c == null) {
-                return new NodeProber.Probe(NodeProber.Probe.State.UNREACHABLE, false, "driver refused the URL");
-            }
-            try (Statement s = c.createStatement()) {
-                try (ResultSet rs = s.executeQuery("SELECT @@read_only")) {
-                    if (!rs.next() || rs.getInt(1) != 0) {
-                        return new NodeProber.Probe(NodeProber.Probe.State.READ_ONLY, false, null);
-                    }
-                }
-                Boolean replicating = replicating(s, prober, key);
-                if (replicating == null) {
-                    return new NodeProber.Probe(NodeProber.Probe.State.WRITABLE, false, "replication status not readable");
-                }
-                return new NodeProber.Probe(replicating ? NodeProber.Probe.State.REPLICATING
-                        : NodeProber.Probe.State.WRITABLE, true, null);
-            }
-        } catch (SQLException | RuntimeException ex) {
-            return new NodeProber.Probe(NodeProber.Probe.State.UNREACHABLE, false, Secrets.maskUrl(String.valueOf(ex.getMessage())));
-        } finally {
-            closeQuietly(c);
-        }
-    }
-
-    /**
-     * Whether the server's replication threads run: true when any replication connection has
-     * its IO or SQL thread not "No"; null when no status statement is understood or allowed
-     * (MariaDB wants SLAVE MONITOR / REPLICA MONITOR or SUPER, MySQL REPLICATION CLIENT, which an
-     * app user often lacks): the caller then goes by {@code @@read_only} alone. Which statement
-     * works for a server is remembered, so that a refused one is not asked again (delegates log
-     * every server error).
-     */
-    static Boolean replicating(Statement s, NodeProber prober, String server) throws SQLException {
-        int first = prober.replicationStatus(server);
-        for (int i = Math.max(0, first); first != NodeProber.NOT_READABLE && i < REPLICATION_STATUS.size(); i++) {
-            String sql = REPLICATION_STATUS.get(i);
-            try (ResultSet rs = s.executeQuery(sql)) {
-                ResultSetMetaData md = rs.getMetaData();
-                List<Integer> threads = new ArrayList<>();
-                for (int c = 1; c <= md.getColumnCount(); c++) {
-                    String label = md.getColumnLabel(c).toLowerCase(Locale.ROOT);
-                    if (label.endsWith("_io_running") || label.endsWith("_sql_running")) {
-                        threads.add(c);
-                    }
-                }
-                boolean running = false;
-                while (rs.next()) {
-                    if (threads.isEmpty()) {
-                        // a replication connection whose threads we cannot read: assume the worst
-                        running = true;
-                    }
-                    for (int c : threads) {
-                        String state = rs.getString(c);
-                        if (state != null && !state.isEmpty() && !state.equalsIgnoreCase("No")) {
-                            running = true;
-                        }
-                    }
-                }
-                prober.replicationStatus(server, i);
-                return running;
-            } catch (SQLException ex) {
-                if (isConnectionError(ex)) {
-                    throw ex;
-                }
-                LOG.debug("'{}' not available: {}", sql, ex.getMessage());
-                if (ex.getErrorCode() == 1227) {
-                    // access denied: the other forms need the same privilege
-                    break;
-                }
-            }
-        }
-        prober.replicationStatus(server, NodeProber.NOT_READABLE);
-        return null;
-    }
-
-    private String address(Endpoint e) {
-        int port = port(e);
-        return e.address().endsWith(":0") ? e.host() + ":" + port : e.address();
-    }
-
     private Physical tryPrimary(Endpoint e, List<String> failures, boolean verify) throws SQLException {
-        int port = port(e);
-        String address = address(e);
+        int port = known.port(e);
+        String address = known.address(e);
         Connection c = null;
         try {
             c = open(e.host(), port);
-            if (verify && isReadOnly(c)) {
-                failures.add(address + " is read-only (@@read_only = 1)");
+            ProbeSql.ReadOnly readOnly = verify ? ProbeSql.readOnly(c) : null;
+            if (readOnly != null && readOnly.readOnly()) {
+                failures.add(address + " is read-only (@@read_only = 1" + (readOnly.superUsersWrite()
+                        ? ", but super_read_only = 0: users with SUPER still write there)" : ")"));
                 closeQuietly(c);
                 refresh(url.service());
                 return null;
             }
-            return new Physical(c, e, e.host(), port, Physical.Role.PRIMARY, c.getAutoCommit());
+            return new Physical(c, e.host(), port, Physical.Role.PRIMARY, c.getAutoCommit());
         } catch (SQLException ex) {
             closeQuietly(c);
-            if (!isRetryable(ex)) {
+            if (!ServerErrors.worthAnotherServer(ex)) {
                 // bad credentials, unknown database, bad driver parameter: another round will not help
                 throw ex;
             }
@@ -379,10 +276,10 @@ final class Connector {
         int start = n == 0 ? 0 : Math.floorMod(REPLICA_ROTATION.getAndIncrement(), n);
         for (int i = 0; i < n; i++) {
             Endpoint e = all.get((start + i) % n);
-            int port = port(e);
+            int port = known.port(e);
             try {
                 Connection c = open(e.host(), port);
-                return new Physical(c, e, e.host(), port, Physical.Role.REPLICA, c.getAutoCommit());
+                return new Physical(c, e.host(), port, Physical.Role.REPLICA, c.getAutoCommit());
             } catch (SQLException ex) {
                 LOG.debug("replica {} of '{}' refused a connection: {}", e, service, Secrets.maskUrl(ex.getMessage()));
                 refresh(service);
@@ -417,11 +314,11 @@ final class Connector {
         try {
             discovery.refresh(service).whenComplete((e, t) -> {
                 if (t != null) {
-                    LOG.debug("refreshing '{}' failed: {}", service, t.toString());
+                    LOG.debug("refreshing '{}' failed: {}", service, describe(t));
                 }
             });
         } catch (RuntimeException e) {
-            LOG.debug("refreshing '{}' failed: {}", service, e.toString());
+            LOG.debug("refreshing '{}' failed: {}", service, describe(e));
         }
     }
 
@@ -430,19 +327,26 @@ final class Connector {
         try {
             discovery.resolveAsync(service);
         } catch (RuntimeException e) {
-            LOG.debug("resolving '{}' failed: {}", service, e.toString());
+            LOG.debug("resolving '{}' failed: {}", service, describe(e));
         }
     }
 
     Endpoints resolve(String service) throws SQLException {
+        String token = url.discoveryKey().token();
         try {
             return discovery.resolve(service);
         } catch (IllegalArgumentException e) {
-            throw new SQLException("'" + service + "' is not a valid Consul name: " + e.getMessage(), "08001", e);
+            throw new SQLException("'" + service + "' is not a valid Consul name: " + Secrets.redact(e.getMessage(), token),
+                    "08001", Secrets.redact(e, token));
         } catch (DiscoveryException e) {
             throw new SQLException("Consul (agents " + url.discoveryKey().agents() + ") did not resolve '" + service
-                    + "': " + e.getMessage(), "08001", e);
+                    + "': " + Secrets.redact(e.getMessage(), token), "08001", Secrets.redact(e, token));
         }
+    }
+
+    /** An exception of discovery for a log line: discovery may quote the token, masked here. */
+    private String describe(Throwable t) {
+        return Secrets.redact(String.valueOf(t), url.discoveryKey().token());
     }
 
     private Endpoints refreshNow(String service, long deadline) throws SQLException {
@@ -465,66 +369,6 @@ final class Connector {
                     "08001");
         }
         return c;
-    }
-
-    private int port(Endpoint e) {
-        return e.port() > 0 ? e.port() : url.defaultPort();
-    }
-
-    private static boolean isReadOnly(Connection c) throws SQLException {
-        boolean readOnly;
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT @@read_only")) {
-            readOnly = !rs.next() || rs.getInt(1) != 0;
-        }
-        if (!c.getAutoCommit()) {
-            // the check must not leave a transaction open behind the caller's back
-            c.rollback();
-        }
-        return readOnly;
-    }
-
-    /** Connection-level trouble (worth trying another server or round) rather than a configuration error. */
-    static boolean isRetryable(SQLException e) {
-        String state = e.getSQLState();
-        if (state != null && state.startsWith("28")) {
-            return false;
-        }
-        if (isConnectionError(e)) {
-            return true;
-        }
-        // 1040 too many connections, 1290/1836 read-only, 1047/1053 server shutting down / unknown command
-        int code = e.getErrorCode();
-        return state == null || code == 1040 || code == 1290 || code == 1836 || code == 1053 || code == 1047;
-    }
-
-    static boolean isConnectionError(SQLException e) {
-        SQLException x = e;
-        for (int depth = 0; x != null && depth < 10; depth++) {
-            String state = x.getSQLState();
-            if ((state != null && state.startsWith("08")) || x instanceof SQLNonTransientConnectionException
-                    || x instanceof SQLTransientConnectionException) {
-                return true;
-            }
-            x = x.getNextException();
-        }
-        return false;
-    }
-
-    static int readOnlyErrorCode(SQLException e) {
-        Throwable x = e;
-        for (int depth = 0; x != null && depth < 10; depth++) {
-            if (x instanceof SQLException) {
-                int code = ((SQLException) x).getErrorCode();
-                if (code == 1290 || code == 1836) {
-                    return code;
-                }
-                SQLException next = ((SQLException) x).getNextException();
-                x = next != null ? next : x.getCause();
-            } else {
-                x = x.getCause();
-            }
-        }
-        return 0;
     }
 
     static void closeQuietly(Connection c) {

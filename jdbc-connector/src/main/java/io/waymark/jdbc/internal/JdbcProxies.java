@@ -23,15 +23,16 @@ import java.sql.Struct;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Dynamic proxies around the delegate's statements, result sets and metadata, so that they
  * report the logical connection ({@code getConnection()}, {@code getStatement()}), so that
- * their errors reach {@link RoutingConnection#handle}, and so that a statement can move to a
+ * their errors reach the one handler ({@link Routing#handle}), and so that a statement can move to a
  * new primary: statement proxies record how they were created, their settings
  * ({@code setFetchSize}, {@code setQueryTimeout}, ...) and, for prepared statements, the
  * current parameters, and replay them on the new physical connection (see
- * {@link RoutingConnection#mayRetry}).
+ * {@link Routing#mayRetry}).
  */
 final class JdbcProxies {
 
@@ -45,7 +46,7 @@ final class JdbcProxies {
     }
 
     @SuppressWarnings("unchecked")
-    static <T extends Statement> T statement(RoutingConnection owner, Physical physical, StatementFactory<T> factory,
+    static <T extends Statement> T statement(Routing owner, Physical physical, StatementFactory<T> factory,
             String sql) throws SQLException {
         T target = factory.create(physical.conn);
         Class<?> type = target instanceof CallableStatement ? CallableStatement.class
@@ -54,12 +55,12 @@ final class JdbcProxies {
                 new StatementHandler(owner, physical, target, type, sql, factory));
     }
 
-    static DatabaseMetaData metaData(RoutingConnection owner, Physical physical, DatabaseMetaData target) {
+    static DatabaseMetaData metaData(Routing owner, Physical physical, DatabaseMetaData target) {
         return (DatabaseMetaData) Proxy.newProxyInstance(JdbcProxies.class.getClassLoader(),
                 new Class<?>[] {DatabaseMetaData.class}, new Handler(owner, physical, target, DatabaseMetaData.class) {
                     @Override
                     Object special(Object proxy, Method method, Object[] args) {
-                        return "getConnection".equals(method.getName()) && count(args) == 0 ? owner : NONE;
+                        return "getConnection".equals(method.getName()) && count(args) == 0 ? owner.logical() : NONE;
                     }
                 });
     }
@@ -72,13 +73,13 @@ final class JdbcProxies {
     private abstract static class Handler implements InvocationHandler {
         static final Object NONE = new Object();
 
-        final RoutingConnection owner;
+        final Routing owner;
         final Class<?> type;
         // replaced only by StatementHandler when it moves to a new primary (user thread)
         Physical physical;
         Object target;
 
-        Handler(RoutingConnection owner, Physical physical, Object target, Class<?> type) {
+        Handler(Routing owner, Physical physical, Object target, Class<?> type) {
             this.owner = owner;
             this.physical = physical;
             this.target = target;
@@ -134,6 +135,10 @@ final class JdbcProxies {
     }
 
     private static final class StatementHandler extends Handler {
+        /** Pause before the second re-run of a refused statement; doubled for each further one. */
+        static final long FIRST_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+        static final long MAX_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
         private final String preparedSql;
         private final StatementFactory<?> factory;
         private final boolean callable;
@@ -143,7 +148,7 @@ final class JdbcProxies {
         private final Map<Integer, Call> parameters = new TreeMap<>();
         private boolean pendingBatch;
 
-        StatementHandler(RoutingConnection owner, Physical physical, Object target, Class<?> type, String preparedSql,
+        StatementHandler(Routing owner, Physical physical, Object target, Class<?> type, String preparedSql,
                 StatementFactory<?> factory) {
             super(owner, physical, target, type);
             this.preparedSql = preparedSql;
@@ -153,7 +158,7 @@ final class JdbcProxies {
 
         @Override
         Object special(Object proxy, Method method, Object[] args) {
-            return "getConnection".equals(method.getName()) && count(args) == 0 ? owner : NONE;
+            return "getConnection".equals(method.getName()) && count(args) == 0 ? owner.logical() : NONE;
         }
 
         @Override
@@ -164,8 +169,10 @@ final class JdbcProxies {
                 moveBeforeCall();
             }
             boolean execute = name.startsWith("execute");
+            String sql = null;
             if (execute) {
-                owner.noteWork(count(args) > 0 && args[0] instanceof String ? (String) args[0] : preparedSql);
+                sql = count(args) > 0 && args[0] instanceof String ? (String) args[0] : preparedSql;
+                owner.transactions.beforeStatement(sql, owner.session.autoCommit);
             }
             Object result;
             try {
@@ -173,8 +180,8 @@ final class JdbcProxies {
             } catch (InvocationTargetException e) {
                 Throwable cause = e.getCause();
                 if (execute && cause instanceof SQLException && !name.contains("Batch") && replayable()
-                        && owner.mayRetry(physical, (SQLException) cause)) {
-                    return retry(proxy, method, args, (SQLException) cause);
+                        && owner.mayRetry(physical, (SQLException) cause, sql)) {
+                    return retry(proxy, method, args, sql, (SQLException) cause);
                 }
                 throw translate(physical, e);
             } finally {
@@ -189,16 +196,24 @@ final class JdbcProxies {
 
         /**
          * Re-runs a statement that the old primary refused as read-only (so did not execute) on
-         * the new one, for up to {@code consul.failoverTimeout}.
+         * the new one, for up to {@code consul.failoverTimeout}: each time on another server than
+         * the one that refused it last, and after the first re-run with a pause that doubles
+         * ({@link #FIRST_PAUSE_NANOS} up to {@link #MAX_PAUSE_NANOS}), so that servers refusing in
+         * turn are not hammered.
          */
-        private Object retry(Object proxy, Method method, Object[] args, SQLException refusal) throws Throwable {
+        private Object retry(Object proxy, Method method, Object[] args, String sql, SQLException refusal)
+                throws Throwable {
             long deadline = owner.retryDeadline();
             SQLException last = refusal;
+            long pause = 0;
             while (true) {
                 Physical failedOn = physical;
                 Physical next;
                 try {
-                    next = owner.replacePrimary(failedOn, deadline);
+                    if (pause > 0) {
+                        pause(Math.min(pause, deadline - System.nanoTime()));
+                    }
+                    next = owner.replacePrimary(failedOn, deadline, true);
                 } catch (SQLException noPrimary) {
                     last.addSuppressed(noPrimary);
                     throw owner.handle(failedOn, last);
@@ -215,12 +230,25 @@ final class JdbcProxies {
                 } catch (InvocationTargetException e) {
                     Throwable cause = e.getCause();
                     if (cause instanceof SQLException && System.nanoTime() - deadline < 0
-                            && owner.mayRetry(physical, (SQLException) cause)) {
+                            && owner.mayRetry(physical, (SQLException) cause, sql)) {
                         last = (SQLException) cause;
+                        pause = pause == 0 ? FIRST_PAUSE_NANOS : Math.min(pause * 2, MAX_PAUSE_NANOS);
                         continue;
                     }
                     throw translate(physical, e);
                 }
+            }
+        }
+
+        private static void pause(long nanos) throws SQLException {
+            if (nanos <= 0) {
+                return;
+            }
+            try {
+                TimeUnit.NANOSECONDS.sleep(nanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting to re-run a statement refused as read-only", "HY000", e);
             }
         }
 
@@ -233,7 +261,7 @@ final class JdbcProxies {
                         + " cannot be carried over: create the statement again", "HY000");
             }
             Physical next = physical.retired ? owner.primaryForStatements()
-                    : owner.replacePrimary(physical, owner.retryDeadline());
+                    : owner.replacePrimary(physical, owner.retryDeadline(), false);
             try {
                 rebind(next);
             } catch (SQLException e) {

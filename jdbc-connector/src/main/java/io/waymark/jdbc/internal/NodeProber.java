@@ -59,13 +59,10 @@ final class NodeProber implements AutoCloseable {
         }
 
         final State state;
-        /** Whether the replication status could be read (the app user may lack the privilege). */
-        final boolean replicationChecked;
         final String detail;
 
-        Probe(State state, boolean replicationChecked, String detail) {
+        Probe(State state, String detail) {
             this.state = Objects.requireNonNull(state, "state");
-            this.replicationChecked = replicationChecked;
             this.detail = detail;
         }
 
@@ -93,8 +90,12 @@ final class NodeProber implements AutoCloseable {
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     /** Per probed server: the replication status statement that works, or {@link #NOT_READABLE}. */
     private final Map<String, Integer> replicationStatus = new ConcurrentHashMap<>();
+    private final Map<String, SplitBrain> splitBrains = new ConcurrentHashMap<>();
     private ThreadPoolExecutor executor;
     private boolean closed;
+
+    private record SplitBrain(boolean open, int episodes) {
+    }
 
     private static final class Registered {
         final long fetchedNanos;
@@ -227,6 +228,43 @@ final class NodeProber implements AutoCloseable {
         if (replicationStatus.size() < 1024 || replicationStatus.containsKey(server)) {
             replicationStatus.put(server, statement);
         }
+    }
+
+    /**
+     * Records that more than one server answered {@code @@read_only = 0} for {@code service} at
+     * once. Returns true when this starts an episode (the caller warns then, once), false while
+     * one is open; each episode is counted.
+     */
+    boolean splitBrain(String service) {
+        boolean[] started = new boolean[1];
+        splitBrains.compute(service, (k, e) -> {
+            if (e != null && e.open) {
+                return e;
+            }
+            started[0] = true;
+            return new SplitBrain(true, (e == null ? 0 : e.episodes) + 1);
+        });
+        return started[0];
+    }
+
+    /** Whether a split brain of {@code service} is open: only a round that sees one writable server ends it. */
+    boolean inSplitBrain(String service) {
+        SplitBrain e = splitBrains.get(service);
+        return e != null && e.open;
+    }
+
+    /** A round saw exactly one writable server for {@code service}: an open split brain is over. */
+    void oneWritable(String service) {
+        SplitBrain e = splitBrains.get(service);
+        if (e != null && e.open) {
+            splitBrains.computeIfPresent(service, (k, v) -> new SplitBrain(false, v.episodes));
+        }
+    }
+
+    /** How many split brains of {@code service} were seen (for tests and the warning). */
+    int splitBrains(String service) {
+        SplitBrain e = splitBrains.get(service);
+        return e == null ? 0 : e.episodes;
     }
 
     /** Threads alive in the pool (for tests). */

@@ -3,11 +3,10 @@ package io.waymark.jdbc.internal;
 import io.waymark.discovery.Endpoint;
 import java.sql.Connection;
 import java.util.Locale;
-import java.util.concurrent.Executor;
 
 /**
  * One delegate connection to one server, with the session settings applied to it so far (so
- * that a switch between primary and replica re-applies only what differs).
+ * that a switch between primary and replica re-applies only what differs: {@link SessionState}).
  * Confined to its logical connection's user thread, except the final fields.
  */
 final class Physical {
@@ -17,30 +16,23 @@ final class Physical {
     }
 
     final Connection conn;
-    final Endpoint endpoint;
     final String host;
     final int port;
     final Role role;
 
-    boolean autoCommit;
-    boolean readOnly;
-    Integer isolation;
-    String catalog;
-    String schema;
-    Executor networkExecutor;
-    Integer networkTimeout;
+    /** The session settings applied to it so far. */
+    final SessionState session;
     /** Replaced by a new primary after a failover and closed: statements on it must re-bind. */
     volatile boolean retired;
     /** Failed with a connection error (SQLState class 08): nothing sent on it will arrive. */
     volatile boolean broken;
 
-    Physical(Connection conn, Endpoint endpoint, String host, int port, Role role, boolean autoCommit) {
+    Physical(Connection conn, String host, int port, Role role, boolean autoCommit) {
         this.conn = conn;
-        this.endpoint = endpoint;
         this.host = host;
         this.port = port;
         this.role = role;
-        this.autoCommit = autoCommit;
+        this.session = new SessionState(autoCommit);
     }
 
     String address() {

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * probe: nothing here is trusted as a role.
  *
  * <p>Asks the key's agents in order with plain (non-blocking) HTTP requests, {@value #TIMEOUT_MILLIS}
- * ms timeouts; prepared queries and failures give no instance. The ACL token goes in a header.
+ * ms timeouts; prepared queries and failures give no instance. The ACL token goes in a header: the
+ * key's, which is the URL's {@code consul.token} or else {@code CONSUL_HTTP_TOKEN} (resolved by
+ * {@link ConsulUrl}, as for discovery), and never into a log line.
  *
  * <p><b>Threading:</b> thread-safe; {@link #close} releases the HTTP clients.
  */
@@ -33,6 +35,7 @@ final class RegisteredInstances implements Function<String, List<Endpoint>>, Aut
     private final DiscoveryKey key;
     private final Consul[] clients;
     private boolean closed;
+    private volatile String lastFailure;
 
     RegisteredInstances(DiscoveryKey key) {
         this.key = key;
@@ -72,10 +75,18 @@ final class RegisteredInstances implements Function<String, List<Endpoint>>, Aut
                 }
                 return all;
             } catch (RuntimeException e) {
-                LOG.debug("agent {} did not list the instances of '{}': {}", key.agents().get(i), name, e.toString());
+                // an HTTP client's message may quote the header it refused: the token
+                String failure = Secrets.redact(e.toString(), key.token());
+                lastFailure = failure;
+                LOG.debug("agent {} did not list the instances of '{}': {}", key.agents().get(i), name, failure);
             }
         }
         return List.of();
+    }
+
+    /** What the last failed lookup logged (token masked), or null: for tests. */
+    String lastFailure() {
+        return lastFailure;
     }
 
     private synchronized Consul client(int i) {

@@ -11,18 +11,15 @@ import java.sql.NClob;
 import java.sql.PreparedStatement;
 import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLWarning;
 import java.sql.SQLXML;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Struct;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.Executor;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,12 +43,17 @@ import org.slf4j.LoggerFactory;
  * that broke is replaced the same way before the next statement is sent. The new primary is
  * looked for in Consul and, with {@code consul.probeKnownNodes}, among every server known (see
  * {@link Connector}): the only one answering {@code @@read_only = 0} is used before Consul lists
- * it. Nothing else is ever
- * re-run: not inside a transaction, not after any other error (a connection reset after sending
- * may hide an executed statement), not batches, callable statements or statements with stream or
- * LOB parameters. When the refusal reaches the caller it gets a chained {@code 08006} exception
+ * it, and none while two are writable. Nothing else is ever re-run: not inside a transaction, not
+ * after any other error (a connection reset after sending may hide an executed statement; 1290 for
+ * {@code --secure-file-priv} follows whatever ran before it), not {@code CALL}, {@code EXECUTE} or
+ * multi-statement text, not on the server that refused it, not batches, callable statements or
+ * statements with stream or LOB parameters. When the refusal reaches the caller it gets a chained {@code 08006} exception
  * ({@link SQLException#getNextException()}), so that pools which evict on SQLState class 08
  * (HikariCP does) drop the connection at once instead of handing it out again.
+ *
+ * <p>This class is the JDBC surface only: every delegated call goes through {@link Routing#call},
+ * so that each error of the delegate reaches the one handler ({@link Routing#handle}); session
+ * settings are kept in {@link SessionState}, transaction boundaries in {@link TransactionTracker}.
  *
  * <p><b>Threading:</b> like any JDBC connection, meant for one thread at a time; {@link #isValid},
  * {@link #isClosed}, {@link #abort} and {@link #toString} may be called from other threads
@@ -60,36 +62,12 @@ import org.slf4j.LoggerFactory;
 public final class RoutingConnection implements ConsulConnection {
 
     private static final Logger LOG = LoggerFactory.getLogger(RoutingConnection.class);
-    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
 
-    private final Connector connector;
-    private final AutoCloseable lease;
-    private volatile Physical primary;
-    private Physical replica;
-    private volatile Physical current;
-    private volatile boolean closed;
-    private volatile String invalidReason;
-    /** The physical connection whose trouble made this connection invalid (cleared when it is replaced). */
-    private volatile Physical invalidPhysical;
-    /** Auto-commit was changed through SQL ({@code SET autocommit}): the JDBC flag cannot be trusted. */
-    private boolean autoCommitSetBySql;
+    private final Routing routing;
 
-    private boolean readOnly;
-    private boolean autoCommit;
-    private boolean workInTransaction;
-    private boolean explicitTransaction;
-    private Integer isolation;
-    private String catalog;
-    private String schema;
-    private Executor networkExecutor;
-    private Integer networkTimeout;
-
-    private RoutingConnection(Connector connector, AutoCloseable lease, Physical primary) {
-        this.connector = connector;
-        this.lease = lease;
-        this.primary = primary;
-        this.current = primary;
-        this.autoCommit = primary.autoCommit;
+    private RoutingConnection(Routing routing) {
+        this.routing = routing;
+        routing.logical(this);
     }
 
     /** Opens a logical connection: finds and verifies the primary; releases the lease on failure. */
@@ -98,8 +76,9 @@ public final class RoutingConnection implements ConsulConnection {
         try {
             lease = registry.acquire(url.discoveryKey());
         } catch (RuntimeException e) {
+            String token = url.discoveryKey().token();
             throw new SQLException("could not start a Consul discovery client (" + url.discoveryKey() + "): "
-                    + e.getMessage(), "08001", e);
+                    + Secrets.redact(e.getMessage(), token), "08001", Secrets.redact(e, token));
         }
         try {
             Connector connector = new Connector(url, lease.discovery(), driver, lease.prober());
@@ -107,7 +86,7 @@ public final class RoutingConnection implements ConsulConnection {
                 connector.warmUp(url.readService());
             }
             Physical primary = connector.openPrimary();
-            RoutingConnection c = new RoutingConnection(connector, lease, primary);
+            RoutingConnection c = new RoutingConnection(new Routing(connector, lease, primary));
             LOG.debug("{}: connected", c);
             return c;
         } catch (SQLException | RuntimeException | Error e) {
@@ -118,726 +97,352 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public String serverAddress() {
-        return current.address();
+        return routing.serverAddress();
     }
 
     @Override
     public String invalidReason() {
-        return invalidReason;
-    }
-
-    // ---------------------------------------------------------------- failover plumbing
-
-    /** Called with every error of a delegate object; returns it (possibly with a chained 08006) to be thrown. */
-    SQLException handle(Physical p, SQLException e) {
-        if (closed || p.retired) {
-            return e;
-        }
-        if (Connector.isConnectionError(e)) {
-            p.broken = true;
-            markInvalid(p, "connection error (SQLState " + e.getSQLState() + ", error " + e.getErrorCode() + ")");
-            connector.refresh(connector.serviceOf(p));
-            return e;
-        }
-        int code = p.role == Physical.Role.PRIMARY ? Connector.readOnlyErrorCode(e) : 0;
-        if (code != 0) {
-            String reason = p.address() + " refused a write as read-only (error " + code
-                    + "): it is no longer the primary of '" + connector.url().service() + "'";
-            markInvalid(p, reason);
-            connector.refresh(connector.url().service());
-            e.setNextException(new SQLNonTransientConnectionException(
-                    reason + "; this connection is invalid now, take a new one", "08006"));
-        }
-        return e;
-    }
-
-    /** Called before every statement execution, with its SQL when known. */
-    void noteWork(String sql) {
-        if (sql != null) {
-            String head = leadingKeywords(sql);
-            if (head.startsWith("SET") && sql.toUpperCase(Locale.ROOT).contains("AUTOCOMMIT")) {
-                autoCommitSetBySql = true;
-            } else if (head.startsWith("BEGIN") || head.startsWith("START TRANSACTION") || head.startsWith("XA START")
-                    || head.startsWith("XA BEGIN")) {
-                explicitTransaction = true;
-            } else if ((head.startsWith("COMMIT") || head.startsWith("ROLLBACK")) && !head.startsWith("ROLLBACK TO")) {
-                explicitTransaction = false;
-            }
-        }
-        if (!autoCommit) {
-            workInTransaction = true;
-        }
-    }
-
-    /** The statement's first words, upper case, past whitespace and comments. */
-    static String leadingKeywords(String sql) {
-        int i = 0;
-        int n = sql.length();
-        while (i < n) {
-            char c = sql.charAt(i);
-            if (Character.isWhitespace(c)) {
-                i++;
-            } else if (sql.startsWith("/*", i)) {
-                int end = sql.indexOf("*/", i + 2);
-                i = end < 0 ? n : end + 2;
-            } else if (sql.startsWith("--", i) || c == '#') {
-                int end = sql.indexOf('\n', i);
-                i = end < 0 ? n : end + 1;
-            } else {
-                break;
-            }
-        }
-        if (i >= n) {
-            return "";
-        }
-        // cheap exit for the usual SELECT/INSERT/UPDATE/DELETE: this runs before every statement
-        char c = Character.toUpperCase(sql.charAt(i));
-        if ((c != 'B' && c != 'S' && c != 'X' && c != 'C' && c != 'R')
-                || (c == 'S' && !sql.regionMatches(true, i, "START", 0, 5) && !sql.regionMatches(true, i, "SET", 0, 3))) {
-            return "";
-        }
-        String head = sql.substring(i, Math.min(n, i + 24)).toUpperCase(Locale.ROOT);
-        return WHITESPACE.matcher(head).replaceAll(" ");
-    }
-
-    private boolean inTransaction() {
-        return explicitTransaction || (!autoCommit && workInTransaction);
-    }
-
-    private void markInvalid(Physical p, String reason) {
-        if (invalidReason == null) {
-            invalidPhysical = p;
-            invalidReason = reason;
-            LOG.warn("{}: invalid from now on ({} connection): {}", this, p.role.name().toLowerCase(Locale.ROOT), reason);
-        }
-    }
-
-    private Physical checkOpen() throws SQLException {
-        if (closed) {
-            throw new SQLNonTransientConnectionException("connection is closed", "08003");
-        }
-        return current;
-    }
-
-    // ---------------------------------------------------------------- re-running refused writes
-
-    /**
-     * Whether a statement that failed with {@code e} on {@code p} may be re-run on a new primary:
-     * {@code consul.retryReadOnlyWrites} is on, {@code p} is this connection's primary, auto-commit
-     * is on (and was not changed through SQL), no {@code BEGIN}/{@code START TRANSACTION} is open,
-     * and the server refused the statement as read-only (1290/1836): such a statement was not
-     * executed, so running it on the new primary runs it exactly once. Any other error (a
-     * connection reset after sending included) may hide an executed statement and is never retried.
-     */
-    boolean mayRetry(Physical p, SQLException e) {
-        return mayReconnect(p) && isReadOnlyRefusal(e);
-    }
-
-    /** The same conditions, without the error: may this connection move to a new primary now? */
-    boolean mayReconnect(Physical p) {
-        return connector.url().retryReadOnlyWrites() && !closed && p == primary && !p.retired
-                && p.role == Physical.Role.PRIMARY && autoCommit && !autoCommitSetBySql && !explicitTransaction;
-    }
-
-    static boolean isReadOnlyRefusal(SQLException e) {
-        int code = e.getErrorCode();
-        String state = e.getSQLState();
-        return (code == 1290 || code == 1836) && (state == null || !state.startsWith("08"));
-    }
-
-    /** The {@link System#nanoTime} deadline for a retry that starts now. */
-    long retryDeadline() {
-        return System.nanoTime() + connector.url().failoverTimeout().toNanos();
-    }
-
-    /** The current primary, for statements whose physical connection was replaced. */
-    Physical primaryForStatements() throws SQLException {
-        checkOpen();
-        return primary;
-    }
-
-    /**
-     * Replaces the primary {@code old} (refused a write as read-only, or broke) by a newly
-     * verified writable primary, carrying the session settings over, and closes {@code old}.
-     * When {@code old} was replaced already (by another statement), returns its replacement.
-     *
-     * @throws SQLException when no writable primary turns up before the deadline
-     */
-    Physical replacePrimary(Physical old, long deadline) throws SQLException {
-        checkOpen();
-        if (old != primary) {
-            return primary;
-        }
-        connector.refresh(connector.url().service());
-        Physical next = connector.openPrimary(deadline, true);
-        try {
-            apply(next);
-            if (current == old && readOnly) {
-                next.conn.setReadOnly(true);
-                next.readOnly = true;
-            }
-        } catch (SQLException | RuntimeException e) {
-            Connector.closeQuietly(next.conn);
-            throw e;
-        }
-        old.retired = true;
-        primary = next;
-        if (current == old) {
-            current = next;
-        }
-        if (invalidPhysical == old) {
-            invalidReason = null;
-            invalidPhysical = null;
-        }
-        Connector.closeQuietly(old.conn);
-        if (closed) {
-            // closed from another thread (abort) meanwhile
-            Connector.closeQuietly(next.conn);
-        }
-        LOG.info("{}: primary {} replaced by {} after a failover", this, old.address(), next.address());
-        return next;
-    }
-
-    /** A statement refused by {@code from} ran on {@code to}. */
-    void retried(Physical from, Physical to) {
-        LOG.debug("{}: re-ran a statement refused as read-only by {} on {}", this, from.address(), to.address());
-    }
-
-    /** A JDBC call on one physical connection. */
-    @FunctionalInterface
-    private interface SqlCall<T> {
-        T call(Physical p) throws SQLException;
-    }
-
-    /** A JDBC call without a result on one physical connection. */
-    @FunctionalInterface
-    private interface SqlRun {
-        void run(Physical p) throws SQLException;
-    }
-
-    /** Runs {@code call} on the current physical connection; its failure goes through {@link #handle}. */
-    private <T> T onCurrent(SqlCall<T> call) throws SQLException {
-        Physical p = checkOpen();
-        try {
-            return call.call(p);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
-    }
-
-    private void runOnCurrent(SqlRun run) throws SQLException {
-        onCurrent(p -> {
-            run.run(p);
-            return null;
-        });
-    }
-
-    /** Like {@link #onCurrent}, on the connection statements are created on (a broken primary replaced first). */
-    private <T> T onStatements(SqlCall<T> call) throws SQLException {
-        Physical p = forStatements();
-        try {
-            return call.call(p);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
-    }
-
-    /** The current physical connection for a new statement; a broken primary is replaced first when allowed. */
-    private Physical forStatements() throws SQLException {
-        Physical p = checkOpen();
-        if (p.broken && mayReconnect(p)) {
-            try {
-                return replacePrimary(p, retryDeadline());
-            } catch (SQLException e) {
-                throw handle(p, e);
-            }
-        }
-        return p;
+        return routing.invalidReason();
     }
 
     // ---------------------------------------------------------------- read/write split
 
     @Override
     public void setReadOnly(boolean readOnly) throws SQLException {
-        checkOpen();
-        if (readOnly == this.readOnly) {
-            return;
-        }
-        if (inTransaction()) {
-            throw new SQLException("cannot change the read-only mode inside a transaction: commit or roll back first",
-                    "25001");
-        }
-        Physical target = readOnly ? replicaOrPrimary() : primary;
-        try {
-            apply(target);
-            if (target.readOnly != readOnly) {
-                target.conn.setReadOnly(readOnly);
-                target.readOnly = readOnly;
-            }
-        } catch (SQLException e) {
-            throw handle(target, e);
-        }
-        if (!readOnly && primary.readOnly) {
-            try {
-                primary.conn.setReadOnly(false);
-                primary.readOnly = false;
-            } catch (SQLException e) {
-                throw handle(primary, e);
-            }
-        }
-        current = target;
-        this.readOnly = readOnly;
-    }
-
-    /** The sticky replica if it is still healthy, else a new one, else (none healthy) the primary. */
-    private Physical replicaOrPrimary() {
-        Physical r = replica;
-        if (r != null && !connector.isHealthy(r)) {
-            LOG.debug("{}: replica {} left '{}', picking another", this, r.address(), connector.url().readService());
-            Connector.closeQuietly(r.conn);
-            replica = r = null;
-        }
-        if (r == null) {
-            r = connector.openReplica();
-            replica = r;
-        }
-        if (r == null) {
-            if (connector.url().readService() != null) {
-                LOG.debug("{}: no healthy replica in '{}', reading from the primary", this, connector.url().readService());
-            }
-            return primary;
-        }
-        return r;
-    }
-
-    /** Brings a physical connection's session settings in line with the logical connection's. */
-    private void apply(Physical p) throws SQLException {
-        if (p.autoCommit != autoCommit) {
-            p.conn.setAutoCommit(autoCommit);
-            p.autoCommit = autoCommit;
-        }
-        if (isolation != null && !isolation.equals(p.isolation)) {
-            p.conn.setTransactionIsolation(isolation);
-            p.isolation = isolation;
-        }
-        if (catalog != null && !catalog.equals(p.catalog)) {
-            p.conn.setCatalog(catalog);
-            p.catalog = catalog;
-        }
-        if (schema != null && !schema.equals(p.schema)) {
-            p.conn.setSchema(schema);
-            p.schema = schema;
-        }
-        if (networkTimeout != null && (!networkTimeout.equals(p.networkTimeout) || networkExecutor != p.networkExecutor)) {
-            p.conn.setNetworkTimeout(networkExecutor, networkTimeout);
-            p.networkTimeout = networkTimeout;
-            p.networkExecutor = networkExecutor;
-        }
+        routing.switchReadOnly(readOnly);
     }
 
     @Override
     public boolean isReadOnly() throws SQLException {
-        checkOpen();
-        return readOnly;
+        routing.checkOpen();
+        return routing.session.readOnly;
     }
 
     @Override
     public boolean isValid(int timeout) throws SQLException {
-        if (timeout < 0) {
-            throw new SQLException("timeout must be >= 0: " + timeout, "HY000");
-        }
-        if (closed || invalidReason != null) {
-            return false;
-        }
-        Physical p = current;
-        if (!connector.isHealthy(p)) {
-            markInvalid(p, p.address() + " left the healthy instances of '" + connector.serviceOf(p) + "'");
-            return false;
-        }
-        try {
-            return p.conn.isValid(timeout);
-        } catch (SQLException e) {
-            handle(p, e);
-            return false;
-        }
+        return routing.isValid(timeout);
     }
 
     // ---------------------------------------------------------------- transactions and session state
 
     @Override
     public void setAutoCommit(boolean autoCommit) throws SQLException {
-        Physical p = checkOpen();
-        try {
+        routing.run(p -> {
             p.conn.setAutoCommit(autoCommit);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
-        p.autoCommit = autoCommit;
-        this.autoCommit = autoCommit;
+            p.session.autoCommit = autoCommit;
+        });
+        routing.session.autoCommit = autoCommit;
         if (autoCommit) {
             // switching auto-commit on commits the open transaction
-            workInTransaction = false;
-            explicitTransaction = false;
+            routing.transactions.ended();
         }
     }
 
     @Override
     public boolean getAutoCommit() throws SQLException {
-        checkOpen();
-        return autoCommit;
+        routing.checkOpen();
+        return routing.session.autoCommit;
     }
 
     @Override
     public void commit() throws SQLException {
-        Physical p = checkOpen();
         try {
-            p.conn.commit();
-        } catch (SQLException e) {
-            throw handle(p, e);
+            routing.run(p -> p.conn.commit());
         } finally {
-            workInTransaction = false;
-            explicitTransaction = false;
+            routing.transactions.ended();
         }
     }
 
     @Override
     public void rollback() throws SQLException {
-        Physical p = checkOpen();
         try {
-            p.conn.rollback();
-        } catch (SQLException e) {
-            throw handle(p, e);
+            routing.run(p -> p.conn.rollback());
         } finally {
-            workInTransaction = false;
-            explicitTransaction = false;
+            routing.transactions.ended();
         }
     }
 
     @Override
     public void rollback(Savepoint savepoint) throws SQLException {
-        runOnCurrent(p -> p.conn.rollback(savepoint));
+        routing.run(p -> p.conn.rollback(savepoint));
     }
 
     @Override
     public Savepoint setSavepoint() throws SQLException {
-        Physical p = checkOpen();
-        noteWork(null);
-        try {
+        return routing.call(p -> {
+            routing.transactions.beforeWork(routing.session.autoCommit);
             return p.conn.setSavepoint();
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        });
     }
 
     @Override
     public Savepoint setSavepoint(String name) throws SQLException {
-        Physical p = checkOpen();
-        noteWork(null);
-        try {
+        return routing.call(p -> {
+            routing.transactions.beforeWork(routing.session.autoCommit);
             return p.conn.setSavepoint(name);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
+        });
     }
 
     @Override
     public void releaseSavepoint(Savepoint savepoint) throws SQLException {
-        runOnCurrent(p -> p.conn.releaseSavepoint(savepoint));
+        routing.run(p -> p.conn.releaseSavepoint(savepoint));
     }
 
     @Override
     public void setTransactionIsolation(int level) throws SQLException {
-        Physical p = checkOpen();
-        try {
+        routing.run(p -> {
             p.conn.setTransactionIsolation(level);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
-        p.isolation = level;
-        isolation = level;
+            p.session.isolation = level;
+        });
+        routing.session.isolation = level;
     }
 
     @Override
     public int getTransactionIsolation() throws SQLException {
-        return onCurrent(p -> p.conn.getTransactionIsolation());
+        return routing.call(p -> p.conn.getTransactionIsolation());
     }
 
     @Override
     public void setCatalog(String catalog) throws SQLException {
-        Physical p = checkOpen();
-        try {
+        routing.run(p -> {
             p.conn.setCatalog(catalog);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
-        p.catalog = catalog;
-        this.catalog = catalog;
+            p.session.catalog = catalog;
+        });
+        routing.session.catalog = catalog;
     }
 
     @Override
     public String getCatalog() throws SQLException {
-        return onCurrent(p -> p.conn.getCatalog());
+        return routing.call(p -> p.conn.getCatalog());
     }
 
     @Override
     public void setSchema(String schema) throws SQLException {
-        Physical p = checkOpen();
-        try {
+        routing.run(p -> {
             p.conn.setSchema(schema);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
-        p.schema = schema;
-        this.schema = schema;
+            p.session.schema = schema;
+        });
+        routing.session.schema = schema;
     }
 
     @Override
     public String getSchema() throws SQLException {
-        return onCurrent(p -> p.conn.getSchema());
+        return routing.call(p -> p.conn.getSchema());
     }
 
     @Override
     public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
-        Physical p = checkOpen();
-        try {
+        routing.run(p -> {
             p.conn.setNetworkTimeout(executor, milliseconds);
-        } catch (SQLException e) {
-            throw handle(p, e);
-        }
-        p.networkExecutor = executor;
-        p.networkTimeout = milliseconds;
-        networkExecutor = executor;
-        networkTimeout = milliseconds;
+            p.session.networkExecutor = executor;
+            p.session.networkTimeout = milliseconds;
+        });
+        routing.session.networkExecutor = executor;
+        routing.session.networkTimeout = milliseconds;
     }
 
     @Override
     public int getNetworkTimeout() throws SQLException {
-        return onCurrent(p -> p.conn.getNetworkTimeout());
+        return routing.call(p -> p.conn.getNetworkTimeout());
     }
 
     @Override
     public void setHoldability(int holdability) throws SQLException {
-        runOnCurrent(p -> p.conn.setHoldability(holdability));
+        routing.run(p -> p.conn.setHoldability(holdability));
     }
 
     @Override
     public int getHoldability() throws SQLException {
-        return onCurrent(p -> p.conn.getHoldability());
+        return routing.call(p -> p.conn.getHoldability());
     }
 
     // ---------------------------------------------------------------- statements
 
     @Override
     public Statement createStatement() throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.createStatement(), null));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p, c -> c.createStatement(), null));
     }
 
     @Override
     public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.createStatement(resultSetType, resultSetConcurrency), null));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
+                c -> c.createStatement(resultSetType, resultSetConcurrency), null));
     }
 
     @Override
     public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability)
             throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p,
-                    c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability), null));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
+                c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability), null));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql) throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareStatement(sql), sql));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p, c -> c.prepareStatement(sql), sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, autoGeneratedKeys), sql));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
+                c -> c.prepareStatement(sql, autoGeneratedKeys), sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, columnIndexes), sql));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p, c -> c.prepareStatement(sql, columnIndexes),
+                sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, columnNames), sql));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p, c -> c.prepareStatement(sql, columnNames),
+                sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency)
             throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency), sql));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
+                c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency), sql));
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency,
             int resultSetHoldability) throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p,
-                    c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
+                c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql));
     }
 
     @Override
     public CallableStatement prepareCall(String sql) throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareCall(sql), sql));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p, c -> c.prepareCall(sql), sql));
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p, c -> c.prepareCall(sql, resultSetType, resultSetConcurrency), sql));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
+                c -> c.prepareCall(sql, resultSetType, resultSetConcurrency), sql));
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency,
             int resultSetHoldability) throws SQLException {
-        return onStatements(p -> JdbcProxies.statement(this, p,
-                    c -> c.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql));
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
+                c -> c.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql));
     }
 
     @Override
     public String nativeSQL(String sql) throws SQLException {
-        return onCurrent(p -> p.conn.nativeSQL(sql));
+        return routing.call(p -> p.conn.nativeSQL(sql));
     }
 
     @Override
     public DatabaseMetaData getMetaData() throws SQLException {
-        return onCurrent(p -> JdbcProxies.metaData(this, p, p.conn.getMetaData()));
+        return routing.call(p -> JdbcProxies.metaData(routing, p, p.conn.getMetaData()));
     }
 
     // ---------------------------------------------------------------- plain delegation
 
     @Override
     public SQLWarning getWarnings() throws SQLException {
-        return onCurrent(p -> p.conn.getWarnings());
+        return routing.call(p -> p.conn.getWarnings());
     }
 
     @Override
     public void clearWarnings() throws SQLException {
-        runOnCurrent(p -> p.conn.clearWarnings());
+        routing.run(p -> p.conn.clearWarnings());
     }
 
     @Override
     public Map<String, Class<?>> getTypeMap() throws SQLException {
-        return checkOpen().conn.getTypeMap();
+        return routing.call(p -> p.conn.getTypeMap());
     }
 
     @Override
     public void setTypeMap(Map<String, Class<?>> map) throws SQLException {
-        checkOpen().conn.setTypeMap(map);
+        routing.run(p -> p.conn.setTypeMap(map));
     }
 
     @Override
     public Clob createClob() throws SQLException {
-        return checkOpen().conn.createClob();
+        return routing.call(p -> p.conn.createClob());
     }
 
     @Override
     public Blob createBlob() throws SQLException {
-        return checkOpen().conn.createBlob();
+        return routing.call(p -> p.conn.createBlob());
     }
 
     @Override
     public NClob createNClob() throws SQLException {
-        return checkOpen().conn.createNClob();
+        return routing.call(p -> p.conn.createNClob());
     }
 
     @Override
     public SQLXML createSQLXML() throws SQLException {
-        return checkOpen().conn.createSQLXML();
+        return routing.call(p -> p.conn.createSQLXML());
     }
 
     @Override
     public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-        return checkOpen().conn.createArrayOf(typeName, elements);
+        return routing.call(p -> p.conn.createArrayOf(typeName, elements));
     }
 
     @Override
     public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
-        return checkOpen().conn.createStruct(typeName, attributes);
+        return routing.call(p -> p.conn.createStruct(typeName, attributes));
     }
 
     @Override
     public void setClientInfo(String name, String value) throws SQLClientInfoException {
-        if (closed) {
-            throw new SQLClientInfoException("connection is closed", "08003", 0, Map.of());
-        }
-        current.conn.setClientInfo(name, value);
+        clientInfo(p -> p.conn.setClientInfo(name, value));
     }
 
     @Override
     public void setClientInfo(Properties properties) throws SQLClientInfoException {
-        if (closed) {
-            throw new SQLClientInfoException("connection is closed", "08003", 0, Map.of());
+        clientInfo(p -> p.conn.setClientInfo(properties));
+    }
+
+    /** {@code setClientInfo} may throw only {@link SQLClientInfoException}: the handler's verdict, in that type. */
+    private void clientInfo(Routing.SqlRun run) throws SQLClientInfoException {
+        try {
+            routing.run(run);
+        } catch (SQLClientInfoException e) {
+            throw e;
+        } catch (SQLException e) {
+            SQLClientInfoException info = new SQLClientInfoException(e.getMessage(), e.getSQLState(), e.getErrorCode(),
+                    Map.of(), e);
+            info.setNextException(e.getNextException());
+            throw info;
         }
-        current.conn.setClientInfo(properties);
     }
 
     @Override
     public String getClientInfo(String name) throws SQLException {
-        return checkOpen().conn.getClientInfo(name);
+        return routing.call(p -> p.conn.getClientInfo(name));
     }
 
     @Override
     public Properties getClientInfo() throws SQLException {
-        return checkOpen().conn.getClientInfo();
+        return routing.call(p -> p.conn.getClientInfo());
     }
 
     // ---------------------------------------------------------------- lifecycle
 
     @Override
     public void close() throws SQLException {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            Physical r = replica;
-            if (r != null) {
-                Connector.closeQuietly(r.conn);
-            }
-            Connector.closeQuietly(primary.conn);
-        } finally {
-            releaseLease();
-        }
+        routing.close();
     }
 
     @Override
     public void abort(Executor executor) throws SQLException {
         Objects.requireNonNull(executor, "executor");
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            Physical r = replica;
-            if (r != null) {
-                abortQuietly(r, executor);
-            }
-            abortQuietly(primary, executor);
-        } finally {
-            releaseLease();
-        }
-    }
-
-    private static void abortQuietly(Physical p, Executor executor) {
-        try {
-            p.conn.abort(executor);
-        } catch (SQLException | RuntimeException e) {
-            LOG.trace("aborting {} failed", p, e);
-        }
-    }
-
-    private void releaseLease() {
-        try {
-            lease.close();
-        } catch (Exception e) {
-            LOG.debug("releasing the discovery client failed", e);
-        }
+        routing.abort(executor);
     }
 
     @Override
     public boolean isClosed() {
-        return closed;
+        return routing.isClosed();
     }
 
     @Override
@@ -845,18 +450,17 @@ public final class RoutingConnection implements ConsulConnection {
         if (iface.isInstance(this)) {
             return iface.cast(this);
         }
-        return checkOpen().conn.unwrap(iface);
+        return routing.call(p -> p.conn.unwrap(iface));
     }
 
     @Override
     public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return iface.isInstance(this) || checkOpen().conn.isWrapperFor(iface);
+        return iface.isInstance(this) || routing.call(p -> p.conn.isWrapperFor(iface));
     }
 
     /** The URL (secrets masked) and the current server; never a password. */
     @Override
     public String toString() {
-        return "ConsulConnection[" + connector.url() + " -> " + current + (readOnly ? ", read-only" : "")
-                + (closed ? ", closed" : invalidReason != null ? ", invalid" : "") + "]";
+        return routing.describe();
     }
 }

@@ -98,7 +98,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void withoutDatabaseOrParameters() throws SQLException {
+        void buildsDelegateUrlsWithoutDatabaseOrParameters() throws SQLException {
             assertThat(parse("jdbc:consul:mysql://db").delegateUrl("10.0.0.1", 3306)).isEqualTo("jdbc:mysql://10.0.0.1:3306/");
             assertThat(parse("jdbc:consul:mysql://db/").delegateUrl("10.0.0.1", 3306)).isEqualTo("jdbc:mysql://10.0.0.1:3306/");
             assertThat(parse("jdbc:consul:mysql://db?consul.mode=http").delegateUrl("10.0.0.1", 3306))
@@ -131,7 +131,7 @@ class ConsulUrlTest {
             assertThat(url.service()).isEqualTo("db");
             assertThat(url.delegateProperties()).containsEntry("user", "app").containsEntry("password", "p@ss");
             assertThat(url.delegateUrl("h", 1)).isEqualTo("jdbc:mysql://h:1/shop");
-            assertThat(url.toString()).doesNotContain("p%40ss").contains("app:****@db");
+            assertThat(url.toString()).doesNotContain("p%40ss").contains("//****@db");
         }
     }
 
@@ -163,7 +163,47 @@ class ConsulUrlTest {
         @Test
         void rejectsSeveralHosts() {
             assertThat(failure("jdbc:consul:mysql://a,b/shop").getMessage()).contains("exactly one Consul service name")
-                    .contains("'a,b'");
+                    .contains("//a,b/shop");
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"[::1]", "[::1]:3306", "[fe80::1%25eth0]:3306", "127.0.0.1", "127.0.0.1:3306"})
+        void anAddressInsteadOfANameSaysSo(String host) {
+            String message = failure("jdbc:consul:mysql://" + host + "/shop").getMessage();
+            assertThat(message).contains("host part").contains("Consul service name").contains("not a server address")
+                    .contains("jdbc:mysql://").doesNotContain("port");
+        }
+
+        @Test
+        void aHugeHostPartIsEchoedClipped() {
+            String host = "x".repeat(100_000);
+            String message = failure("jdbc:consul:mysql://" + host + "/shop").getMessage();
+            assertThat(message.length()).isLessThan(2_000);
+            assertThat(message).contains("host part").contains("xxxxxxxxxx").contains("100000 characters");
+        }
+
+        @Test
+        void aFragmentIsRefusedRatherThanJoinedToTheDatabase() {
+            assertThat(failure("jdbc:consul:mysql://db/shop#section").getMessage()).contains("'#'").contains("fragment")
+                    .contains("%23");
+            assertThat(failure("jdbc:consul:mysql://db/shop?useSSL=true#x").getMessage()).contains("fragment");
+        }
+
+        @Test
+        void anUnencodedSlashInTheHostPartPasswordIsRefusedWithoutShowingIt() {
+            for (String url : List.of("jdbc:consul:mysql://app:hunter/two@db/shop", "jdbc:consul:mysql://app:hunter?two@db/shop",
+                    "jdbc:consul:mysql://app:12345/hunter@db/shop", "jdbc:consul:mysql://app:hunter#two@db/shop")) {
+                String message = failure(url).getMessage();
+                assertThat(message).as(url).doesNotContain("hunter").doesNotContain("two").contains("percent-encode");
+            }
+        }
+
+        @Test
+        void anAtInThePasswordIsTakenUpToTheLastAt() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mysql://app:p@ss@db/shop");
+            assertThat(url.service()).isEqualTo("db");
+            assertThat(url.delegateProperties()).containsEntry("password", "p@ss");
+            assertThat(url.toString()).doesNotContain("p@ss").doesNotContain("ss@");
         }
 
         @ParameterizedTest
@@ -187,13 +227,13 @@ class ConsulUrlTest {
 
         @ParameterizedTest
         @ValueSource(strings = {"jdbc:consul:mysql", "jdbc:consul:mysql:/db", "jdbc:consul:", "jdbc:consul:mysql//db"})
-        void withoutTheSchemeSeparator(String url) {
+        void rejectsUrlsWithoutTheSchemeSeparator(String url) {
             assertThat(failure(url).getMessage()).contains("malformed URL")
                     .contains("jdbc:consul:<mysql|mariadb>://<consul service name>");
         }
 
         @Test
-        void unknownSubprotocol() {
+        void rejectsAnUnknownSubprotocol() {
             SQLException e = failure("jdbc:consul:postgresql://db/shop?password=pw");
             assertThat(e.getMessage()).contains("unknown subprotocol 'postgresql'").contains("expected mysql or mariadb")
                     .doesNotContain("=pw");
@@ -201,7 +241,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void notOurs() {
+        void refusesUrlsOfOtherDrivers() {
             assertThat(ConsulUrl.accepts("jdbc:mysql://db/shop")).isFalse();
             assertThat(ConsulUrl.accepts(null)).isFalse();
             assertThat(failure("jdbc:mysql://db/shop").getMessage()).contains("not a jdbc:consul: URL");
@@ -209,14 +249,14 @@ class ConsulUrlTest {
         }
 
         @Test
-        void badPercentEncodingInAConsulParameter() {
+        void rejectsBadPercentEncodingWithoutShowingTheValue() {
             assertThat(failure("jdbc:consul:mysql://db?consul.token=ab%zz&password=pw").getMessage())
                     .contains("consul.token").contains("percent-encoding").doesNotContain("ab%zz").doesNotContain("=pw");
         }
     }
 
     @Nested
-    class ConsulParameters {
+    class ParameterValues {
 
         @Test
         void agentsAreRepeatableAndCommaSeparated() throws SQLException {
@@ -237,8 +277,42 @@ class ConsulUrlTest {
 
         @ParameterizedTest
         @ValueSource(strings = {"127.0.0.1:0", "127.0.0.1:99999", "127.0.0.1:x", "a b:8500", ":8500", "h:1:2"})
-        void badAgents(String agent) {
+        void rejectsBadAgents(String agent) {
             assertThat(failure("jdbc:consul:mysql://db?consul.agent=" + agent).getMessage()).contains("consul.agent");
+        }
+
+        @Test
+        void anAgentWithCredentialsIsRefusedWithoutShowingThem() {
+            for (String agent : List.of("https://u:hunter2@h:8500", "u:hunter2@h:8500", "http://hunter2@h")) {
+                String message = failure("jdbc:consul:mysql://db?consul.agent=" + agent).getMessage();
+                assertThat(message).as(agent).contains("consul.agent").contains("credentials").contains("consul.token")
+                        .doesNotContain("hunter2");
+            }
+            Properties info = new Properties();
+            info.setProperty("consul.agent", "https://u:hunter2@h:8500");
+            assertThat(failure("jdbc:consul:mysql://db", info).getMessage()).doesNotContain("hunter2");
+        }
+
+        @Test
+        void percentEncodedParameterNamesAreDecodedBeforeMatching() throws SQLException {
+            ConsulUrl url = parse("jdbc:consul:mysql://db?consul%2EreadService=r&consul.t%6Fken=t0p&pass%77ord=pw");
+            assertThat(url.readService()).isEqualTo("r");
+            assertThat(url.discoveryKey().token()).isEqualTo("t0p");
+            assertThat(url.delegateQuery()).containsExactly("pass%77ord=pw");
+            assertThat(url.toString()).doesNotContain("t0p").doesNotContain("=pw");
+            assertThat(parse("jdbc:consul:mysql://db?allowMulti%51ueries=true").retryReadOnlyWrites())
+                    .as("multi-statement strings, however the name is written").isFalse();
+            assertThat(failure("jdbc:consul:mysql://db?consul.m%6Fde=x&consul.t%6Fken=t0p").getMessage())
+                    .contains("consul.mode").doesNotContain("t0p");
+        }
+
+        @Test
+        void theTokenDefaultsToConsulHttpTokenForEveryConsulClientOfTheUrl() throws SQLException {
+            java.util.function.Function<String, String> env = name -> name.equals("CONSUL_HTTP_TOKEN") ? "from-env" : null;
+            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null, env).discoveryKey().token()).isEqualTo("from-env");
+            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db?consul.token=from-url", null, env).discoveryKey().token())
+                    .isEqualTo("from-url");
+            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null, name -> " ").discoveryKey().token()).isNull();
         }
 
         @Test
@@ -248,7 +322,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void everyConsulParameter() throws SQLException {
+        void readsEveryConsulParameter() throws SQLException {
             ConsulUrl url = parse("jdbc:consul:mariadb://db/shop?consul.token=t0ken&consul.mode=DNS"
                     + "&consul.dnsAgent=127.0.0.11:8600&consul.resolveTimeout=750ms&consul.failoverTimeout=3s"
                     + "&consul.roleCheck=false&consul.includeWarning=TRUE&consul.retryReadOnlyWrites=false"
@@ -280,13 +354,13 @@ class ConsulUrlTest {
         }
 
         @Test
-        void nonRepeatableParametersOnlyOnce() {
+        void refusesANonRepeatableParameterGivenTwice() {
             assertThat(failure("jdbc:consul:mysql://db?consul.mode=http&consul.mode=dns").getMessage())
                     .contains("consul.mode is given more than once");
         }
 
         @Test
-        void badMode() {
+        void rejectsAnUnknownMode() {
             assertThat(failure("jdbc:consul:mysql://db?consul.mode=grpc").getMessage())
                     .contains("consul.mode must be http or dns: 'grpc'");
         }
@@ -304,7 +378,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void durations() throws SQLException {
+        void takesDurationsInEveryForm() throws SQLException {
             assertThat(parse("jdbc:consul:mysql://db?consul.failoverTimeout=1500").failoverTimeout())
                     .isEqualTo(Duration.ofMillis(1500));
             assertThat(parse("jdbc:consul:mysql://db?consul.failoverTimeout=2m").failoverTimeout())
@@ -316,7 +390,7 @@ class ConsulUrlTest {
 
         @ParameterizedTest
         @ValueSource(strings = {"abc", "-1s", "1.5s", "10 years", "", "PTxS"})
-        void badDurations(String value) {
+        void rejectsBadDurations(String value) {
             assertThat(failure("jdbc:consul:mysql://db?consul.failoverTimeout=" + value).getMessage())
                     .contains("consul.failoverTimeout must be a duration like 500ms, 2s or 1m");
         }
@@ -328,7 +402,7 @@ class ConsulUrlTest {
         }
 
         @Test
-        void booleans() {
+        void takesOnlyTrueOrFalse() {
             assertThat(failure("jdbc:consul:mysql://db?consul.roleCheck=yes").getMessage())
                     .contains("consul.roleCheck must be true or false: 'yes'");
             assertThat(failure("jdbc:consul:mysql://db?consul.retryReadOnlyWrites=1").getMessage())
@@ -351,7 +425,7 @@ class ConsulUrlTest {
     }
 
     @Nested
-    class Properties_ {
+    class ConnectionProperties {
 
         @Test
         void consulPropertiesAreTakenAndOthersPassed() throws SQLException {
@@ -385,6 +459,27 @@ class ConsulUrlTest {
             ConsulUrl url = parse("jdbc:consul:mysql://db");
             url.delegateProperties().setProperty("x", "y");
             assertThat(url.delegateProperties()).isEmpty();
+        }
+    }
+
+    @Nested
+    class TheParameterTable {
+
+        @Test
+        void theReadmeShowsExactlyTheParameterTable() throws java.io.IOException {
+            String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+            assertThat(readme).as("jdbc-connector/README.md: paste ConsulParameters.markdownTable()")
+                    .contains(ConsulParameters.markdownTable());
+        }
+
+        @Test
+        void everyParameterHasADefaultAndAMeaning() {
+            assertThat(ConsulParameters.ALL).allSatisfy(p -> {
+                assertThat(p.name()).startsWith("consul.");
+                assertThat(p.defaultText()).isNotBlank();
+                assertThat(p.meaning()).isNotBlank();
+                assertThat(p.description()).doesNotContain("`");
+            });
         }
     }
 

@@ -32,7 +32,7 @@ class DiscoveryRegistryTest {
     class Sharing {
 
         @Test
-        void oneClientPerKey() {
+        void sharesOneClientPerKey() {
             DiscoveryRegistry r = registry(Duration.ZERO);
             DiscoveryRegistry.Lease a = r.acquire(key("127.0.0.11:8500"));
             DiscoveryRegistry.Lease b = r.acquire(key("127.0.0.11:8500"));

@@ -22,6 +22,8 @@ final class FakeDiscovery implements ConsulDiscovery {
     final Map<String, Endpoints> names = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> refreshes = new ConcurrentHashMap<>();
     final Map<String, List<EndpointListener>> watchers = new ConcurrentHashMap<>();
+    /** What resolving a name throws instead of answering. */
+    final Map<String, RuntimeException> failures = new ConcurrentHashMap<>();
     volatile boolean closed;
 
     void set(String name, String... addresses) {
@@ -48,6 +50,10 @@ final class FakeDiscovery implements ConsulDiscovery {
         if (name.contains(" ")) {
             throw new IllegalArgumentException("bad name: " + name);
         }
+        RuntimeException failure = failures.get(name);
+        if (failure != null) {
+            throw failure;
+        }
         Endpoints e = names.get(name);
         if (e == null) {
             throw new DiscoveryException("nothing known of " + name);
@@ -64,9 +70,13 @@ final class FakeDiscovery implements ConsulDiscovery {
         }
     }
 
+    /** Run at each refresh of a name, before it answers (a test's way to change Consul's mind). */
+    final Map<String, Runnable> onRefresh = new ConcurrentHashMap<>();
+
     @Override
     public CompletableFuture<Endpoints> refresh(String name) {
         refreshes.computeIfAbsent(name, n -> new AtomicInteger()).incrementAndGet();
+        onRefresh.getOrDefault(name, () -> { }).run();
         return resolveAsync(name);
     }
 

@@ -37,6 +37,19 @@ final class FakeServers implements Driver {
         volatile boolean replicating;
         /** Whether the app user may read the replication status; false as without SLAVE MONITOR. */
         volatile boolean replicationStatusReadable;
+        /** Refuses writes as read-only although {@code @@read_only} answers 0 (a server flapping, or lying). */
+        volatile boolean refusesWritesAsReadOnly;
+        /**
+         * When set, a write runs (is recorded) and then fails with error 1290 and this message, as a
+         * CALL whose INSERT ran before its SELECT ... INTO OUTFILE hit {@code --secure-file-priv}.
+         */
+        volatile String failsAfterWriting;
+        /** What the handshake says ({@code DatabaseMetaData.getDatabaseProductVersion()}). */
+        volatile String version = "10.11.6-MariaDB";
+        /** MySQL's super_read_only; null: the server has no such variable (MariaDB, MySQL before 5.7.8). */
+        volatile Boolean superReadOnly;
+        /** {@link System#nanoTime} of every write attempt, refused or not. */
+        final List<Long> writeAttempts = new CopyOnWriteArrayList<>();
         /** Statements run with executeQuery, in order. */
         final List<String> queries = new CopyOnWriteArrayList<>();
         final List<String> writes = new CopyOnWriteArrayList<>();
@@ -136,11 +149,36 @@ final class FakeServers implements Driver {
                 return null;
             case "isValid":
                 return !c.closed && !c.server.down;
+            case "getMetaData":
+                return proxy(java.sql.DatabaseMetaData.class, (mp, mm, ma) -> {
+                    if (mm.getName().equals("getDatabaseProductVersion")) {
+                        return c.server.version;
+                    }
+                    throw new SQLFeatureNotSupportedException(mm.getName());
+                });
             case "close":
                 c.closed = true;
                 return null;
             case "isClosed":
                 return c.closed;
+            case "getTypeMap":
+                checkUp(c);
+                return Map.of();
+            case "setClientInfo":
+                try {
+                    checkUp(c);
+                } catch (SQLException e) {
+                    // the only checked exception setClientInfo declares
+                    throw new java.sql.SQLClientInfoException(e.getMessage(), e.getSQLState(), e.getErrorCode(), Map.of());
+                }
+                return null;
+            case "setTypeMap":
+            case "getClientInfo":
+                checkUp(c);
+                return null;
+            case "createClob":
+                checkUp(c);
+                throw new SQLFeatureNotSupportedException("createClob");
             case "toString":
                 return "FakeConnection[" + c.server.address + "]";
             case "hashCode":
@@ -163,7 +201,14 @@ final class FakeServers implements Driver {
                     return replicationStatus(c.server, sql, self);
                 }
                 int value;
-                if (sql.contains("@@read_only")) {
+                int secondColumn = 0;
+                if (sql.contains("@@super_read_only")) {
+                    if (c.server.superReadOnly == null) {
+                        throw new SQLException("Unknown system variable 'super_read_only'", "HY000", 1193);
+                    }
+                    value = c.server.readOnly ? 1 : 0;
+                    secondColumn = c.server.superReadOnly ? 1 : 0;
+                } else if (sql.contains("@@read_only")) {
                     value = c.server.readOnly ? 1 : 0;
                 } else if (sql.contains("@@server_id")) {
                     value = c.server.serverId;
@@ -171,6 +216,7 @@ final class FakeServers implements Driver {
                     throw new SQLException("unexpected query " + sql, "42000", 1064);
                 }
                 boolean[] consumed = new boolean[1];
+                int second = secondColumn;
                 return proxy(ResultSet.class, (rp, rm, ra) -> {
                     switch (rm.getName()) {
                         case "next":
@@ -178,7 +224,7 @@ final class FakeServers implements Driver {
                             consumed[0] = true;
                             return first;
                         case "getInt":
-                            return value;
+                            return (Integer) ra[0] == 2 ? second : value;
                         case "getStatement":
                             return self;
                         case "close":
@@ -193,11 +239,15 @@ final class FakeServers implements Driver {
                 if (sql.contains("syntax error")) {
                     throw new SQLException("You have an error in your SQL syntax", "42000", 1064);
                 }
-                if (c.server.readOnly || c.readOnly) {
+                c.server.writeAttempts.add(System.nanoTime());
+                if (c.server.readOnly || c.readOnly || c.server.refusesWritesAsReadOnly) {
                     throw new SQLException("The MariaDB server is running with the --read-only option so it cannot"
                             + " execute this statement", "HY000", 1290);
                 }
                 c.server.writes.add(params.isEmpty() ? sql : sql + " " + params.values());
+                if (c.server.failsAfterWriting != null) {
+                    throw new SQLException(c.server.failsAfterWriting, "HY000", 1290);
+                }
                 return "execute".equals(m.getName()) ? (Object) Boolean.FALSE : (Object) 1;
             case "getConnection":
                 return connection;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 class NodeProberTest {
 
-    private static final NodeProber.Probe WRITABLE = new NodeProber.Probe(NodeProber.Probe.State.WRITABLE, true, null);
+    private static final NodeProber.Probe WRITABLE = new NodeProber.Probe(NodeProber.Probe.State.WRITABLE, null);
 
     private final NodeProber prober = new NodeProber();
 
@@ -33,7 +33,7 @@ class NodeProberTest {
     class Pool {
 
         @Test
-        void boundedDaemonThreadsNamedAfterTheLibrary() throws Exception {
+        void runsOnBoundedDaemonThreadsNamedAfterTheLibrary() throws Exception {
             CountDownLatch release = new CountDownLatch(1);
             List<Thread> threads = new ArrayList<>();
             List<CompletableFuture<NodeProber.Probe>> probes = new ArrayList<>();
@@ -140,7 +140,7 @@ class NodeProberTest {
             });
             long evidence = System.nanoTime() + 1;
             CompletableFuture<NodeProber.Probe> fresh = prober.probe("server", evidence,
-                    () -> new NodeProber.Probe(NodeProber.Probe.State.READ_ONLY, false, null));
+                    () -> new NodeProber.Probe(NodeProber.Probe.State.READ_ONLY, null));
             assertThat(fresh).isNotSameAs(old);
             assertThat(fresh.get(10, TimeUnit.SECONDS).state).isEqualTo(NodeProber.Probe.State.READ_ONLY);
             release.countDown();
@@ -163,6 +163,24 @@ class NodeProberTest {
             }
             assertThat(prober.known("primary")).hasSize(NodeProber.REMEMBERED)
                     .extracting(Endpoint::address).last().isEqualTo("10.0.1.39:3306");
+        }
+    }
+
+    @Nested
+    class SplitBrains {
+
+        @Test
+        void anEpisodeIsCountedOnceAndEndsWhenOneServerIsWritable() {
+            assertThat(prober.splitBrain("primary")).as("starts an episode: warn").isTrue();
+            assertThat(prober.splitBrain("primary")).as("same episode: no second warning").isFalse();
+            assertThat(prober.inSplitBrain("primary")).isTrue();
+            assertThat(prober.splitBrains("primary")).isEqualTo(1);
+            prober.oneWritable("primary");
+            assertThat(prober.inSplitBrain("primary")).isFalse();
+            assertThat(prober.splitBrain("primary")).as("a new episode").isTrue();
+            assertThat(prober.splitBrains("primary")).isEqualTo(2);
+            assertThat(prober.splitBrains("replicas")).isZero();
+            assertThat(prober.inSplitBrain("replicas")).isFalse();
         }
     }
 

@@ -102,13 +102,7 @@ class RoutingConnectionTest {
         @Test
         void picksUpAPrimaryThatAppearsWhileWaiting() throws Exception {
             a.readOnly = true;
-            Thread promoter = new Thread(() -> {
-                while (discovery.refreshes("primary") < 2) {
-                    Thread.onSpinWait();
-                }
-                a.readOnly = false;
-            });
-            promoter.start();
+            Background promoter = Background.when(() -> discovery.refreshes("primary") >= 2, () -> a.readOnly = false);
             try (RoutingConnection conn = open(URL.replace("200ms", "10s"))) {
                 assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
             } finally {
@@ -129,6 +123,18 @@ class RoutingConnectionTest {
                     () -> open(URL.replace("password=pw", "password=wrong").replace("200ms", "1h")));
             assertThat(e.getSQLState()).isEqualTo("28000");
             assertThat(discovery.refreshes("primary")).isZero();
+        }
+
+        @Test
+        void aTokenEchoedByDiscoveryNeverShowsInTheMessageNorTheStackTrace() {
+            discovery.failures.put("primary", new io.waymark.discovery.DiscoveryException(
+                    "request failed: Unexpected char 0x0a at 4 in X-Consul-Token value: t0p-s3cret\nX",
+                    new IllegalArgumentException("X-Consul-Token value: t0p-s3cret\nX")));
+            SQLException e = catchThrowableOfType(SQLException.class,
+                    () -> open(URL + "&consul.token=t0p-s3cret%0AX"));
+            java.io.StringWriter trace = new java.io.StringWriter();
+            e.printStackTrace(new java.io.PrintWriter(trace));
+            assertThat(trace.toString()).contains("did not resolve 'primary'").doesNotContain("t0p-s3cret");
         }
 
         @Test
@@ -238,12 +244,32 @@ class RoutingConnectionTest {
         }
 
         @Test
-        void leadingKeywordsSkipCommentsAndWhitespace() {
-            assertThat(RoutingConnection.leadingKeywords("  -- x\n# y\n/* z */ begin work")).startsWith("BEGIN WORK");
-            assertThat(RoutingConnection.leadingKeywords("ROLLBACK\tTO SAVEPOINT a")).startsWith("ROLLBACK TO");
-            assertThat(RoutingConnection.leadingKeywords("/* unterminated")).isEmpty();
-            assertThat(RoutingConnection.leadingKeywords("SELECT 1")).isEmpty();
-            assertThat(RoutingConnection.leadingKeywords("start\ttransaction")).isEqualTo("START TRANSACTION");
+        void aTransactionStartedInAnExecutableCommentIsATransaction() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                s.execute("/*! START TRANSACTION */");
+                assertThat(catchThrowableOfType(SQLException.class, () -> conn.setReadOnly(true)).getSQLState())
+                        .isEqualTo("25001");
+                s.execute("/*!40101 COMMIT */");
+                conn.setReadOnly(true);
+                assertThat(conn.serverAddress()).isNotEqualTo("10.0.0.1:3306");
+            }
+        }
+
+        @Test
+        void commitAndChainKeepsTheTransactionOpen() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                s.execute("BEGIN");
+                s.execute("COMMIT AND CHAIN");
+                assertThatThrownBy(() -> conn.setReadOnly(true)).isInstanceOf(SQLException.class);
+                s.execute("ROLLBACK WORK AND CHAIN");
+                assertThatThrownBy(() -> conn.setReadOnly(true)).isInstanceOf(SQLException.class);
+                s.execute("ROLLBACK WORK TO SAVEPOINT x");
+                assertThatThrownBy(() -> conn.setReadOnly(true)).as("a savepoint rollback ends nothing")
+                        .isInstanceOf(SQLException.class);
+                s.execute("XA COMMIT 'x'");
+                conn.setReadOnly(true);
+                assertThat(conn.isReadOnly()).isTrue();
+            }
         }
 
         @Test
@@ -300,6 +326,25 @@ class RoutingConnectionTest {
                 assertThat(e.getSQLState()).startsWith("08");
                 assertThat(conn.isValid(1)).isFalse();
                 assertThat(discovery.refreshes("primary")).isPositive();
+            }
+        }
+
+        @Test
+        void everyDelegatedCallReportsAConnectionLossToTheHandler() throws SQLException {
+            java.util.Map<String, org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls = new java.util.LinkedHashMap<>();
+            for (String name : java.util.List.of("getTypeMap", "setClientInfo", "createClob", "setTypeMap", "getClientInfo")) {
+                a.down = false;
+                try (RoutingConnection conn = open(URL)) {
+                    calls.put("getTypeMap", conn::getTypeMap);
+                    calls.put("setClientInfo", () -> conn.setClientInfo("ApplicationName", "x"));
+                    calls.put("createClob", conn::createClob);
+                    calls.put("setTypeMap", () -> conn.setTypeMap(java.util.Map.of()));
+                    calls.put("getClientInfo", () -> conn.getClientInfo("ApplicationName"));
+                    a.down = true;
+                    SQLException e = catchThrowableOfType(SQLException.class, calls.get(name));
+                    assertThat((Object) e).as(name).isNotNull();
+                    assertThat(conn.invalidReason()).as(name).contains("connection error");
+                }
             }
         }
 
@@ -375,13 +420,8 @@ class RoutingConnectionTest {
                 a.readOnly = true;
                 d = servers.add("10.0.0.4:3306", 4, false);
                 int before = discovery.refreshes("primary");
-                Thread consulCatchesUp = new Thread(() -> {
-                    while (discovery.refreshes("primary") < before + 3) {
-                        Thread.onSpinWait();
-                    }
-                    discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306");
-                });
-                consulCatchesUp.start();
+                Background consulCatchesUp = Background.when(() -> discovery.refreshes("primary") >= before + 3,
+                        () -> discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306"));
                 ps.setInt(1, 7);
                 try {
                     assertThat(ps.executeUpdate()).isEqualTo(1);
@@ -398,13 +438,8 @@ class RoutingConnectionTest {
             try (RoutingConnection conn = open(URL.replace("200ms", "1h")); Statement s = conn.createStatement()) {
                 a.readOnly = true;
                 d = servers.add("10.0.0.4:3306", 4, false);
-                Thread consulCatchesUp = new Thread(() -> {
-                    while (discovery.watchers("primary") == 0) {
-                        Thread.onSpinWait();
-                    }
-                    discovery.set("primary", "10.0.0.4:3306");
-                });
-                consulCatchesUp.start();
+                Background consulCatchesUp = Background.when(() -> discovery.watchers("primary") > 0,
+                        () -> discovery.set("primary", "10.0.0.4:3306"));
                 try {
                     s.executeUpdate("INSERT INTO t VALUES (1)");
                 } finally {
@@ -547,7 +582,7 @@ class RoutingConnectionTest {
         }
 
         @Test
-        void notBatchesNorStreamParameters() throws SQLException {
+        void neverBatchesNorStreamParameters() throws SQLException {
             try (RoutingConnection conn = open(URL); PreparedStatement ps = conn.prepareStatement("INSERT INTO t VALUES (?)")) {
                 ps.setBinaryStream(1, new java.io.ByteArrayInputStream(new byte[] {1}));
                 switchover();
@@ -556,6 +591,87 @@ class RoutingConnectionTest {
                 ps.addBatch();
                 assertThatThrownBy(ps::executeBatch).isInstanceOf(SQLException.class);
                 assertThat(d.connections).isEmpty();
+            }
+        }
+
+        @Test
+        void aRefusalForAnotherOptionIsTheServersOwnErrorAndNothingRunsAgain() throws SQLException {
+            try (RoutingConnection conn = open(URL.replace("200ms", "2s")); Statement s = conn.createStatement()) {
+                int before = discovery.refreshes("primary");
+                a.failsAfterWriting = "The MariaDB server is running with the --secure-file-priv option so it cannot"
+                        + " execute this statement";
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.execute("CALL record_and_export()"));
+                assertThat(a.writes).as("the CALL ran once").containsExactly("CALL record_and_export()");
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(e.getSQLState()).isEqualTo("HY000");
+                assertThat(e.getMessage()).contains("--secure-file-priv");
+                assertThat((Object) e.getNextException()).as("no failover verdict for the pool").isNull();
+                assertThat(e.getSuppressed()).isEmpty();
+                assertThat(conn.isValid(1)).isTrue();
+                assertThat(conn.invalidReason()).isNull();
+                assertThat(discovery.refreshes("primary")).as("Consul is not asked again").isEqualTo(before);
+            }
+        }
+
+        @Test
+        void neverACallEvenWhenRefusedAsReadOnly() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                switchover();
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.execute("CALL p()"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(e.getNextException().getSQLState()).as("the pool still learns of the failover")
+                        .isEqualTo("08006");
+                assertThat(d.connections).isEmpty();
+                assertThatThrownBy(() -> s.execute("{call p(1)}")).isInstanceOf(SQLException.class);
+                assertThat(d.writes).isEmpty();
+            }
+        }
+
+        @Test
+        void neverMultiStatementText() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                switchover();
+                assertThatThrownBy(() -> s.execute("INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)"))
+                        .isInstanceOf(SQLException.class);
+                assertThat(d.connections).isEmpty();
+            }
+        }
+
+        @Test
+        void neverOnTheServerThatRefusedIt() throws SQLException {
+            try (RoutingConnection conn = open(URL.replace("200ms", "2s")); Statement s = conn.createStatement()) {
+                a.refusesWritesAsReadOnly = true;
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(a.writeAttempts).as("the refused write, not a re-run on the same server").hasSize(1);
+                assertThat(e.getSuppressed()).singleElement().satisfies(x -> assertThat(x)
+                        .hasMessageContaining("10.0.0.1:3306").hasMessageContaining("same server"));
+            }
+        }
+
+        @Test
+        void backsOffBetweenReRuns() throws SQLException {
+            d = servers.add("10.0.0.4:3306", 4, false);
+            // two servers that answer @@read_only = 0 yet refuse writes, and Consul naming the other one
+            // each time one refused
+            a.refusesWritesAsReadOnly = true;
+            d.refusesWritesAsReadOnly = true;
+            discovery.onRefresh.put("primary", () -> discovery.set("primary",
+                    a.writeAttempts.size() > d.writeAttempts.size() ? "10.0.0.4:3306" : "10.0.0.1:3306"));
+            try (RoutingConnection conn = open(URL.replace("200ms", "1s") + "&consul.probeKnownNodes=false");
+                    Statement s = conn.createStatement()) {
+                long started = System.nanoTime();
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                java.util.List<Long> attempts = new java.util.ArrayList<>(a.writeAttempts);
+                attempts.addAll(d.writeAttempts);
+                attempts.sort(null);
+                assertThat(attempts.size()).as("attempts within a 1 s budget").isBetween(2, 12);
+                for (int i = 2; i < attempts.size(); i++) {
+                    assertThat(attempts.get(i) - attempts.get(i - 1)).as("pause before re-run " + i)
+                            .isGreaterThanOrEqualTo(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(40));
+                }
+                assertThat(System.nanoTime() - started).isLessThan(java.util.concurrent.TimeUnit.SECONDS.toNanos(5));
             }
         }
 
@@ -573,20 +689,12 @@ class RoutingConnectionTest {
         }
 
         @Test
-        void offWithMultiStatementStrings() throws SQLException {
+        void neverWithMultiStatementStrings() throws SQLException {
             try (RoutingConnection conn = open(URL + "&allowMultiQueries=true"); Statement s = conn.createStatement()) {
                 switchover();
                 assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class);
                 assertThat(d.connections).isEmpty();
             }
-        }
-
-        @Test
-        void theRefusalCodesAreTheOnlyRetryableErrors() {
-            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("ro", "HY000", 1290))).isTrue();
-            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("ro", "HY000", 1836))).isTrue();
-            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("gone", "08S01", 1290))).isFalse();
-            assertThat(RoutingConnection.isReadOnlyRefusal(new SQLException("dup", "23000", 1062))).isFalse();
         }
     }
 
@@ -668,25 +776,29 @@ class RoutingConnectionTest {
         }
 
         @Test
-        void twoWritableServersWaitForConsulToChoose() throws Exception {
-            try (RoutingConnection conn = open(patient); Statement s = conn.createStatement()) {
+        void consulChoosingOneOfTwoWritableServersDoesNotEndTheSplitBrain() throws Exception {
+            try (RoutingConnection conn = open(patient); Statement s = conn.createStatement();
+                    DiscoveryRegistry.Lease lease = registry.acquire(ConsulUrl.parse(patient, null).discoveryKey())) {
                 promoteBehindConsulsBack(b);
                 c.readOnly = false;
-                Thread consulCatchesUp = new Thread(() -> {
-                    // both probed twice: the connection saw the split brain at least once and kept waiting
-                    while (probes(b) < 2 || probes(c) < 2) {
-                        Thread.onSpinWait();
-                    }
-                    discovery.set("primary", "10.0.0.3:3306");
-                });
-                consulCatchesUp.start();
+                // both probed twice: the connection saw the split brain and kept waiting
+                Background consulChooses = Background.when(() -> probes(b) >= 2 && probes(c) >= 2,
+                        () -> discovery.set("primary", "10.0.0.3:3306"));
+                // Consul's word alone does not end it: b must stop being writable
+                Background operatorDemotes = Background.when(
+                        () -> discovery.resolve("primary").all().size() == 1
+                                && discovery.resolve("primary").all().get(0).port() == 3306
+                                && discovery.resolve("primary").all().get(0).host().equals("10.0.0.3") && probes(b) >= 4,
+                        () -> b.readOnly = true);
                 try {
                     s.executeUpdate("INSERT INTO t VALUES (1)");
                 } finally {
-                    consulCatchesUp.join();
+                    consulChooses.join();
+                    operatorDemotes.join();
                 }
                 assertThat(c.writes).containsExactly("INSERT INTO t VALUES (1)");
                 assertThat(b.writes).isEmpty();
+                assertThat(lease.prober().splitBrains("primary")).as("one episode, warned once").isEqualTo(1);
             }
         }
 
@@ -704,6 +816,34 @@ class RoutingConnectionTest {
                 assertThat(b.connections).allMatch(x -> x.closed);
                 assertThat(c.connections).allMatch(x -> x.closed);
                 assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+            }
+        }
+
+        @Test
+        void aMySqlReplicaThatSuperUsersCanStillWriteToIsNamedSo() throws SQLException {
+            b.version = "8.0.36";
+            b.superReadOnly = false;
+            c.version = "8.0.36";
+            c.superReadOnly = true;
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                a.readOnly = true;
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getSuppressed()).singleElement().satisfies(x -> assertThat(x)
+                        .hasMessageContaining("10.0.0.2:3306 read_only (super_read_only = 0: users with SUPER still write"
+                                + " there)").hasMessageContaining("10.0.0.3:3306 read_only")
+                        .hasMessageNotContaining("10.0.0.3:3306 read_only ("));
+                assertThat(b.queries).contains("SELECT @@read_only, @@super_read_only");
+                assertThat(a.queries).as("MariaDB has no super_read_only: not asked").doesNotContain(
+                        "SELECT @@read_only, @@super_read_only");
+            }
+        }
+
+        @Test
+        void aMySqlServerWithoutSuperReadOnlyIsAskedForReadOnlyAlone() throws SQLException {
+            a.version = "5.7.5";
+            try (RoutingConnection conn = open(URL)) {
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+                assertThat(a.queries).containsExactly("SELECT @@read_only, @@super_read_only", "SELECT @@read_only");
             }
         }
 
@@ -728,8 +868,8 @@ class RoutingConnectionTest {
             pw.setProperty("password", "pw");
             try (Connection conn = servers.connect("jdbc:mysql://10.0.0.2:3306/shop", pw);
                     Statement s = conn.createStatement()) {
-                assertThat(Connector.replicating(s, prober, "b")).isNull();
-                assertThat(Connector.replicating(s, prober, "b")).isNull();
+                assertThat(ProbeSql.replicating(s, prober, "b")).isNull();
+                assertThat(ProbeSql.replicating(s, prober, "b")).isNull();
                 assertThat(b.queries).as("access denied: the other forms need the same privilege")
                         .containsExactly("SHOW ALL SLAVES STATUS", "SHOW REPLICA STATUS");
             } finally {
@@ -746,9 +886,9 @@ class RoutingConnectionTest {
             b.replicating = true;
             try (Connection conn = servers.connect("jdbc:mysql://10.0.0.2:3306/shop", pw);
                     Statement s = conn.createStatement()) {
-                assertThat(Connector.replicating(s, prober, "b")).isTrue();
+                assertThat(ProbeSql.replicating(s, prober, "b")).isTrue();
                 b.replicating = false;
-                assertThat(Connector.replicating(s, prober, "b")).isFalse();
+                assertThat(ProbeSql.replicating(s, prober, "b")).isFalse();
                 assertThat(b.queries).containsExactly("SHOW ALL SLAVES STATUS", "SHOW REPLICA STATUS",
                         "SHOW REPLICA STATUS");
             } finally {
@@ -779,7 +919,7 @@ class RoutingConnectionTest {
         }
 
         @Test
-        void offItWaitsForConsulAsBefore() throws SQLException {
+        void whenOffWaitsForConsulAsBefore() throws SQLException {
             try (RoutingConnection conn = open(URL + "&consul.probeKnownNodes=false"); Statement s = conn.createStatement()) {
                 promoteBehindConsulsBack(b);
                 SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
@@ -788,6 +928,63 @@ class RoutingConnectionTest {
                 assertThat(b.writes).isEmpty();
             }
         }
+    }
+
+    /** More than one server answers {@code @@read_only = 0}: no primary is handed out until only one does. */
+    @Nested
+    class TwoWritableServers {
+
+        private final String patient = URL.replace("200ms", "10s");
+
+        @Test
+        void connectRefusesWhenConsulListsTwoWritableServers() throws SQLException {
+            c.readOnly = false;
+            discovery.set("primary", "10.0.0.1:3306", "10.0.0.3:3306");
+            try (DiscoveryRegistry.Lease lease = registry.acquire(ConsulUrl.parse(URL, null).discoveryKey())) {
+                SQLException e = catchThrowableOfType(SQLException.class, () -> open(URL));
+                assertThat(e.getSQLState()).isEqualTo("08001");
+                assertThat(e.getMessage()).contains("split brain").contains("10.0.0.1:3306").contains("10.0.0.3:3306");
+                assertThat(a.connections).allMatch(x -> x.closed);
+                assertThat(c.connections).allMatch(x -> x.closed);
+                assertThat(lease.prober().splitBrains("primary")).isEqualTo(1);
+            }
+        }
+
+        @Test
+        void connectHandsOutThePrimaryOnceOnlyOneIsWritableWarningOnce() throws Exception {
+            c.readOnly = false;
+            discovery.set("primary", "10.0.0.1:3306", "10.0.0.3:3306");
+            try (DiscoveryRegistry.Lease lease = registry.acquire(ConsulUrl.parse(patient, null).discoveryKey())) {
+                Background fixed = Background.when(() -> c.queries.size() >= 3, () -> c.readOnly = true);
+                try (RoutingConnection conn = open(patient)) {
+                    assertThat(conn.serverAddress()).isEqualTo("10.0.0.1:3306");
+                } finally {
+                    fixed.join();
+                }
+                assertThat(lease.prober().splitBrains("primary")).as("several rounds, one episode").isEqualTo(1);
+                c.readOnly = false;
+                assertThatThrownBy(() -> open(URL)).hasMessageContaining("split brain");
+                assertThat(lease.prober().splitBrains("primary")).as("a new episode").isEqualTo(2);
+            }
+        }
+
+        @Test
+        void aConsulListedServerAndAProbedOneBothWritableAreASplitBrainToo() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                a.readOnly = true;
+                b.readOnly = false;
+                d = servers.add("10.0.0.4:3306", 4, false);
+                discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306");
+                SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
+                assertThat(e.getErrorCode()).isEqualTo(1290);
+                assertThat(e.getSuppressed()).singleElement().satisfies(x -> assertThat(x).hasMessageContaining(
+                        "split brain").hasMessageContaining("10.0.0.2:3306").hasMessageContaining("10.0.0.4:3306"));
+                assertThat(b.writes).isEmpty();
+                assertThat(d.writes).isEmpty();
+            }
+        }
+
+        private FakeServers.Server d;
     }
 
     @Nested
