@@ -3,6 +3,7 @@ package io.waymark.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -18,6 +19,7 @@ import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -96,7 +98,7 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(1)
+    @Order(10)
     @DisplayName("the topology is detected from the nodes, and every slot is served")
     void detectsClusterMode() {
         assertThat(redis.stats().mode()).isEqualTo(TopologyMode.CLUSTER);
@@ -110,7 +112,45 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(2)
+    @Order(11)
+    @DisplayName("a blocking pop has a connection of its own: other commands to its shard keep flowing")
+    void popLeavesItsShardFree() throws Exception {
+        var pop = redis.async().blpop(10, "{shard}queue");
+        await().atMost(Duration.ofSeconds(5)).until(() -> blockedClients(cluster.masters()) == 1);
+        long start = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            assertThat(redis.sync().set("{shard}k" + i, "v" + i)).isEqualTo("OK");
+        }
+        assertThat(redis.async().get("{shard}k7").get(5, TimeUnit.SECONDS)).isEqualTo("v7");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("20 SETs and a GET while the pop blocks")
+                .isLessThan(Duration.ofSeconds(2));
+        assertThat(pop.isDone()).as("the pop still waits").isFalse();
+        assertThat(redis.sync().lpush("{shard}queue", "job")).isEqualTo(1L);
+        assertThat(pop.get(5, TimeUnit.SECONDS).getValue()).isEqualTo("job");
+    }
+
+    @Test
+    @Order(12)
+    @DisplayName("a pop with a 10 s server timeout gets an item pushed at 4.5 s, past the command timeout")
+    void popOutlivesTheCommandTimeout() throws Exception {
+        long start = System.nanoTime();
+        CompletableFuture<KeyValue<String, String>> pop =
+                CompletableFuture.supplyAsync(() -> redis.sync().blpop(10, "{shard}slow"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> blockedClients(cluster.masters()) == 1);
+        // the scenario's timing, not a wait for a condition: push well after the 3 s command timeout
+        await().pollDelay(Duration.ofNanos(Math.max(1, start + 4_500_000_000L - System.nanoTime())))
+                .atMost(Duration.ofSeconds(6)).until(() -> true);
+        assertThat(pop).as("still waiting at 4.5 s").isNotDone();
+        assertThat(redis.sync().lpush("{shard}slow", "late")).isEqualTo(1L);
+        assertThat(pop.get(5, TimeUnit.SECONDS).getValue()).isEqualTo("late");
+    }
+
+    private long blockedClients(List<RedisNode> nodes) {
+        return sumOfInfoField(nodes, "clients", "blocked_clients:(\\d+)");
+    }
+
+    @Test
+    @Order(20)
     @DisplayName("reads go to the replicas (the read service's nodes), writes to the masters")
     void readsGoToReplicas() {
         redis.sync().set("cluster-read", "x");
@@ -129,13 +169,18 @@ class ClusterFailoverIT {
     }
 
     private long getCalls(List<RedisNode> nodes) {
+        return sumOfInfoField(nodes, "commandstats", "cmdstat_get:calls=(\\d+)");
+    }
+
+    /** The sum over {@code nodes} of the number {@code regex} finds in their {@code INFO section}. */
+    private long sumOfInfoField(List<RedisNode> nodes, String section, String regex) {
         long sum = 0;
         RedisClient client = RedisClient.create();
         try {
             for (RedisNode n : nodes) {
                 try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder()
                         .withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray()).build())) {
-                    Matcher m = Pattern.compile("cmdstat_get:calls=(\\d+)").matcher(c.sync().info("commandstats"));
+                    Matcher m = Pattern.compile(regex).matcher(c.sync().info(section));
                     sum += m.find() ? Long.parseLong(m.group(1)) : 0;
                 }
             }
@@ -146,7 +191,7 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(3)
+    @Order(30)
     @DisplayName("CLUSTER FAILOVER under writes from 4 threads: no caller sees an error, no acknowledged write is lost")
     void clusterFailoverUnderLoad() throws Exception {
         RedisNode master = cluster.masters().get(0);
@@ -195,7 +240,7 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(4)
+    @Order(40)
     @DisplayName("CLUSTERDOWN while two masters miss a slot, under writes from 4 threads: retried, no caller sees it")
     void clusterDownIsRetried() throws Exception {
         // DELSLOTS of one of A's slots on the two other masters: with full coverage required they answer
@@ -260,7 +305,7 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(5)
+    @Order(50)
     @DisplayName("close() leaves no client connection on any node")
     void closeReleasesEveryConnection() {
         assertThat(clientLists()).as("connections before close()").contains("name=waymark-cluster-it");

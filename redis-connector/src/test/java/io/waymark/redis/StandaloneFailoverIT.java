@@ -1,9 +1,12 @@
 package io.waymark.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -21,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -132,7 +136,7 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(1)
+    @Order(10)
     @DisplayName("writes go to the fenced master, reads to the replicas, on every API")
     void steadyStateRouting() throws Exception {
         RedisNode master = replication.master();
@@ -171,7 +175,7 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(2)
+    @Order(20)
     @DisplayName("a blocking command runs on a pinned connection and blocks nobody else")
     void blockingCommandIsPinned() throws Exception {
         RedisNode master = replication.master();
@@ -190,7 +194,65 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(3)
+    @Order(21)
+    @DisplayName("a pop with a 10 s server timeout gets an item pushed at 4.5 s, past the command timeout")
+    void popOutlivesTheCommandTimeout() throws Exception {
+        RedisNode master = replication.master();
+        long start = System.nanoTime();
+        CompletableFuture<KeyValue<String, String>> pop =
+                CompletableFuture.supplyAsync(() -> redis.sync().blpop(10, "slow-queue"));
+        await().atMost(Duration.ofSeconds(5)).until(() -> blockedClients(master) == 1);
+        // the scenario's timing, not a wait for a condition: push well after the 2 s command timeout
+        await().pollDelay(Duration.ofNanos(Math.max(1, start + 4_500_000_000L - System.nanoTime())))
+                .atMost(Duration.ofSeconds(6)).until(() -> true);
+        assertThat(pop).as("still waiting at 4.5 s").isNotDone();
+        direct(master).lpush("slow-queue", "late");
+        KeyValue<String, String> kv = pop.get(5, TimeUnit.SECONDS);
+        assertThat(kv.getValue()).isEqualTo("late");
+    }
+
+    @Test
+    @Order(22)
+    @DisplayName("a pop that timed out on the client is closed on the server: no later item is swallowed")
+    void timedOutPopSwallowsNoLaterItem() throws Exception {
+        RedisNode master = replication.master();
+        // writes (BLPOP is one) wait while the server is paused: the client gives up first
+        redisCli(master, "CLIENT", "PAUSE", "10000", "WRITE");
+        try {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> redis.sync().blpop(1, "forced"))
+                    .isInstanceOf(RedisCommandTimeoutException.class)
+                    .hasMessageContaining("outcome unknown");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("server timeout + command timeout")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+        } finally {
+            redisCli(master, "CLIENT", "UNPAUSE");
+        }
+        assertNoItemSwallowed(master, "forced");
+    }
+
+    @Test
+    @Order(23)
+    @DisplayName("a cancelled pop is closed on the server: no later item is swallowed")
+    void cancelledPopSwallowsNoLaterItem() throws Exception {
+        RedisNode master = replication.master();
+        var pop = redis.async().blpop(30, "cancelled");
+        await().atMost(Duration.ofSeconds(5)).until(() -> blockedClients(master) == 1);
+        pop.cancel(true);
+        await().atMost(Duration.ofSeconds(3)).until(() -> blockedClients(master) == 0);
+        assertNoItemSwallowed(master, "cancelled");
+    }
+
+    /** Pushes one item and checks that it stays until a pop through the connector takes it. */
+    private void assertNoItemSwallowed(RedisNode master, String queue) {
+        direct(master).lpush(queue, "item");
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                .until(() -> direct(master).llen(queue) == 1);
+        assertThat(redis.sync().blpop(1, queue).getValue()).isEqualTo("item");
+    }
+
+    @Test
+    @Order(30)
     @DisplayName("any codec: fencing and routing do not depend on the key and value types")
     void otherCodec() {
         try (DiscoveredRedis<byte[], byte[]> bytes = DiscoveredRedis.builder(ByteArrayCodec.INSTANCE)
@@ -209,7 +271,7 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(4)
+    @Order(40)
     @DisplayName("Consul lists a replica as master: it never gets a write (fencing)")
     void consulAnswerIsNoProof() {
         RedisNode master = replication.master();
@@ -234,7 +296,7 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(5)
+    @Order(50)
     @DisplayName("a switchover under writes from 4 threads and reads from 2: no caller sees an error, "
             + "no acknowledged write is lost")
     void switchoverUnderLoad() throws Exception {
@@ -270,7 +332,7 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(6)
+    @Order(60)
     @DisplayName("one replica killed: reads keep succeeding on the others")
     void replicaKilled() throws Exception {
         RedisNode victim = replication.replicas().get(replication.replicas().size() - 1);
@@ -295,7 +357,7 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(7)
+    @Order(70)
     @DisplayName("a frozen master (SIGSTOP) is noticed within seconds, and taken back when it resumes")
     void frozenMaster() {
         RedisNode master = replication.master();
@@ -315,7 +377,7 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(8)
+    @Order(80)
     @DisplayName("the application's Consul agent stopped: traffic goes on; back: its changes are seen")
     void consulAgentStopped() throws Exception {
         var agent = consul.agent("app");
@@ -341,7 +403,7 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(9)
+    @Order(90)
     @DisplayName("master killed, replica promoted: errors only inside the window, the last writes succeed")
     void masterKilledAndReplicaPromoted() throws Exception {
         RedisNode old = replication.master();
@@ -376,7 +438,7 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(10)
+    @Order(100)
     @DisplayName("close() leaves no client connection on any server and no thread")
     void closeReleasesEverything() throws IOException, InterruptedException {
         assertThat(redisCli(replication.master(), "CLIENT", "LIST")).as("before close()")
@@ -408,6 +470,11 @@ class StandaloneFailoverIT {
                 raw.connect(RedisURI.builder().withHost(node.host()).withPort(node.port())
                         .withPassword(PASSWORD.toCharArray()).build()));
         return c.sync();
+    }
+
+    private long blockedClients(RedisNode node) {
+        Matcher m = Pattern.compile("blocked_clients:(\\d+)").matcher(direct(node).info("clients"));
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private long readonlyErrors(RedisNode node) {

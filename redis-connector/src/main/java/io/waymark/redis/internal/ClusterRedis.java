@@ -62,6 +62,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
     private final RedisClusterCommands<K, V> sync;
     private final RedisClusterReactiveCommands<K, V> reactive;
     private final ClusterRetry retry;
+    private final PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned;
 
     @SuppressWarnings("unchecked")
     ClusterRedis(RedisSettings<K, V> settings, Connectors.Resources resources) {
@@ -104,7 +105,9 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
         try {
             this.connection = client.connect(settings.codec());
             connection.setReadFrom(settings.readPolicy().toReadFrom());
-            this.retry = new ClusterRetry(connection.async(), connection.reactive(), resources.scheduler(),
+            this.pinned = new PinnedPool<>(() -> client.connectAsync(settings.codec()).thenApply(c -> c),
+                    settings.poolMaxTotal(), settings.poolMaxIdle());
+            this.retry = new ClusterRetry(connection.async(), connection.reactive(), pinned, resources.scheduler(),
                     settings.failoverBudget(), this::retrying, settings.writeService());
             ClassLoader cl = DiscoveredRedis.class.getClassLoader();
             this.async = (RedisClusterAsyncCommands<K, V>) Proxy.newProxyInstance(cl,
@@ -259,6 +262,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
         }
         events.dispose();
         retry.close();
+        pinned.closeAsync().orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
         connection.close();
         client.shutdown(0, 2, TimeUnit.SECONDS);
         resources.close();

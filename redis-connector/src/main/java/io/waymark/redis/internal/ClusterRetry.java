@@ -1,5 +1,6 @@
 package io.waymark.redis.internal;
 
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -46,6 +47,8 @@ final class ClusterRetry {
 
     private final Object asyncTarget;
     private final Object reactiveTarget;
+    /** Blocking commands run here, each on a cluster connection of its own: the shared one stays free. */
+    private final PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned;
     private final ScheduledExecutorService scheduler;
     private final Listener listener;
     private final long budgetNanos;
@@ -55,10 +58,11 @@ final class ClusterRetry {
     private final Set<Runnable> waiting = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    ClusterRetry(Object asyncTarget, Object reactiveTarget, ScheduledExecutorService scheduler, Duration budget,
-            Listener listener, String name) {
+    ClusterRetry(Object asyncTarget, Object reactiveTarget, PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned,
+            ScheduledExecutorService scheduler, Duration budget, Listener listener, String name) {
         this.asyncTarget = asyncTarget;
         this.reactiveTarget = reactiveTarget;
+        this.pinned = pinned;
         this.scheduler = scheduler;
         this.budgetNanos = budget.toNanos();
         this.listener = listener;
@@ -93,7 +97,13 @@ final class ClusterRetry {
             if (method.getDeclaringClass() == Object.class) {
                 return objectMethod(proxy, method, args, "async");
             }
-            if (!CompletionStage.class.isAssignableFrom(method.getReturnType()) || !retryable(method, args)) {
+            if (!CompletionStage.class.isAssignableFrom(method.getReturnType())) {
+                return RoutingCore.call(asyncTarget, method, args);
+            }
+            if (classifier.classify(method, args) == CommandKind.BLOCKING) {
+                return PinnedPool.call(pinned, c -> RoutingCore.invoke(c.async(), method, args));
+            }
+            if (!retryable(method, args)) {
                 return RoutingCore.call(asyncTarget, method, args);
             }
             RoutedFuture<Object> result = new RoutedFuture<>();
@@ -167,10 +177,17 @@ final class ClusterRetry {
             if (method.getDeclaringClass() == Object.class) {
                 return objectMethod(proxy, method, args, "reactive");
             }
-            if (!Publisher.class.isAssignableFrom(method.getReturnType()) || !retryable(method, args)) {
+            if (!Publisher.class.isAssignableFrom(method.getReturnType())) {
                 return RoutingCore.call(reactiveTarget, method, args);
             }
-            Flux<Object> flux = Flux.defer(() -> reactiveAttempt(method, args, System.nanoTime() + budgetNanos, 0));
+            Flux<Object> flux;
+            if (classifier.classify(method, args) == CommandKind.BLOCKING) {
+                flux = pinned.reactive(c -> RoutingCore.publisher(c.reactive(), method, args));
+            } else if (!retryable(method, args)) {
+                return RoutingCore.call(reactiveTarget, method, args);
+            } else {
+                flux = Flux.defer(() -> reactiveAttempt(method, args, System.nanoTime() + budgetNanos, 0));
+            }
             return Mono.class.isAssignableFrom(method.getReturnType()) ? Mono.from(flux) : flux;
         };
     }

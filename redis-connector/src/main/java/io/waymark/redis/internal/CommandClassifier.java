@@ -1,6 +1,8 @@
 package io.waymark.redis.internal;
 
 import io.lettuce.core.XReadArgs;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.ProtocolKeyword;
 import io.lettuce.core.protocol.ReadOnlyCommands;
@@ -53,17 +55,25 @@ final class CommandClassifier {
     CommandKind classify(Method method, Object[] args) {
         String name = method.getName();
         if (name.equals("dispatch") && args != null && args.length > 0 && args[0] instanceof ProtocolKeyword) {
-            return classifyKeyword((ProtocolKeyword) args[0]);
+            CommandArgs<?, ?> commandArgs = args.length > 2 && args[2] instanceof CommandArgs ? (CommandArgs<?, ?>) args[2]
+                    : null;
+            return classifyKeyword((ProtocolKeyword) args[0], commandArgs);
         }
         if ((name.equals("xread") || name.equals("xreadgroup")) && args != null) {
             for (Object a : args) {
-                if (a instanceof XReadArgs) {
-                    // XReadArgs hides whether BLOCK is set: a pinned connection is right either way
+                if (a instanceof XReadArgs && blocks((XReadArgs) a)) {
                     return CommandKind.BLOCKING;
                 }
             }
         }
         return cache.computeIfAbsent(method, m -> classifyName(m.getName()));
+    }
+
+    /** XReadArgs keeps BLOCK to itself: written out as the command would send it, it says. */
+    private static boolean blocks(XReadArgs xreadArgs) {
+        CommandArgs<String, String> options = new CommandArgs<>(StringCodec.UTF8);
+        xreadArgs.build(options);
+        return BlockingTimeouts.pinsConnection(CommandType.XREAD, options);
     }
 
     /** Whether {@link #classify} looks at the arguments of this method, not only at its name. */
@@ -88,7 +98,10 @@ final class CommandClassifier {
         return READ_ONLY.contains(commandOf(name)) ? CommandKind.READ : CommandKind.WRITE;
     }
 
-    static CommandKind classifyKeyword(ProtocolKeyword keyword) {
+    static CommandKind classifyKeyword(ProtocolKeyword keyword, CommandArgs<?, ?> args) {
+        if (BlockingTimeouts.pinsConnection(keyword, args)) {
+            return CommandKind.BLOCKING;
+        }
         String n = keyword.toString().toUpperCase(Locale.ROOT);
         if (MASTER_ONLY_READS.contains(n)) {
             return CommandKind.WRITE;

@@ -133,7 +133,8 @@ public final class Connectors {
     static ClientOptions clientOptions(RedisSettings<?, ?> s) {
         ClientOptions.Builder b = ClientOptions.builder()
                 .socketOptions(socketOptions(s))
-                .timeoutOptions(TimeoutOptions.enabled(s.commandTimeout()))
+                // a blocking command's client timeout is its own plus the command timeout: see BlockingTimeouts
+                .timeoutOptions(TimeoutOptions.builder().timeoutSource(new BlockingTimeouts(s.commandTimeout())).build())
                 // a command issued while the connection is down fails at once, so it can go elsewhere
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .autoReconnect(true);

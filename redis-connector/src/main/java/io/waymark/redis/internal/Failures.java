@@ -71,6 +71,24 @@ enum Failures {
         return e.getClass().getSimpleName();
     }
 
+    /**
+     * What the caller of a command that may have run gets: Lettuce's exception, of the same type
+     * where callers tell them apart (a timeout stays a {@link RedisCommandTimeoutException}), its
+     * message saying that the outcome is unknown and why, the original as its cause.
+     */
+    static RedisException outcomeUnknown(Throwable err, String why) {
+        Throwable e = unwrap(err);
+        String message = e.getMessage() + " (outcome unknown: " + why + ")";
+        RedisException out;
+        if (e instanceof RedisCommandTimeoutException) {
+            out = new RedisCommandTimeoutException(message);
+            out.initCause(e);
+        } else {
+            out = new RedisException(message, e);
+        }
+        return out;
+    }
+
     static Throwable unwrap(Throwable t) {
         Throwable e = t;
         while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {

@@ -4,9 +4,6 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.support.AsyncConnectionPoolSupport;
-import io.lettuce.core.support.BoundedAsyncPool;
-import io.lettuce.core.support.BoundedPoolConfig;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -25,7 +22,7 @@ final class Node<K, V> {
     private final String address;
     private final Supplier<CompletionStage<StatefulRedisConnection<K, V>>> connector;
     private volatile CompletableFuture<StatefulRedisConnection<K, V>> connection;
-    private volatile BoundedAsyncPool<StatefulRedisConnection<K, V>> pool;
+    private volatile PinnedPool<StatefulRedisConnection<K, V>> pool;
 
     /** Written by the topology thread only. */
     volatile Role role = Role.UNKNOWN;
@@ -77,18 +74,16 @@ final class Node<K, V> {
     }
 
     /** The pool of pinned connections to this node, created on first use. */
-    synchronized BoundedAsyncPool<StatefulRedisConnection<K, V>> pool(int maxTotal, int maxIdle) {
+    synchronized PinnedPool<StatefulRedisConnection<K, V>> pool(int maxTotal, int maxIdle) {
         if (pool == null) {
-            pool = AsyncConnectionPoolSupport.createBoundedObjectPool(
-                    connector,
-                    BoundedPoolConfig.builder().maxTotal(maxTotal).maxIdle(maxIdle).minIdle(0).build(), false);
+            pool = new PinnedPool<>(connector, maxTotal, maxIdle);
         }
         return pool;
     }
 
     /** Closes the pool (borrowed connections close when returned); the next use makes a new one. */
     CompletableFuture<Void> closePool() {
-        BoundedAsyncPool<StatefulRedisConnection<K, V>> p;
+        PinnedPool<StatefulRedisConnection<K, V>> p;
         synchronized (this) {
             p = pool;
             pool = null;

@@ -1,12 +1,8 @@
 package io.waymark.redis.internal;
 
-import io.lettuce.core.RedisCommandInterruptedException;
-import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.support.BoundedAsyncPool;
 import io.waymark.redis.ReadPolicy;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -18,8 +14,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
@@ -310,29 +304,12 @@ final class RoutingCore<K, V> {
 
     /** Blocking commands: on a pooled connection of their own, so they block nobody else. */
     private RedisFuture<Object> pinned(Method method, Object[] args) {
-        RoutedFuture<Object> result = new RoutedFuture<>();
-        router.awaitMaster(System.nanoTime() + budgetNanos)
-                .thenCompose(node -> {
-                    BoundedAsyncPool<StatefulRedisConnection<K, V>> pool =
-                            node.pool(settings.poolMaxTotal(), settings.poolMaxIdle());
-                    return pool.acquire().thenCompose(conn -> {
-                        CompletionStage<Object> f;
-                        try {
-                            f = invoke(conn.async(), method, args);
-                        } catch (RuntimeException e) {
-                            f = CompletableFuture.failedFuture(e);
-                        }
-                        return f.whenComplete((v, e) -> pool.release(conn));
-                    });
-                })
-                .whenComplete((v, e) -> {
-                    if (e != null) {
-                        result.completeExceptionally(Failures.unwrap(e));
-                    } else {
-                        result.complete(v);
-                    }
-                });
-        return result;
+        return PinnedPool.call(router.awaitMaster(System.nanoTime() + budgetNanos).thenApply(this::pool),
+                conn -> invoke(conn.async(), method, args));
+    }
+
+    private PinnedPool<StatefulRedisConnection<K, V>> pool(Node<K, V> node) {
+        return node.pool(settings.poolMaxTotal(), settings.poolMaxIdle());
     }
 
     /** Sends one attempt to {@code node}; a failure to send is a failed future, like a failure of the command. */
@@ -349,7 +326,7 @@ final class RoutingCore<K, V> {
     }
 
     @SuppressWarnings("unchecked")
-    private static CompletionStage<Object> invoke(Object target, Method method, Object[] args) {
+    static CompletionStage<Object> invoke(Object target, Method method, Object[] args) {
         Object r = call(target, method, args);
         // void methods (SHUTDOWN, DEBUG SEGFAULT) send and return nothing to wait for
         return r == null ? CompletableFuture.completedFuture(null) : (CompletionStage<Object>) r;
@@ -376,7 +353,8 @@ final class RoutingCore<K, V> {
             case READ:
                 return syncRead(method, args);
             case BLOCKING:
-                return await(pinned(method, args), System.nanoTime());
+                // as long as the server may block it: BlockingTimeouts gave it its client timeout
+                return Await.get(pinned(method, args), 0);
             default:
                 return syncWrite(method, args, route.retryable());
         }
@@ -390,19 +368,14 @@ final class RoutingCore<K, V> {
         }
         Throwable err;
         try {
-            return send(master, method, args).get(maxWaitNanos, TimeUnit.NANOSECONDS);
+            return Await.await(send(master, method, args), maxWaitNanos);
         } catch (ExecutionException e) {
             err = e.getCause();
-        } catch (TimeoutException e) {
-            throw timedOut();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
         }
         WriteCall call = new WriteCall(method, args, retryable, start + budgetNanos);
         call.node = master;
         if (!call.retry(err)) {
-            throw failure(err);
+            throw Await.failure(err);
         }
         return await(call, start);
     }
@@ -417,46 +390,21 @@ final class RoutingCore<K, V> {
         }
         Throwable err;
         try {
-            return send(candidates.get(index, turn), method, args).get(maxWaitNanos, TimeUnit.NANOSECONDS);
+            return Await.await(send(candidates.get(index, turn), method, args), maxWaitNanos);
         } catch (ExecutionException e) {
             err = e.getCause();
-        } catch (TimeoutException e) {
-            throw timedOut();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
         }
         ReadCall call = new ReadCall(method, args, candidates, turn);
         call.index = index;
         if (!call.retry(err)) {
-            throw failure(err);
+            throw Await.failure(err);
         }
         return await(call, start);
     }
 
     /** Waits for a routed call that started at {@code startNanos}, within what is left of the maximum wait. */
     private Object await(Future<Object> f, long startNanos) {
-        try {
-            return f.get(maxWaitNanos - (System.nanoTime() - startNanos), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw failure(e.getCause());
-        } catch (TimeoutException e) {
-            throw timedOut();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
-        }
-    }
-
-    /** What a sync caller gets for a failed command: Lettuce's exception as is. */
-    private static RuntimeException failure(Throwable err) {
-        Throwable c = Failures.unwrap(err);
-        return c instanceof RuntimeException ? (RuntimeException) c : new RedisException(c);
-    }
-
-    private RedisCommandTimeoutException timedOut() {
-        return new RedisCommandTimeoutException("command timed out after "
-                + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms");
+        return Await.get(f, Math.max(1, maxWaitNanos - (System.nanoTime() - startNanos)));
     }
 
     // ---------------------------------------------------------------- reactive
@@ -479,17 +427,11 @@ final class RoutingCore<K, V> {
                 }));
     }
 
-    /** A blocking command on a pooled connection, given back when the publisher terminates or is cancelled. */
+    /** A blocking command on a pooled connection: see {@link PinnedPool#reactive}. */
     private Flux<Object> reactivePinned(Method method, Object[] args) {
         return Mono.fromCompletionStage(() -> router.awaitMaster(System.nanoTime() + budgetNanos))
                 .onErrorMap(Failures::unwrap)
-                .flatMapMany(node -> {
-                    BoundedAsyncPool<StatefulRedisConnection<K, V>> pool =
-                            node.pool(settings.poolMaxTotal(), settings.poolMaxIdle());
-                    return Flux.usingWhen(Mono.fromCompletionStage(pool::acquire),
-                            conn -> Flux.from(publisher(conn.reactive(), method, args)),
-                            conn -> Mono.fromCompletionStage(pool.release(conn)));
-                });
+                .flatMapMany(node -> pool(node).reactive(conn -> publisher(conn.reactive(), method, args)));
     }
 
     private Flux<Object> reactiveRead(Method method, Object[] args, List<Node<K, V>> candidates, int index) {
@@ -523,7 +465,7 @@ final class RoutingCore<K, V> {
     }
 
     @SuppressWarnings("unchecked")
-    private static Publisher<Object> publisher(Object reactiveApi, Method method, Object[] args) {
+    static Publisher<Object> publisher(Object reactiveApi, Method method, Object[] args) {
         return (Publisher<Object>) call(reactiveApi, method, args);
     }
 

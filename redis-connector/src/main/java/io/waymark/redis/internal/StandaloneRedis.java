@@ -8,7 +8,6 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
-import io.lettuce.core.support.BoundedAsyncPool;
 import io.waymark.redis.DiscoveredRedis;
 import io.waymark.redis.RedisStats;
 import io.waymark.redis.TopologyMode;
@@ -91,8 +90,7 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
         long deadline = System.nanoTime() + settings.failoverBudget().toNanos();
         long wait = settings.failoverBudget().plus(settings.connectTimeout()).toMillis();
         Node<K, V> master = await(router.awaitMaster(deadline), wait);
-        BoundedAsyncPool<StatefulRedisConnection<K, V>> pool =
-                master.pool(settings.poolMaxTotal(), settings.poolMaxIdle());
+        PinnedPool<StatefulRedisConnection<K, V>> pool = master.pool(settings.poolMaxTotal(), settings.poolMaxIdle());
         StatefulRedisConnection<K, V> conn = await(pool.acquire(), settings.connectTimeout().toMillis());
         try {
             return action.apply(conn.sync());

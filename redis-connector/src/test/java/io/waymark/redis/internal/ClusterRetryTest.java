@@ -105,7 +105,7 @@ class ClusterRetryTest {
                         Object o = next();
                         return o instanceof Throwable t ? Mono.error(t) : Mono.just(o);
                     }));
-            return new ClusterRetry(async, reactive, scheduler, budget,
+            return new ClusterRetry(async, reactive, null, scheduler, budget,
                     (command, reason) -> {
                         synchronized (retries) {
                             retries.add(command + " " + reason);

@@ -85,6 +85,17 @@ class FailuresTest {
         }
 
         @Test
+        void theirCallersAreToldTheOutcomeIsUnknownInAnExceptionOfTheSameKind() {
+            RedisCommandTimeoutException timeout = new RedisCommandTimeoutException("Command timed out after 3 second(s)");
+            RedisException e = Failures.outcomeUnknown(new CompletionException(timeout), "it was not retried");
+            assertThat(e).isInstanceOf(RedisCommandTimeoutException.class).hasCause(timeout)
+                    .hasMessage("Command timed out after 3 second(s) (outcome unknown: it was not retried)");
+            IOException reset = new IOException("Connection reset by peer");
+            assertThat(Failures.outcomeUnknown(reset, "it may have run")).hasCause(reset)
+                    .hasMessageContaining("Connection reset by peer").hasMessageContaining("outcome unknown");
+        }
+
+        @Test
         void errorRepliesOfAHealthyNodeAreTheCallersBusiness() {
             assertThat(Failures.classify(new RedisCommandExecutionException(
                     "WRONGTYPE Operation against a key holding the wrong kind of value")))
