@@ -217,6 +217,7 @@ class StandaloneFailoverIT {
     void timedOutPopSwallowsNoLaterItem() throws Exception {
         RedisNode master = replication.master();
         // writes (BLPOP is one) wait while the server is paused: the client gives up first
+        long unknownBefore = redis.stats().outcomeUnknownFailures();
         redisCli(master, "CLIENT", "PAUSE", "10000", "WRITE");
         try {
             long start = System.nanoTime();
@@ -225,6 +226,7 @@ class StandaloneFailoverIT {
                     .hasMessageContaining("outcome unknown");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("server timeout + command timeout")
                     .isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+            assertThat(redis.stats().outcomeUnknownFailures()).isEqualTo(unknownBefore + 1);
         } finally {
             redisCli(master, "CLIENT", "UNPAUSE");
         }

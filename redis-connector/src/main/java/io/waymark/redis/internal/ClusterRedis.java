@@ -54,7 +54,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
     private final List<Watch> watches = new ArrayList<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong failovers = new AtomicLong();
-    private final AtomicLong retries = new AtomicLong();
+    private final RetryPolicy policy;
     private final AtomicBoolean refreshing = new AtomicBoolean();
     private final RedisMetrics metrics;
     private final Disposable events;
@@ -69,6 +69,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
         this.settings = settings;
         this.resources = resources;
         this.metrics = settings.metrics();
+        this.policy = new RetryPolicy(settings.failoverBudget(), metrics);
         List<RedisURI> seeds = new ArrayList<>();
         addSeeds(seeds, settings.discovery().resolve(settings.writeService()));
         if (settings.readService() != null) {
@@ -106,9 +107,9 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
             this.connection = client.connect(settings.codec());
             connection.setReadFrom(settings.readPolicy().toReadFrom());
             this.pinned = new PinnedPool<>(() -> client.connectAsync(settings.codec()).thenApply(c -> c),
-                    settings.poolMaxTotal(), settings.poolMaxIdle());
+                    settings.poolMaxTotal(), settings.poolMaxIdle(), policy);
             this.retry = new ClusterRetry(connection.async(), connection.reactive(), pinned, resources.scheduler(),
-                    settings.failoverBudget(), this::retrying, settings.writeService());
+                    policy, (command, reason) -> refreshTopology(), settings.writeService());
             ClassLoader cl = DiscoveredRedis.class.getClassLoader();
             this.async = (RedisClusterAsyncCommands<K, V>) Proxy.newProxyInstance(cl,
                     new Class<?>[] {RedisClusterAsyncCommands.class}, retry.asyncHandler());
@@ -137,16 +138,6 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
                 LOG.debug("topology refresh after a Consul change failed: {}", e.toString());
             }
         });
-    }
-
-    private void retrying(String command, String reason) {
-        retries.incrementAndGet();
-        try {
-            metrics.writeRetried(command, reason);
-        } catch (RuntimeException e) {
-            LOG.warn("RedisMetrics.writeRetried failed: {}", e.toString());
-        }
-        refreshTopology();
     }
 
     /**
@@ -248,7 +239,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
                 replicas.add(a);
             }
         }
-        return new RedisStats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), retries.get(),
+        return new RedisStats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), policy.retries(), policy.outcomeUnknown(),
                 Duration.ZERO);
     }
 

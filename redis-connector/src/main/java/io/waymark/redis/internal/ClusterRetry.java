@@ -3,20 +3,17 @@ package io.waymark.redis.internal;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.reactivestreams.Publisher;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -35,14 +32,17 @@ import reactor.core.publisher.Mono;
  */
 final class ClusterRetry {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ClusterRetry.class);
-
-    static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
-    /** Told of every retry: counts it, fires the metrics hook and asks for a topology refresh. */
+    /** Told of every retry, to ask for a topology refresh (the policy counts it and fires the metrics hook). */
     interface Listener {
         void retrying(String command, String reason);
+    }
+
+    /**
+     * How a method is handled, worked out once per method.
+     *
+     * @param kind its kind, or null when it depends on the arguments ({@code dispatch}, {@code XREAD})
+     */
+    private record Route(CommandKind kind, RetryPolicy.Resend resend) {
     }
 
     private final Object asyncTarget;
@@ -50,45 +50,40 @@ final class ClusterRetry {
     /** Blocking commands run here, each on a cluster connection of its own: the shared one stays free. */
     private final PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned;
     private final ScheduledExecutorService scheduler;
+    private final RetryPolicy policy;
     private final Listener listener;
-    private final long budgetNanos;
     private final String name;
     private final CommandClassifier classifier = new CommandClassifier();
+    private final Map<Method, Route> routes = new ConcurrentHashMap<>();
     /** Failers of the commands waiting for their next attempt: a closed scheduler would never run them. */
     private final Set<Runnable> waiting = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     ClusterRetry(Object asyncTarget, Object reactiveTarget, PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned,
-            ScheduledExecutorService scheduler, Duration budget, Listener listener, String name) {
+            ScheduledExecutorService scheduler, RetryPolicy policy, Listener listener, String name) {
         this.asyncTarget = asyncTarget;
         this.reactiveTarget = reactiveTarget;
         this.pinned = pinned;
         this.scheduler = scheduler;
-        this.budgetNanos = budget.toNanos();
+        this.policy = policy;
         this.listener = listener;
         this.name = name;
     }
 
-    /**
-     * The retry decision: how long to wait before attempt {@code attempt + 1}, or {@code -1} to
-     * surface the failure. Backoff doubles from 10 ms to 100 ms, jittered into its upper half
-     * ({@code random} in [0, 1)) so that writers blocked by one outage do not return in step.
-     */
-    static long retryDelayNanos(Failures kind, int attempt, long nanosLeft, double random) {
-        if (kind != Failures.NOT_EXECUTED || nanosLeft <= 0) {
-            return -1;
-        }
-        long cap = Math.min(MAX_BACKOFF_NANOS, MIN_BACKOFF_NANOS << Math.min(Math.max(attempt, 0), 4));
-        long delay = cap / 2 + (long) (random * (cap / 2));
-        return Math.min(delay, nanosLeft);
+    private Route route(Method method) {
+        Route r = routes.get(method);
+        return r != null ? r : routes.computeIfAbsent(method, m -> new Route(
+                CommandClassifier.dependsOnArguments(m.getName()) ? null : classifier.classify(m, null),
+                CommandClassifier.resend(m.getName())));
     }
 
-    private boolean retryable(Method method, Object[] args) {
-        if (method.getName().equals("dispatch")) {
-            return false;
-        }
-        CommandKind kind = classifier.classify(method, args);
-        return kind != CommandKind.LOCAL && kind != CommandKind.UNSUPPORTED;
+    private CommandKind kind(Route route, Method method, Object[] args) {
+        return route.kind() != null ? route.kind() : classifier.classify(method, args);
+    }
+
+    /** Whether the proxy passes the call straight to Lettuce: nothing to route, nothing to send again. */
+    private static boolean direct(CommandKind kind, RetryPolicy.Resend resend) {
+        return kind == CommandKind.LOCAL || kind == CommandKind.UNSUPPORTED || resend == RetryPolicy.Resend.NEVER;
     }
 
     /** The handler behind {@code async()}. */
@@ -100,20 +95,23 @@ final class ClusterRetry {
             if (!CompletionStage.class.isAssignableFrom(method.getReturnType())) {
                 return RoutingCore.call(asyncTarget, method, args);
             }
-            if (classifier.classify(method, args) == CommandKind.BLOCKING) {
+            Route route = route(method);
+            CommandKind kind = kind(route, method, args);
+            if (kind == CommandKind.BLOCKING) {
                 return PinnedPool.call(pinned, c -> RoutingCore.invoke(c.async(), method, args));
             }
-            if (!retryable(method, args)) {
+            if (direct(kind, route.resend())) {
                 return RoutingCore.call(asyncTarget, method, args);
             }
             RoutedFuture<Object> result = new RoutedFuture<>();
-            attempt(method, args, System.nanoTime() + budgetNanos, 0, result);
+            attempt(method, args, route.resend(), kind == CommandKind.READ, policy.deadline(), 0, result);
             return result;
         };
     }
 
     @SuppressWarnings("unchecked")
-    private void attempt(Method method, Object[] args, long deadline, int attempt, RoutedFuture<Object> result) {
+    private void attempt(Method method, Object[] args, RetryPolicy.Resend resend, boolean read, long deadline,
+            int attempt, RoutedFuture<Object> result) {
         CompletionStage<Object> f;
         try {
             f = (CompletionStage<Object>) RoutingCore.call(asyncTarget, method, args);
@@ -125,15 +123,15 @@ final class ClusterRetry {
                 result.complete(value);
                 return;
             }
-            long delay = retryDelayNanos(Failures.classify(err), attempt, deadline - System.nanoTime(),
-                    ThreadLocalRandom.current().nextDouble());
-            if (delay < 0) {
-                result.completeExceptionally(Failures.unwrap(err));
+            Failures failure = RetryPolicy.classify(err, resend);
+            if (!policy.mayResend(failure, resend, deadline, false)) {
+                result.completeExceptionally(policy.failure(err, failure, resend, read));
                 return;
             }
             retrying(method, err);
             Runnable fail = () -> result.completeExceptionally(Failures.unwrap(err));
-            later(delay, () -> attempt(method, args, deadline, attempt + 1, result), fail);
+            later(policy.backoffNanos(attempt, deadline),
+                    () -> attempt(method, args, resend, read, deadline, attempt + 1, result), fail);
         });
     }
 
@@ -180,34 +178,38 @@ final class ClusterRetry {
             if (!Publisher.class.isAssignableFrom(method.getReturnType())) {
                 return RoutingCore.call(reactiveTarget, method, args);
             }
+            Route route = route(method);
+            CommandKind kind = kind(route, method, args);
             Flux<Object> flux;
-            if (classifier.classify(method, args) == CommandKind.BLOCKING) {
+            if (kind == CommandKind.BLOCKING) {
                 flux = pinned.reactive(c -> RoutingCore.publisher(c.reactive(), method, args));
-            } else if (!retryable(method, args)) {
+            } else if (direct(kind, route.resend())) {
                 return RoutingCore.call(reactiveTarget, method, args);
             } else {
-                flux = Flux.defer(() -> reactiveAttempt(method, args, System.nanoTime() + budgetNanos, 0));
+                RetryPolicy.Resend resend = route.resend();
+                boolean read = kind == CommandKind.READ;
+                flux = Flux.defer(() -> reactiveAttempt(method, args, resend, read, policy.deadline(), 0));
             }
             return Mono.class.isAssignableFrom(method.getReturnType()) ? Mono.from(flux) : flux;
         };
     }
 
     @SuppressWarnings("unchecked")
-    private Flux<Object> reactiveAttempt(Method method, Object[] args, long deadline, int attempt) {
+    private Flux<Object> reactiveAttempt(Method method, Object[] args, RetryPolicy.Resend resend, boolean read,
+            long deadline, int attempt) {
         return Flux.defer(() -> {
             // elements already delivered cannot be taken back: only a failure before the first is retried
             AtomicBoolean emitted = new AtomicBoolean();
             return Flux.from((Publisher<Object>) RoutingCore.call(reactiveTarget, method, args))
                     .doOnNext(x -> emitted.set(true))
                     .onErrorResume(err -> {
-                        long delay = emitted.get() ? -1 : retryDelayNanos(Failures.classify(err), attempt,
-                                deadline - System.nanoTime(), ThreadLocalRandom.current().nextDouble());
-                        if (delay < 0) {
-                            return Flux.error(Failures.unwrap(err));
+                        Failures failure = RetryPolicy.classify(err, resend);
+                        if (!policy.mayResend(failure, resend, deadline, emitted.get())) {
+                            return Flux.error(policy.failure(err, failure, resend, read));
                         }
                         retrying(method, err);
-                        return delay(delay, Failures.unwrap(err))
-                                .thenMany(reactiveAttempt(method, args, deadline, attempt + 1));
+                        return delay(policy.backoffNanos(attempt, deadline), Failures.unwrap(err))
+                                .thenMany(reactiveAttempt(method, args, resend, read, deadline, attempt + 1));
                     });
         });
     }
@@ -218,9 +220,8 @@ final class ClusterRetry {
     }
 
     private void retrying(Method method, Throwable err) {
-        String reason = Failures.reason(err);
-        LOG.debug("retrying {} after {}", method.getName(), reason);
-        listener.retrying(method.getName(), reason);
+        policy.retrying(method.getName(), err);
+        listener.retrying(method.getName(), Failures.reason(err));
     }
 
     private Object objectMethod(Object proxy, Method method, Object[] args, String what) {

@@ -81,6 +81,18 @@ final class CommandClassifier {
         return methodName.equals("dispatch") || methodName.equals("xread") || methodName.equals("xreadgroup");
     }
 
+    /** Whether a command of this method may be sent again once it certainly did not run (see {@link RetryPolicy}). */
+    static RetryPolicy.Resend resend(String methodName) {
+        switch (methodName) {
+            case "dispatch":
+                return RetryPolicy.Resend.NEVER;
+            case "eval", "evalsha", "fcall":
+                return RetryPolicy.Resend.IF_NOT_SENT;
+            default:
+                return RetryPolicy.Resend.IF_REFUSED;
+        }
+    }
+
     static CommandKind classifyName(String name) {
         if (LOCAL.contains(name)) {
             return CommandKind.LOCAL;

@@ -74,9 +74,9 @@ final class Node<K, V> {
     }
 
     /** The pool of pinned connections to this node, created on first use. */
-    synchronized PinnedPool<StatefulRedisConnection<K, V>> pool(int maxTotal, int maxIdle) {
+    synchronized PinnedPool<StatefulRedisConnection<K, V>> pool(int maxTotal, int maxIdle, RetryPolicy policy) {
         if (pool == null) {
-            pool = new PinnedPool<>(connector, maxTotal, maxIdle);
+            pool = new PinnedPool<>(connector, maxTotal, maxIdle, policy);
         }
         return pool;
     }

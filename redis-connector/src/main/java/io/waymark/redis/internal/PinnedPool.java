@@ -34,10 +34,12 @@ import reactor.core.publisher.Mono;
 final class PinnedPool<C extends StatefulConnection<?, ?>> {
 
     private final BoundedAsyncPool<C> pool;
+    private final RetryPolicy policy;
     /** Connections handed out and not back yet: each goes back, or is closed, once. */
     private final Set<C> borrowed = ConcurrentHashMap.newKeySet();
 
-    PinnedPool(Supplier<CompletionStage<C>> connector, int maxTotal, int maxIdle) {
+    PinnedPool(Supplier<CompletionStage<C>> connector, int maxTotal, int maxIdle, RetryPolicy policy) {
+        this.policy = policy;
         // testOnRelease: a connection closed by discard() is dropped by the pool, not kept idle
         this.pool = AsyncConnectionPoolSupport.createBoundedObjectPool(connector, BoundedPoolConfig.builder()
                 .maxTotal(maxTotal).maxIdle(maxIdle).minIdle(0).testOnRelease().build(), false);
@@ -78,11 +80,9 @@ final class PinnedPool<C extends StatefulConnection<?, ?>> {
         return pool.closeAsync();
     }
 
-    /** What the caller of a failed pinned command gets; pinned commands are never retried. */
-    static Throwable failure(Throwable err) {
-        return Failures.classify(err) == Failures.NODE_SUSPECT
-                ? Failures.outcomeUnknown(err, "its connection was closed, the command may still have run")
-                : Failures.unwrap(err);
+    /** What the caller of a failed pinned command gets: pinned commands are never sent again. */
+    private Throwable failure(Throwable err) {
+        return policy.failure(err, Failures.classify(err), RetryPolicy.Resend.NEVER, false);
     }
 
     /** Whether a failed command's connection is clean: the server answered, with an error. */
@@ -122,7 +122,7 @@ final class PinnedPool<C extends StatefulConnection<?, ?>> {
         return Flux.defer(() -> {
             AtomicBoolean replied = new AtomicBoolean();
             return Flux.usingWhen(Mono.fromCompletionStage(this::acquire),
-                    c -> Flux.from(command.apply(c)).doOnNext(x -> replied.set(true)).onErrorMap(PinnedPool::failure),
+                    c -> Flux.from(command.apply(c)).doOnNext(x -> replied.set(true)).onErrorMap(this::failure),
                     c -> Mono.fromRunnable(() -> release(c)),
                     (c, err) -> Mono.fromRunnable(() -> {
                         if (replied(err)) {
@@ -171,7 +171,7 @@ final class PinnedPool<C extends StatefulConnection<?, ?>> {
                     if (e == null) {
                         complete(v);
                     } else {
-                        completeExceptionally(failure(e));
+                        completeExceptionally(pool.failure(e));
                     }
                 });
             });

@@ -7,18 +7,16 @@ import io.waymark.redis.ReadPolicy;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -44,22 +42,20 @@ import reactor.core.publisher.Mono;
  */
 final class RoutingCore<K, V> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RoutingCore.class);
-
     private final StandaloneRouter<K, V> router;
     private final RedisSettings<K, V> settings;
     private final ReadPolicy readPolicy;
+    private final RetryPolicy policy;
     private final CommandClassifier classifier = new CommandClassifier();
     /** One lookup per call: how each method of the async interface is routed. */
     private final Map<Method, Route> routes = new ConcurrentHashMap<>();
-    private final long budgetNanos;
     private final long maxWaitNanos;
 
-    RoutingCore(StandaloneRouter<K, V> router, RedisSettings<K, V> settings) {
+    RoutingCore(StandaloneRouter<K, V> router, RedisSettings<K, V> settings, RetryPolicy policy) {
         this.router = router;
         this.settings = settings;
         this.readPolicy = settings.readPolicy();
-        this.budgetNanos = settings.failoverBudget().toNanos();
+        this.policy = policy;
         this.maxWaitNanos = settings.commandTimeout().multipliedBy(2).plus(settings.failoverBudget())
                 .plusMillis(500).toNanos();
     }
@@ -69,25 +65,24 @@ final class RoutingCore<K, V> {
     }
 
     /**
-     * How a method of the async interface is routed, worked out once per method.
+     * How a method of the async (or reactive) interface is routed, worked out once per method.
      *
-     * @param target the method of {@code RedisClusterAsyncCommands} that runs the command
+     * @param target the method that runs the command
      * @param kind its kind, or null when it depends on the arguments ({@code dispatch}, {@code XREAD})
-     * @param retryable whether a write that certainly did not run may be sent again
-     *     (not {@code dispatch}: the caller's {@code CommandOutput} already holds the first attempt's reply)
+     * @param resend whether a write that certainly did not run may be sent again
      */
-    record Route(Method target, CommandKind kind, boolean retryable) {
+    record Route(Method target, CommandKind kind, RetryPolicy.Resend resend) {
     }
 
-    /** The route of {@code asyncMethod}, a method of the async interface. */
-    Route route(Method asyncMethod) {
-        Route r = routes.get(asyncMethod);
-        return r != null ? r : routes.computeIfAbsent(asyncMethod, this::newRoute);
+    /** The route of {@code method}, a method of the async or reactive interface. */
+    Route route(Method method) {
+        Route r = routes.get(method);
+        return r != null ? r : routes.computeIfAbsent(method, this::newRoute);
     }
 
     private Route newRoute(Method m) {
         CommandKind kind = CommandClassifier.dependsOnArguments(m.getName()) ? null : classifier.classify(m, null);
-        return new Route(m, kind, !m.getName().equals("dispatch"));
+        return new Route(m, kind, CommandClassifier.resend(m.getName()));
     }
 
     private CommandKind kind(Route route, Object[] args) {
@@ -112,7 +107,7 @@ final class RoutingCore<K, V> {
                 case BLOCKING:
                     return pinned(method, args);
                 default:
-                    return write(method, args, route.retryable());
+                    return write(route, args);
             }
         };
     }
@@ -123,7 +118,8 @@ final class RoutingCore<K, V> {
             if (method.getDeclaringClass() == Object.class) {
                 return objectMethod(proxy, method, args, "reactive");
             }
-            CommandKind kind = classifier.classify(method, args);
+            Route route = route(method);
+            CommandKind kind = kind(route, args);
             if (kind == CommandKind.UNSUPPORTED) {
                 throw unsupported(method);
             }
@@ -132,12 +128,11 @@ final class RoutingCore<K, V> {
             }
             Flux<Object> flux;
             if (kind == CommandKind.READ) {
-                flux = Flux.defer(() -> reactiveRead(method, args, router.readCandidates(readPolicy), 0));
+                flux = Flux.defer(() -> reactiveRead(method, args));
             } else if (kind == CommandKind.BLOCKING) {
                 flux = Flux.defer(() -> reactivePinned(method, args));
             } else {
-                boolean retry = kind == CommandKind.WRITE && !method.getName().equals("dispatch");
-                flux = Flux.defer(() -> reactiveWrite(method, args, System.nanoTime() + budgetNanos, retry));
+                flux = Flux.defer(() -> reactiveWrite(method, args, route.resend(), policy.deadline(), false));
             }
             return Mono.class.isAssignableFrom(method.getReturnType()) ? Mono.from(flux) : flux;
         };
@@ -145,8 +140,8 @@ final class RoutingCore<K, V> {
 
     // ---------------------------------------------------------------- async
 
-    private RedisFuture<Object> write(Method method, Object[] args, boolean retryable) {
-        WriteCall call = new WriteCall(method, args, retryable, System.nanoTime() + budgetNanos);
+    private RedisFuture<Object> write(Route route, Object[] args) {
+        WriteCall call = new WriteCall(route.target(), args, route.resend(), policy.deadline());
         Node<K, V> master = router.usableMaster();
         if (master != null) {
             call.send(master);
@@ -169,13 +164,10 @@ final class RoutingCore<K, V> {
     }
 
     /**
-     * A routed write and the future its caller holds. It is its own completion callback, so
-     * that an attempt adds to Lettuce's future only what {@code whenComplete} must allocate;
-     * CompletableFuture offers no cheaper hook, and Lettuce creates its futures itself.
-     */
-    /**
-     * A routed call that is its own completion callback: an attempt that failed either goes
-     * again ({@link #retry} says so and completes later) or fails the call.
+     * A routed call that is its own completion callback, so that an attempt adds to Lettuce's
+     * future only what {@code whenComplete} must allocate (CompletableFuture offers no cheaper
+     * hook, and Lettuce creates its futures itself): a failed attempt either goes again or fails
+     * the call.
      */
     private abstract static class RetryingCall extends RoutedFuture<Object> implements BiConsumer<Object, Throwable> {
 
@@ -183,28 +175,32 @@ final class RoutingCore<K, V> {
         public void accept(Object value, Throwable err) {
             if (err == null) {
                 complete(value);
-            } else if (!retry(err)) {
-                completeExceptionally(Failures.unwrap(err));
+            } else {
+                Throwable failure = retry(err);
+                if (failure != null) {
+                    completeExceptionally(failure);
+                }
             }
         }
 
-        /** After a failed attempt: whether the call was sent again (it then completes later). */
-        abstract boolean retry(Throwable err);
+        /** After a failed attempt: null if the call went again (it completes later), else what its caller gets. */
+        abstract Throwable retry(Throwable err);
     }
 
+    /** A routed write: to the fenced master, again on the next one while it certainly did not run. */
     private final class WriteCall extends RetryingCall {
 
         private final Method method;
         private final Object[] args;
-        private final boolean retryable;
+        private final RetryPolicy.Resend resend;
         private final long deadline;
         /** The node of the attempt in flight: attempts never overlap. */
         private Node<K, V> node;
 
-        WriteCall(Method method, Object[] args, boolean retryable, long deadline) {
+        WriteCall(Method method, Object[] args, RetryPolicy.Resend resend, long deadline) {
             this.method = method;
             this.args = args;
-            this.retryable = retryable;
+            this.resend = resend;
             this.deadline = deadline;
         }
 
@@ -223,27 +219,20 @@ final class RoutingCore<K, V> {
             });
         }
 
-        /** After the attempt on {@link #node} failed: whether the write was sent again (this completes later). */
         @Override
-        boolean retry(Throwable err) {
-            Failures kind = Failures.classify(err);
-            if (kind == Failures.NOT_EXECUTED) {
-                String reason = Failures.reason(err);
-                router.masterFailed(node, reason);
-                if (retryable && System.nanoTime() - deadline < 0) {
-                    router.countRetry(method.getName(), reason);
-                    LOG.debug("retrying {} after {} on {}", method.getName(), reason, node.address());
-                    sendWhenMaster();
-                    return true;
-                }
-            } else if (kind == Failures.NODE_SUSPECT) {
-                router.nodeSuspect();
+        Throwable retry(Throwable err) {
+            Failures failure = RetryPolicy.classify(err, resend);
+            evidence(node, failure, err);
+            if (policy.mayResend(failure, resend, deadline, false)) {
+                policy.retrying(method.getName(), err);
+                sendWhenMaster();
+                return null;
             }
-            return false;
+            return policy.failure(err, failure, resend, false);
         }
     }
 
-    /** A routed read, its own completion callback like {@link WriteCall}; moves on to the next candidate. */
+    /** A routed read: moves on to the next candidate when its node failed. */
     private final class ReadCall extends RetryingCall {
 
         private final Method method;
@@ -269,7 +258,7 @@ final class RoutingCore<K, V> {
         void noCandidate() {
             if (readPolicy.usesMaster()) {
                 // nothing reachable: wait for a master like a write would, then read there
-                router.awaitMaster(System.nanoTime() + budgetNanos).whenComplete((master, err) -> {
+                router.awaitMaster(policy.deadline()).whenComplete((master, err) -> {
                     if (err != null) {
                         completeExceptionally(Failures.unwrap(err));
                     } else {
@@ -279,37 +268,46 @@ final class RoutingCore<K, V> {
                     }
                 });
             } else {
-                completeExceptionally(new RedisConnectionException("no replica of "
-                        + settings.readService() + " is reachable (read policy " + readPolicy + ")"));
+                completeExceptionally(noReplica());
             }
         }
 
-        /** After the attempt on candidate {@link #index} failed: whether the read went to the next one. */
         @Override
-        boolean retry(Throwable err) {
-            Failures kind = Failures.classify(err);
-            boolean nodeProblem = kind == Failures.NODE_SUSPECT
-                    || (kind == Failures.NOT_EXECUTED && !Failures.reason(err).equals("READONLY"));
-            if (nodeProblem) {
+        Throwable retry(Throwable err) {
+            if (RetryPolicy.mayReadElsewhere(Failures.classify(err), err, false)) {
                 router.nodeSuspect();
                 int next = candidates.nextUsable(index + 1, turn);
                 if (next >= 0) {
                     send(next);
-                    return true;
+                    return null;
                 }
             }
-            return false;
+            return Failures.unwrap(err);
         }
+    }
+
+    /** What a failed attempt on {@code node} tells the router: not the master (any more), or look again. */
+    private void evidence(Node<K, V> node, Failures failure, Throwable err) {
+        if (failure == Failures.NOT_SENT || failure == Failures.REFUSED) {
+            router.masterFailed(node, Failures.reason(err));
+        } else if (failure == Failures.OUTCOME_UNKNOWN) {
+            router.nodeSuspect();
+        }
+    }
+
+    private RedisConnectionException noReplica() {
+        return new RedisConnectionException("no replica of " + settings.readService() + " is reachable (read policy "
+                + readPolicy + ")");
     }
 
     /** Blocking commands: on a pooled connection of their own, so they block nobody else. */
     private RedisFuture<Object> pinned(Method method, Object[] args) {
-        return PinnedPool.call(router.awaitMaster(System.nanoTime() + budgetNanos).thenApply(this::pool),
+        return PinnedPool.call(router.awaitMaster(policy.deadline()).thenApply(this::pool),
                 conn -> invoke(conn.async(), method, args));
     }
 
     private PinnedPool<StatefulRedisConnection<K, V>> pool(Node<K, V> node) {
-        return node.pool(settings.poolMaxTotal(), settings.poolMaxIdle());
+        return node.pool(settings.poolMaxTotal(), settings.poolMaxIdle(), policy);
     }
 
     /** Sends one attempt to {@code node}; a failure to send is a failed future, like a failure of the command. */
@@ -356,32 +354,33 @@ final class RoutingCore<K, V> {
                 // as long as the server may block it: BlockingTimeouts gave it its client timeout
                 return Await.get(pinned(method, args), 0);
             default:
-                return syncWrite(method, args, route.retryable());
+                return syncWrite(route, args);
         }
     }
 
-    private Object syncWrite(Method method, Object[] args, boolean retryable) {
-        long start = System.nanoTime();
+    private Object syncWrite(Route route, Object[] args) {
+        long start = policy.now();
         Node<K, V> master = router.usableMaster();
         if (master == null) {
-            return await(write(method, args, retryable), start);
+            return await(write(route, args), start);
         }
         Throwable err;
         try {
-            return Await.await(send(master, method, args), maxWaitNanos);
+            return Await.await(send(master, route.target(), args), maxWaitNanos);
         } catch (ExecutionException e) {
             err = e.getCause();
         }
-        WriteCall call = new WriteCall(method, args, retryable, start + budgetNanos);
+        WriteCall call = new WriteCall(route.target(), args, route.resend(), policy.deadline(start));
         call.node = master;
-        if (!call.retry(err)) {
-            throw Await.failure(err);
+        Throwable failure = call.retry(err);
+        if (failure != null) {
+            throw Await.failure(failure);
         }
         return await(call, start);
     }
 
     private Object syncRead(Method method, Object[] args) {
-        long start = System.nanoTime();
+        long start = policy.now();
         ReadCandidates<K, V> candidates = router.snapshot().readCandidates(readPolicy);
         int turn = router.nextTurn(candidates);
         int index = candidates.nextUsable(0, turn);
@@ -396,64 +395,77 @@ final class RoutingCore<K, V> {
         }
         ReadCall call = new ReadCall(method, args, candidates, turn);
         call.index = index;
-        if (!call.retry(err)) {
-            throw Await.failure(err);
+        Throwable failure = call.retry(err);
+        if (failure != null) {
+            throw Await.failure(failure);
         }
         return await(call, start);
     }
 
-    /** Waits for a routed call that started at {@code startNanos}, within what is left of the maximum wait. */
-    private Object await(Future<Object> f, long startNanos) {
-        return Await.get(f, Math.max(1, maxWaitNanos - (System.nanoTime() - startNanos)));
+    /** Waits for a routed call that started at {@code start}, within what is left of the maximum wait. */
+    private Object await(Future<Object> f, long start) {
+        return Await.get(f, Math.max(1, maxWaitNanos - (policy.now() - start)));
     }
 
     // ---------------------------------------------------------------- reactive
 
-    private Flux<Object> reactiveWrite(Method method, Object[] args, long deadline, boolean retryable) {
+    /**
+     * A write (or a read that waited for the master) at the fenced master, sent again like
+     * {@link WriteCall} but never once it emitted an element.
+     */
+    private Flux<Object> reactiveWrite(Method method, Object[] args, RetryPolicy.Resend resend, long deadline,
+            boolean read) {
         return Mono.fromCompletionStage(() -> router.awaitMaster(deadline))
                 .onErrorMap(Failures::unwrap)
-                .flatMapMany(node -> reactiveCall(node, method, args).onErrorResume(err -> {
-                    if (Failures.classify(err) == Failures.NOT_EXECUTED) {
-                        String reason = Failures.reason(err);
-                        router.masterFailed(node, reason);
-                        if (retryable && System.nanoTime() - deadline < 0) {
-                            router.countRetry(method.getName(), reason);
-                            return reactiveWrite(method, args, deadline, true);
+                .flatMapMany(node -> {
+                    AtomicBoolean emitted = new AtomicBoolean();
+                    return reactiveCall(node, method, args).doOnNext(x -> emitted.set(true)).onErrorResume(err -> {
+                        Failures failure = RetryPolicy.classify(err, resend);
+                        evidence(node, failure, err);
+                        if (policy.mayResend(failure, resend, deadline, emitted.get())) {
+                            policy.retrying(method.getName(), err);
+                            return reactiveWrite(method, args, resend, deadline, read);
                         }
-                    } else if (Failures.classify(err) == Failures.NODE_SUSPECT) {
-                        router.nodeSuspect();
-                    }
-                    return Flux.error(err);
-                }));
+                        return Flux.error(policy.failure(err, failure, resend, read));
+                    });
+                });
     }
 
     /** A blocking command on a pooled connection: see {@link PinnedPool#reactive}. */
     private Flux<Object> reactivePinned(Method method, Object[] args) {
-        return Mono.fromCompletionStage(() -> router.awaitMaster(System.nanoTime() + budgetNanos))
+        return Mono.fromCompletionStage(() -> router.awaitMaster(policy.deadline()))
                 .onErrorMap(Failures::unwrap)
                 .flatMapMany(node -> pool(node).reactive(conn -> publisher(conn.reactive(), method, args)));
     }
 
-    private Flux<Object> reactiveRead(Method method, Object[] args, List<Node<K, V>> candidates, int index) {
-        if (candidates.isEmpty()) {
+    private Flux<Object> reactiveRead(Method method, Object[] args) {
+        ReadCandidates<K, V> candidates = router.snapshot().readCandidates(readPolicy);
+        int turn = router.nextTurn(candidates);
+        int index = candidates.nextUsable(0, turn);
+        if (index < 0) {
             if (readPolicy.usesMaster()) {
-                return reactiveWrite(method, args, System.nanoTime() + budgetNanos, false);
+                return reactiveWrite(method, args, RetryPolicy.Resend.NEVER, policy.deadline(), true);
             }
-            return Flux.error(new RedisConnectionException("no replica of " + settings.readService()
-                    + " is reachable (read policy " + readPolicy + ")"));
+            return Flux.error(noReplica());
         }
-        Node<K, V> node = candidates.get(index);
-        return reactiveCall(node, method, args).onErrorResume(err -> {
-            Failures kind = Failures.classify(err);
-            if (kind == Failures.NODE_SUSPECT
-                    || (kind == Failures.NOT_EXECUTED && !Failures.reason(err).equals("READONLY"))) {
-                router.nodeSuspect();
-                if (index + 1 < candidates.size()) {
-                    return reactiveRead(method, args, candidates, index + 1);
-                }
-            }
-            return Flux.error(err);
-        });
+        return reactiveRead(method, args, candidates, turn, index);
+    }
+
+    /** A read on candidate {@code index}, moving on like {@link ReadCall} but never once it emitted an element. */
+    private Flux<Object> reactiveRead(Method method, Object[] args, ReadCandidates<K, V> candidates, int turn,
+            int index) {
+        AtomicBoolean emitted = new AtomicBoolean();
+        return reactiveCall(candidates.get(index, turn), method, args).doOnNext(x -> emitted.set(true))
+                .onErrorResume(err -> {
+                    if (RetryPolicy.mayReadElsewhere(Failures.classify(err), err, emitted.get())) {
+                        router.nodeSuspect();
+                        int next = candidates.nextUsable(index + 1, turn);
+                        if (next >= 0) {
+                            return reactiveRead(method, args, candidates, turn, next);
+                        }
+                    }
+                    return Flux.error(Failures.unwrap(err));
+                });
     }
 
     private Flux<Object> reactiveCall(Node<K, V> node, Method method, Object[] args) {

@@ -31,6 +31,7 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
     private final Connectors.Resources resources;
     private final RedisClient client;
     private final StandaloneRouter<K, V> router;
+    private final RetryPolicy policy;
     private final RedisClusterAsyncCommands<K, V> async;
     private final RedisClusterCommands<K, V> sync;
     private final RedisClusterReactiveCommands<K, V> reactive;
@@ -43,7 +44,8 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
         this.client = RedisClient.create(resources.clientResources());
         client.setOptions(Connectors.clientOptions(settings));
         this.router = new StandaloneRouter<>(settings, this::newNode, resources.scheduler());
-        RoutingCore<K, V> core = new RoutingCore<>(router, settings);
+        this.policy = new RetryPolicy(settings.failoverBudget(), settings.metrics());
+        RoutingCore<K, V> core = new RoutingCore<>(router, settings, policy);
         ClassLoader cl = DiscoveredRedis.class.getClassLoader();
         this.async = (RedisClusterAsyncCommands<K, V>) Proxy.newProxyInstance(cl,
                 new Class<?>[] {RedisClusterAsyncCommands.class}, core.asyncHandler());
@@ -90,7 +92,7 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
         long deadline = System.nanoTime() + settings.failoverBudget().toNanos();
         long wait = settings.failoverBudget().plus(settings.connectTimeout()).toMillis();
         Node<K, V> master = await(router.awaitMaster(deadline), wait);
-        PinnedPool<StatefulRedisConnection<K, V>> pool = master.pool(settings.poolMaxTotal(), settings.poolMaxIdle());
+        PinnedPool<StatefulRedisConnection<K, V>> pool = master.pool(settings.poolMaxTotal(), settings.poolMaxIdle(), policy);
         StatefulRedisConnection<K, V> conn = await(pool.acquire(), settings.connectTimeout().toMillis());
         try {
             return action.apply(conn.sync());
@@ -127,7 +129,7 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
         StandaloneRouter.Snapshot<K, V> s = router.snapshot();
         List<String> masters = s.master() == null ? List.of() : List.of(s.master().address());
         List<String> replicas = s.replicas().stream().map(Node::address).toList();
-        return new RedisStats(TopologyMode.STANDALONE, masters, replicas, router.failoversSeen(), router.retries(),
+        return new RedisStats(TopologyMode.STANDALONE, masters, replicas, router.failoversSeen(), policy.retries(), policy.outcomeUnknown(),
                 router.timeWithoutMaster());
     }
 

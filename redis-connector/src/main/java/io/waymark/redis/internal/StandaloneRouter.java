@@ -116,7 +116,6 @@ final class StandaloneRouter<K, V> {
     private final Map<String, Node<K, V>> nodes = new ConcurrentHashMap<>();
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final AtomicLong failovers = new AtomicLong();
-    private final AtomicLong retries = new AtomicLong();
     private final List<Watch> watches = new ArrayList<>();
     /** Callers waiting for a master: close() fails them rather than leave them hanging. */
     private final Set<CompletableFuture<Node<K, V>>> awaiting = ConcurrentHashMap.newKeySet();
@@ -269,37 +268,14 @@ final class StandaloneRouter<K, V> {
         requestReconcile(true);
     }
 
-    void countRetry(String command, String reason) {
-        retries.incrementAndGet();
-        metrics.writeRetried(command, reason);
-    }
-
     /** The turn of the next read over {@code candidates}: spreads reads over the nodes that take turns. */
     int nextTurn(ReadCandidates<K, V> candidates) {
         // no shared counter to bump when there is nothing to rotate (MASTER, one replica)
         return candidates.rotates() ? roundRobin.getAndIncrement() : 0;
     }
 
-    /** Read candidates in the policy's order, only nodes connected right now; replicas rotate. */
-    List<Node<K, V>> readCandidates(ReadPolicy policy) {
-        ReadCandidates<K, V> c = snapshot.readCandidates(policy);
-        int turn = nextTurn(c);
-        List<Node<K, V>> out = new ArrayList<>(c.size());
-        for (int i = 0; i < c.size(); i++) {
-            Node<K, V> n = c.get(i, turn);
-            if (n.usable()) {
-                out.add(n);
-            }
-        }
-        return out;
-    }
-
     long failoversSeen() {
         return failovers.get();
-    }
-
-    long retries() {
-        return retries.get();
     }
 
     Duration timeWithoutMaster() {

@@ -12,6 +12,7 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandType;
+import io.waymark.redis.RedisMetrics;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -31,42 +32,6 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
 class ClusterRetryTest {
-
-    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
-
-    @Nested
-    @DisplayName("the retry decision")
-    class Decision {
-
-        @Test
-        void onlyCommandsThatCertainlyDidNotRunAreRetried() {
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 0, 2000 * MS, 0.5)).isPositive();
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NODE_SUSPECT, 0, 2000 * MS, 0.5)).isEqualTo(-1);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.OTHER, 0, 2000 * MS, 0.5)).isEqualTo(-1);
-        }
-
-        @Test
-        void notBeyondTheBudget() {
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 3, 0, 0.5)).isEqualTo(-1);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 3, -5 * MS, 0.5)).isEqualTo(-1);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 9, 3 * MS, 0.99))
-                    .as("the last attempt waits only what is left").isEqualTo(3 * MS);
-        }
-
-        @Test
-        void backoffGrowsFrom10To100MsWithJitterInItsUpperHalf() {
-            long left = 2000 * MS;
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 0, left, 0.0)).isEqualTo(5 * MS);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 0, left, 0.999999)).isBetween(9 * MS,
-                    10 * MS);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 1, left, 0.0)).isEqualTo(10 * MS);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 3, left, 0.0)).isEqualTo(40 * MS);
-            for (int attempt = 4; attempt < 40; attempt++) {
-                assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, attempt, left, 0.999999))
-                        .isBetween(50 * MS, 100 * MS);
-            }
-        }
-    }
 
     @Nested
     @DisplayName("over a cluster connection")
@@ -105,7 +70,7 @@ class ClusterRetryTest {
                         Object o = next();
                         return o instanceof Throwable t ? Mono.error(t) : Mono.just(o);
                     }));
-            return new ClusterRetry(async, reactive, null, scheduler, budget,
+            return new ClusterRetry(async, reactive, null, scheduler, new RetryPolicy(budget, RedisMetrics.NONE),
                     (command, reason) -> {
                         synchronized (retries) {
                             retries.add(command + " " + reason);

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.waymark.redis.RedisMetrics;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
@@ -66,7 +67,7 @@ class PinnedPoolTest {
         FakeConnection c = new FakeConnection(opened.size() + 1);
         opened.add(c);
         return CompletableFuture.completedFuture(c.proxy);
-    }, 2, 2);
+    }, 2, 2, new RetryPolicy(Duration.ofSeconds(1), RedisMetrics.NONE));
 
     @AfterEach
     void close() {

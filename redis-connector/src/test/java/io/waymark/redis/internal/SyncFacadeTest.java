@@ -37,7 +37,7 @@ class SyncFacadeTest {
         // never started: only routes are looked at
         StandaloneRouter<String, String> router = new StandaloneRouter<>(settings,
                 address -> { throw new UnsupportedOperationException(address); }, scheduler);
-        return new RoutingCore<>(router, settings);
+        return new RoutingCore<>(router, settings, new RetryPolicy(settings.failoverBudget(), RedisMetrics.NONE));
     }
 
     @Test
@@ -61,7 +61,7 @@ class SyncFacadeTest {
         assertThat(core.route(set)).isSameAs(route);
         assertThat(route.target()).isEqualTo(set);
         assertThat(route.kind()).isEqualTo(CommandKind.WRITE);
-        assertThat(route.retryable()).isTrue();
+        assertThat(route.resend()).isEqualTo(RetryPolicy.Resend.IF_REFUSED);
         Method get = SyncFacade.asyncMethodFor(RedisClusterCommands.class.getMethod("get", Object.class));
         assertThat(core.route(get).kind()).isEqualTo(CommandKind.READ);
     }
@@ -79,7 +79,7 @@ class SyncFacadeTest {
         assertThat(dispatch).isNotNull();
         RoutingCore.Route route = core.route(dispatch);
         assertThat(route.kind()).as("depends on the command dispatched").isNull();
-        assertThat(route.retryable()).isFalse();
+        assertThat(route.resend()).isEqualTo(RetryPolicy.Resend.NEVER);
         assertThat(core.classifier().classify(dispatch, new Object[] {CommandType.GET, null}))
                 .isEqualTo(CommandKind.READ);
         assertThat(core.classifier().classify(dispatch, new Object[] {CommandType.SET, null}))
