@@ -180,11 +180,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
         Iterator<String> from = gone.iterator();
         Iterator<String> to = came.iterator();
         while (from.hasNext() || to.hasNext()) {
-            try {
-                metrics.masterChanged(from.hasNext() ? from.next() : null, to.hasNext() ? to.next() : null);
-            } catch (RuntimeException e) {
-                LOG.warn("RedisMetrics.masterChanged failed: {}", e.toString());
-            }
+            metrics.masterChanged(from.hasNext() ? from.next() : null, to.hasNext() ? to.next() : null);
         }
     }
 

@@ -45,6 +45,11 @@ public record RedisSettings<K, V>(
         ClientResources clientResources,
         ScheduledExecutorService scheduler) {
 
+    /** The application's metrics hooks, isolated: see {@link SafeMetrics}. */
+    public RedisSettings {
+        metrics = SafeMetrics.wrap(metrics);
+    }
+
     /** ROLE probes answer in microseconds; a node that takes longer than this is treated as not answering. */
     public Duration probeTimeout() {
         Duration oneSecond = Duration.ofSeconds(1);

@@ -63,7 +63,7 @@ final class RetryPolicy {
      */
     RetryPolicy(Duration failoverBudget, RedisMetrics metrics, LongSupplier ticker, DoubleSupplier random) {
         this.budgetNanos = failoverBudget.toNanos();
-        this.metrics = metrics;
+        this.metrics = SafeMetrics.wrap(metrics);
         this.ticker = ticker;
         this.random = random;
     }
@@ -130,11 +130,7 @@ final class RetryPolicy {
         String reason = Failures.reason(err);
         retries.incrementAndGet();
         LOG.debug("retrying {} after {}", command, reason);
-        try {
-            metrics.writeRetried(command, reason);
-        } catch (RuntimeException e) {
-            LOG.warn("RedisMetrics.writeRetried failed: {}", e.toString());
-        }
+        metrics.writeRetried(command, reason);
     }
 
     /**
