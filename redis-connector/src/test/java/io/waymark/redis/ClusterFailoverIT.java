@@ -1,6 +1,7 @@
 package io.waymark.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.KeyValue;
@@ -8,9 +9,11 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.ClusterPartitionParser;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisCluster;
@@ -19,6 +22,7 @@ import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -294,6 +298,55 @@ class ClusterFailoverIT {
         assertThat(retriedReasons).as("retries seen by the metrics hook").contains("CLUSTERDOWN");
         assertThat(load.failures).as("errors seen by callers").isEmpty();
         assertThat(missingOnMasters(load)).as("acknowledged writes missing on the masters").isEmpty();
+    }
+
+    @Test
+    @Order(45)
+    @DisplayName("a multi-key command split across slots is not sent again after one shard answered CLUSTERDOWN")
+    void splitCommandIsNotResentAfterOneShardRefusedItsPart() {
+        List<RedisNode> masters = cluster.masters();
+        RedisClient client = RedisClient.create();
+        List<StatefulRedisConnection<String, String>> conns = new ArrayList<>();
+        try {
+            RedisCommands<String, String> onA = connect(client, masters.get(0), conns);
+            RedisCommands<String, String> onB = connect(client, masters.get(1), conns);
+            RedisCommands<String, String> onC = connect(client, masters.get(2), conns);
+            String aId = onA.clusterMyId();
+            Partitions view = ClusterPartitionParser.parse(onA.clusterNodes());
+            int slotOfA = view.getPartitionByNodeId(aId).getSlots().get(0);
+            String keyOnB = keyIn(view.getPartitionByNodeId(onB.clusterMyId()));
+            String keyOnC = keyIn(view.getPartitionByNodeId(onC.clusterMyId()));
+            long msetsOnC = sumOfInfoField(List.of(masters.get(2)), "commandstats", "cmdstat_mset:calls=(\\d+)");
+            long retriesBefore = redis.stats().writeRetries();
+            long unknownBefore = redis.stats().outcomeUnknownFailures();
+            // B alone misses one of A's slots: B answers CLUSTERDOWN to everything, A and C serve on
+            onB.clusterDelSlots(slotOfA);
+            try {
+                assertThatThrownBy(() -> redis.sync().mset(Map.of(keyOnB, "b", keyOnC, "c")))
+                        .hasMessageContaining("CLUSTERDOWN").hasMessageContaining("outcome unknown");
+            } finally {
+                onB.clusterSetSlotNode(slotOfA, aId);
+            }
+            cluster.awaitOk();
+            assertThat(onC.get(keyOnC)).as("C's part ran").isEqualTo("c");
+            assertThat(sumOfInfoField(List.of(masters.get(2)), "commandstats", "cmdstat_mset:calls=(\\d+)")
+                    - msetsOnC).as("MSETs of C's part").isEqualTo(1);
+            assertThat(redis.stats().writeRetries()).isEqualTo(retriesBefore);
+            assertThat(redis.stats().outcomeUnknownFailures()).isEqualTo(unknownBefore + 1);
+        } finally {
+            conns.forEach(StatefulRedisConnection::close);
+            client.shutdown();
+        }
+    }
+
+    /** A key whose slot {@code node} serves. */
+    private static String keyIn(RedisClusterNode node) {
+        for (int i = 0; ; i++) {
+            String key = "split-" + i;
+            if (node.hasSlot(SlotHash.getSlot(key))) {
+                return key;
+            }
+        }
     }
 
     private RedisCommands<String, String> connect(RedisClient client, RedisNode n,

@@ -108,8 +108,8 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
             connection.setReadFrom(settings.readPolicy().toReadFrom());
             this.pinned = new PinnedPool<>(() -> client.connectAsync(settings.codec()).thenApply(c -> c),
                     settings.poolMaxTotal(), settings.poolMaxIdle(), policy);
-            this.retry = new ClusterRetry(connection.async(), connection.reactive(), pinned, resources.scheduler(),
-                    policy, (command, reason) -> refreshTopology(), settings.writeService());
+            this.retry = new ClusterRetry(connection.async(), connection.reactive(), pinned, settings.codec(),
+                    resources.scheduler(), policy, (command, reason) -> refreshTopology(), settings.writeService());
             ClassLoader cl = DiscoveredRedis.class.getClassLoader();
             this.async = (RedisClusterAsyncCommands<K, V>) Proxy.newProxyInstance(cl,
                     new Class<?>[] {RedisClusterAsyncCommands.class}, retry.asyncHandler());

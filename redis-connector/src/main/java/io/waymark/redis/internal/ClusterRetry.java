@@ -1,9 +1,13 @@
 package io.waymark.redis.internal;
 
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.RedisCodec;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.util.concurrent.CompletableFuture;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -37,18 +41,23 @@ final class ClusterRetry {
         void retrying(String command, String reason);
     }
 
+    /** The multi-key commands Lettuce's cluster API splits into one command per slot. */
+    private static final Set<String> SPLIT_BY_SLOT = Set.of("del", "unlink", "exists", "touch", "mset", "msetnx");
+
     /**
      * How a method is handled, worked out once per method.
      *
      * @param kind its kind, or null when it depends on the arguments ({@code dispatch}, {@code XREAD})
+     * @param splits whether Lettuce splits it across slots when its keys hash to several
      */
-    private record Route(CommandKind kind, RetryPolicy.Resend resend) {
+    private record Route(CommandKind kind, RetryPolicy.Resend resend, boolean splits) {
     }
 
     private final Object asyncTarget;
     private final Object reactiveTarget;
     /** Blocking commands run here, each on a cluster connection of its own: the shared one stays free. */
     private final PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned;
+    private final RedisCodec<?, ?> codec;
     private final ScheduledExecutorService scheduler;
     private final RetryPolicy policy;
     private final Listener listener;
@@ -60,10 +69,12 @@ final class ClusterRetry {
     private volatile boolean closed;
 
     ClusterRetry(Object asyncTarget, Object reactiveTarget, PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned,
-            ScheduledExecutorService scheduler, RetryPolicy policy, Listener listener, String name) {
+            RedisCodec<?, ?> codec, ScheduledExecutorService scheduler, RetryPolicy policy, Listener listener,
+            String name) {
         this.asyncTarget = asyncTarget;
         this.reactiveTarget = reactiveTarget;
         this.pinned = pinned;
+        this.codec = codec;
         this.scheduler = scheduler;
         this.policy = policy;
         this.listener = listener;
@@ -74,7 +85,29 @@ final class ClusterRetry {
         Route r = routes.get(method);
         return r != null ? r : routes.computeIfAbsent(method, m -> new Route(
                 CommandClassifier.dependsOnArguments(m.getName()) ? null : classifier.classify(m, null),
-                CommandClassifier.resend(m.getName())));
+                CommandClassifier.resend(m.getName()), SPLIT_BY_SLOT.contains(m.getName())));
+    }
+
+    /** The resend rule of this call: a command Lettuce splits across slots is never sent again. */
+    private RetryPolicy.Resend resend(Route route, Object[] args) {
+        return route.splits() && args != null && args.length == 1 && crossSlot(args[0]) ? RetryPolicy.Resend.SPLIT
+                : route.resend();
+    }
+
+    /** Whether the keys ({@code K...}, or the keys of a {@code Map<K, V>}) hash to more than one slot. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private boolean crossSlot(Object keys) {
+        Iterable<?> all = keys instanceof Map ? ((Map<?, ?>) keys).keySet()
+                : keys instanceof Object[] ? Arrays.asList((Object[]) keys) : List.of();
+        int slot = -1;
+        for (Object k : all) {
+            int s = SlotHash.getSlot(((RedisCodec) codec).encodeKey(k));
+            if (slot >= 0 && s != slot) {
+                return true;
+            }
+            slot = s;
+        }
+        return false;
     }
 
     private CommandKind kind(Route route, Method method, Object[] args) {
@@ -104,7 +137,7 @@ final class ClusterRetry {
                 return RoutingCore.call(asyncTarget, method, args);
             }
             RoutedFuture<Object> result = new RoutedFuture<>();
-            attempt(method, args, route.resend(), kind == CommandKind.READ, policy.deadline(), 0, result);
+            attempt(method, args, resend(route, args), kind == CommandKind.READ, policy.deadline(), 0, result);
             return result;
         };
     }
@@ -186,7 +219,7 @@ final class ClusterRetry {
             } else if (direct(kind, route.resend())) {
                 return RoutingCore.call(reactiveTarget, method, args);
             } else {
-                RetryPolicy.Resend resend = route.resend();
+                RetryPolicy.Resend resend = resend(route, args);
                 boolean read = kind == CommandKind.READ;
                 flux = Flux.defer(() -> reactiveAttempt(method, args, resend, read, policy.deadline(), 0));
             }

@@ -19,6 +19,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
@@ -70,7 +71,8 @@ class ClusterRetryTest {
                         Object o = next();
                         return o instanceof Throwable t ? Mono.error(t) : Mono.just(o);
                     }));
-            return new ClusterRetry(async, reactive, null, scheduler, new RetryPolicy(budget, RedisMetrics.NONE),
+            return new ClusterRetry(async, reactive, null, StringCodec.UTF8, scheduler,
+                    new RetryPolicy(budget, RedisMetrics.NONE),
                     (command, reason) -> {
                         synchronized (retries) {
                             retries.add(command + " " + reason);
@@ -154,6 +156,35 @@ class ClusterRetryTest {
             r.close();
             assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasMessageContaining("CLUSTERDOWN");
             assertThatThrownBy(() -> g.get(5, TimeUnit.SECONDS)).hasMessageContaining("CLUSTERDOWN");
+        }
+
+        @Test
+        void aMultiKeyCommandSplitAcrossSlotsIsNeverSentAgainSinceOtherPartsMayHaveRun() {
+            // "a" and "b" hash to different slots: Lettuce sends one MSET per slot and fails the whole if one fails
+            ClusterRetry r = retry(Duration.ofSeconds(2));
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            assertThatThrownBy(() -> async(r).mset(Map.of("a", "1", "b", "2")).toCompletableFuture().join())
+                    .hasMessageContaining("CLUSTERDOWN").hasMessageContaining("outcome unknown");
+            outcomes.add(new RedisCommandExecutionException("TRYAGAIN Multiple keys request during rehashing"));
+            assertThatThrownBy(() -> reactive(r).del("a", "b").block(Duration.ofSeconds(5)))
+                    .hasMessageContaining("TRYAGAIN").hasMessageContaining("outcome unknown");
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            assertThatThrownBy(() -> async(r).msetnx(Map.of("a", "1", "b", "2")).toCompletableFuture().join())
+                    .hasMessageContaining("outcome unknown");
+            assertThat(calls).hasValue(3);
+            assertThat(retries).isEmpty();
+        }
+
+        @Test
+        void aMultiKeyCommandWithinOneSlotIsOneCommandAndIsRetried() {
+            ClusterRetry r = retry(Duration.ofSeconds(2));
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            assertThat(async(r).mset(Map.of("{t}a", "1", "{t}b", "2")).toCompletableFuture().join()).isEqualTo("OK");
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            outcomes.add(2L);
+            assertThat(async(r).unlink("{t}a", "{t}b").toCompletableFuture().join()).isEqualTo(2L);
+            assertThat(calls).hasValue(4);
+            assertThat(retries).containsExactly("mset CLUSTERDOWN", "unlink CLUSTERDOWN");
         }
 
         @Test
