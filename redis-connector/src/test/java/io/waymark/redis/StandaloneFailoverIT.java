@@ -334,6 +334,45 @@ class StandaloneFailoverIT {
     }
 
     @Test
+    @Order(55)
+    @DisplayName("two masters at once (REPLICAOF NO ONE on a replica): one episode, writes stay on the master, "
+            + "and a new client picks it too (more writes seen)")
+    void twoMastersAtOnce() {
+        RedisNode master = replication.master();
+        RedisNode rogue = replication.replicas().get(0);
+        long episodesBefore = redis.stats().twoMastersEpisodes();
+        direct(rogue).replicaofNoOne();
+        try {
+            // the role checks now register both in the write service
+            consul.awaitPassing(WRITE, 2, Duration.ofSeconds(30));
+            AtomicInteger n = new AtomicInteger();
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                assertThat(redis.sync().set("two-masters-" + n.incrementAndGet(), "v")).isEqualTo("OK");
+                return redis.stats().twoMastersEpisodes() > episodesBefore;
+            });
+            assertThat(redis.stats().masters()).containsExactly(master.address());
+            for (int i = 1; i <= n.get(); i++) {
+                assertThat(direct(rogue).get("two-masters-" + i)).as("written to the rogue master").isNull();
+            }
+            try (DiscoveredRedis<String, String> fresh = DiscoveredRedis.builder()
+                    .consulAgent(consul.agent("app").httpAddress())
+                    .writeService(WRITE + ".service.consul")
+                    .readService(READ + ".service.consul")
+                    .password(PASSWORD)
+                    .clientName(CLIENT_NAME)
+                    .build()) {
+                assertThat(fresh.stats().masters()).as("the listed master with the highest replication offset")
+                        .containsExactly(master.address());
+            }
+        } finally {
+            direct(rogue).replicaof(master.host(), master.port());
+        }
+        replication.awaitReplicasInSync();
+        consul.awaitPassing(WRITE, 1, Duration.ofSeconds(30));
+        assertThat(redis.stats().twoMastersEpisodes()).as("one episode").isEqualTo(episodesBefore + 1);
+    }
+
+    @Test
     @Order(60)
     @DisplayName("one replica killed: reads keep succeeding on the others")
     void replicaKilled() throws Exception {

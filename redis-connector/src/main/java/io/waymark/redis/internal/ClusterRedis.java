@@ -235,7 +235,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
                 replicas.add(a);
             }
         }
-        return new RedisStats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), policy.retries(), policy.outcomeUnknown(),
+        return new RedisStats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), policy.retries(), policy.outcomeUnknown(), 0,
                 Duration.ZERO);
     }
 

@@ -28,6 +28,8 @@ final class Node<K, V> {
     volatile Role role = Role.UNKNOWN;
     /** When a command to this node proved it is no master (nanoTime; 0 never). */
     volatile long demotedAt;
+    /** The replication offset its last ROLE answered as master (0: an empty data set, or not a master). */
+    volatile long offset;
     /** Consecutive probes that timed out. */
     int probeTimeouts;
     /** When Consul listed this node last (nanoTime). */

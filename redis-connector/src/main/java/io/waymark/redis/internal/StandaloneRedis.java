@@ -43,7 +43,7 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
         this.resources = resources;
         this.client = RedisClient.create(resources.clientResources());
         client.setOptions(Connectors.clientOptions(settings));
-        this.router = new StandaloneRouter<>(settings, this::newNode, resources.scheduler());
+        this.router = new StandaloneRouter<>(settings, this::newNode, resources.scheduler(), System::nanoTime);
         this.policy = new RetryPolicy(settings.failoverBudget(), settings.metrics());
         RoutingCore<K, V> core = new RoutingCore<>(router, settings, policy);
         ClassLoader cl = DiscoveredRedis.class.getClassLoader();
@@ -129,7 +129,7 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
         StandaloneRouter.Snapshot<K, V> s = router.snapshot();
         List<String> masters = s.master() == null ? List.of() : List.of(s.master().address());
         List<String> replicas = s.replicas().stream().map(Node::address).toList();
-        return new RedisStats(TopologyMode.STANDALONE, masters, replicas, router.failoversSeen(), policy.retries(), policy.outcomeUnknown(),
+        return new RedisStats(TopologyMode.STANDALONE, masters, replicas, router.failoversSeen(), policy.retries(), policy.outcomeUnknown(), router.twoMastersEpisodes(),
                 router.timeWithoutMaster());
     }
 

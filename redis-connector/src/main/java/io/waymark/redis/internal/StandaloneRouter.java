@@ -30,6 +30,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,8 @@ final class StandaloneRouter<K, V> {
     /** Nodes that left Consul stay probe candidates this long: a promoted replica may not be listed yet. */
     private static final long RETAIN_NANOS = TimeUnit.SECONDS.toNanos(30);
     private static final long AWAIT_POLL_MILLIS = 50;
+    /** How long the master stays listed for the choice after Consul dropped it (see {@link #stillListed}). */
+    private static final long LISTING_FLAP_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /**
      * What routing sees: the fenced master (or null), the replicas that take reads, and
@@ -110,6 +113,8 @@ final class StandaloneRouter<K, V> {
 
     private final RedisSettings<K, V> settings;
     private final Function<String, Node<K, V>> nodeFactory;
+    private final LongSupplier ticker;
+    private final MasterChoice masterChoice;
     private final ScheduledExecutorService scheduler;
     private final ConsulDiscovery discovery;
     private final RedisMetrics metrics;
@@ -139,15 +144,20 @@ final class StandaloneRouter<K, V> {
     /** The last non-null master, to count failovers across a gap without master. */
     private Node<K, V> lastMaster;
 
-    /** @param nodeFactory makes the node of a {@code host:port} address (its connection is opened on first probe) */
+    /**
+     * @param nodeFactory makes the node of a {@code host:port} address (its connection is opened on first probe)
+     * @param ticker nanoseconds, as {@link System#nanoTime()}
+     */
     StandaloneRouter(RedisSettings<K, V> settings, Function<String, Node<K, V>> nodeFactory,
-            ScheduledExecutorService scheduler) {
+            ScheduledExecutorService scheduler, LongSupplier ticker) {
         this.settings = settings;
         this.nodeFactory = nodeFactory;
         this.scheduler = scheduler;
+        this.ticker = ticker;
         this.discovery = settings.discovery();
         this.metrics = settings.metrics();
-        this.noMasterSince = System.nanoTime();
+        this.masterChoice = new MasterChoice(settings.writeService());
+        this.noMasterSince = ticker.getAsLong();
     }
 
     /** Subscribes to Consul and starts the health check; returns once the first reconciliation is done. */
@@ -219,7 +229,7 @@ final class StandaloneRouter<K, V> {
             out.complete(m);
             return;
         }
-        long remaining = deadlineNanos - System.nanoTime();
+        long remaining = deadlineNanos - ticker.getAsLong();
         if (remaining <= 0 || closed) {
             out.completeExceptionally(new RedisConnectionException(closed ? "DiscoveredRedis is closed"
                     : "no writable master for " + settings.writeService() + " within the failover budget of "
@@ -233,7 +243,7 @@ final class StandaloneRouter<K, V> {
             } else if (closed) {
                 tryAwait(out, deadlineNanos);
             } else {
-                long wait = Math.min(AWAIT_POLL_MILLIS, Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000));
+                long wait = Math.min(AWAIT_POLL_MILLIS, Math.max(1, (deadlineNanos - ticker.getAsLong()) / 1_000_000));
                 try {
                     scheduler.schedule(() -> tryAwait(out, deadlineNanos), wait, TimeUnit.MILLISECONDS);
                 } catch (RuntimeException rejected) {
@@ -250,7 +260,7 @@ final class StandaloneRouter<K, V> {
     void masterFailed(Node<K, V> node, String reason) {
         boolean wasMaster;
         synchronized (publishLock) {
-            node.demotedAt = System.nanoTime();
+            node.demotedAt = ticker.getAsLong();
             Snapshot<K, V> s = snapshot;
             wasMaster = s.master() == node;
             if (wasMaster) {
@@ -274,13 +284,18 @@ final class StandaloneRouter<K, V> {
         return candidates.rotates() ? roundRobin.getAndIncrement() : 0;
     }
 
+    /** Episodes of several nodes answering master at once (see {@link MasterChoice}). */
+    long twoMastersEpisodes() {
+        return masterChoice.episodes();
+    }
+
     long failoversSeen() {
         return failovers.get();
     }
 
     Duration timeWithoutMaster() {
         long since = noMasterSince;
-        long total = noMasterTotalNanos.get() + (since != 0 ? System.nanoTime() - since : 0);
+        long total = noMasterTotalNanos.get() + (since != 0 ? ticker.getAsLong() - since : 0);
         return Duration.ofNanos(total);
     }
 
@@ -357,7 +372,7 @@ final class StandaloneRouter<K, V> {
     }
 
     private CompletableFuture<Snapshot<K, V>> probeAll(Endpoints write, Endpoints read) {
-        long started = System.nanoTime();
+        long started = ticker.getAsLong();
         Set<String> listedWrite = addresses(write);
         Set<String> listedRead = addresses(read);
         Set<String> candidates = new LinkedHashSet<>(listedWrite);
@@ -405,13 +420,15 @@ final class StandaloneRouter<K, V> {
                 replicas.add(node);
             }
         }
-        Node<K, V> chosen = chooseMaster(current.master(), masters, listedWrite);
-        // a frozen master: keep it through one timed-out probe, drop it on the second
-        if (chosen == null && current.master() != null && current.master().role == Node.Role.UNKNOWN
-                && current.master().probeTimeouts == 1 && current.master().demotedAt - started <= 0
-                && current.master().usable()) {
-            chosen = current.master();
+        // one timed-out probe is no proof: the master keeps its place through it (a busy host, or another
+        // node answering master meanwhile), and loses it on the second in a row (a frozen process)
+        Node<K, V> old = current.master();
+        if (old != null && old.role == Node.Role.UNKNOWN && old.probeTimeouts == 1 && old.demotedAt - started <= 0
+                && old.usable()) {
+            masters.add(old);
         }
+        Node<K, V> chosen = MasterChoice.choose(old, masters, stillListed(old, listedWrite, started));
+        masterChoice.observe(masters, chosen, started);
         replicas.remove(chosen);
         Snapshot<K, V> next = new Snapshot<>(chosen, List.copyOf(replicas));
         if (!sameTopology(current, next)) {
@@ -421,23 +438,18 @@ final class StandaloneRouter<K, V> {
         return snapshot;
     }
 
-    static <K, V> Node<K, V> chooseMaster(Node<K, V> current, List<Node<K, V>> masters, Set<String> listedWrite) {
-        if (masters.isEmpty()) {
-            return null;
+    /**
+     * The write service's nodes, the current master included while Consul dropped it for less than
+     * {@link #LISTING_FLAP_NANOS}: a health check that fails once under load must not hand the writes to
+     * another node that answers master.
+     */
+    private Set<String> stillListed(Node<K, V> master, Set<String> listedWrite, long now) {
+        if (master == null || listedWrite.contains(master.address()) || now - master.lastListed >= LISTING_FLAP_NANOS) {
+            return listedWrite;
         }
-        if (current != null && masters.contains(current) && listedWrite.contains(current.address())) {
-            return current;
-        }
-        for (Node<K, V> m : masters) {
-            if (listedWrite.contains(m.address())) {
-                return m;
-            }
-        }
-        // no listed node proves master: a known replica promoted before Consul noticed, or Consul is away
-        if (current != null && masters.contains(current)) {
-            return current;
-        }
-        return masters.get(0);
+        Set<String> out = new LinkedHashSet<>(listedWrite);
+        out.add(master.address());
+        return out;
     }
 
     private static boolean sameTopology(Snapshot<?, ?> a, Snapshot<?, ?> b) {
@@ -450,7 +462,7 @@ final class StandaloneRouter<K, V> {
         Node<K, V> from = previous.master();
         Node<K, V> to = next.master();
         if (from != to) {
-            long now = System.nanoTime();
+            long now = ticker.getAsLong();
             if (to == null) {
                 noMasterSince = now;
             } else if (noMasterSince != 0) {
@@ -473,8 +485,9 @@ final class StandaloneRouter<K, V> {
                     }
                 });
             }
-            LOG.info("{}: master {} -> {}", settings.writeService(), from == null ? "none" : from.address(),
-                    to == null ? "none" : to.address());
+            LOG.info("{}: master {} -> {} (Consul lists {})", settings.writeService(),
+                    from == null ? "none" : from.address(), to == null ? "none" : to.address(),
+                    addresses(writeEndpoints));
             metrics.masterChanged(from == null ? null : from.address(), to == null ? null : to.address());
         }
         if (!previous.replicas().equals(next.replicas())) {
@@ -486,8 +499,8 @@ final class StandaloneRouter<K, V> {
     private void retire(long now, Set<String> listedWrite, Set<String> listedRead, Node<K, V> master) {
         for (Node<K, V> node : new ArrayList<>(nodes.values())) {
             boolean listed = listedWrite.contains(node.address()) || listedRead.contains(node.address());
-            boolean keep = listed || node == master || node.role == Node.Role.MASTER
-                    || now - node.lastListed < RETAIN_NANOS;
+            // a node that answers master but is neither listed nor chosen goes too: only Consul brings it back
+            boolean keep = listed || node == master || now - node.lastListed < RETAIN_NANOS;
             if (!keep && nodes.remove(node.address(), node)) {
                 LOG.info("{} left: closing its connection", node.address());
                 closeLater(node);
@@ -533,8 +546,13 @@ final class StandaloneRouter<K, V> {
                     }
                     node.probeTimeouts = 0;
                     String role = reply.isEmpty() ? "" : String.valueOf(reply.get(0));
-                    return "master".equals(role) ? Node.Role.MASTER
-                            : "slave".equals(role) || "replica".equals(role) ? Node.Role.REPLICA : Node.Role.UNKNOWN;
+                    if ("master".equals(role)) {
+                        // ROLE of a master: "master", its replication offset, its replicas
+                        node.offset = reply.size() > 1 && reply.get(1) instanceof Long ? (Long) reply.get(1) : 0;
+                        return Node.Role.MASTER;
+                    }
+                    node.offset = 0;
+                    return "slave".equals(role) || "replica".equals(role) ? Node.Role.REPLICA : Node.Role.UNKNOWN;
                 });
     }
 

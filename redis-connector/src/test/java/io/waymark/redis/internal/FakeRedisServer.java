@@ -28,7 +28,11 @@ final class FakeRedisServer {
     final String host = "127.0.0.1";
     final int port;
     volatile String role;
+    /** The replication offset ROLE answers. */
+    volatile long offset = 1000;
     volatile boolean up = true;
+    /** A frozen process (SIGSTOP): the connection stays up, nothing is answered. */
+    volatile boolean frozen;
     /** Every data command that reached this server, e.g. "SET k". */
     final List<String> served = new CopyOnWriteArrayList<>();
     final Map<String, String> data = new ConcurrentHashMap<>();
@@ -97,12 +101,17 @@ final class FakeRedisServer {
 
     private RoutedFuture<Object> command(String name, Object[] args) {
         RoutedFuture<Object> f = new RoutedFuture<>();
+        if (frozen) {
+            return f;
+        }
         if (!up) {
             f.completeExceptionally(new RedisException("Currently not connected. Commands are rejected."));
             return f;
         }
         if (name.equals("dispatch") && args[0] == CommandType.ROLE) {
-            f.complete(List.of(role));
+            // a master answers its replication offset and its replicas, a replica where it follows from
+            f.complete("master".equals(role) ? List.of(role, offset, List.of())
+                    : List.of(role, "127.0.0.1", 6379L, "connected", offset));
             return f;
         }
         served.add(name.toUpperCase() + " " + args[0]);

@@ -78,7 +78,7 @@ class RoutingCoreTest {
                 Duration.ofSeconds(5), Duration.ofSeconds(1), 3, Duration.ofSeconds(5), 2, 2, metrics,
                 b -> { }, null, scheduler);
         router = new StandaloneRouter<>(settings,
-                address -> new Node<>(address, () -> servers.get(address).connect()), scheduler);
+                address -> new Node<>(address, () -> servers.get(address).connect()), scheduler, System::nanoTime);
         router.start();
         retryPolicy = new RetryPolicy(settings.failoverBudget(), settings.metrics());
         RoutingCore<String, String> core = new RoutingCore<>(router, settings, retryPolicy);

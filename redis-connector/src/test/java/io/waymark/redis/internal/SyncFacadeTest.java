@@ -36,7 +36,7 @@ class SyncFacadeTest {
                 b -> { }, null, scheduler);
         // never started: only routes are looked at
         StandaloneRouter<String, String> router = new StandaloneRouter<>(settings,
-                address -> { throw new UnsupportedOperationException(address); }, scheduler);
+                address -> { throw new UnsupportedOperationException(address); }, scheduler, System::nanoTime);
         return new RoutingCore<>(router, settings, new RetryPolicy(settings.failoverBudget(), RedisMetrics.NONE));
     }
 
