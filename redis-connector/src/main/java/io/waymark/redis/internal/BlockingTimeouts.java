@@ -5,11 +5,7 @@ import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.ProtocolKeyword;
 import io.lettuce.core.protocol.RedisCommand;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -87,19 +83,19 @@ final class BlockingTimeouts extends TimeoutOptions.TimeoutSource {
         String name = type.toString();
         switch (name) {
             case "BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BZPOPMIN", "BZPOPMAX": {
-                List<String> a = arguments(args);
+                List<String> a = WireArgs.of(args);
                 return a.isEmpty() ? NOT_BLOCKING : seconds(a.get(a.size() - 1));
             }
             case "BLMPOP", "BZMPOP": {
-                List<String> a = arguments(args);
+                List<String> a = WireArgs.of(args);
                 return a.isEmpty() ? NOT_BLOCKING : seconds(a.get(0));
             }
             case "WAIT", "WAITAOF": {
-                List<String> a = arguments(args);
+                List<String> a = WireArgs.of(args);
                 return a.isEmpty() ? NOT_BLOCKING : millis(a.get(a.size() - 1));
             }
             case "XREAD", "XREADGROUP":
-                return blockOption(arguments(args), name.equals("XREADGROUP") ? 3 : 0);
+                return blockOption(WireArgs.of(args), name.equals("XREADGROUP") ? 3 : 0);
             default:
                 return NOT_BLOCKING;
         }
@@ -141,35 +137,6 @@ final class BlockingTimeouts extends TimeoutOptions.TimeoutSource {
             return ms < 0 ? NOT_BLOCKING : ms;
         } catch (NumberFormatException e) {
             return NOT_BLOCKING;
-        }
-    }
-
-    /**
-     * The arguments exactly as they go on the wire ({@code $len\r\nbytes\r\n} each), so that a key
-     * or a group named {@code BLOCK} is one argument, never mistaken for the option.
-     */
-    private static List<String> arguments(CommandArgs<?, ?> args) {
-        ByteBuf buf = Unpooled.buffer();
-        try {
-            args.encode(buf);
-            List<String> out = new ArrayList<>(args.count());
-            while (buf.isReadable() && buf.readByte() == '$') {
-                int crlf = buf.indexOf(buf.readerIndex(), buf.writerIndex(), (byte) '\r');
-                if (crlf < 0) {
-                    break;
-                }
-                int len = Integer.parseInt(buf.toString(buf.readerIndex(), crlf - buf.readerIndex(),
-                        StandardCharsets.US_ASCII));
-                buf.readerIndex(crlf + 2);
-                out.add(buf.toString(buf.readerIndex(), len, StandardCharsets.UTF_8));
-                buf.skipBytes(len + 2);
-            }
-            return out;
-        } catch (RuntimeException e) {
-            // a codec that cannot encode here would fail the command anyway; keep the default timeout
-            return List.of();
-        } finally {
-            buf.release();
         }
     }
 }

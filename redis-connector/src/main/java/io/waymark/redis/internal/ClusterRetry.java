@@ -116,7 +116,7 @@ final class ClusterRetry {
 
     /** Whether the proxy passes the call straight to Lettuce: nothing to route, nothing to send again. */
     private static boolean direct(CommandKind kind, RetryPolicy.Resend resend) {
-        return kind == CommandKind.LOCAL || kind == CommandKind.UNSUPPORTED || resend == RetryPolicy.Resend.NEVER;
+        return kind == CommandKind.LOCAL || resend == RetryPolicy.Resend.NEVER;
     }
 
     /** The handler behind {@code async()}. */
@@ -125,11 +125,15 @@ final class ClusterRetry {
             if (method.getDeclaringClass() == Object.class) {
                 return objectMethod(proxy, method, args, "async");
             }
+            Route route = route(method);
+            CommandKind kind = kind(route, method, args);
+            if (kind == CommandKind.UNSUPPORTED) {
+                // the shared connection serves every caller: none may change its state
+                throw RoutingCore.unsupported(method, args);
+            }
             if (!CompletionStage.class.isAssignableFrom(method.getReturnType())) {
                 return RoutingCore.call(asyncTarget, method, args);
             }
-            Route route = route(method);
-            CommandKind kind = kind(route, method, args);
             if (kind == CommandKind.BLOCKING) {
                 return PinnedPool.call(pinned, c -> RoutingCore.invoke(c.async(), method, args));
             }
@@ -208,11 +212,14 @@ final class ClusterRetry {
             if (method.getDeclaringClass() == Object.class) {
                 return objectMethod(proxy, method, args, "reactive");
             }
+            Route route = route(method);
+            CommandKind kind = kind(route, method, args);
+            if (kind == CommandKind.UNSUPPORTED) {
+                throw RoutingCore.unsupported(method, args);
+            }
             if (!Publisher.class.isAssignableFrom(method.getReturnType())) {
                 return RoutingCore.call(reactiveTarget, method, args);
             }
-            Route route = route(method);
-            CommandKind kind = kind(route, method, args);
             Flux<Object> flux;
             if (kind == CommandKind.BLOCKING) {
                 flux = pinned.reactive(c -> RoutingCore.publisher(c.reactive(), method, args));

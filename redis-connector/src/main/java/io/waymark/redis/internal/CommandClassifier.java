@@ -8,6 +8,7 @@ import io.lettuce.core.protocol.ProtocolKeyword;
 import io.lettuce.core.protocol.ReadOnlyCommands;
 import java.lang.reflect.Method;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +33,16 @@ final class CommandClassifier {
     private static final Set<String> BLOCKING =
             Set.of("blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop");
     private static final Set<String> UNSUPPORTED = Set.of("auth", "select", "readOnly", "readWrite", "asking",
-            "setTimeout", "quit", "reset", "setAutoFlushCommands", "flushCommands", "swapdb");
+            "setTimeout", "quit", "reset", "setAutoFlushCommands", "flushCommands", "swapdb", "clientSetname",
+            "clientSetinfo", "clientTracking", "clientCaching", "clientNoEvict");
+    /** Commands that change the state of the connection they run on, refused through {@code dispatch} too. */
+    private static final Set<String> CONNECTION_STATE = Set.of("AUTH", "SELECT", "MULTI", "EXEC", "DISCARD",
+            "WATCH", "UNWATCH", "HELLO", "RESET", "QUIT", "READONLY", "READWRITE", "ASKING", "SUBSCRIBE", "PSUBSCRIBE",
+            "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR", "SYNC", "PSYNC", "REPLCONF",
+            "SWAPDB");
+    /** {@code CLIENT} subcommands that change the connection they run on. */
+    private static final Set<String> CLIENT_CONNECTION_STATE = Set.of("REPLY", "SETNAME", "SETINFO", "TRACKING",
+            "CACHING", "NO-EVICT", "NO-TOUCH");
     private static final Set<String> LOCAL = Set.of("digest", "getJsonParser", "isOpen", "toString", "hashCode",
             "equals");
     private static final Map<String, CommandKind> READ_ONLY_VARIANTS = Map.of(
@@ -115,6 +125,15 @@ final class CommandClassifier {
             return CommandKind.BLOCKING;
         }
         String n = keyword.toString().toUpperCase(Locale.ROOT);
+        if (CONNECTION_STATE.contains(n)) {
+            return CommandKind.UNSUPPORTED;
+        }
+        if (n.equals("CLIENT")) {
+            List<String> a = WireArgs.of(args);
+            if (!a.isEmpty() && CLIENT_CONNECTION_STATE.contains(a.get(0).toUpperCase(Locale.ROOT))) {
+                return CommandKind.UNSUPPORTED;
+            }
+        }
         if (MASTER_ONLY_READS.contains(n)) {
             return CommandKind.WRITE;
         }

@@ -99,7 +99,7 @@ final class RoutingCore<K, V> {
             Route route = route(method);
             switch (kind(route, args)) {
                 case UNSUPPORTED:
-                    throw unsupported(method);
+                    throw unsupported(method, args);
                 case LOCAL:
                     return local(method, args, c -> c.async());
                 case READ:
@@ -121,7 +121,7 @@ final class RoutingCore<K, V> {
             Route route = route(method);
             CommandKind kind = kind(route, args);
             if (kind == CommandKind.UNSUPPORTED) {
-                throw unsupported(method);
+                throw unsupported(method, args);
             }
             if (kind == CommandKind.LOCAL || !Publisher.class.isAssignableFrom(method.getReturnType())) {
                 return local(method, args, c -> c.reactive());
@@ -345,7 +345,7 @@ final class RoutingCore<K, V> {
         Method method = route.target();
         switch (kind(route, args)) {
             case UNSUPPORTED:
-                throw unsupported(method);
+                throw unsupported(method, args);
             case LOCAL:
                 return local(method, args, c -> c.async());
             case READ:
@@ -521,9 +521,11 @@ final class RoutingCore<K, V> {
         }
     }
 
-    static UnsupportedOperationException unsupported(Method method) {
-        return new UnsupportedOperationException(method.getName()
-                + " changes one connection's state and cannot be routed: configure it in DiscoveredRedisBuilder");
+    static UnsupportedOperationException unsupported(Method method, Object[] args) {
+        String what = method.getName().equals("dispatch") && args != null && args.length > 0
+                ? "dispatch(" + args[0] + ")" : method.getName();
+        return new UnsupportedOperationException(what + " changes one connection's state and cannot be routed: "
+                + "configure it in DiscoveredRedisBuilder, or run it in withWriteConnection (MULTI/EXEC, WATCH)");
     }
 
     Object objectMethod(Object proxy, Method method, Object[] args, String what) {

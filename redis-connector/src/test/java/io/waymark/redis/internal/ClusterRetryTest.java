@@ -188,6 +188,25 @@ class ClusterRetryTest {
         }
 
         @Test
+        void connectionStateCommandsNeverReachTheSharedConnection() {
+            ClusterRetry r = retry(Duration.ofSeconds(2));
+            @SuppressWarnings("unchecked")
+            RedisClusterCommands<String, String> sync = (RedisClusterCommands<String, String>) Proxy
+                    .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RedisClusterCommands.class},
+                            new BlockingFacade(async(r), Duration.ofSeconds(1), Duration.ofSeconds(2)));
+            assertThatThrownBy(() -> async(r).setAutoFlushCommands(false))
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("setAutoFlushCommands");
+            assertThatThrownBy(() -> async(r).setTimeout(Duration.ofMillis(1)))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> async(r).quit()).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> sync.quit()).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> reactive(r).quit()).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> async(r).dispatch(CommandType.MULTI, new StatusOutput<>(StringCodec.UTF8)))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            assertThat(calls).hasValue(0);
+        }
+
+        @Test
         void dispatchIsNeverRetried() {
             outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
             assertThatThrownBy(() -> async(retry(Duration.ofSeconds(2)))

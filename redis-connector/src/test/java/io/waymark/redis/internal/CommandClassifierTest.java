@@ -49,8 +49,8 @@ class CommandClassifierTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"scriptLoad", "scriptExists", "clientList", "clientSetname", "info", "time",
-                "echo", "command", "role", "ping"})
+        @ValueSource(strings = {"scriptLoad", "scriptExists", "clientList", "clientGetname", "clientKill", "info",
+                "time", "echo", "command", "role", "ping"})
         void serverStateCommandsGoToTheMasterEvenIfReadOnly(String name) {
             assertThat(CommandClassifier.classifyName(name)).isEqualTo(CommandKind.WRITE);
         }
@@ -101,7 +101,8 @@ class CommandClassifierTest {
 
         @ParameterizedTest
         @ValueSource(strings = {"auth", "select", "readOnly", "readWrite", "setTimeout", "quit", "reset",
-                "setAutoFlushCommands", "flushCommands", "asking"})
+                "setAutoFlushCommands", "flushCommands", "asking", "clientSetname", "clientSetinfo", "clientTracking",
+                "clientCaching", "clientNoEvict"})
         void connectionStateCommandsAreRefused(String name) {
             assertThat(CommandClassifier.classifyName(name)).isEqualTo(CommandKind.UNSUPPORTED);
         }
@@ -125,6 +126,39 @@ class CommandClassifierTest {
                     .filter(m -> m.getName().equals("dispatch")).findFirst().orElseThrow();
             assertThat(classifier.classify(dispatch, new Object[] {CommandType.valueOf(type), null}))
                     .isEqualTo(CommandKind.BLOCKING);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"SELECT", "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "AUTH", "HELLO", "QUIT",
+            "READONLY", "READWRITE", "ASKING", "SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "MONITOR", "SYNC"})
+        void aDispatchedCommandThatChangesTheConnectionsStateIsRefused(String type) throws Exception {
+            assertThat(classifier.classify(dispatch3(), new Object[] {CommandType.valueOf(type), null, null}))
+                    .isEqualTo(CommandKind.UNSUPPORTED);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"REPLY OFF", "SETNAME x", "TRACKING ON", "CACHING YES", "NO-EVICT ON", "no-touch on",
+            "SETINFO LIB-NAME x"})
+        void aDispatchedClientSubcommandThatChangesTheConnectionIsRefused(String subcommand) throws Exception {
+            CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8);
+            for (String word : subcommand.split(" ")) {
+                args.add(word);
+            }
+            assertThat(classifier.classify(dispatch3(), new Object[] {CommandType.CLIENT, null, args}))
+                    .isEqualTo(CommandKind.UNSUPPORTED);
+        }
+
+        @Test
+        void aDispatchedClientSubcommandThatReadsServerStateGoesToTheMaster() throws Exception {
+            CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add("LIST");
+            assertThat(classifier.classify(dispatch3(), new Object[] {CommandType.CLIENT, null, args}))
+                    .isEqualTo(CommandKind.WRITE);
+        }
+
+        private Method dispatch3() {
+            return Arrays.stream(RedisClusterAsyncCommands.class.getMethods())
+                    .filter(m -> m.getName().equals("dispatch") && m.getParameterCount() == 3).findFirst()
+                    .orElseThrow();
         }
 
         @Test

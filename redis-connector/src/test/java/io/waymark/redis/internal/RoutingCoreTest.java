@@ -13,6 +13,9 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.waymark.redis.FakeDiscovery;
 import io.waymark.redis.ReadPolicy;
 import io.waymark.redis.RedisMetrics;
@@ -433,6 +436,12 @@ class RoutingCoreTest {
             start(ReadPolicy.MASTER);
             assertThatThrownBy(() -> sync.readOnly()).isInstanceOf(UnsupportedOperationException.class)
                     .hasMessageContaining("readOnly");
+            assertThatThrownBy(() -> sync.dispatch(CommandType.SELECT, new StatusOutput<>(StringCodec.UTF8),
+                    new CommandArgs<>(StringCodec.UTF8).add(3))).isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessageContaining("SELECT");
+            assertThatThrownBy(() -> async.dispatch(CommandType.MULTI, new StatusOutput<>(StringCodec.UTF8)))
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("withWriteConnection");
+            assertThat(a.served).isEmpty();
         }
     }
 }
