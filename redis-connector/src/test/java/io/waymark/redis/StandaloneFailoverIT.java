@@ -254,6 +254,52 @@ class StandaloneFailoverIT {
     }
 
     @Test
+    @Order(24)
+    @DisplayName("withWriteConnection hands the next action a clean connection: no SELECT, WATCH or blocked pop left")
+    void withWriteConnectionLeavesNoStateBehind() throws Exception {
+        RedisNode master = replication.master();
+        // one pooled connection: every action gets the one the previous action left
+        try (DiscoveredRedis<String, String> one = DiscoveredRedis.builder()
+                .consulAgent(consul.agent("app").httpAddress())
+                .writeService(WRITE + ".service.consul")
+                .password(PASSWORD)
+                .clientName(CLIENT_NAME + "-pinned")
+                .commandTimeout(COMMAND_TIMEOUT)
+                .poolSize(1, 1)
+                .build()) {
+            one.withWriteConnection(c -> {
+                c.select(2);
+                return c.set("in-db-2", "x");
+            });
+            String inDb0 = one.withWriteConnection(c -> c.get("in-db-2"));
+            assertThat(inDb0).as("read in database 0").isNull();
+
+            RedisCommands<String, String> leaked = one.withWriteConnection(c -> {
+                c.watch("watched");
+                return c;
+            });
+            direct(master).set("watched", "changed by someone else");
+            TransactionResult exec = one.withWriteConnection(c -> {
+                c.multi();
+                c.set("after-watch", "1");
+                return c.exec();
+            });
+            assertThat(exec.wasDiscarded()).as("a WATCH left by an earlier action").isFalse();
+            assertThatThrownBy(() -> leaked.get("watched")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("withWriteConnection");
+
+            redisCli(master, "CLIENT", "PAUSE", "10000", "WRITE");
+            try {
+                assertThatThrownBy(() -> one.withWriteConnection(c -> c.blpop(1, "pinned-forced")))
+                        .isInstanceOf(RedisCommandTimeoutException.class).hasMessageContaining("outcome unknown");
+            } finally {
+                redisCli(master, "CLIENT", "UNPAUSE");
+            }
+            assertNoItemSwallowed(master, "pinned-forced");
+        }
+    }
+
+    @Test
     @Order(30)
     @DisplayName("any codec: fencing and routing do not depend on the key and value types")
     void otherCodec() {

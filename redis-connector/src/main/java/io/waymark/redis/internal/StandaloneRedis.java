@@ -1,8 +1,6 @@
 package io.waymark.redis.internal;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCommandInterruptedException;
-import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
@@ -13,7 +11,6 @@ import io.waymark.redis.RedisStats;
 import io.waymark.redis.TopologyMode;
 import java.lang.reflect.Proxy;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -89,39 +86,10 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
 
     @Override
     public <T> T withWriteConnection(Function<RedisCommands<K, V>, T> action) {
-        long deadline = System.nanoTime() + settings.failoverBudget().toNanos();
-        long wait = settings.failoverBudget().plus(settings.connectTimeout()).toMillis();
-        Node<K, V> master = await(router.awaitMaster(deadline), wait);
+        // both complete on their own: the master within the failover budget, the connection within the connect timeout
+        Node<K, V> master = Await.get(router.awaitMaster(policy.deadline()), 0);
         PinnedPool<StatefulRedisConnection<K, V>> pool = master.pool(settings.poolMaxTotal(), settings.poolMaxIdle(), policy);
-        StatefulRedisConnection<K, V> conn = await(pool.acquire(), settings.connectTimeout().toMillis());
-        try {
-            return action.apply(conn.sync());
-        } finally {
-            if (conn.isMulti()) {
-                // the action left a transaction open: the next borrower must not inherit it
-                try {
-                    conn.sync().discard();
-                } catch (RuntimeException e) {
-                    LOG.debug("DISCARD after an unfinished transaction failed: {}", e.toString());
-                }
-            }
-            pool.release(conn);
-        }
-    }
-
-    private static <T> T await(CompletableFuture<T> f, long millis) {
-        try {
-            return f.get(millis, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            Throwable c = Failures.unwrap(e);
-            throw c instanceof RuntimeException ? (RuntimeException) c : new RedisException(c);
-        } catch (TimeoutException e) {
-            f.cancel(false);
-            throw new RedisException("no pinned connection to the master within " + millis + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
-        }
+        return WriteSession.run(pool, Await.get(pool.acquire(), 0), policy, action);
     }
 
     @Override
