@@ -248,9 +248,11 @@ public final class DiscoveredRedisBuilder<K, V> {
     }
 
     /**
-     * Adjusts Lettuce's client options after the connector set its own (socket options,
-     * command timeout, {@code REJECT_COMMANDS} while disconnected, auto-reconnect). Changing
-     * those defeats failover: a command queued on a dead connection cannot go elsewhere.
+     * Adjusts Lettuce's client options after the connector set its own (socket options, command
+     * timeout, {@code REJECT_COMMANDS} while disconnected, auto-reconnect). It may change anything
+     * but what failover rests on: {@link #build()} throws {@link IllegalStateException} if it changed
+     * {@code disconnectedBehavior} (a command queued on a dead connection cannot go elsewhere),
+     * turned {@code autoReconnect} off, or set {@code timeoutOptions} (use {@link #commandTimeout}).
      */
     public DiscoveredRedisBuilder<K, V> clientOptions(Consumer<ClientOptions.Builder> customizer) {
         this.clientOptions = Objects.requireNonNull(customizer, "clientOptions");

@@ -3,7 +3,9 @@ package io.waymark.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.TimeoutOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -141,6 +143,40 @@ class DiscoveredRedisBuilderTest {
                     .poolSize(2, 3).build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("poolSize maxIdle must be <= maxTotal: 3 > 2");
+        }
+
+        @Test
+        void clientOptionsThatDefeatFailoverAreRejectedNamingTheOption() {
+            FakeDiscovery discovery = new FakeDiscovery();
+            assertThatThrownBy(() -> standalone(discovery)
+                    .clientOptions(b -> b.disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS))
+                    .build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("clientOptions").hasMessageContaining("disconnectedBehavior")
+                    .hasMessageContaining("ACCEPT_COMMANDS");
+            assertThatThrownBy(() -> standalone(discovery).clientOptions(b -> b.autoReconnect(false)).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("clientOptions").hasMessageContaining("autoReconnect");
+            assertThatThrownBy(() -> standalone(discovery)
+                    .clientOptions(b -> b.timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(1)))).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("clientOptions").hasMessageContaining("timeoutOptions")
+                    .hasMessageContaining("commandTimeout");
+            assertThat(discovery.watchers()).as("nothing left open").isZero();
+        }
+
+        @Test
+        void clientOptionsThatKeepFailoverWorkingAreApplied() {
+            FakeDiscovery discovery = new FakeDiscovery();
+            try (DiscoveredRedis<String, String> redis = standalone(discovery)
+                    .clientOptions(b -> b.pingBeforeActivateConnection(false).requestQueueSize(1000)).build()) {
+                assertThat(redis.stats().mode()).isEqualTo(TopologyMode.STANDALONE);
+            }
+        }
+
+        private DiscoveredRedisBuilder<String, String> standalone(FakeDiscovery discovery) {
+            return DiscoveredRedis.builder().writeService("w").discovery(discovery).topology(TopologyMode.STANDALONE)
+                    .failoverBudget(Duration.ZERO);
         }
 
         @Test
