@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * timeout 3 s; connect timeout 2 s; failover budget 2 s; health check every 1 s;
  * TCP keepalive idle 5 s, interval 1 s, 3 probes; TCP user timeout 5 s (applied when
  * Netty's native epoll or io_uring transport is on the class path); pinned connection
- * pool of 8.
+ * pool of 8. Durations are at most 24 days (TCP keepalive times at most 32767 s).
  *
  * <p><b>Threading:</b> not thread-safe; build on one thread, then share the result.
  */
@@ -31,6 +31,14 @@ public final class DiscoveredRedisBuilder<K, V> {
 
     // Consul names: service, tag.service, with .service[.dc].consul or .query.consul suffixes
     private static final Pattern CONSUL_NAME = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*\\.?");
+
+    /**
+     * The longest duration a setting takes: Netty keeps the connect timeout in an int of milliseconds,
+     * and longer waits are no timeout at all.
+     */
+    private static final Duration MAX_DURATION = Duration.ofDays(24);
+    /** TCP_KEEPIDLE and TCP_KEEPINTVL are at most 32767 seconds. */
+    private static final Duration MAX_KEEPALIVE = Duration.ofSeconds(32767);
 
     private final RedisCodec<K, V> codec;
     private String consulAgent;
@@ -202,7 +210,7 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (budget.isNegative()) {
             throw new IllegalArgumentException("failoverBudget must not be negative: " + budget);
         }
-        this.failoverBudget = budget;
+        this.failoverBudget = atMost("failoverBudget", budget, MAX_DURATION, "24 days");
         return this;
     }
 
@@ -214,8 +222,8 @@ public final class DiscoveredRedisBuilder<K, V> {
 
     /** TCP keepalive on every connection: idle time before the first probe, between probes, probes before giving up. */
     public DiscoveredRedisBuilder<K, V> tcpKeepAlive(Duration idle, Duration interval, int count) {
-        this.keepAliveIdle = positive("tcpKeepAlive idle", idle);
-        this.keepAliveInterval = positive("tcpKeepAlive interval", interval);
+        this.keepAliveIdle = keepAlive("tcpKeepAlive idle", idle);
+        this.keepAliveInterval = keepAlive("tcpKeepAlive interval", interval);
         if (count < 1) {
             throw new IllegalArgumentException("tcpKeepAlive count must be >= 1: " + count);
         }
@@ -338,10 +346,22 @@ public final class DiscoveredRedisBuilder<K, V> {
         return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }
 
+    /** A positive duration of at most {@link #MAX_DURATION}. */
     private static Duration positive(String setting, Duration d) {
         Objects.requireNonNull(d, setting);
         if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException(setting + " must be positive: " + d);
+        }
+        return atMost(setting, d, MAX_DURATION, "24 days");
+    }
+
+    private static Duration keepAlive(String setting, Duration d) {
+        return atMost(setting, positive(setting, d), MAX_KEEPALIVE, "32767 s, the kernel's limit");
+    }
+
+    private static Duration atMost(String setting, Duration d, Duration max, String what) {
+        if (d.compareTo(max) > 0) {
+            throw new IllegalArgumentException(setting + " must be at most " + max + " (" + what + "): " + d);
         }
         return d;
     }

@@ -59,6 +59,23 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
+        void hugeDurationsAreRejectedNamingTheLimitRatherThanOverflowingLater() {
+            Duration huge = Duration.ofHours(9_999_999);
+            DiscoveredRedisBuilder<String, String> b = DiscoveredRedis.builder();
+            assertThatThrownBy(() -> b.commandTimeout(huge)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("commandTimeout must be at most PT576H (24 days): PT9999999H");
+            assertThatThrownBy(() -> b.connectTimeout(huge)).hasMessageStartingWith("connectTimeout must be at most");
+            assertThatThrownBy(() -> b.failoverBudget(huge)).hasMessageStartingWith("failoverBudget must be at most");
+            assertThatThrownBy(() -> b.healthCheckInterval(huge))
+                    .hasMessageStartingWith("healthCheckInterval must be at most");
+            assertThatThrownBy(() -> b.tcpUserTimeout(huge)).hasMessageStartingWith("tcpUserTimeout must be at most");
+            assertThatThrownBy(() -> b.tcpKeepAlive(Duration.ofSeconds(32768), Duration.ofSeconds(1), 3))
+                    .hasMessage("tcpKeepAlive idle must be at most PT9H6M7S (32767 s, the kernel's limit): PT9H6M8S");
+            assertThatThrownBy(() -> b.tcpKeepAlive(Duration.ofSeconds(1), huge, 3))
+                    .hasMessageStartingWith("tcpKeepAlive interval must be at most");
+        }
+
+        @Test
         void badPoolAndDatabase() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().poolSize(0, 0))
                     .isInstanceOf(IllegalArgumentException.class)
