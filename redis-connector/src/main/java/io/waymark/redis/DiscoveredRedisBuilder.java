@@ -40,37 +40,11 @@ public final class DiscoveredRedisBuilder<K, V> {
     /** TCP_KEEPIDLE and TCP_KEEPINTVL are at most 32767 seconds. */
     private static final Duration MAX_KEEPALIVE = Duration.ofSeconds(32767);
 
-    private final RedisCodec<K, V> codec;
-    private String consulAgent;
-    private ConsulDiscovery discovery;
-    private String writeService;
-    private String readService;
-    private String username;
-    private char[] password;
-    private boolean ssl;
-    private boolean verifyPeer = true;
-    private int database;
-    private String clientName;
-    private ReadPolicy readPolicy;
-    private TopologyMode mode = TopologyMode.AUTO;
-    private int defaultPort = 6379;
-    private Duration commandTimeout = Duration.ofSeconds(3);
-    private Duration connectTimeout = Duration.ofSeconds(2);
-    private Duration failoverBudget = Duration.ofSeconds(2);
-    private Duration healthCheckInterval = Duration.ofSeconds(1);
-    private Duration keepAliveIdle = Duration.ofSeconds(5);
-    private Duration keepAliveInterval = Duration.ofSeconds(1);
-    private int keepAliveCount = 3;
-    private Duration tcpUserTimeout = Duration.ofSeconds(5);
-    private int poolMaxTotal = 8;
-    private int poolMaxIdle = -1;
-    private RedisMetrics metrics = RedisMetrics.NONE;
-    private Consumer<ClientOptions.Builder> clientOptions = b -> { };
-    private ClientResources clientResources;
-    private ScheduledExecutorService scheduler;
+    /** Every setting and its default; the setters here check each value before handing it over. */
+    private final RedisSettings.Builder<K, V> settings;
 
     DiscoveredRedisBuilder(RedisCodec<K, V> codec) {
-        this.codec = Objects.requireNonNull(codec, "codec");
+        this.settings = RedisSettings.builder(Objects.requireNonNull(codec, "codec"));
     }
 
     /**
@@ -96,7 +70,7 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("consulAgent port must be in 1..65535: '" + hostPort + "'");
         }
-        this.consulAgent = s;
+        settings.consulAgent(s);
         return this;
     }
 
@@ -105,19 +79,19 @@ public final class DiscoveredRedisBuilder<K, V> {
      * uses it but never closes it. Excludes {@link #consulAgent(String)}.
      */
     public DiscoveredRedisBuilder<K, V> discovery(ConsulDiscovery discovery) {
-        this.discovery = Objects.requireNonNull(discovery, "discovery");
+        settings.discovery(Objects.requireNonNull(discovery, "discovery"));
         return this;
     }
 
     /** The Consul name of the masters, e.g. {@code w-master-redis-8888.service.consul}. Required. */
     public DiscoveredRedisBuilder<K, V> writeService(String name) {
-        this.writeService = checkName("writeService", name);
+        settings.writeService(checkName("writeService", name));
         return this;
     }
 
     /** The Consul name of the replicas. Optional: without it, reads go to the master. */
     public DiscoveredRedisBuilder<K, V> readService(String name) {
-        this.readService = checkName("readService", name);
+        settings.readService(checkName("readService", name));
         return this;
     }
 
@@ -127,7 +101,7 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (username.isBlank()) {
             throw new IllegalArgumentException("username must not be blank: '" + username + "'");
         }
-        this.username = username;
+        settings.username(username);
         return this;
     }
 
@@ -138,14 +112,13 @@ public final class DiscoveredRedisBuilder<K, V> {
         for (int i = 0; i < chars.length; i++) {
             chars[i] = password.charAt(i);
         }
-        this.password = chars;
+        settings.password(chars);
         return this;
     }
 
     /** TLS to every node; {@code verifyPeer} checks the server certificate (default true). */
     public DiscoveredRedisBuilder<K, V> ssl(boolean ssl, boolean verifyPeer) {
-        this.ssl = ssl;
-        this.verifyPeer = verifyPeer;
+        settings.ssl(ssl, verifyPeer);
         return this;
     }
 
@@ -154,7 +127,7 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (database < 0) {
             throw new IllegalArgumentException("database must be >= 0: " + database);
         }
-        this.database = database;
+        settings.database(database);
         return this;
     }
 
@@ -164,19 +137,19 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (clientName.isBlank() || clientName.chars().anyMatch(c -> c <= ' ')) {
             throw new IllegalArgumentException("clientName must be non-blank without spaces: '" + clientName + "'");
         }
-        this.clientName = clientName;
+        settings.clientName(clientName);
         return this;
     }
 
     /** Where reads go; see {@link ReadPolicy}. */
     public DiscoveredRedisBuilder<K, V> readFrom(ReadPolicy policy) {
-        this.readPolicy = Objects.requireNonNull(policy, "readFrom");
+        settings.readPolicy(Objects.requireNonNull(policy, "readFrom"));
         return this;
     }
 
     /** Standalone replication or Redis Cluster; default {@link TopologyMode#AUTO} (asks the nodes). */
     public DiscoveredRedisBuilder<K, V> topology(TopologyMode mode) {
-        this.mode = Objects.requireNonNull(mode, "topology");
+        settings.topology(Objects.requireNonNull(mode, "topology"));
         return this;
     }
 
@@ -185,18 +158,18 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("defaultPort must be in 1..65535: " + port);
         }
-        this.defaultPort = port;
+        settings.defaultPort(port);
         return this;
     }
 
     /** How long a command may wait for its reply; a frozen node is noticed after this long at most. */
     public DiscoveredRedisBuilder<K, V> commandTimeout(Duration timeout) {
-        this.commandTimeout = positive("commandTimeout", timeout);
+        settings.commandTimeout(positive("commandTimeout", timeout));
         return this;
     }
 
     public DiscoveredRedisBuilder<K, V> connectTimeout(Duration timeout) {
-        this.connectTimeout = positive("connectTimeout", timeout);
+        settings.connectTimeout(positive("connectTimeout", timeout));
         return this;
     }
 
@@ -210,30 +183,30 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (budget.isNegative()) {
             throw new IllegalArgumentException("failoverBudget must not be negative: " + budget);
         }
-        this.failoverBudget = atMost("failoverBudget", budget, MAX_DURATION, "24 days");
+        settings.failoverBudget(atMost("failoverBudget", budget, MAX_DURATION, "24 days"));
         return this;
     }
 
     /** How often every node is asked for its {@code ROLE} besides Consul's changes; default 1 s. */
     public DiscoveredRedisBuilder<K, V> healthCheckInterval(Duration interval) {
-        this.healthCheckInterval = positive("healthCheckInterval", interval);
+        settings.healthCheckInterval(positive("healthCheckInterval", interval));
         return this;
     }
 
     /** TCP keepalive on every connection: idle time before the first probe, between probes, probes before giving up. */
     public DiscoveredRedisBuilder<K, V> tcpKeepAlive(Duration idle, Duration interval, int count) {
-        this.keepAliveIdle = keepAlive("tcpKeepAlive idle", idle);
-        this.keepAliveInterval = keepAlive("tcpKeepAlive interval", interval);
+        Duration checkedIdle = keepAlive("tcpKeepAlive idle", idle);
+        Duration checkedInterval = keepAlive("tcpKeepAlive interval", interval);
         if (count < 1) {
             throw new IllegalArgumentException("tcpKeepAlive count must be >= 1: " + count);
         }
-        this.keepAliveCount = count;
+        settings.tcpKeepAlive(checkedIdle, checkedInterval, count);
         return this;
     }
 
     /** TCP_USER_TIMEOUT: how long sent data may stay unacknowledged before the connection is dropped. */
     public DiscoveredRedisBuilder<K, V> tcpUserTimeout(Duration timeout) {
-        this.tcpUserTimeout = positive("tcpUserTimeout", timeout);
+        settings.tcpUserTimeout(positive("tcpUserTimeout", timeout));
         return this;
     }
 
@@ -245,13 +218,12 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (maxIdle < 0) {
             throw new IllegalArgumentException("poolSize maxIdle must be >= 0: " + maxIdle);
         }
-        this.poolMaxTotal = maxTotal;
-        this.poolMaxIdle = maxIdle;
+        settings.poolSize(maxTotal, maxIdle);
         return this;
     }
 
     public DiscoveredRedisBuilder<K, V> metrics(RedisMetrics metrics) {
-        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        settings.metrics(Objects.requireNonNull(metrics, "metrics"));
         return this;
     }
 
@@ -263,13 +235,13 @@ public final class DiscoveredRedisBuilder<K, V> {
      * turned {@code autoReconnect} off, or set {@code timeoutOptions} (use {@link #commandTimeout}).
      */
     public DiscoveredRedisBuilder<K, V> clientOptions(Consumer<ClientOptions.Builder> customizer) {
-        this.clientOptions = Objects.requireNonNull(customizer, "clientOptions");
+        settings.clientOptions(Objects.requireNonNull(customizer, "clientOptions"));
         return this;
     }
 
     /** Lettuce's shared resources (event loops, timers); the built instance never shuts them down. */
     public DiscoveredRedisBuilder<K, V> clientResources(ClientResources resources) {
-        this.clientResources = Objects.requireNonNull(resources, "clientResources");
+        settings.clientResources(Objects.requireNonNull(resources, "clientResources"));
         return this;
     }
 
@@ -279,7 +251,7 @@ public final class DiscoveredRedisBuilder<K, V> {
      * named {@code waymark-redis-topology}.
      */
     public DiscoveredRedisBuilder<K, V> scheduler(ScheduledExecutorService scheduler) {
-        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        settings.scheduler(Objects.requireNonNull(scheduler, "scheduler"));
         return this;
     }
 
@@ -291,48 +263,12 @@ public final class DiscoveredRedisBuilder<K, V> {
      * @throws io.lettuce.core.RedisConnectionException if the topology must be detected and no node answered
      */
     public DiscoveredRedis<K, V> build() {
-        if (writeService == null) {
-            throw new IllegalStateException("writeService is required");
-        }
-        if (consulAgent != null && discovery != null) {
-            throw new IllegalStateException("set either consulAgent or discovery, not both: consulAgent=" + consulAgent);
-        }
-        if (consulAgent == null && discovery == null) {
-            throw new IllegalStateException("consulAgent or discovery is required");
-        }
-        ReadPolicy policy = readPolicy != null ? readPolicy
-                : readService != null ? ReadPolicy.REPLICA_PREFERRED : ReadPolicy.MASTER;
-        if (readService == null && policy.usesReplicas()) {
-            throw new IllegalStateException("readFrom " + policy + " needs a readService (without one, reads go to "
-                    + "the master: use ReadPolicy.MASTER)");
-        }
-        if (readService != null && readService.equals(writeService)) {
-            throw new IllegalStateException("readService must differ from writeService: " + readService);
-        }
-        if (username != null && password == null) {
-            throw new IllegalStateException("username " + username + " needs a password");
-        }
-        if (mode == TopologyMode.CLUSTER && database != 0) {
-            throw new IllegalStateException("database must be 0 in cluster mode: " + database);
-        }
-        if (!ssl && !verifyPeer) {
-            throw new IllegalStateException("ssl(false, verifyPeer=false): verifyPeer applies to TLS only");
-        }
-        int maxIdle = poolMaxIdle < 0 ? poolMaxTotal : poolMaxIdle;
-        if (maxIdle > poolMaxTotal) {
-            throw new IllegalStateException("poolSize maxIdle must be <= maxTotal: " + maxIdle + " > " + poolMaxTotal);
-        }
-        ConsulDiscovery d = discovery != null ? discovery : ConsulDiscovery.builder().agent(consulAgent).build();
-        RedisSettings<K, V> settings = new RedisSettings<>(codec, d, discovery == null, writeService, readService,
-                username, password == null ? null : password.clone(), ssl, verifyPeer, database, clientName, policy,
-                mode, defaultPort, commandTimeout, connectTimeout, failoverBudget, healthCheckInterval, keepAliveIdle,
-                keepAliveInterval, keepAliveCount, tcpUserTimeout, poolMaxTotal, maxIdle, metrics, clientOptions, clientResources,
-                scheduler);
+        RedisSettings<K, V> built = settings.build();
         try {
-            return Connectors.create(settings);
+            return Connectors.create(built);
         } catch (RuntimeException e) {
-            if (discovery == null) {
-                d.close();
+            if (built.ownsDiscovery()) {
+                built.discovery().close();
             }
             throw e;
         }
@@ -368,9 +304,6 @@ public final class DiscoveredRedisBuilder<K, V> {
 
     @Override
     public String toString() {
-        return "DiscoveredRedisBuilder{consulAgent=" + consulAgent + ", writeService=" + writeService
-                + ", readService=" + readService + ", username=" + username + ", password="
-                + (password == null ? "none" : "****") + ", readFrom=" + readPolicy + ", topology=" + mode
-                + ", database=" + database + ", ssl=" + ssl + '}';
+        return "DiscoveredRedisBuilder" + settings;
     }
 }

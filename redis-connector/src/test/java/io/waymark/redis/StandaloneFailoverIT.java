@@ -414,6 +414,8 @@ class StandaloneFailoverIT {
             direct(rogue).replicaof(master.host(), master.port());
         }
         replication.awaitReplicasInSync();
+        // a replica serves its old data set until its full resync is loaded: the next steps read from it
+        await().atMost(Duration.ofSeconds(30)).until(() -> replicationOffset(rogue) >= replicationOffset(master));
         consul.awaitPassing(WRITE, 1, Duration.ofSeconds(30));
         assertThat(redis.stats().twoMastersEpisodes()).as("one episode").isEqualTo(episodesBefore + 1);
     }
@@ -557,6 +559,11 @@ class StandaloneFailoverIT {
                 raw.connect(RedisURI.builder().withHost(node.host()).withPort(node.port())
                         .withPassword(PASSWORD.toCharArray()).build()));
         return c.sync();
+    }
+
+    private long replicationOffset(RedisNode node) {
+        Matcher m = Pattern.compile("master_repl_offset:(\\d+)").matcher(direct(node).info("replication"));
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private long blockedClients(RedisNode node) {

@@ -69,7 +69,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
         this.settings = settings;
         this.resources = resources;
         this.metrics = settings.metrics();
-        this.policy = new RetryPolicy(settings.failoverBudget(), metrics);
+        this.policy = new RetryPolicy(settings);
         List<RedisURI> seeds = new ArrayList<>();
         addSeeds(seeds, settings.discovery().resolve(settings.writeService()));
         if (settings.readService() != null) {

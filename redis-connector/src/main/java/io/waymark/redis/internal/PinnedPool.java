@@ -2,7 +2,7 @@ package io.waymark.redis.internal;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.support.AsyncConnectionPoolSupport;
+import io.lettuce.core.support.AsyncObjectFactory;
 import io.lettuce.core.support.BoundedAsyncPool;
 import io.lettuce.core.support.BoundedPoolConfig;
 import java.util.Set;
@@ -37,12 +37,30 @@ final class PinnedPool<C extends StatefulConnection<?, ?>> {
     private final RetryPolicy policy;
     /** Connections handed out and not back yet: each goes back, or is closed, once. */
     private final Set<C> borrowed = ConcurrentHashMap.newKeySet();
+    /** Connections on their way back that the pool must close rather than keep. */
+    private final Set<C> discarded = ConcurrentHashMap.newKeySet();
 
     PinnedPool(Supplier<CompletionStage<C>> connector, int maxTotal, int maxIdle, RetryPolicy policy) {
         this.policy = policy;
-        // testOnRelease: a connection closed by discard() is dropped by the pool, not kept idle
-        this.pool = AsyncConnectionPoolSupport.createBoundedObjectPool(connector, BoundedPoolConfig.builder()
-                .maxTotal(maxTotal).maxIdle(maxIdle).minIdle(0).testOnRelease().build(), false);
+        // testOnRelease: a discarded connection fails validation on its way back, so the pool frees its
+        // place at once (the next acquire must not find the pool exhausted) and closes it
+        this.pool = new BoundedAsyncPool<>(new AsyncObjectFactory<C>() {
+            @Override
+            public CompletableFuture<C> create() {
+                return connector.get().toCompletableFuture();
+            }
+
+            @Override
+            public CompletableFuture<Void> destroy(C c) {
+                discarded.remove(c);
+                return c.closeAsync();
+            }
+
+            @Override
+            public CompletableFuture<Boolean> validate(C c) {
+                return CompletableFuture.completedFuture(c.isOpen() && !discarded.contains(c));
+            }
+        }, BoundedPoolConfig.builder().maxTotal(maxTotal).maxIdle(maxIdle).minIdle(0).testOnRelease().build());
     }
 
     /** A connection of its own; one that arrives after the returned future was cancelled goes back at once. */
@@ -71,7 +89,8 @@ final class PinnedPool<C extends StatefulConnection<?, ?>> {
     /** Closes it: a reply may still be on its way. */
     void discard(C c) {
         if (borrowed.remove(c)) {
-            c.closeAsync().whenComplete((v, e) -> pool.release(c));
+            discarded.add(c);
+            pool.release(c);
         }
     }
 

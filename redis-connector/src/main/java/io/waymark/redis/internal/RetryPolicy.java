@@ -53,6 +53,11 @@ final class RetryPolicy {
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong outcomeUnknown = new AtomicLong();
 
+    RetryPolicy(RedisSettings<?, ?> settings) {
+        this(settings.failoverBudget(), settings.metrics(), settings.ticker(),
+                () -> ThreadLocalRandom.current().nextDouble());
+    }
+
     RetryPolicy(Duration failoverBudget, RedisMetrics metrics) {
         this(failoverBudget, metrics, System::nanoTime, () -> ThreadLocalRandom.current().nextDouble());
     }

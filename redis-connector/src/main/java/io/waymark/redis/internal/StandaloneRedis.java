@@ -40,8 +40,8 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
         this.resources = resources;
         this.client = RedisClient.create(resources.clientResources());
         client.setOptions(Connectors.clientOptions(settings));
-        this.router = new StandaloneRouter<>(settings, this::newNode, resources.scheduler(), System::nanoTime);
-        this.policy = new RetryPolicy(settings.failoverBudget(), settings.metrics());
+        this.router = new StandaloneRouter<>(settings, this::newNode, resources.scheduler());
+        this.policy = new RetryPolicy(settings);
         RoutingCore<K, V> core = new RoutingCore<>(router, settings, policy);
         ClassLoader cl = DiscoveredRedis.class.getClassLoader();
         this.async = (RedisClusterAsyncCommands<K, V>) Proxy.newProxyInstance(cl,

@@ -144,16 +144,13 @@ final class StandaloneRouter<K, V> {
     /** The last non-null master, to count failovers across a gap without master. */
     private Node<K, V> lastMaster;
 
-    /**
-     * @param nodeFactory makes the node of a {@code host:port} address (its connection is opened on first probe)
-     * @param ticker nanoseconds, as {@link System#nanoTime()}
-     */
+    /** @param nodeFactory makes the node of a {@code host:port} address (its connection is opened on first probe) */
     StandaloneRouter(RedisSettings<K, V> settings, Function<String, Node<K, V>> nodeFactory,
-            ScheduledExecutorService scheduler, LongSupplier ticker) {
+            ScheduledExecutorService scheduler) {
         this.settings = settings;
         this.nodeFactory = nodeFactory;
         this.scheduler = scheduler;
-        this.ticker = ticker;
+        this.ticker = settings.ticker();
         this.discovery = settings.discovery();
         this.metrics = settings.metrics();
         this.masterChoice = new MasterChoice(settings.writeService());

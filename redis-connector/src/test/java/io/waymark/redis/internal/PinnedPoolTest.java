@@ -114,6 +114,18 @@ class PinnedPoolTest {
         }
 
         @Test
+        void aClosedConnectionFreesItsPlaceAtOnce() {
+            // the pool holds 2: two discarded in a row, the third call still gets a connection
+            for (int i = 0; i < 3; i++) {
+                RoutedFuture<Object> f = PinnedPool.call(pool, c -> CompletableFuture.failedFuture(
+                        new RedisCommandTimeoutException("timed out")));
+                assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(
+                        RedisCommandTimeoutException.class);
+            }
+            assertThat(opened).hasSize(3).allSatisfy(c -> assertThat(c.closed).isTrue());
+        }
+
+        @Test
         void aCancelledCallClosesItsConnection() {
             CompletableFuture<String> neverAnswered = new CompletableFuture<>();
             RoutedFuture<Object> f = PinnedPool.call(pool, c -> reply(neverAnswered));

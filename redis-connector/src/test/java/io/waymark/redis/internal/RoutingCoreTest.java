@@ -75,15 +75,15 @@ class RoutingCoreTest {
     @SuppressWarnings("unchecked")
     private void start(ReadPolicy policy) {
         scheduler = new ScheduledThreadPoolExecutor(1);
-        RedisSettings<String, String> settings = new RedisSettings<>(StringCodec.UTF8, discovery, false, "w", "r",
-                null, null, false, true, 0, null, policy, TopologyMode.STANDALONE, 6379,
-                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(1), 3, Duration.ofSeconds(5), 2, 2, metrics,
-                b -> { }, null, scheduler);
+        RedisSettings<String, String> settings = RedisSettings.builder(StringCodec.UTF8).discovery(discovery)
+                .writeService("w").readService("r").readPolicy(policy).topology(TopologyMode.STANDALONE)
+                .commandTimeout(Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(1))
+                .failoverBudget(Duration.ofSeconds(1)).healthCheckInterval(Duration.ofHours(1)).poolSize(2, 2)
+                .metrics(metrics).scheduler(scheduler).build();
         router = new StandaloneRouter<>(settings,
-                address -> new Node<>(address, () -> servers.get(address).connect()), scheduler, System::nanoTime);
+                address -> new Node<>(address, () -> servers.get(address).connect()), scheduler);
         router.start();
-        retryPolicy = new RetryPolicy(settings.failoverBudget(), settings.metrics());
+        retryPolicy = new RetryPolicy(settings);
         RoutingCore<String, String> core = new RoutingCore<>(router, settings, retryPolicy);
         async = (RedisClusterAsyncCommands<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {RedisClusterAsyncCommands.class}, core.asyncHandler());

@@ -119,13 +119,12 @@ class StandaloneRouterTest {
         @BeforeEach
         void consulListsTheMasterAndTwoReplicas() {
             discovery.answer("w", m.endpoint()).answer("r", r1.endpoint(), r2.endpoint());
-            RedisSettings<String, String> settings = new RedisSettings<>(StringCodec.UTF8, discovery, false, "w", "r",
-                    null, null, false, true, 0, null, ReadPolicy.REPLICA_PREFERRED, TopologyMode.STANDALONE, 6379,
-                    Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1),
-                    Duration.ofSeconds(5), Duration.ofSeconds(1), 3, Duration.ofSeconds(5), 2, 2, RedisMetrics.NONE,
-                    b -> { }, null, scheduler);
+            RedisSettings<String, String> settings = RedisSettings.builder(StringCodec.UTF8).discovery(discovery)
+                    .writeService("w").readService("r").topology(TopologyMode.STANDALONE)
+                    .commandTimeout(Duration.ofSeconds(1)).healthCheckInterval(Duration.ofHours(1))
+                    .ticker(clock::get).build();
             router = new StandaloneRouter<>(settings,
-                    address -> new Node<>(address, () -> servers.get(address).connect()), scheduler, clock::get);
+                    address -> new Node<>(address, () -> servers.get(address).connect()), scheduler);
             router.start();
         }
 

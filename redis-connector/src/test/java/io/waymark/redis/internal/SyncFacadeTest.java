@@ -29,15 +29,12 @@ class SyncFacadeTest {
     }
 
     private RoutingCore<String, String> core() {
-        RedisSettings<String, String> settings = new RedisSettings<>(StringCodec.UTF8, new FakeDiscovery(), false,
-                "w", "r", null, null, false, true, 0, null, ReadPolicy.MASTER, TopologyMode.STANDALONE, 6379,
-                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(1), 3, Duration.ofSeconds(5), 2, 2, RedisMetrics.NONE,
-                b -> { }, null, scheduler);
+        RedisSettings<String, String> settings = RedisSettings.builder(StringCodec.UTF8).discovery(new FakeDiscovery())
+                .writeService("w").readService("r").readPolicy(ReadPolicy.MASTER).scheduler(scheduler).build();
         // never started: only routes are looked at
         StandaloneRouter<String, String> router = new StandaloneRouter<>(settings,
-                address -> { throw new UnsupportedOperationException(address); }, scheduler, System::nanoTime);
-        return new RoutingCore<>(router, settings, new RetryPolicy(settings.failoverBudget(), RedisMetrics.NONE));
+                address -> { throw new UnsupportedOperationException(address); }, scheduler);
+        return new RoutingCore<>(router, settings, new RetryPolicy(settings));
     }
 
     @Test
