@@ -32,17 +32,10 @@ final class BlockingFacade implements InvocationHandler {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         if (method.getDeclaringClass() == Object.class) {
-            switch (method.getName()) {
-                case "equals":
-                    return proxy == args[0];
-                case "hashCode":
-                    return System.identityHashCode(proxy);
-                default:
-                    return "DiscoveredRedis.sync(" + async + ")";
-            }
+            return Proxies.objectMethod(proxy, method, args, "DiscoveredRedis.sync(" + async + ")");
         }
         Method target = asyncMethods.computeIfAbsent(method, SyncFacade::asyncMethodFor);
-        Object r = RoutingCore.call(async, target, args);
+        Object r = Proxies.call(async, target, args);
         if (!(r instanceof CompletionStage)) {
             return r;
         }

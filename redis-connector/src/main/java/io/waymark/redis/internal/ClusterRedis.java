@@ -43,33 +43,23 @@ import reactor.core.Disposable;
  * settles, {@code TRYAGAIN}, a command rejected while disconnected) is retried by
  * {@link ClusterRetry} after a topology refresh, within the failover budget.
  */
-final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
+final class ClusterRedis<K, V> extends BaseRedis<K, V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterRedis.class);
 
-    private final RedisSettings<K, V> settings;
-    private final Connectors.Resources resources;
     private final RedisClusterClient client;
     private final StatefulRedisClusterConnection<K, V> connection;
     private final List<Watch> watches = new ArrayList<>();
-    private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong failovers = new AtomicLong();
-    private final RetryPolicy policy;
     private final AtomicBoolean refreshing = new AtomicBoolean();
     private final RedisMetrics metrics;
     private final Disposable events;
-    private final RedisClusterAsyncCommands<K, V> async;
-    private final RedisClusterCommands<K, V> sync;
-    private final RedisClusterReactiveCommands<K, V> reactive;
     private final ClusterRetry retry;
     private final PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned;
 
-    @SuppressWarnings("unchecked")
     ClusterRedis(RedisSettings<K, V> settings, Connectors.Resources resources) {
-        this.settings = settings;
-        this.resources = resources;
+        super(settings, resources);
         this.metrics = settings.metrics();
-        this.policy = new RetryPolicy(settings);
         List<RedisURI> seeds = new ArrayList<>();
         addSeeds(seeds, settings.discovery().resolve(settings.writeService()));
         if (settings.readService() != null) {
@@ -110,14 +100,9 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
                     settings.poolMaxTotal(), settings.poolMaxIdle(), policy);
             this.retry = new ClusterRetry(connection.async(), connection.reactive(), pinned, settings.codec(),
                     resources.scheduler(), policy, (command, reason) -> refreshTopology(), settings.writeService());
-            ClassLoader cl = DiscoveredRedis.class.getClassLoader();
-            this.async = (RedisClusterAsyncCommands<K, V>) Proxy.newProxyInstance(cl,
-                    new Class<?>[] {RedisClusterAsyncCommands.class}, retry.asyncHandler());
-            this.sync = (RedisClusterCommands<K, V>) Proxy.newProxyInstance(cl,
-                    new Class<?>[] {RedisClusterCommands.class},
-                    new BlockingFacade(async, settings.commandTimeout(), settings.failoverBudget()));
-            this.reactive = (RedisClusterReactiveCommands<K, V>) Proxy.newProxyInstance(cl,
-                    new Class<?>[] {RedisClusterReactiveCommands.class}, retry.reactiveHandler());
+            commands(retry.asyncHandler(), new BlockingFacade(Proxies.of(RedisClusterAsyncCommands.class,
+                    retry.asyncHandler()), settings.commandTimeout(), settings.failoverBudget()),
+                    retry.reactiveHandler());
             watches.add(settings.discovery().watch(settings.writeService(), this::consulChanged));
             if (settings.readService() != null) {
                 watches.add(settings.discovery().watch(settings.readService(), this::consulChanged));
@@ -130,7 +115,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
     }
 
     private void consulChanged(Endpoints endpoints) {
-        if (closed.get()) {
+        if (isClosed()) {
             return;
         }
         client.refreshPartitionsAsync().whenComplete((v, e) -> {
@@ -146,7 +131,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
      * the next refresh.
      */
     private void refreshTopology() {
-        if (closed.get() || !refreshing.compareAndSet(false, true)) {
+        if (isClosed() || !refreshing.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -203,21 +188,6 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
     }
 
     @Override
-    public RedisClusterCommands<K, V> sync() {
-        return sync;
-    }
-
-    @Override
-    public RedisClusterAsyncCommands<K, V> async() {
-        return async;
-    }
-
-    @Override
-    public RedisClusterReactiveCommands<K, V> reactive() {
-        return reactive;
-    }
-
-    @Override
     public <T> T withWriteConnection(Function<RedisCommands<K, V>, T> action) {
         throw new IllegalStateException("withWriteConnection is for standalone mode: in Redis Cluster a "
                 + "transaction must stay in one slot; use the node connection of that slot's master instead");
@@ -235,15 +205,11 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
                 replicas.add(a);
             }
         }
-        return new RedisStats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), policy.retries(), policy.outcomeUnknown(), 0,
-                Duration.ZERO);
+        return stats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), 0, Duration.ZERO);
     }
 
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+    void closeConnections() {
         for (Watch w : watches) {
             w.close();
         }
@@ -252,10 +218,6 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
         pinned.closeAsync().orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
         connection.close();
         client.shutdown(0, 2, TimeUnit.SECONDS);
-        resources.close();
-        if (settings.ownsDiscovery()) {
-            settings.discovery().close();
-        }
     }
 
     @Override

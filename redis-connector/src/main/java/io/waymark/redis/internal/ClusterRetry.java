@@ -110,40 +110,64 @@ final class ClusterRetry {
         return false;
     }
 
-    private CommandKind kind(Route route, Method method, Object[] args) {
-        return route.kind() != null ? route.kind() : classifier.classify(method, args);
-    }
-
-    /** Whether the proxy passes the call straight to Lettuce: nothing to route, nothing to send again. */
-    private static boolean direct(CommandKind kind, RetryPolicy.Resend resend) {
-        return kind == CommandKind.LOCAL || resend == RetryPolicy.Resend.NEVER;
+    /** Routes a call the handler does not pass straight to Lettuce. */
+    private interface Routing {
+        Object route(Method method, Object[] args, Route route, CommandKind kind);
     }
 
     /** The handler behind {@code async()}. */
     InvocationHandler asyncHandler() {
+        return handler(asyncTarget, CompletionStage.class, "async", this::async);
+    }
+
+    /** The handler behind {@code reactive()}: retries a publisher that failed before emitting anything. */
+    InvocationHandler reactiveHandler() {
+        return handler(reactiveTarget, Publisher.class, "reactive", this::reactive);
+    }
+
+    /**
+     * What both handlers do first: refuse what would change the shared connection's state, and pass
+     * straight to Lettuce what has nothing to route or to send again (local calls, {@code dispatch}).
+     */
+    private InvocationHandler handler(Object target, Class<?> routed, String what, Routing routing) {
         return (proxy, method, args) -> {
             if (method.getDeclaringClass() == Object.class) {
-                return objectMethod(proxy, method, args, "async");
+                return objectMethod(proxy, method, args, what);
             }
             Route route = route(method);
-            CommandKind kind = kind(route, method, args);
+            CommandKind kind = route.kind() != null ? route.kind() : classifier.classify(method, args);
             if (kind == CommandKind.UNSUPPORTED) {
                 // the shared connection serves every caller: none may change its state
-                throw RoutingCore.unsupported(method, args);
+                throw Proxies.unsupported(method, args);
             }
-            if (!CompletionStage.class.isAssignableFrom(method.getReturnType())) {
-                return RoutingCore.call(asyncTarget, method, args);
+            boolean direct = kind == CommandKind.LOCAL
+                    || kind != CommandKind.BLOCKING && route.resend() == RetryPolicy.Resend.NEVER;
+            if (direct || !routed.isAssignableFrom(method.getReturnType())) {
+                return Proxies.call(target, method, args);
             }
-            if (kind == CommandKind.BLOCKING) {
-                return PinnedPool.call(pinned, c -> RoutingCore.invoke(c.async(), method, args));
-            }
-            if (direct(kind, route.resend())) {
-                return RoutingCore.call(asyncTarget, method, args);
-            }
-            RoutedFuture<Object> result = new RoutedFuture<>();
-            attempt(method, args, resend(route, args), kind == CommandKind.READ, policy.deadline(), 0, result);
-            return result;
+            return routing.route(method, args, route, kind);
         };
+    }
+
+    private Object async(Method method, Object[] args, Route route, CommandKind kind) {
+        if (kind == CommandKind.BLOCKING) {
+            return PinnedPool.call(pinned, c -> Proxies.stage(c.async(), method, args));
+        }
+        RoutedFuture<Object> result = new RoutedFuture<>();
+        attempt(method, args, resend(route, args), kind == CommandKind.READ, policy.deadline(), 0, result);
+        return result;
+    }
+
+    private Object reactive(Method method, Object[] args, Route route, CommandKind kind) {
+        Flux<Object> flux;
+        if (kind == CommandKind.BLOCKING) {
+            flux = pinned.reactive(c -> Proxies.publisher(c.reactive(), method, args));
+        } else {
+            RetryPolicy.Resend resend = resend(route, args);
+            boolean read = kind == CommandKind.READ;
+            flux = Flux.defer(() -> reactiveAttempt(method, args, resend, read, policy.deadline(), 0));
+        }
+        return Mono.class.isAssignableFrom(method.getReturnType()) ? Mono.from(flux) : flux;
     }
 
     @SuppressWarnings("unchecked")
@@ -151,7 +175,7 @@ final class ClusterRetry {
             int attempt, RoutedFuture<Object> result) {
         CompletionStage<Object> f;
         try {
-            f = (CompletionStage<Object>) RoutingCore.call(asyncTarget, method, args);
+            f = (CompletionStage<Object>) Proxies.call(asyncTarget, method, args);
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
@@ -206,41 +230,13 @@ final class ClusterRetry {
         }
     }
 
-    /** The handler behind {@code reactive()}: retries a publisher that failed before emitting anything. */
-    InvocationHandler reactiveHandler() {
-        return (proxy, method, args) -> {
-            if (method.getDeclaringClass() == Object.class) {
-                return objectMethod(proxy, method, args, "reactive");
-            }
-            Route route = route(method);
-            CommandKind kind = kind(route, method, args);
-            if (kind == CommandKind.UNSUPPORTED) {
-                throw RoutingCore.unsupported(method, args);
-            }
-            if (!Publisher.class.isAssignableFrom(method.getReturnType())) {
-                return RoutingCore.call(reactiveTarget, method, args);
-            }
-            Flux<Object> flux;
-            if (kind == CommandKind.BLOCKING) {
-                flux = pinned.reactive(c -> RoutingCore.publisher(c.reactive(), method, args));
-            } else if (direct(kind, route.resend())) {
-                return RoutingCore.call(reactiveTarget, method, args);
-            } else {
-                RetryPolicy.Resend resend = resend(route, args);
-                boolean read = kind == CommandKind.READ;
-                flux = Flux.defer(() -> reactiveAttempt(method, args, resend, read, policy.deadline(), 0));
-            }
-            return Mono.class.isAssignableFrom(method.getReturnType()) ? Mono.from(flux) : flux;
-        };
-    }
-
     @SuppressWarnings("unchecked")
     private Flux<Object> reactiveAttempt(Method method, Object[] args, RetryPolicy.Resend resend, boolean read,
             long deadline, int attempt) {
         return Flux.defer(() -> {
             // elements already delivered cannot be taken back: only a failure before the first is retried
             AtomicBoolean emitted = new AtomicBoolean();
-            return Flux.from((Publisher<Object>) RoutingCore.call(reactiveTarget, method, args))
+            return Flux.from((Publisher<Object>) Proxies.call(reactiveTarget, method, args))
                     .doOnNext(x -> emitted.set(true))
                     .onErrorResume(err -> {
                         Failures failure = RetryPolicy.classify(err, resend);
@@ -265,13 +261,6 @@ final class ClusterRetry {
     }
 
     private Object objectMethod(Object proxy, Method method, Object[] args, String what) {
-        switch (method.getName()) {
-            case "equals":
-                return proxy == args[0];
-            case "hashCode":
-                return System.identityHashCode(proxy);
-            default:
-                return "DiscoveredRedis." + what + "(" + name + ")";
-        }
+        return Proxies.objectMethod(proxy, method, args, "DiscoveredRedis." + what + "(" + name + ")");
     }
 }

@@ -1,11 +1,20 @@
 package io.waymark.redis.internal;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.ArrayOutput;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.protocol.CommandType;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -105,6 +114,42 @@ final class Node<K, V> {
                 : c.handle((conn, err) -> conn).thenCompose(conn -> conn == null
                         ? CompletableFuture.completedFuture(null) : conn.closeAsync());
         return CompletableFuture.allOf(poolClosed, connClosed);
+    }
+
+    /**
+     * Asks the node its {@code ROLE}, connecting first if needed: master (with its replication
+     * offset), replica, or unknown (no answer within {@code timeoutMillis}, or an error). Counts the
+     * probes in a row that timed out. Topology thread only.
+     */
+    CompletableFuture<Role> probe(long timeoutMillis) {
+        return connect()
+                .thenCompose(Node::role)
+                .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                .handle((reply, err) -> {
+                    if (err != null) {
+                        Throwable e = Failures.unwrap(err);
+                        boolean timedOut = e instanceof TimeoutException || e instanceof RedisCommandTimeoutException;
+                        probeTimeouts = timedOut ? probeTimeouts + 1 : 0;
+                        return Role.UNKNOWN;
+                    }
+                    probeTimeouts = 0;
+                    String r = reply.isEmpty() ? "" : String.valueOf(reply.get(0));
+                    if ("master".equals(r)) {
+                        // ROLE of a master: "master", its replication offset, its replicas
+                        offset = reply.size() > 1 && reply.get(1) instanceof Long ? (Long) reply.get(1) : 0;
+                        return Role.MASTER;
+                    }
+                    offset = 0;
+                    return "slave".equals(r) || "replica".equals(r) ? Role.REPLICA : Role.UNKNOWN;
+                });
+    }
+
+    /** ROLE decoded as Strings whatever the codec of the data connection. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static CompletableFuture<List<Object>> role(StatefulRedisConnection<?, ?> connection) {
+        CommandOutput output = new ArrayOutput<>(StringCodec.UTF8);
+        RedisFuture<List<Object>> f = ((StatefulRedisConnection) connection).async().dispatch(CommandType.ROLE, output);
+        return f.toCompletableFuture();
     }
 
     @Override

@@ -99,7 +99,7 @@ final class RoutingCore<K, V> {
             Route route = route(method);
             switch (kind(route, args)) {
                 case UNSUPPORTED:
-                    throw unsupported(method, args);
+                    throw Proxies.unsupported(method, args);
                 case LOCAL:
                     return local(method, args, c -> c.async());
                 case READ:
@@ -121,7 +121,7 @@ final class RoutingCore<K, V> {
             Route route = route(method);
             CommandKind kind = kind(route, args);
             if (kind == CommandKind.UNSUPPORTED) {
-                throw unsupported(method, args);
+                throw Proxies.unsupported(method, args);
             }
             if (kind == CommandKind.LOCAL || !Publisher.class.isAssignableFrom(method.getReturnType())) {
                 return local(method, args, c -> c.reactive());
@@ -303,7 +303,7 @@ final class RoutingCore<K, V> {
     /** Blocking commands: on a pooled connection of their own, so they block nobody else. */
     private RedisFuture<Object> pinned(Method method, Object[] args) {
         return PinnedPool.call(router.awaitMaster(policy.deadline()).thenApply(this::pool),
-                conn -> invoke(conn.async(), method, args));
+                conn -> Proxies.stage(conn.async(), method, args));
     }
 
     private PinnedPool<StatefulRedisConnection<K, V>> pool(Node<K, V> node) {
@@ -317,18 +317,12 @@ final class RoutingCore<K, V> {
             return CompletableFuture.failedFuture(new RedisConnectionException("not connected to " + node.address()));
         }
         try {
-            return invoke(c.async(), method, args).toCompletableFuture();
+            return Proxies.stage(c.async(), method, args).toCompletableFuture();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    @SuppressWarnings("unchecked")
-    static CompletionStage<Object> invoke(Object target, Method method, Object[] args) {
-        Object r = call(target, method, args);
-        // void methods (SHUTDOWN, DEBUG SEGFAULT) send and return nothing to wait for
-        return r == null ? CompletableFuture.completedFuture(null) : (CompletionStage<Object>) r;
-    }
 
     // ---------------------------------------------------------------- sync
 
@@ -345,7 +339,7 @@ final class RoutingCore<K, V> {
         Method method = route.target();
         switch (kind(route, args)) {
             case UNSUPPORTED:
-                throw unsupported(method, args);
+                throw Proxies.unsupported(method, args);
             case LOCAL:
                 return local(method, args, c -> c.async());
             case READ:
@@ -435,7 +429,7 @@ final class RoutingCore<K, V> {
     private Flux<Object> reactivePinned(Method method, Object[] args) {
         return Mono.fromCompletionStage(() -> router.awaitMaster(policy.deadline()))
                 .onErrorMap(Failures::unwrap)
-                .flatMapMany(node -> pool(node).reactive(conn -> publisher(conn.reactive(), method, args)));
+                .flatMapMany(node -> pool(node).reactive(conn -> Proxies.publisher(conn.reactive(), method, args)));
     }
 
     private Flux<Object> reactiveRead(Method method, Object[] args) {
@@ -473,13 +467,9 @@ final class RoutingCore<K, V> {
         if (c == null) {
             return Flux.error(new RedisConnectionException("not connected to " + node.address()));
         }
-        return Flux.from(publisher(c.reactive(), method, args));
+        return Flux.from(Proxies.publisher(c.reactive(), method, args));
     }
 
-    @SuppressWarnings("unchecked")
-    static Publisher<Object> publisher(Object reactiveApi, Method method, Object[] args) {
-        return (Publisher<Object>) call(reactiveApi, method, args);
-    }
 
     // ---------------------------------------------------------------- helpers
 
@@ -501,41 +491,12 @@ final class RoutingCore<K, V> {
         if (c == null) {
             throw new RedisConnectionException("no connection to any node of " + settings.writeService());
         }
-        return call(api.apply(c), method, args);
+        return Proxies.call(api.apply(c), method, args);
     }
 
-    static Object call(Object target, Method method, Object[] args) {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException) {
-                throw (RuntimeException) c;
-            }
-            if (c instanceof Error) {
-                throw (Error) c;
-            }
-            throw new IllegalStateException(c);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
-    static UnsupportedOperationException unsupported(Method method, Object[] args) {
-        String what = method.getName().equals("dispatch") && args != null && args.length > 0
-                ? "dispatch(" + args[0] + ")" : method.getName();
-        return new UnsupportedOperationException(what + " changes one connection's state and cannot be routed: "
-                + "configure it in DiscoveredRedisBuilder, or run it in withWriteConnection (MULTI/EXEC, WATCH)");
-    }
 
     Object objectMethod(Object proxy, Method method, Object[] args, String what) {
-        switch (method.getName()) {
-            case "equals":
-                return proxy == args[0];
-            case "hashCode":
-                return System.identityHashCode(proxy);
-            default:
-                return "DiscoveredRedis." + what + "(" + settings.writeService() + ")";
-        }
+        return Proxies.objectMethod(proxy, method, args, "DiscoveredRedis." + what + "(" + settings.writeService() + ")");
     }
 }

@@ -30,28 +30,24 @@ final class SafeMetrics implements RedisMetrics {
 
     @Override
     public void masterChanged(String from, String to) {
-        try {
-            delegate.masterChanged(from, to);
-        } catch (RuntimeException e) {
-            failed("masterChanged", e);
-        }
+        guard("masterChanged", () -> delegate.masterChanged(from, to));
     }
 
     @Override
     public void writeRetried(String command, String reason) {
-        try {
-            delegate.writeRetried(command, reason);
-        } catch (RuntimeException e) {
-            failed("writeRetried", e);
-        }
+        guard("writeRetried", () -> delegate.writeRetried(command, reason));
     }
 
     @Override
     public void writableMasterRestored(Duration withoutMaster) {
+        guard("writableMasterRestored", () -> delegate.writableMasterRestored(withoutMaster));
+    }
+
+    private void guard(String hook, Runnable call) {
         try {
-            delegate.writableMasterRestored(withoutMaster);
+            call.run();
         } catch (RuntimeException e) {
-            failed("writableMasterRestored", e);
+            failed(hook, e);
         }
     }
 

@@ -67,14 +67,7 @@ final class WriteSession<K, V> implements InvocationHandler {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         if (method.getDeclaringClass() == Object.class) {
-            switch (method.getName()) {
-                case "equals":
-                    return proxy == args[0];
-                case "hashCode":
-                    return System.identityHashCode(proxy);
-                default:
-                    return "DiscoveredRedis.withWriteConnection(" + connection + ")";
-            }
+            return Proxies.objectMethod(proxy, method, args, "DiscoveredRedis.withWriteConnection(" + connection + ")");
         }
         if (!open) {
             throw new IllegalStateException(method.getName() + " after withWriteConnection returned: its connection "

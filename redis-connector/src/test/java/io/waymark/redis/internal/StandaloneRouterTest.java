@@ -134,7 +134,7 @@ class StandaloneRouterTest {
             scheduler.shutdownNow();
         }
 
-        private StandaloneRouter.Snapshot<String, String> reconcile() throws Exception {
+        private Topology<String, String> reconcile() throws Exception {
             return router.requestReconcile(false).get(5, TimeUnit.SECONDS);
         }
 
@@ -144,7 +144,7 @@ class StandaloneRouterTest {
 
         @Test
         void theMasterTakesWritesAndTheListedReplicasReads() throws Exception {
-            StandaloneRouter.Snapshot<String, String> s = reconcile();
+            Topology<String, String> s = reconcile();
             assertThat(s.master().address()).isEqualTo(m.address());
             assertThat(s.replicas()).extracting(Node::address).containsExactlyInAnyOrder(r1.address(), r2.address());
         }
