@@ -25,7 +25,10 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -55,6 +58,10 @@ class ClusterRetryTest {
         }
 
         private ClusterRetry retry(Duration budget) {
+            return retry(budget, scheduler, new RetryPolicy(budget, RedisMetrics.NONE));
+        }
+
+        private ClusterRetry retry(Duration budget, ScheduledExecutorService scheduler, RetryPolicy policy) {
             Object async = Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {RedisClusterAsyncCommands.class}, (p, m, a) -> {
                         Object o = next();
@@ -71,8 +78,7 @@ class ClusterRetryTest {
                         Object o = next();
                         return o instanceof Throwable t ? Mono.error(t) : Mono.just(o);
                     }));
-            return new ClusterRetry(async, reactive, null, StringCodec.UTF8, scheduler,
-                    new RetryPolicy(budget, RedisMetrics.NONE),
+            return new ClusterRetry(async, reactive, null, StringCodec.UTF8, scheduler, policy,
                     (command, reason) -> {
                         synchronized (retries) {
                             retries.add(command + " " + reason);
@@ -132,15 +138,34 @@ class ClusterRetryTest {
         }
 
         @Test
-        void anOutageLongerThanTheBudgetSurfacesItsLastError() {
-            for (int i = 0; i < 1000; i++) {
-                outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+        void anOutageLongerThanTheBudgetSurfacesItsLastErrorAfterAttemptsSpacedByTheBackoff() {
+            // a clock that moves only by the backoff the retry asks to wait, jitter fixed at the middle
+            AtomicLong clock = new AtomicLong();
+            ScheduledThreadPoolExecutor waitNoTime = new ScheduledThreadPoolExecutor(1) {
+                @Override
+                public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+                    clock.addAndGet(unit.toNanos(delay));
+                    task.run();
+                    return super.schedule(() -> { }, 0, TimeUnit.NANOSECONDS);
+                }
+            };
+            try {
+                Duration budget = Duration.ofMillis(150);
+                ClusterRetry r = retry(budget, waitNoTime, new RetryPolicy(budget, RedisMetrics.NONE, clock::get,
+                        () -> 0.5));
+                RedisClusterAsyncCommands<String, String> api = async(r);
+                for (int i = 0; i < 1000; i++) {
+                    outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+                }
+                assertThatThrownBy(() -> api.set("k", "v").toCompletableFuture().get(5, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(RedisCommandExecutionException.class).hasMessageContaining("CLUSTERDOWN");
+                // backoff 7.5, 15, 30, 60 ms, then what is left of 150 ms: attempts at 0, 7.5, 22.5, 52.5, 112.5, 150
+                assertThat(calls).hasValue(6);
+                assertThat(retries).hasSize(5);
+                assertThat(clock.get()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
+            } finally {
+                waitNoTime.shutdownNow();
             }
-            assertThatThrownBy(() -> async(retry(Duration.ofMillis(150))).set("k", "v").toCompletableFuture()
-                    .get(5, TimeUnit.SECONDS))
-                    .hasCauseInstanceOf(RedisCommandExecutionException.class).hasMessageContaining("CLUSTERDOWN");
-            assertThat(calls.get()).as("attempts within 150 ms of 10..100 ms backoff").isBetween(2, 20);
-            assertThat(retries).hasSize(calls.get() - 1);
         }
 
         @Test
