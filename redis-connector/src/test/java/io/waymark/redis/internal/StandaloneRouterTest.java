@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.codec.StringCodec;
 import io.waymark.redis.FakeDiscovery;
-import io.waymark.redis.ReadPolicy;
-import io.waymark.redis.RedisMetrics;
 import io.waymark.redis.TopologyMode;
 import java.time.Duration;
 import java.util.List;
