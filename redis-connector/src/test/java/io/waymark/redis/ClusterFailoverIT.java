@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -23,14 +22,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -43,7 +40,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@DisplayName("Redis Cluster behind Consul")
 class ClusterFailoverIT {
 
     private static final String PASSWORD = "secret";
@@ -103,8 +99,7 @@ class ClusterFailoverIT {
 
     @Test
     @Order(10)
-    @DisplayName("the topology is detected from the nodes, and every slot is served")
-    void detectsClusterMode() {
+    void theTopologyIsDetectedAndEverySlotIsServed() {
         assertThat(redis.stats().mode()).isEqualTo(TopologyMode.CLUSTER);
         assertThat(redis.stats().masters()).containsExactlyInAnyOrderElementsOf(
                 cluster.masters().stream().map(RedisNode::address).toList());
@@ -117,8 +112,7 @@ class ClusterFailoverIT {
 
     @Test
     @Order(11)
-    @DisplayName("a blocking pop has a connection of its own: other commands to its shard keep flowing")
-    void popLeavesItsShardFree() throws Exception {
+    void aBlockingPopLeavesItsShardFreeForEveryOtherCommand() throws Exception {
         var pop = redis.async().blpop(10, "{shard}queue");
         await().atMost(Duration.ofSeconds(5)).until(() -> blockedClients(cluster.masters()) == 1);
         long start = System.nanoTime();
@@ -135,18 +129,8 @@ class ClusterFailoverIT {
 
     @Test
     @Order(12)
-    @DisplayName("a pop with a 10 s server timeout gets an item pushed at 4.5 s, past the command timeout")
-    void popOutlivesTheCommandTimeout() throws Exception {
-        long start = System.nanoTime();
-        CompletableFuture<KeyValue<String, String>> pop =
-                CompletableFuture.supplyAsync(() -> redis.sync().blpop(10, "{shard}slow"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> blockedClients(cluster.masters()) == 1);
-        // the scenario's timing, not a wait for a condition: push well after the 3 s command timeout
-        await().pollDelay(Duration.ofNanos(Math.max(1, start + 4_500_000_000L - System.nanoTime())))
-                .atMost(Duration.ofSeconds(6)).until(() -> true);
-        assertThat(pop).as("still waiting at 4.5 s").isNotDone();
-        assertThat(redis.sync().lpush("{shard}slow", "late")).isEqualTo(1L);
-        assertThat(pop.get(5, TimeUnit.SECONDS).getValue()).isEqualTo("late");
+    void aPopWithA10SecondServerTimeoutGetsAnItemPushedAfter4500Milliseconds() throws Exception {
+        Pops.popGetsAnItemPushedAfterTheCommandTimeout(redis, "{shard}slow", () -> blockedClients(cluster.masters()));
     }
 
     private long blockedClients(List<RedisNode> nodes) {
@@ -155,8 +139,7 @@ class ClusterFailoverIT {
 
     @Test
     @Order(20)
-    @DisplayName("reads go to the replicas (the read service's nodes), writes to the masters")
-    void readsGoToReplicas() {
+    void readsGoToTheReplicasAndWritesToTheMasters() {
         redis.sync().set("cluster-read", "x");
         // Lettuce skips replicas it saw at replication offset 0 (a young cluster) until its next topology
         // refresh (every 10 s): give it one
@@ -196,8 +179,7 @@ class ClusterFailoverIT {
 
     @Test
     @Order(30)
-    @DisplayName("CLUSTER FAILOVER under writes from 4 threads: no caller sees an error, no acknowledged write is lost")
-    void clusterFailoverUnderLoad() throws Exception {
+    void aClusterFailoverUnderLoadShowsNoCallerAnErrorAndLosesNoAcknowledgedWrite() throws Exception {
         RedisNode master = cluster.masters().get(0);
         RedisNode replica = cluster.replicaOf(master);
         WriteLoad load = new WriteLoad(redis, "cluster", 4).start();
@@ -245,8 +227,7 @@ class ClusterFailoverIT {
 
     @Test
     @Order(40)
-    @DisplayName("CLUSTERDOWN while two masters miss a slot, under writes from 4 threads: retried, no caller sees it")
-    void clusterDownIsRetried() throws Exception {
+    void clusterDownWhileTwoMastersMissASlotIsRetriedUnseenByCallers() throws Exception {
         // DELSLOTS of one of A's slots on the two other masters: with full coverage required they answer
         // every command with CLUSTERDOWN at once, until SETSLOT hands the slot back to A (A and its keys untouched)
         List<RedisNode> masters = cluster.masters();
@@ -302,8 +283,7 @@ class ClusterFailoverIT {
 
     @Test
     @Order(45)
-    @DisplayName("a multi-key command split across slots is not sent again after one shard answered CLUSTERDOWN")
-    void splitCommandIsNotResentAfterOneShardRefusedItsPart() {
+    void aMultiKeyCommandSplitAcrossSlotsIsNotSentAgainAfterOneShardRefusedItsPart() {
         List<RedisNode> masters = cluster.masters();
         RedisClient client = RedisClient.create();
         List<StatefulRedisConnection<String, String>> conns = new ArrayList<>();
@@ -359,8 +339,7 @@ class ClusterFailoverIT {
 
     @Test
     @Order(50)
-    @DisplayName("close() leaves no client connection on any node")
-    void closeReleasesEveryConnection() {
+    void closeLeavesNoClientConnectionOnAnyNode() {
         assertThat(clientLists()).as("connections before close()").contains("name=waymark-cluster-it");
         redis.close();
         redis = null;

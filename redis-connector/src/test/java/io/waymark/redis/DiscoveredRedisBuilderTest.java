@@ -18,7 +18,7 @@ class DiscoveredRedisBuilderTest {
     class SettersRejectBadValuesAtOnce {
 
         @Test
-        void unparsableServiceName() {
+        void anUnparsableServiceNameIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w master redis"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("writeService is not a valid Consul name: 'w master redis'");
@@ -29,7 +29,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void badConsulAgentPort() {
+        void aConsulAgentWithoutAValidPortIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11:0"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("consulAgent port must be in 1..65535: '127.0.0.11:0'");
@@ -42,14 +42,14 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void badDefaultPort() {
+        void aDefaultPortOutOfRangeIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().defaultPort(65536))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("defaultPort must be in 1..65535: 65536");
         }
 
         @Test
-        void nonPositiveDurations() {
+        void nonPositiveDurationsAreRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().commandTimeout(Duration.ZERO))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("commandTimeout must be positive: PT0S");
@@ -76,7 +76,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void badPoolAndDatabase() {
+        void aPoolSizeOrDatabaseOutOfRangeIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().poolSize(0, 0))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("poolSize maxTotal must be >= 1: 0");
@@ -100,21 +100,21 @@ class DiscoveredRedisBuilderTest {
     class BuildRejectsMissingOrConflictingSettings {
 
         @Test
-        void noWriteService() {
+        void aMissingWriteServiceIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11:8500").build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("writeService is required");
         }
 
         @Test
-        void noConsul() {
+        void aMissingConsulIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("consulAgent or discovery is required");
         }
 
         @Test
-        void bothAgentAndDiscovery() {
+        void anAgentAndADiscoveryTogetherAreRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").consulAgent("127.0.0.11:8500")
                     .discovery(new FakeDiscovery()).build())
                     .isInstanceOf(IllegalStateException.class)
@@ -123,7 +123,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void replicaPolicyWithoutReadService() {
+        void aReplicaPolicyWithoutReadServiceIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
                     .readFrom(ReadPolicy.REPLICA).build())
                     .isInstanceOf(IllegalStateException.class)
@@ -131,7 +131,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void sameServiceForReadsAndWrites() {
+        void theSameServiceForReadsAndWritesIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("redis").readService("redis")
                     .discovery(new FakeDiscovery()).build())
                     .isInstanceOf(IllegalStateException.class)
@@ -139,7 +139,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void databaseInClusterMode() {
+        void aDatabaseInClusterModeIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
                     .topology(TopologyMode.CLUSTER).database(2).build())
                     .isInstanceOf(IllegalStateException.class)
@@ -147,7 +147,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void usernameWithoutPassword() {
+        void aUsernameWithoutPasswordIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
                     .username("app").build())
                     .isInstanceOf(IllegalStateException.class)
@@ -155,7 +155,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void poolIdleAboveTotal() {
+        void aPoolIdleAboveItsTotalIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
                     .poolSize(2, 3).build())
                     .isInstanceOf(IllegalStateException.class)
@@ -213,13 +213,13 @@ class DiscoveredRedisBuilderTest {
     class Secrets {
 
         @Test
-        void passwordNeverInToString() {
+        void thePasswordNeverShowsInToString() {
             DiscoveredRedisBuilder<String, String> b = DiscoveredRedis.builder().writeService("w").password(SECRET);
             assertThat(b.toString()).doesNotContain(SECRET).contains("password=****");
         }
 
         @Test
-        void passwordNeverInBuildErrors() {
+        void thePasswordNeverShowsInBuildErrors() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().password(SECRET).username("u").build())
                     .hasMessageNotContaining(SECRET);
             assertThatThrownBy(() -> DiscoveredRedis.builder().password(SECRET).writeService("w")

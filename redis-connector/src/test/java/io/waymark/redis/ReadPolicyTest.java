@@ -13,7 +13,7 @@ class ReadPolicyTest {
     class NamedConstants {
 
         @Test
-        void mapToLettucesReadFromForClusterMode() {
+        void theConstantsMapToLettucesReadFromForClusterMode() {
             assertThat(ReadPolicy.MASTER.toReadFrom()).isSameAs(ReadFrom.UPSTREAM);
             assertThat(ReadPolicy.MASTER_PREFERRED.toReadFrom()).isSameAs(ReadFrom.UPSTREAM_PREFERRED);
             assertThat(ReadPolicy.REPLICA.toReadFrom()).isSameAs(ReadFrom.REPLICA);
@@ -44,7 +44,7 @@ class ReadPolicyTest {
     class Parse {
 
         @Test
-        void acceptsNamesInAnyCaseWithDashes() {
+        void parseAcceptsNamesInAnyCaseWithDashes() {
             assertThat(ReadPolicy.parse("replica-preferred")).isSameAs(ReadPolicy.REPLICA_PREFERRED);
             assertThat(ReadPolicy.parse(" Master ")).isSameAs(ReadPolicy.MASTER);
             assertThat(ReadPolicy.valueOf("MASTER_PREFERRED")).as("the enum's own, exact").isSameAs(
@@ -52,7 +52,7 @@ class ReadPolicyTest {
         }
 
         @Test
-        void rejectsUnknownNamesNamingTheValue() {
+        void parseRejectsUnknownNamesNamingTheValue() {
             assertThatThrownBy(() -> ReadPolicy.parse("nearest"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("'nearest'")

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
@@ -24,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +32,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -49,7 +46,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@DisplayName("Standalone replication behind Consul")
 class StandaloneFailoverIT {
 
     private static final String PASSWORD = "secret";
@@ -106,12 +102,7 @@ class StandaloneFailoverIT {
         consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
         raw = RedisClient.create();
         threadsBefore = threadNames();
-        redis = DiscoveredRedis.builder()
-                .consulAgent(consul.agent("app").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
-                .clientName(CLIENT_NAME)
+        redis = connector(DiscoveredRedis.builder())
                 .readFrom(ReadPolicy.REPLICA_PREFERRED)
                 .commandTimeout(COMMAND_TIMEOUT)
                 .failoverBudget(BUDGET)
@@ -137,8 +128,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(10)
-    @DisplayName("writes go to the fenced master, reads to the replicas, on every API")
-    void steadyStateRouting() throws Exception {
+    void writesGoToTheFencedMasterAndReadsToTheReplicasOnEveryApi() throws Exception {
         RedisNode master = replication.master();
         assertThat(redis.stats().mode()).isEqualTo(TopologyMode.STANDALONE);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -176,8 +166,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(20)
-    @DisplayName("a blocking command runs on a pinned connection and blocks nobody else")
-    void blockingCommandIsPinned() throws Exception {
+    void aBlockingCommandRunsOnAPinnedConnectionAndBlocksNobodyElse() throws Exception {
         RedisNode master = replication.master();
         var popped = redis.async().blpop(10, "queue");
         await().atMost(Duration.ofSeconds(5)).until(() -> direct(master).clientList().contains("cmd=blpop"));
@@ -195,54 +184,48 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(21)
-    @DisplayName("a pop with a 10 s server timeout gets an item pushed at 4.5 s, past the command timeout")
-    void popOutlivesTheCommandTimeout() throws Exception {
+    void aPopWithA10SecondServerTimeoutGetsAnItemPushedAfter4500Milliseconds() throws Exception {
         RedisNode master = replication.master();
-        long start = System.nanoTime();
-        CompletableFuture<KeyValue<String, String>> pop =
-                CompletableFuture.supplyAsync(() -> redis.sync().blpop(10, "slow-queue"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> blockedClients(master) == 1);
-        // the scenario's timing, not a wait for a condition: push well after the 2 s command timeout
-        await().pollDelay(Duration.ofNanos(Math.max(1, start + 4_500_000_000L - System.nanoTime())))
-                .atMost(Duration.ofSeconds(6)).until(() -> true);
-        assertThat(pop).as("still waiting at 4.5 s").isNotDone();
-        direct(master).lpush("slow-queue", "late");
-        KeyValue<String, String> kv = pop.get(5, TimeUnit.SECONDS);
-        assertThat(kv.getValue()).isEqualTo("late");
+        Pops.popGetsAnItemPushedAfterTheCommandTimeout(redis, "slow-queue", () -> blockedClients(master));
     }
 
     @Test
     @Order(22)
-    @DisplayName("a pop that timed out on the client is closed on the server: no later item is swallowed")
-    void timedOutPopSwallowsNoLaterItem() throws Exception {
+    void aPopThatTimedOutOnTheClientSwallowsNoLaterItem() throws Exception {
         RedisNode master = replication.master();
         // writes (BLPOP is one) wait while the server is paused: the client gives up first
         long unknownBefore = redis.stats().outcomeUnknownFailures();
-        redisCli(master, "CLIENT", "PAUSE", "10000", "WRITE");
-        try {
+        whileWritesPaused(master, () -> {
             long start = System.nanoTime();
             assertThatThrownBy(() -> redis.sync().blpop(1, "forced"))
                     .isInstanceOf(RedisCommandTimeoutException.class)
                     .hasMessageContaining("outcome unknown");
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("server timeout + command timeout")
                     .isGreaterThanOrEqualTo(Duration.ofMillis(2900));
-            assertThat(redis.stats().outcomeUnknownFailures()).isEqualTo(unknownBefore + 1);
-        } finally {
-            redisCli(master, "CLIENT", "UNPAUSE");
-        }
+        });
+        assertThat(redis.stats().outcomeUnknownFailures()).isEqualTo(unknownBefore + 1);
         assertNoItemSwallowed(master, "forced");
     }
 
     @Test
     @Order(23)
-    @DisplayName("a cancelled pop is closed on the server: no later item is swallowed")
-    void cancelledPopSwallowsNoLaterItem() throws Exception {
+    void aCancelledPopSwallowsNoLaterItem() throws Exception {
         RedisNode master = replication.master();
         var pop = redis.async().blpop(30, "cancelled");
         await().atMost(Duration.ofSeconds(5)).until(() -> blockedClients(master) == 1);
         pop.cancel(true);
         await().atMost(Duration.ofSeconds(3)).until(() -> blockedClients(master) == 0);
         assertNoItemSwallowed(master, "cancelled");
+    }
+
+    /** Runs {@code during} while {@code node} holds every write (BLPOP included) for up to 10 s. */
+    private static void whileWritesPaused(RedisNode node, Runnable during) throws IOException, InterruptedException {
+        redisCli(node, "CLIENT", "PAUSE", "10000", "WRITE");
+        try {
+            during.run();
+        } finally {
+            redisCli(node, "CLIENT", "UNPAUSE");
+        }
     }
 
     /** Pushes one item and checks that it stays until a pop through the connector takes it. */
@@ -255,8 +238,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(24)
-    @DisplayName("withWriteConnection hands the next action a clean connection: no SELECT, WATCH or blocked pop left")
-    void withWriteConnectionLeavesNoStateBehind() throws Exception {
+    void withWriteConnectionHandsTheNextActionACleanConnection() throws Exception {
         RedisNode master = replication.master();
         // one pooled connection: every action gets the one the previous action left
         try (DiscoveredRedis<String, String> one = DiscoveredRedis.builder()
@@ -288,27 +270,17 @@ class StandaloneFailoverIT {
             assertThatThrownBy(() -> leaked.get("watched")).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("withWriteConnection");
 
-            redisCli(master, "CLIENT", "PAUSE", "10000", "WRITE");
-            try {
-                assertThatThrownBy(() -> one.withWriteConnection(c -> c.blpop(1, "pinned-forced")))
-                        .isInstanceOf(RedisCommandTimeoutException.class).hasMessageContaining("outcome unknown");
-            } finally {
-                redisCli(master, "CLIENT", "UNPAUSE");
-            }
+            whileWritesPaused(master, () -> assertThatThrownBy(() -> one.withWriteConnection(c -> c.blpop(1,
+                    "pinned-forced"))).isInstanceOf(RedisCommandTimeoutException.class)
+                    .hasMessageContaining("outcome unknown"));
             assertNoItemSwallowed(master, "pinned-forced");
         }
     }
 
     @Test
     @Order(30)
-    @DisplayName("any codec: fencing and routing do not depend on the key and value types")
-    void otherCodec() {
-        try (DiscoveredRedis<byte[], byte[]> bytes = DiscoveredRedis.builder(ByteArrayCodec.INSTANCE)
-                .consulAgent(consul.agent("app").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
-                .clientName(CLIENT_NAME)
+    void fencingAndRoutingWorkWithAnyCodec() {
+        try (DiscoveredRedis<byte[], byte[]> bytes = connector(DiscoveredRedis.builder(ByteArrayCodec.INSTANCE))
                 .build()) {
             assertThat(bytes.stats().masters()).containsExactly(replication.master().address());
             byte[] key = {1, 2, 3};
@@ -320,8 +292,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(40)
-    @DisplayName("Consul lists a replica as master: it never gets a write (fencing)")
-    void consulAnswerIsNoProof() {
+    void aReplicaConsulListsAsMasterNeverGetsAWrite() {
         RedisNode master = replication.master();
         RedisNode replica = replication.replicas().get(0);
         var app = consul.agent("app");
@@ -345,9 +316,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(50)
-    @DisplayName("a switchover under writes from 4 threads and reads from 2: no caller sees an error, "
-            + "no acknowledged write is lost")
-    void switchoverUnderLoad() throws Exception {
+    void aSwitchoverUnderLoadShowsNoCallerAnErrorAndLosesNoAcknowledgedWrite() throws Exception {
         RedisNode target = replication.replicas().get(0);
         long retriesBefore = redis.stats().writeRetries();
         redis.sync().set("switchover-read", "stable");
@@ -381,9 +350,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(55)
-    @DisplayName("two masters at once (REPLICAOF NO ONE on a replica): one episode, writes stay on the master, "
-            + "and a new client picks it too (more writes seen)")
-    void twoMastersAtOnce() {
+    void twoMastersAtOnceAreOneEpisodeWhileWritesStayOnTheMaster() {
         RedisNode master = replication.master();
         RedisNode rogue = replication.replicas().get(0);
         long episodesBefore = redis.stats().twoMastersEpisodes();
@@ -400,13 +367,7 @@ class StandaloneFailoverIT {
             for (int i = 1; i <= n.get(); i++) {
                 assertThat(direct(rogue).get("two-masters-" + i)).as("written to the rogue master").isNull();
             }
-            try (DiscoveredRedis<String, String> fresh = DiscoveredRedis.builder()
-                    .consulAgent(consul.agent("app").httpAddress())
-                    .writeService(WRITE + ".service.consul")
-                    .readService(READ + ".service.consul")
-                    .password(PASSWORD)
-                    .clientName(CLIENT_NAME)
-                    .build()) {
+            try (DiscoveredRedis<String, String> fresh = connector(DiscoveredRedis.builder()).build()) {
                 assertThat(fresh.stats().masters()).as("the listed master with the highest replication offset")
                         .containsExactly(master.address());
             }
@@ -422,8 +383,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(60)
-    @DisplayName("one replica killed: reads keep succeeding on the others")
-    void replicaKilled() throws Exception {
+    void readsGoOnOnTheOtherReplicasWhenOneIsKilled() throws Exception {
         RedisNode victim = replication.replicas().get(replication.replicas().size() - 1);
         redis.sync().set("read-me", "yes");
         replication.awaitReplicasInSync();
@@ -447,8 +407,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(70)
-    @DisplayName("a frozen master (SIGSTOP) is noticed within seconds, and taken back when it resumes")
-    void frozenMaster() {
+    void aFrozenMasterIsDroppedWithinSecondsAndTakenBackWhenItResumes() {
         RedisNode master = replication.master();
         assertThat(redis.stats().masters()).containsExactly(master.address());
         master.pause();
@@ -467,8 +426,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(80)
-    @DisplayName("the application's Consul agent stopped: traffic goes on; back: its changes are seen")
-    void consulAgentStopped() throws Exception {
+    void trafficGoesOnWithoutTheConsulAgentAndItsChangesAreSeenWhenItIsBack() throws Exception {
         var agent = consul.agent("app");
         RedisNode killedReplica = replication.replicas().stream().filter(n -> !n.isRunning()).findFirst()
                 .orElseThrow();
@@ -493,8 +451,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(90)
-    @DisplayName("master killed, replica promoted: errors only inside the window, the last writes succeed")
-    void masterKilledAndReplicaPromoted() throws Exception {
+    void aKilledMasterCostsErrorsOnlyUntilThePromotedReplicaTakesTheWrites() throws Exception {
         RedisNode old = replication.master();
         RedisNode heir = replication.replicas().stream().filter(RedisNode::isRunning).findFirst().orElseThrow();
         WriteLoad load = new WriteLoad(redis, "kill", 4).start();
@@ -528,8 +485,7 @@ class StandaloneFailoverIT {
 
     @Test
     @Order(100)
-    @DisplayName("close() leaves no client connection on any server and no thread")
-    void closeReleasesEverything() throws IOException, InterruptedException {
+    void closeLeavesNoClientConnectionAndNoThread() throws IOException, InterruptedException {
         assertThat(redisCli(replication.master(), "CLIENT", "LIST")).as("before close()")
                 .contains("name=" + CLIENT_NAME);
         redis.close();
@@ -553,6 +509,15 @@ class StandaloneFailoverIT {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** A builder for this group as the application's agent sees it. */
+    private <K, V> DiscoveredRedisBuilder<K, V> connector(DiscoveredRedisBuilder<K, V> builder) {
+        return builder.consulAgent(consul.agent("app").httpAddress())
+                .writeService(WRITE + ".service.consul")
+                .readService(READ + ".service.consul")
+                .password(PASSWORD)
+                .clientName(CLIENT_NAME);
+    }
 
     private RedisCommands<String, String> direct(RedisNode node) {
         StatefulRedisConnection<String, String> c = direct.computeIfAbsent(node.address(), a ->

@@ -250,10 +250,14 @@ public final class RedisSettings<K, V> {
         private ReadPolicy readPolicy;
         private TopologyMode mode = TopologyMode.AUTO;
         private int defaultPort = 6379;
+        // the longest a frozen node holds a caller, blocking commands aside
         private Duration commandTimeout = Duration.ofSeconds(3);
         private Duration connectTimeout = Duration.ofSeconds(2);
+        // a switchover's gap is well under it, a caller's own timeout usually above it
         private Duration failoverBudget = Duration.ofSeconds(2);
+        // a ROLE probe costs microseconds
         private Duration healthCheckInterval = Duration.ofSeconds(1);
+        // a silent peer is given up after idle + interval x count = 8 s, sent data after the user timeout
         private Duration keepAliveIdle = Duration.ofSeconds(5);
         private Duration keepAliveInterval = Duration.ofSeconds(1);
         private int keepAliveCount = 3;

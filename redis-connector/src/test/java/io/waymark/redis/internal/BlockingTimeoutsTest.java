@@ -34,7 +34,7 @@ class BlockingTimeoutsTest {
     class OrdinaryCommands {
 
         @Test
-        void getTheCommandTimeout() {
+        void ordinaryCommandsGetTheCommandTimeout() {
             assertThat(timeoutOf(CommandType.GET, args().addKey("k"))).isEqualTo(3000);
             assertThat(timeoutOf(CommandType.SET, args().addKey("k").addValue("v"))).isEqualTo(3000);
             assertThat(timeoutOf(CommandType.PING, null)).isEqualTo(3000);

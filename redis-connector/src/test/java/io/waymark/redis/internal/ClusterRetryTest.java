@@ -30,7 +30,6 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -38,8 +37,7 @@ import reactor.core.publisher.Mono;
 class ClusterRetryTest {
 
     @Nested
-    @DisplayName("over a cluster connection")
-    class OverAConnection {
+    class OverAClusterConnection {
 
         private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         private final List<String> retries = new ArrayList<>();

@@ -21,7 +21,7 @@ class FailuresTest {
     class CertainlyNotRun {
 
         @Test
-        void readonlyReply() {
+        void aReadonlyReplyIsARefusal() {
             assertThat(Failures.classify(new RedisReadOnlyException("READONLY You can't write against a read only replica.")))
                     .isEqualTo(Failures.REFUSED);
             assertThat(Failures.classify(new RedisCommandExecutionException("READONLY You can't write")))
@@ -31,13 +31,13 @@ class FailuresTest {
         }
 
         @Test
-        void movedOutsideClusterMode() {
+        void aMovedReplyOutsideClusterModeIsARefusal() {
             assertThat(Failures.classify(new RedisCommandExecutionException("MOVED 3999 127.0.0.1:6381")))
                     .isEqualTo(Failures.REFUSED);
         }
 
         @Test
-        void nodeNotReadyToServe() {
+        void aNodeLoadingOrWithoutItsMasterRefuses() {
             assertThat(Failures.classify(new RedisCommandExecutionException(
                     "LOADING Redis is loading the dataset in memory"))).isEqualTo(Failures.REFUSED);
             assertThat(Failures.classify(new RedisCommandExecutionException(
@@ -47,7 +47,7 @@ class FailuresTest {
         }
 
         @Test
-        void clusterWithoutFullCoverageOrMidMigration() {
+        void aClusterWithoutFullCoverageOrMidMigrationRefuses() {
             assertThat(Failures.classify(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down")))
                     .isEqualTo(Failures.REFUSED);
             assertThat(Failures.classify(new CompletionException(new RedisCommandExecutionException(
@@ -63,7 +63,7 @@ class FailuresTest {
         }
 
         @Test
-        void rejectedWhileDisconnectedOrRefused() {
+        void aCommandRejectedWhileDisconnectedOrRefusedWasNeverSent() {
             assertThat(Failures.classify(new RedisException("Currently not connected. Commands are rejected.")))
                     .isEqualTo(Failures.NOT_SENT);
             assertThat(Failures.classify(new RedisConnectionException("Unable to connect to 127.0.0.5:6379",
@@ -75,7 +75,7 @@ class FailuresTest {
     class MayHaveRun {
 
         @Test
-        void timeoutsAndResetsAreNeverRetried() {
+        void timeoutsAndResetsLeaveTheOutcomeUnknown() {
             assertThat(Failures.classify(new RedisCommandTimeoutException("Command timed out after 3 second(s)")))
                     .isEqualTo(Failures.OUTCOME_UNKNOWN);
             assertThat(Failures.classify(new IOException("Connection reset by peer")))

@@ -46,6 +46,15 @@ final class FakeRedisServer {
         this.role = role;
     }
 
+    /** The servers by their address, as a node factory finds them. */
+    static Map<String, FakeRedisServer> byAddress(FakeRedisServer... servers) {
+        Map<String, FakeRedisServer> out = new ConcurrentHashMap<>();
+        for (FakeRedisServer s : servers) {
+            out.put(s.address(), s);
+        }
+        return out;
+    }
+
     Endpoint endpoint() {
         return Endpoint.of(host, port);
     }

@@ -91,26 +91,27 @@ class PinnedPoolTest {
             assertThat(opened.get(0).closed).isFalse();
         }
 
+        /** A call that fails with {@code failure}, then one that succeeds: how many connections it took. */
+        private int connectionsForAFailureThenASuccess(RuntimeException failure) {
+            RoutedFuture<Object> f = PinnedPool.call(pool, c -> CompletableFuture.failedFuture(failure));
+            assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(failure.getClass());
+            PinnedPool.call(pool, c -> CompletableFuture.completedFuture("b")).join();
+            return opened.size();
+        }
+
         @Test
         void anErrorReplyIsAReplyTooSoTheConnectionGoesBack() {
-            RoutedFuture<Object> f = PinnedPool.call(pool, c -> CompletableFuture.failedFuture(
-                    new RedisCommandExecutionException("WRONGTYPE Operation against a key")));
-            assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(
-                    RedisCommandExecutionException.class);
+            assertThat(connectionsForAFailureThenASuccess(
+                    new RedisCommandExecutionException("WRONGTYPE Operation against a key"))).isEqualTo(1);
             assertThat(opened.get(0).closed).isFalse();
-            PinnedPool.call(pool, c -> CompletableFuture.completedFuture("b")).join();
-            assertThat(opened).hasSize(1);
         }
 
         @Test
         void aTimedOutCommandClosesItsConnectionRatherThanReturnIt() {
-            RoutedFuture<Object> f = PinnedPool.call(pool, c -> CompletableFuture.failedFuture(
-                    new RedisCommandTimeoutException("Command timed out after 13 second(s)")));
-            assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(
-                    RedisCommandTimeoutException.class);
+            assertThat(connectionsForAFailureThenASuccess(
+                    new RedisCommandTimeoutException("Command timed out after 13 second(s)")))
+                    .as("the next call gets a new connection").isEqualTo(2);
             assertThat(opened.get(0).closed).isTrue();
-            PinnedPool.call(pool, c -> CompletableFuture.completedFuture("b")).join();
-            assertThat(opened).as("the next call gets a new connection").hasSize(2);
         }
 
         @Test

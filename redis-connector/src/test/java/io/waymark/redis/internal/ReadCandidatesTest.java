@@ -127,7 +127,7 @@ class ReadCandidatesTest {
     }
 
     @Nested
-    class InTheSnapshot {
+    class InTheTopology {
 
         @Test
         void everyPolicyHasItsCandidatesPrecomputedOnce() {
@@ -140,7 +140,7 @@ class ReadCandidatesTest {
         }
 
         @Test
-        void aSnapshotWithoutNodesHasNoCandidates() {
+        void aTopologyWithoutNodesHasNoCandidates() {
             Topology<String, String> s = new Topology<>(null, List.of());
             assertThat(s.readCandidates(ReadPolicy.ANY).size()).isZero();
             assertThat(s.readCandidates(ReadPolicy.MASTER).nextUsable(0, 0)).isEqualTo(-1);

@@ -37,7 +37,7 @@ class RetryPolicyTest {
         }
 
         @Test
-        void notBeyondTheBudget() {
+        void nothingGoesAgainBeyondTheBudget() {
             long deadline = policy.deadline();
             clock.addAndGet(1999 * MS);
             assertThat(policy.mayResend(Failures.REFUSED, RetryPolicy.Resend.IF_REFUSED, deadline, false)).isTrue();
@@ -46,7 +46,7 @@ class RetryPolicyTest {
         }
 
         @Test
-        void neverAfterAReactivePublisherEmitted() {
+        void nothingGoesAgainAfterAReactivePublisherEmitted() {
             assertThat(policy.mayResend(Failures.REFUSED, RetryPolicy.Resend.IF_REFUSED, policy.deadline(), true))
                     .isFalse();
         }
@@ -63,7 +63,7 @@ class RetryPolicyTest {
     class Backoff {
 
         @Test
-        void growsFrom10To100MsWithJitterInItsUpperHalf() {
+        void theBackoffGrowsFrom10To100MsWithJitterInItsUpperHalf() {
             long left = 2000 * MS;
             assertThat(RetryPolicy.backoffNanos(0, left, 0.0)).isEqualTo(5 * MS);
             assertThat(RetryPolicy.backoffNanos(0, left, 0.999999)).isBetween(9 * MS, 10 * MS);

@@ -27,9 +27,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -44,7 +41,7 @@ class RoutingCoreTest {
     private final FakeRedisServer b = new FakeRedisServer(7002, "slave");
     private final FakeRedisServer c = new FakeRedisServer(7003, "slave");
     private final Map<String, FakeRedisServer> servers =
-            Stream.of(a, b, c).collect(Collectors.toMap(FakeRedisServer::address, Function.identity()));
+            FakeRedisServer.byAddress(a, b, c);
     private final FakeDiscovery discovery = new FakeDiscovery();
     private ScheduledThreadPoolExecutor scheduler;
     private StandaloneRouter<String, String> router;

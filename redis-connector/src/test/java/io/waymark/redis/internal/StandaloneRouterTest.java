@@ -12,9 +12,6 @@ import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -108,7 +105,7 @@ class StandaloneRouterTest {
         private final FakeRedisServer r1 = new FakeRedisServer(7202, "slave");
         private final FakeRedisServer r2 = new FakeRedisServer(7203, "slave");
         private final Map<String, FakeRedisServer> servers =
-                Stream.of(m, r1, r2).collect(Collectors.toMap(FakeRedisServer::address, Function.identity()));
+                FakeRedisServer.byAddress(m, r1, r2);
         private final FakeDiscovery discovery = new FakeDiscovery();
         private final AtomicLong clock = new AtomicLong(TimeUnit.HOURS.toNanos(1));
         private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
