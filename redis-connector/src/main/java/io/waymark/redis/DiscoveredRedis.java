@@ -29,7 +29,8 @@ import java.util.function.Function;
  * a {@code MOVED} reply or a connection that is down makes the connector ask Consul
  * again and probe every known node at once; the write is then retried on the new
  * master within the builder's failover budget. A command that may have run (a
- * timeout, any other error) is never retried; it fails to the caller.
+ * timeout, a lost connection) is never retried; it fails to the caller with an exception
+ * whose message says its outcome is unknown.
  *
  * <p><b>Redis Cluster:</b> the discovered masters seed Lettuce's cluster client, which
  * routes by slot and follows {@code MOVED}/{@code ASK}; changes in Consul trigger a
@@ -39,8 +40,10 @@ import java.util.function.Function;
  * like Lettuce's own connections they multiplex commands over one connection per node.
  * Routing reads an immutable snapshot and never blocks; topology changes are made on
  * one background thread. Blocking commands ({@code BLPOP} and the like) run on pooled
- * connections of their own. {@code sync()} calls block the calling thread until the
- * reply, the command timeout, or the end of the failover budget. Futures of
+ * connections of their own and wait their own server timeout plus the command timeout (no
+ * client timeout when the server's is 0); cancelling one, or interrupting its caller, closes
+ * its connection. {@code sync()} calls block the calling thread until the reply, the command
+ * timeout, or the end of the failover budget. Futures of
  * {@code async()} complete on Lettuce's I/O threads, or on the topology thread after a
  * retry: callbacks attached to them must not block.
  *
@@ -61,8 +64,9 @@ public interface DiscoveredRedis<K, V> extends AutoCloseable {
 
     /**
      * Blocking commands, routed. Connection-level commands ({@code AUTH}, {@code SELECT},
-     * {@code READONLY}, {@code setTimeout}) throw {@link UnsupportedOperationException}:
-     * configure them in the builder.
+     * {@code READONLY}, {@code setTimeout}, and their {@code dispatch} forms) throw
+     * {@link UnsupportedOperationException}: configure them in the builder, or use
+     * {@link #withWriteConnection} for transactions.
      */
     RedisClusterCommands<K, V> sync();
 
@@ -75,8 +79,10 @@ public interface DiscoveredRedis<K, V> extends AutoCloseable {
     /**
      * Runs {@code action} on a connection of its own to the current master, for what must
      * be pinned to one connection ({@code MULTI}/{@code EXEC}, {@code WATCH}, blocking
-     * commands). The connection comes from a bounded pool and goes back after the action;
-     * nothing in it is retried. Standalone mode only.
+     * commands). The connection comes from a bounded pool; nothing in it is retried. It goes
+     * back clean (an open transaction discarded, {@code WATCH} undone), or is closed when the
+     * action changed its state otherwise ({@code SELECT}...) or a reply may still come. The
+     * commands work only while the action runs. Standalone mode only.
      *
      * @throws IllegalStateException in cluster mode
      * @throws io.lettuce.core.RedisException if no writable master showed up within the failover budget

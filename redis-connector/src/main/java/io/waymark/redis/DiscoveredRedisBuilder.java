@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * timeout 3 s; connect timeout 2 s; failover budget 2 s; health check every 1 s;
  * TCP keepalive idle 5 s, interval 1 s, 3 probes; TCP user timeout 5 s (applied when
  * Netty's native epoll or io_uring transport is on the class path); pinned connection
- * pool of 8.
+ * pool of 8. Durations are at most 24 days (TCP keepalive times at most 32767 s).
  *
  * <p><b>Threading:</b> not thread-safe; build on one thread, then share the result.
  */
@@ -32,37 +32,19 @@ public final class DiscoveredRedisBuilder<K, V> {
     // Consul names: service, tag.service, with .service[.dc].consul or .query.consul suffixes
     private static final Pattern CONSUL_NAME = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*\\.?");
 
-    private final RedisCodec<K, V> codec;
-    private String consulAgent;
-    private ConsulDiscovery discovery;
-    private String writeService;
-    private String readService;
-    private String username;
-    private char[] password;
-    private boolean ssl;
-    private boolean verifyPeer = true;
-    private int database;
-    private String clientName;
-    private ReadPolicy readPolicy;
-    private TopologyMode mode = TopologyMode.AUTO;
-    private int defaultPort = 6379;
-    private Duration commandTimeout = Duration.ofSeconds(3);
-    private Duration connectTimeout = Duration.ofSeconds(2);
-    private Duration failoverBudget = Duration.ofSeconds(2);
-    private Duration healthCheckInterval = Duration.ofSeconds(1);
-    private Duration keepAliveIdle = Duration.ofSeconds(5);
-    private Duration keepAliveInterval = Duration.ofSeconds(1);
-    private int keepAliveCount = 3;
-    private Duration tcpUserTimeout = Duration.ofSeconds(5);
-    private int poolMaxTotal = 8;
-    private int poolMaxIdle = -1;
-    private RedisMetrics metrics = RedisMetrics.NONE;
-    private Consumer<ClientOptions.Builder> clientOptions = b -> { };
-    private ClientResources clientResources;
-    private ScheduledExecutorService scheduler;
+    /**
+     * The longest duration a setting takes: Netty keeps the connect timeout in an int of milliseconds,
+     * and longer waits are no timeout at all.
+     */
+    private static final Duration MAX_DURATION = Duration.ofDays(24);
+    /** TCP_KEEPIDLE and TCP_KEEPINTVL are at most 32767 seconds. */
+    private static final Duration MAX_KEEPALIVE = Duration.ofSeconds(32767);
+
+    /** Every setting and its default; the setters here check each value before handing it over. */
+    private final RedisSettings.Builder<K, V> settings;
 
     DiscoveredRedisBuilder(RedisCodec<K, V> codec) {
-        this.codec = Objects.requireNonNull(codec, "codec");
+        this.settings = RedisSettings.builder(Objects.requireNonNull(codec, "codec"));
     }
 
     /**
@@ -88,7 +70,7 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("consulAgent port must be in 1..65535: '" + hostPort + "'");
         }
-        this.consulAgent = s;
+        settings.consulAgent(s);
         return this;
     }
 
@@ -97,19 +79,19 @@ public final class DiscoveredRedisBuilder<K, V> {
      * uses it but never closes it. Excludes {@link #consulAgent(String)}.
      */
     public DiscoveredRedisBuilder<K, V> discovery(ConsulDiscovery discovery) {
-        this.discovery = Objects.requireNonNull(discovery, "discovery");
+        settings.discovery(Objects.requireNonNull(discovery, "discovery"));
         return this;
     }
 
     /** The Consul name of the masters, e.g. {@code w-master-redis-8888.service.consul}. Required. */
     public DiscoveredRedisBuilder<K, V> writeService(String name) {
-        this.writeService = checkName("writeService", name);
+        settings.writeService(checkName("writeService", name));
         return this;
     }
 
     /** The Consul name of the replicas. Optional: without it, reads go to the master. */
     public DiscoveredRedisBuilder<K, V> readService(String name) {
-        this.readService = checkName("readService", name);
+        settings.readService(checkName("readService", name));
         return this;
     }
 
@@ -119,7 +101,7 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (username.isBlank()) {
             throw new IllegalArgumentException("username must not be blank: '" + username + "'");
         }
-        this.username = username;
+        settings.username(username);
         return this;
     }
 
@@ -130,14 +112,13 @@ public final class DiscoveredRedisBuilder<K, V> {
         for (int i = 0; i < chars.length; i++) {
             chars[i] = password.charAt(i);
         }
-        this.password = chars;
+        settings.password(chars);
         return this;
     }
 
     /** TLS to every node; {@code verifyPeer} checks the server certificate (default true). */
     public DiscoveredRedisBuilder<K, V> ssl(boolean ssl, boolean verifyPeer) {
-        this.ssl = ssl;
-        this.verifyPeer = verifyPeer;
+        settings.ssl(ssl, verifyPeer);
         return this;
     }
 
@@ -146,7 +127,7 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (database < 0) {
             throw new IllegalArgumentException("database must be >= 0: " + database);
         }
-        this.database = database;
+        settings.database(database);
         return this;
     }
 
@@ -156,19 +137,19 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (clientName.isBlank() || clientName.chars().anyMatch(c -> c <= ' ')) {
             throw new IllegalArgumentException("clientName must be non-blank without spaces: '" + clientName + "'");
         }
-        this.clientName = clientName;
+        settings.clientName(clientName);
         return this;
     }
 
     /** Where reads go; see {@link ReadPolicy}. */
     public DiscoveredRedisBuilder<K, V> readFrom(ReadPolicy policy) {
-        this.readPolicy = Objects.requireNonNull(policy, "readFrom");
+        settings.readPolicy(Objects.requireNonNull(policy, "readFrom"));
         return this;
     }
 
     /** Standalone replication or Redis Cluster; default {@link TopologyMode#AUTO} (asks the nodes). */
     public DiscoveredRedisBuilder<K, V> topology(TopologyMode mode) {
-        this.mode = Objects.requireNonNull(mode, "topology");
+        settings.topology(Objects.requireNonNull(mode, "topology"));
         return this;
     }
 
@@ -177,18 +158,18 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("defaultPort must be in 1..65535: " + port);
         }
-        this.defaultPort = port;
+        settings.defaultPort(port);
         return this;
     }
 
     /** How long a command may wait for its reply; a frozen node is noticed after this long at most. */
     public DiscoveredRedisBuilder<K, V> commandTimeout(Duration timeout) {
-        this.commandTimeout = positive("commandTimeout", timeout);
+        settings.commandTimeout(positive("commandTimeout", timeout));
         return this;
     }
 
     public DiscoveredRedisBuilder<K, V> connectTimeout(Duration timeout) {
-        this.connectTimeout = positive("connectTimeout", timeout);
+        settings.connectTimeout(positive("connectTimeout", timeout));
         return this;
     }
 
@@ -202,30 +183,30 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (budget.isNegative()) {
             throw new IllegalArgumentException("failoverBudget must not be negative: " + budget);
         }
-        this.failoverBudget = budget;
+        settings.failoverBudget(atMost("failoverBudget", budget, MAX_DURATION, "24 days"));
         return this;
     }
 
     /** How often every node is asked for its {@code ROLE} besides Consul's changes; default 1 s. */
     public DiscoveredRedisBuilder<K, V> healthCheckInterval(Duration interval) {
-        this.healthCheckInterval = positive("healthCheckInterval", interval);
+        settings.healthCheckInterval(positive("healthCheckInterval", interval));
         return this;
     }
 
     /** TCP keepalive on every connection: idle time before the first probe, between probes, probes before giving up. */
     public DiscoveredRedisBuilder<K, V> tcpKeepAlive(Duration idle, Duration interval, int count) {
-        this.keepAliveIdle = positive("tcpKeepAlive idle", idle);
-        this.keepAliveInterval = positive("tcpKeepAlive interval", interval);
+        Duration checkedIdle = keepAlive("tcpKeepAlive idle", idle);
+        Duration checkedInterval = keepAlive("tcpKeepAlive interval", interval);
         if (count < 1) {
             throw new IllegalArgumentException("tcpKeepAlive count must be >= 1: " + count);
         }
-        this.keepAliveCount = count;
+        settings.tcpKeepAlive(checkedIdle, checkedInterval, count);
         return this;
     }
 
     /** TCP_USER_TIMEOUT: how long sent data may stay unacknowledged before the connection is dropped. */
     public DiscoveredRedisBuilder<K, V> tcpUserTimeout(Duration timeout) {
-        this.tcpUserTimeout = positive("tcpUserTimeout", timeout);
+        settings.tcpUserTimeout(positive("tcpUserTimeout", timeout));
         return this;
     }
 
@@ -237,29 +218,30 @@ public final class DiscoveredRedisBuilder<K, V> {
         if (maxIdle < 0) {
             throw new IllegalArgumentException("poolSize maxIdle must be >= 0: " + maxIdle);
         }
-        this.poolMaxTotal = maxTotal;
-        this.poolMaxIdle = maxIdle;
+        settings.poolSize(maxTotal, maxIdle);
         return this;
     }
 
     public DiscoveredRedisBuilder<K, V> metrics(RedisMetrics metrics) {
-        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        settings.metrics(Objects.requireNonNull(metrics, "metrics"));
         return this;
     }
 
     /**
-     * Adjusts Lettuce's client options after the connector set its own (socket options,
-     * command timeout, {@code REJECT_COMMANDS} while disconnected, auto-reconnect). Changing
-     * those defeats failover: a command queued on a dead connection cannot go elsewhere.
+     * Adjusts Lettuce's client options after the connector set its own (socket options, command
+     * timeout, {@code REJECT_COMMANDS} while disconnected, auto-reconnect). It may change anything
+     * but what failover rests on: {@link #build()} throws {@link IllegalStateException} if it changed
+     * {@code disconnectedBehavior} (a command queued on a dead connection cannot go elsewhere),
+     * turned {@code autoReconnect} off, or set {@code timeoutOptions} (use {@link #commandTimeout}).
      */
     public DiscoveredRedisBuilder<K, V> clientOptions(Consumer<ClientOptions.Builder> customizer) {
-        this.clientOptions = Objects.requireNonNull(customizer, "clientOptions");
+        settings.clientOptions(Objects.requireNonNull(customizer, "clientOptions"));
         return this;
     }
 
     /** Lettuce's shared resources (event loops, timers); the built instance never shuts them down. */
     public DiscoveredRedisBuilder<K, V> clientResources(ClientResources resources) {
-        this.clientResources = Objects.requireNonNull(resources, "clientResources");
+        settings.clientResources(Objects.requireNonNull(resources, "clientResources"));
         return this;
     }
 
@@ -269,7 +251,7 @@ public final class DiscoveredRedisBuilder<K, V> {
      * named {@code waymark-redis-topology}.
      */
     public DiscoveredRedisBuilder<K, V> scheduler(ScheduledExecutorService scheduler) {
-        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        settings.scheduler(Objects.requireNonNull(scheduler, "scheduler"));
         return this;
     }
 
@@ -281,48 +263,12 @@ public final class DiscoveredRedisBuilder<K, V> {
      * @throws io.lettuce.core.RedisConnectionException if the topology must be detected and no node answered
      */
     public DiscoveredRedis<K, V> build() {
-        if (writeService == null) {
-            throw new IllegalStateException("writeService is required");
-        }
-        if (consulAgent != null && discovery != null) {
-            throw new IllegalStateException("set either consulAgent or discovery, not both: consulAgent=" + consulAgent);
-        }
-        if (consulAgent == null && discovery == null) {
-            throw new IllegalStateException("consulAgent or discovery is required");
-        }
-        ReadPolicy policy = readPolicy != null ? readPolicy
-                : readService != null ? ReadPolicy.REPLICA_PREFERRED : ReadPolicy.MASTER;
-        if (readService == null && policy.usesReplicas()) {
-            throw new IllegalStateException("readFrom " + policy + " needs a readService (without one, reads go to "
-                    + "the master: use ReadPolicy.MASTER)");
-        }
-        if (readService != null && readService.equals(writeService)) {
-            throw new IllegalStateException("readService must differ from writeService: " + readService);
-        }
-        if (username != null && password == null) {
-            throw new IllegalStateException("username " + username + " needs a password");
-        }
-        if (mode == TopologyMode.CLUSTER && database != 0) {
-            throw new IllegalStateException("database must be 0 in cluster mode: " + database);
-        }
-        if (!ssl && !verifyPeer) {
-            throw new IllegalStateException("ssl(false, verifyPeer=false): verifyPeer applies to TLS only");
-        }
-        int maxIdle = poolMaxIdle < 0 ? poolMaxTotal : poolMaxIdle;
-        if (maxIdle > poolMaxTotal) {
-            throw new IllegalStateException("poolSize maxIdle must be <= maxTotal: " + maxIdle + " > " + poolMaxTotal);
-        }
-        ConsulDiscovery d = discovery != null ? discovery : ConsulDiscovery.builder().agent(consulAgent).build();
-        RedisSettings<K, V> settings = new RedisSettings<>(codec, d, discovery == null, writeService, readService,
-                username, password == null ? null : password.clone(), ssl, verifyPeer, database, clientName, policy,
-                mode, defaultPort, commandTimeout, connectTimeout, failoverBudget, healthCheckInterval, keepAliveIdle,
-                keepAliveInterval, keepAliveCount, tcpUserTimeout, poolMaxTotal, maxIdle, metrics, clientOptions, clientResources,
-                scheduler);
+        RedisSettings<K, V> built = settings.build();
         try {
-            return Connectors.create(settings);
+            return Connectors.create(built);
         } catch (RuntimeException e) {
-            if (discovery == null) {
-                d.close();
+            if (built.ownsDiscovery()) {
+                built.discovery().close();
             }
             throw e;
         }
@@ -336,19 +282,28 @@ public final class DiscoveredRedisBuilder<K, V> {
         return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }
 
+    /** A positive duration of at most {@link #MAX_DURATION}. */
     private static Duration positive(String setting, Duration d) {
         Objects.requireNonNull(d, setting);
         if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException(setting + " must be positive: " + d);
+        }
+        return atMost(setting, d, MAX_DURATION, "24 days");
+    }
+
+    private static Duration keepAlive(String setting, Duration d) {
+        return atMost(setting, positive(setting, d), MAX_KEEPALIVE, "32767 s, the kernel's limit");
+    }
+
+    private static Duration atMost(String setting, Duration d, Duration max, String what) {
+        if (d.compareTo(max) > 0) {
+            throw new IllegalArgumentException(setting + " must be at most " + max + " (" + what + "): " + d);
         }
         return d;
     }
 
     @Override
     public String toString() {
-        return "DiscoveredRedisBuilder{consulAgent=" + consulAgent + ", writeService=" + writeService
-                + ", readService=" + readService + ", username=" + username + ", password="
-                + (password == null ? "none" : "****") + ", readFrom=" + readPolicy + ", topology=" + mode
-                + ", database=" + database + ", ssl=" + ssl + '}';
+        return "DiscoveredRedisBuilder" + settings;
     }
 }

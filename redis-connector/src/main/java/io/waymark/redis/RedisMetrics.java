@@ -11,7 +11,8 @@ import java.time.Duration;
  * {@link #writableMasterRestored} is standalone only.
  *
  * <p><b>Threading:</b> called from the connector's topology thread and from Lettuce's
- * I/O threads; implementations must be thread-safe and must not block.
+ * I/O threads; implementations must be thread-safe and must not block. What a hook throws
+ * is logged (WARN the first time) and ignored: it never reaches routing or a caller.
  */
 public interface RedisMetrics {
 

@@ -1,15 +1,18 @@
 package io.waymark.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.ClusterPartitionParser;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisCluster;
@@ -18,13 +21,13 @@ import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -37,7 +40,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@DisplayName("Redis Cluster behind Consul")
 class ClusterFailoverIT {
 
     private static final String PASSWORD = "secret";
@@ -96,9 +98,8 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(1)
-    @DisplayName("the topology is detected from the nodes, and every slot is served")
-    void detectsClusterMode() {
+    @Order(10)
+    void theTopologyIsDetectedAndEverySlotIsServed() {
         assertThat(redis.stats().mode()).isEqualTo(TopologyMode.CLUSTER);
         assertThat(redis.stats().masters()).containsExactlyInAnyOrderElementsOf(
                 cluster.masters().stream().map(RedisNode::address).toList());
@@ -110,9 +111,35 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(2)
-    @DisplayName("reads go to the replicas (the read service's nodes), writes to the masters")
-    void readsGoToReplicas() {
+    @Order(11)
+    void aBlockingPopLeavesItsShardFreeForEveryOtherCommand() throws Exception {
+        var pop = redis.async().blpop(10, "{shard}queue");
+        await().atMost(Duration.ofSeconds(5)).until(() -> blockedClients(cluster.masters()) == 1);
+        long start = System.nanoTime();
+        for (int i = 0; i < 20; i++) {
+            assertThat(redis.sync().set("{shard}k" + i, "v" + i)).isEqualTo("OK");
+        }
+        assertThat(redis.async().get("{shard}k7").get(5, TimeUnit.SECONDS)).isEqualTo("v7");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("20 SETs and a GET while the pop blocks")
+                .isLessThan(Duration.ofSeconds(2));
+        assertThat(pop.isDone()).as("the pop still waits").isFalse();
+        assertThat(redis.sync().lpush("{shard}queue", "job")).isEqualTo(1L);
+        assertThat(pop.get(5, TimeUnit.SECONDS).getValue()).isEqualTo("job");
+    }
+
+    @Test
+    @Order(12)
+    void aPopWithA10SecondServerTimeoutGetsAnItemPushedAfter4500Milliseconds() throws Exception {
+        Pops.popGetsAnItemPushedAfterTheCommandTimeout(redis, "{shard}slow", () -> blockedClients(cluster.masters()));
+    }
+
+    private long blockedClients(List<RedisNode> nodes) {
+        return sumOfInfoField(nodes, "clients", "blocked_clients:(\\d+)");
+    }
+
+    @Test
+    @Order(20)
+    void readsGoToTheReplicasAndWritesToTheMasters() {
         redis.sync().set("cluster-read", "x");
         // Lettuce skips replicas it saw at replication offset 0 (a young cluster) until its next topology
         // refresh (every 10 s): give it one
@@ -129,13 +156,18 @@ class ClusterFailoverIT {
     }
 
     private long getCalls(List<RedisNode> nodes) {
+        return sumOfInfoField(nodes, "commandstats", "cmdstat_get:calls=(\\d+)");
+    }
+
+    /** The sum over {@code nodes} of the number {@code regex} finds in their {@code INFO section}. */
+    private long sumOfInfoField(List<RedisNode> nodes, String section, String regex) {
         long sum = 0;
         RedisClient client = RedisClient.create();
         try {
             for (RedisNode n : nodes) {
                 try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder()
                         .withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray()).build())) {
-                    Matcher m = Pattern.compile("cmdstat_get:calls=(\\d+)").matcher(c.sync().info("commandstats"));
+                    Matcher m = Pattern.compile(regex).matcher(c.sync().info(section));
                     sum += m.find() ? Long.parseLong(m.group(1)) : 0;
                 }
             }
@@ -146,9 +178,8 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(3)
-    @DisplayName("CLUSTER FAILOVER under writes from 4 threads: no caller sees an error, no acknowledged write is lost")
-    void clusterFailoverUnderLoad() throws Exception {
+    @Order(30)
+    void aClusterFailoverUnderLoadShowsNoCallerAnErrorAndLosesNoAcknowledgedWrite() throws Exception {
         RedisNode master = cluster.masters().get(0);
         RedisNode replica = cluster.replicaOf(master);
         WriteLoad load = new WriteLoad(redis, "cluster", 4).start();
@@ -195,9 +226,8 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(4)
-    @DisplayName("CLUSTERDOWN while two masters miss a slot, under writes from 4 threads: retried, no caller sees it")
-    void clusterDownIsRetried() throws Exception {
+    @Order(40)
+    void clusterDownWhileTwoMastersMissASlotIsRetriedUnseenByCallers() throws Exception {
         // DELSLOTS of one of A's slots on the two other masters: with full coverage required they answer
         // every command with CLUSTERDOWN at once, until SETSLOT hands the slot back to A (A and its keys untouched)
         List<RedisNode> masters = cluster.masters();
@@ -251,6 +281,54 @@ class ClusterFailoverIT {
         assertThat(missingOnMasters(load)).as("acknowledged writes missing on the masters").isEmpty();
     }
 
+    @Test
+    @Order(45)
+    void aMultiKeyCommandSplitAcrossSlotsIsNotSentAgainAfterOneShardRefusedItsPart() {
+        List<RedisNode> masters = cluster.masters();
+        RedisClient client = RedisClient.create();
+        List<StatefulRedisConnection<String, String>> conns = new ArrayList<>();
+        try {
+            RedisCommands<String, String> onA = connect(client, masters.get(0), conns);
+            RedisCommands<String, String> onB = connect(client, masters.get(1), conns);
+            RedisCommands<String, String> onC = connect(client, masters.get(2), conns);
+            String aId = onA.clusterMyId();
+            Partitions view = ClusterPartitionParser.parse(onA.clusterNodes());
+            int slotOfA = view.getPartitionByNodeId(aId).getSlots().get(0);
+            String keyOnB = keyIn(view.getPartitionByNodeId(onB.clusterMyId()));
+            String keyOnC = keyIn(view.getPartitionByNodeId(onC.clusterMyId()));
+            long msetsOnC = sumOfInfoField(List.of(masters.get(2)), "commandstats", "cmdstat_mset:calls=(\\d+)");
+            long retriesBefore = redis.stats().writeRetries();
+            long unknownBefore = redis.stats().outcomeUnknownFailures();
+            // B alone misses one of A's slots: B answers CLUSTERDOWN to everything, A and C serve on
+            onB.clusterDelSlots(slotOfA);
+            try {
+                assertThatThrownBy(() -> redis.sync().mset(Map.of(keyOnB, "b", keyOnC, "c")))
+                        .hasMessageContaining("CLUSTERDOWN").hasMessageContaining("outcome unknown");
+            } finally {
+                onB.clusterSetSlotNode(slotOfA, aId);
+            }
+            cluster.awaitOk();
+            assertThat(onC.get(keyOnC)).as("C's part ran").isEqualTo("c");
+            assertThat(sumOfInfoField(List.of(masters.get(2)), "commandstats", "cmdstat_mset:calls=(\\d+)")
+                    - msetsOnC).as("MSETs of C's part").isEqualTo(1);
+            assertThat(redis.stats().writeRetries()).isEqualTo(retriesBefore);
+            assertThat(redis.stats().outcomeUnknownFailures()).isEqualTo(unknownBefore + 1);
+        } finally {
+            conns.forEach(StatefulRedisConnection::close);
+            client.shutdown();
+        }
+    }
+
+    /** A key whose slot {@code node} serves. */
+    private static String keyIn(RedisClusterNode node) {
+        for (int i = 0; ; i++) {
+            String key = "split-" + i;
+            if (node.hasSlot(SlotHash.getSlot(key))) {
+                return key;
+            }
+        }
+    }
+
     private RedisCommands<String, String> connect(RedisClient client, RedisNode n,
             List<StatefulRedisConnection<String, String>> conns) {
         StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder().withHost(n.host())
@@ -260,9 +338,8 @@ class ClusterFailoverIT {
     }
 
     @Test
-    @Order(5)
-    @DisplayName("close() leaves no client connection on any node")
-    void closeReleasesEveryConnection() {
+    @Order(50)
+    void closeLeavesNoClientConnectionOnAnyNode() {
         assertThat(clientLists()).as("connections before close()").contains("name=waymark-cluster-it");
         redis.close();
         redis = null;

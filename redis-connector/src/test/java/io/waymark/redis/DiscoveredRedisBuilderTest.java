@@ -3,7 +3,9 @@ package io.waymark.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.TimeoutOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -16,7 +18,7 @@ class DiscoveredRedisBuilderTest {
     class SettersRejectBadValuesAtOnce {
 
         @Test
-        void unparsableServiceName() {
+        void anUnparsableServiceNameIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w master redis"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("writeService is not a valid Consul name: 'w master redis'");
@@ -27,7 +29,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void badConsulAgentPort() {
+        void aConsulAgentWithoutAValidPortIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11:0"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("consulAgent port must be in 1..65535: '127.0.0.11:0'");
@@ -40,14 +42,14 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void badDefaultPort() {
+        void aDefaultPortOutOfRangeIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().defaultPort(65536))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("defaultPort must be in 1..65535: 65536");
         }
 
         @Test
-        void nonPositiveDurations() {
+        void nonPositiveDurationsAreRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().commandTimeout(Duration.ZERO))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("commandTimeout must be positive: PT0S");
@@ -57,7 +59,24 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void badPoolAndDatabase() {
+        void hugeDurationsAreRejectedNamingTheLimitRatherThanOverflowingLater() {
+            Duration huge = Duration.ofHours(9_999_999);
+            DiscoveredRedisBuilder<String, String> b = DiscoveredRedis.builder();
+            assertThatThrownBy(() -> b.commandTimeout(huge)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("commandTimeout must be at most PT576H (24 days): PT9999999H");
+            assertThatThrownBy(() -> b.connectTimeout(huge)).hasMessageStartingWith("connectTimeout must be at most");
+            assertThatThrownBy(() -> b.failoverBudget(huge)).hasMessageStartingWith("failoverBudget must be at most");
+            assertThatThrownBy(() -> b.healthCheckInterval(huge))
+                    .hasMessageStartingWith("healthCheckInterval must be at most");
+            assertThatThrownBy(() -> b.tcpUserTimeout(huge)).hasMessageStartingWith("tcpUserTimeout must be at most");
+            assertThatThrownBy(() -> b.tcpKeepAlive(Duration.ofSeconds(32768), Duration.ofSeconds(1), 3))
+                    .hasMessage("tcpKeepAlive idle must be at most PT9H6M7S (32767 s, the kernel's limit): PT9H6M8S");
+            assertThatThrownBy(() -> b.tcpKeepAlive(Duration.ofSeconds(1), huge, 3))
+                    .hasMessageStartingWith("tcpKeepAlive interval must be at most");
+        }
+
+        @Test
+        void aPoolSizeOrDatabaseOutOfRangeIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().poolSize(0, 0))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("poolSize maxTotal must be >= 1: 0");
@@ -81,21 +100,21 @@ class DiscoveredRedisBuilderTest {
     class BuildRejectsMissingOrConflictingSettings {
 
         @Test
-        void noWriteService() {
+        void aMissingWriteServiceIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11:8500").build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("writeService is required");
         }
 
         @Test
-        void noConsul() {
+        void aMissingConsulIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("consulAgent or discovery is required");
         }
 
         @Test
-        void bothAgentAndDiscovery() {
+        void anAgentAndADiscoveryTogetherAreRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").consulAgent("127.0.0.11:8500")
                     .discovery(new FakeDiscovery()).build())
                     .isInstanceOf(IllegalStateException.class)
@@ -104,7 +123,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void replicaPolicyWithoutReadService() {
+        void aReplicaPolicyWithoutReadServiceIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
                     .readFrom(ReadPolicy.REPLICA).build())
                     .isInstanceOf(IllegalStateException.class)
@@ -112,7 +131,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void sameServiceForReadsAndWrites() {
+        void theSameServiceForReadsAndWritesIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("redis").readService("redis")
                     .discovery(new FakeDiscovery()).build())
                     .isInstanceOf(IllegalStateException.class)
@@ -120,7 +139,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void databaseInClusterMode() {
+        void aDatabaseInClusterModeIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
                     .topology(TopologyMode.CLUSTER).database(2).build())
                     .isInstanceOf(IllegalStateException.class)
@@ -128,7 +147,7 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void usernameWithoutPassword() {
+        void aUsernameWithoutPasswordIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
                     .username("app").build())
                     .isInstanceOf(IllegalStateException.class)
@@ -136,11 +155,45 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void poolIdleAboveTotal() {
+        void aPoolIdleAboveItsTotalIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
                     .poolSize(2, 3).build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("poolSize maxIdle must be <= maxTotal: 3 > 2");
+        }
+
+        @Test
+        void clientOptionsThatDefeatFailoverAreRejectedNamingTheOption() {
+            FakeDiscovery discovery = new FakeDiscovery();
+            assertThatThrownBy(() -> standalone(discovery)
+                    .clientOptions(b -> b.disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS))
+                    .build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("clientOptions").hasMessageContaining("disconnectedBehavior")
+                    .hasMessageContaining("ACCEPT_COMMANDS");
+            assertThatThrownBy(() -> standalone(discovery).clientOptions(b -> b.autoReconnect(false)).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("clientOptions").hasMessageContaining("autoReconnect");
+            assertThatThrownBy(() -> standalone(discovery)
+                    .clientOptions(b -> b.timeoutOptions(TimeoutOptions.enabled(Duration.ofSeconds(1)))).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("clientOptions").hasMessageContaining("timeoutOptions")
+                    .hasMessageContaining("commandTimeout");
+            assertThat(discovery.watchers()).as("nothing left open").isZero();
+        }
+
+        @Test
+        void clientOptionsThatKeepFailoverWorkingAreApplied() {
+            FakeDiscovery discovery = new FakeDiscovery();
+            try (DiscoveredRedis<String, String> redis = standalone(discovery)
+                    .clientOptions(b -> b.pingBeforeActivateConnection(false).requestQueueSize(1000)).build()) {
+                assertThat(redis.stats().mode()).isEqualTo(TopologyMode.STANDALONE);
+            }
+        }
+
+        private DiscoveredRedisBuilder<String, String> standalone(FakeDiscovery discovery) {
+            return DiscoveredRedis.builder().writeService("w").discovery(discovery).topology(TopologyMode.STANDALONE)
+                    .failoverBudget(Duration.ZERO);
         }
 
         @Test
@@ -160,13 +213,13 @@ class DiscoveredRedisBuilderTest {
     class Secrets {
 
         @Test
-        void passwordNeverInToString() {
+        void thePasswordNeverShowsInToString() {
             DiscoveredRedisBuilder<String, String> b = DiscoveredRedis.builder().writeService("w").password(SECRET);
             assertThat(b.toString()).doesNotContain(SECRET).contains("password=****");
         }
 
         @Test
-        void passwordNeverInBuildErrors() {
+        void thePasswordNeverShowsInBuildErrors() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().password(SECRET).username("u").build())
                     .hasMessageNotContaining(SECRET);
             assertThatThrownBy(() -> DiscoveredRedis.builder().password(SECRET).writeService("w")

@@ -13,7 +13,7 @@ class ReadPolicyTest {
     class NamedConstants {
 
         @Test
-        void mapToLettucesReadFromForClusterMode() {
+        void theConstantsMapToLettucesReadFromForClusterMode() {
             assertThat(ReadPolicy.MASTER.toReadFrom()).isSameAs(ReadFrom.UPSTREAM);
             assertThat(ReadPolicy.MASTER_PREFERRED.toReadFrom()).isSameAs(ReadFrom.UPSTREAM_PREFERRED);
             assertThat(ReadPolicy.REPLICA.toReadFrom()).isSameAs(ReadFrom.REPLICA);
@@ -41,17 +41,19 @@ class ReadPolicyTest {
     }
 
     @Nested
-    class ValueOf {
+    class Parse {
 
         @Test
-        void acceptsNamesInAnyCaseWithDashes() {
-            assertThat(ReadPolicy.valueOf("replica-preferred")).isSameAs(ReadPolicy.REPLICA_PREFERRED);
-            assertThat(ReadPolicy.valueOf(" Master ")).isSameAs(ReadPolicy.MASTER);
+        void parseAcceptsNamesInAnyCaseWithDashes() {
+            assertThat(ReadPolicy.parse("replica-preferred")).isSameAs(ReadPolicy.REPLICA_PREFERRED);
+            assertThat(ReadPolicy.parse(" Master ")).isSameAs(ReadPolicy.MASTER);
+            assertThat(ReadPolicy.valueOf("MASTER_PREFERRED")).as("the enum's own, exact").isSameAs(
+                    ReadPolicy.MASTER_PREFERRED);
         }
 
         @Test
-        void rejectsUnknownNamesNamingTheValue() {
-            assertThatThrownBy(() -> ReadPolicy.valueOf("nearest"))
+        void parseRejectsUnknownNamesNamingTheValue() {
+            assertThatThrownBy(() -> ReadPolicy.parse("nearest"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("'nearest'")
                     .hasMessageContaining("REPLICA_PREFERRED");

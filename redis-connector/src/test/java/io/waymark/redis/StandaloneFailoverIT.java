@@ -1,9 +1,11 @@
 package io.waymark.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -30,7 +32,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -45,7 +46,6 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-@DisplayName("Standalone replication behind Consul")
 class StandaloneFailoverIT {
 
     private static final String PASSWORD = "secret";
@@ -102,12 +102,7 @@ class StandaloneFailoverIT {
         consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
         raw = RedisClient.create();
         threadsBefore = threadNames();
-        redis = DiscoveredRedis.builder()
-                .consulAgent(consul.agent("app").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
-                .clientName(CLIENT_NAME)
+        redis = connector(DiscoveredRedis.builder())
                 .readFrom(ReadPolicy.REPLICA_PREFERRED)
                 .commandTimeout(COMMAND_TIMEOUT)
                 .failoverBudget(BUDGET)
@@ -132,9 +127,8 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(1)
-    @DisplayName("writes go to the fenced master, reads to the replicas, on every API")
-    void steadyStateRouting() throws Exception {
+    @Order(10)
+    void writesGoToTheFencedMasterAndReadsToTheReplicasOnEveryApi() throws Exception {
         RedisNode master = replication.master();
         assertThat(redis.stats().mode()).isEqualTo(TopologyMode.STANDALONE);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -171,9 +165,8 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(2)
-    @DisplayName("a blocking command runs on a pinned connection and blocks nobody else")
-    void blockingCommandIsPinned() throws Exception {
+    @Order(20)
+    void aBlockingCommandRunsOnAPinnedConnectionAndBlocksNobodyElse() throws Exception {
         RedisNode master = replication.master();
         var popped = redis.async().blpop(10, "queue");
         await().atMost(Duration.ofSeconds(5)).until(() -> direct(master).clientList().contains("cmd=blpop"));
@@ -190,15 +183,104 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(3)
-    @DisplayName("any codec: fencing and routing do not depend on the key and value types")
-    void otherCodec() {
-        try (DiscoveredRedis<byte[], byte[]> bytes = DiscoveredRedis.builder(ByteArrayCodec.INSTANCE)
+    @Order(21)
+    void aPopWithA10SecondServerTimeoutGetsAnItemPushedAfter4500Milliseconds() throws Exception {
+        RedisNode master = replication.master();
+        Pops.popGetsAnItemPushedAfterTheCommandTimeout(redis, "slow-queue", () -> blockedClients(master));
+    }
+
+    @Test
+    @Order(22)
+    void aPopThatTimedOutOnTheClientSwallowsNoLaterItem() throws Exception {
+        RedisNode master = replication.master();
+        // writes (BLPOP is one) wait while the server is paused: the client gives up first
+        long unknownBefore = redis.stats().outcomeUnknownFailures();
+        whileWritesPaused(master, () -> {
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> redis.sync().blpop(1, "forced"))
+                    .isInstanceOf(RedisCommandTimeoutException.class)
+                    .hasMessageContaining("outcome unknown");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("server timeout + command timeout")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(2900));
+        });
+        assertThat(redis.stats().outcomeUnknownFailures()).isEqualTo(unknownBefore + 1);
+        assertNoItemSwallowed(master, "forced");
+    }
+
+    @Test
+    @Order(23)
+    void aCancelledPopSwallowsNoLaterItem() throws Exception {
+        RedisNode master = replication.master();
+        var pop = redis.async().blpop(30, "cancelled");
+        await().atMost(Duration.ofSeconds(5)).until(() -> blockedClients(master) == 1);
+        pop.cancel(true);
+        await().atMost(Duration.ofSeconds(3)).until(() -> blockedClients(master) == 0);
+        assertNoItemSwallowed(master, "cancelled");
+    }
+
+    /** Runs {@code during} while {@code node} holds every write (BLPOP included) for up to 10 s. */
+    private static void whileWritesPaused(RedisNode node, Runnable during) throws IOException, InterruptedException {
+        redisCli(node, "CLIENT", "PAUSE", "10000", "WRITE");
+        try {
+            during.run();
+        } finally {
+            redisCli(node, "CLIENT", "UNPAUSE");
+        }
+    }
+
+    /** Pushes one item and checks that it stays until a pop through the connector takes it. */
+    private void assertNoItemSwallowed(RedisNode master, String queue) {
+        direct(master).lpush(queue, "item");
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                .until(() -> direct(master).llen(queue) == 1);
+        assertThat(redis.sync().blpop(1, queue).getValue()).isEqualTo("item");
+    }
+
+    @Test
+    @Order(24)
+    void withWriteConnectionHandsTheNextActionACleanConnection() throws Exception {
+        RedisNode master = replication.master();
+        // one pooled connection: every action gets the one the previous action left
+        try (DiscoveredRedis<String, String> one = DiscoveredRedis.builder()
                 .consulAgent(consul.agent("app").httpAddress())
                 .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
                 .password(PASSWORD)
-                .clientName(CLIENT_NAME)
+                .clientName(CLIENT_NAME + "-pinned")
+                .commandTimeout(COMMAND_TIMEOUT)
+                .poolSize(1, 1)
+                .build()) {
+            one.withWriteConnection(c -> {
+                c.select(2);
+                return c.set("in-db-2", "x");
+            });
+            String inDb0 = one.withWriteConnection(c -> c.get("in-db-2"));
+            assertThat(inDb0).as("read in database 0").isNull();
+
+            RedisCommands<String, String> leaked = one.withWriteConnection(c -> {
+                c.watch("watched");
+                return c;
+            });
+            direct(master).set("watched", "changed by someone else");
+            TransactionResult exec = one.withWriteConnection(c -> {
+                c.multi();
+                c.set("after-watch", "1");
+                return c.exec();
+            });
+            assertThat(exec.wasDiscarded()).as("a WATCH left by an earlier action").isFalse();
+            assertThatThrownBy(() -> leaked.get("watched")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("withWriteConnection");
+
+            whileWritesPaused(master, () -> assertThatThrownBy(() -> one.withWriteConnection(c -> c.blpop(1,
+                    "pinned-forced"))).isInstanceOf(RedisCommandTimeoutException.class)
+                    .hasMessageContaining("outcome unknown"));
+            assertNoItemSwallowed(master, "pinned-forced");
+        }
+    }
+
+    @Test
+    @Order(30)
+    void fencingAndRoutingWorkWithAnyCodec() {
+        try (DiscoveredRedis<byte[], byte[]> bytes = connector(DiscoveredRedis.builder(ByteArrayCodec.INSTANCE))
                 .build()) {
             assertThat(bytes.stats().masters()).containsExactly(replication.master().address());
             byte[] key = {1, 2, 3};
@@ -209,9 +291,8 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(4)
-    @DisplayName("Consul lists a replica as master: it never gets a write (fencing)")
-    void consulAnswerIsNoProof() {
+    @Order(40)
+    void aReplicaConsulListsAsMasterNeverGetsAWrite() {
         RedisNode master = replication.master();
         RedisNode replica = replication.replicas().get(0);
         var app = consul.agent("app");
@@ -234,10 +315,8 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(5)
-    @DisplayName("a switchover under writes from 4 threads and reads from 2: no caller sees an error, "
-            + "no acknowledged write is lost")
-    void switchoverUnderLoad() throws Exception {
+    @Order(50)
+    void aSwitchoverUnderLoadShowsNoCallerAnErrorAndLosesNoAcknowledgedWrite() throws Exception {
         RedisNode target = replication.replicas().get(0);
         long retriesBefore = redis.stats().writeRetries();
         redis.sync().set("switchover-read", "stable");
@@ -270,9 +349,41 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(6)
-    @DisplayName("one replica killed: reads keep succeeding on the others")
-    void replicaKilled() throws Exception {
+    @Order(55)
+    void twoMastersAtOnceAreOneEpisodeWhileWritesStayOnTheMaster() {
+        RedisNode master = replication.master();
+        RedisNode rogue = replication.replicas().get(0);
+        long episodesBefore = redis.stats().twoMastersEpisodes();
+        direct(rogue).replicaofNoOne();
+        try {
+            // the role checks now register both in the write service
+            consul.awaitPassing(WRITE, 2, Duration.ofSeconds(30));
+            AtomicInteger n = new AtomicInteger();
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20)).until(() -> {
+                assertThat(redis.sync().set("two-masters-" + n.incrementAndGet(), "v")).isEqualTo("OK");
+                return redis.stats().twoMastersEpisodes() > episodesBefore;
+            });
+            assertThat(redis.stats().masters()).containsExactly(master.address());
+            for (int i = 1; i <= n.get(); i++) {
+                assertThat(direct(rogue).get("two-masters-" + i)).as("written to the rogue master").isNull();
+            }
+            try (DiscoveredRedis<String, String> fresh = connector(DiscoveredRedis.builder()).build()) {
+                assertThat(fresh.stats().masters()).as("the listed master with the highest replication offset")
+                        .containsExactly(master.address());
+            }
+        } finally {
+            direct(rogue).replicaof(master.host(), master.port());
+        }
+        replication.awaitReplicasInSync();
+        // a replica serves its old data set until its full resync is loaded: the next steps read from it
+        await().atMost(Duration.ofSeconds(30)).until(() -> replicationOffset(rogue) >= replicationOffset(master));
+        consul.awaitPassing(WRITE, 1, Duration.ofSeconds(30));
+        assertThat(redis.stats().twoMastersEpisodes()).as("one episode").isEqualTo(episodesBefore + 1);
+    }
+
+    @Test
+    @Order(60)
+    void readsGoOnOnTheOtherReplicasWhenOneIsKilled() throws Exception {
         RedisNode victim = replication.replicas().get(replication.replicas().size() - 1);
         redis.sync().set("read-me", "yes");
         replication.awaitReplicasInSync();
@@ -295,9 +406,8 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(7)
-    @DisplayName("a frozen master (SIGSTOP) is noticed within seconds, and taken back when it resumes")
-    void frozenMaster() {
+    @Order(70)
+    void aFrozenMasterIsDroppedWithinSecondsAndTakenBackWhenItResumes() {
         RedisNode master = replication.master();
         assertThat(redis.stats().masters()).containsExactly(master.address());
         master.pause();
@@ -315,9 +425,8 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(8)
-    @DisplayName("the application's Consul agent stopped: traffic goes on; back: its changes are seen")
-    void consulAgentStopped() throws Exception {
+    @Order(80)
+    void trafficGoesOnWithoutTheConsulAgentAndItsChangesAreSeenWhenItIsBack() throws Exception {
         var agent = consul.agent("app");
         RedisNode killedReplica = replication.replicas().stream().filter(n -> !n.isRunning()).findFirst()
                 .orElseThrow();
@@ -341,9 +450,8 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(9)
-    @DisplayName("master killed, replica promoted: errors only inside the window, the last writes succeed")
-    void masterKilledAndReplicaPromoted() throws Exception {
+    @Order(90)
+    void aKilledMasterCostsErrorsOnlyUntilThePromotedReplicaTakesTheWrites() throws Exception {
         RedisNode old = replication.master();
         RedisNode heir = replication.replicas().stream().filter(RedisNode::isRunning).findFirst().orElseThrow();
         WriteLoad load = new WriteLoad(redis, "kill", 4).start();
@@ -376,9 +484,8 @@ class StandaloneFailoverIT {
     }
 
     @Test
-    @Order(10)
-    @DisplayName("close() leaves no client connection on any server and no thread")
-    void closeReleasesEverything() throws IOException, InterruptedException {
+    @Order(100)
+    void closeLeavesNoClientConnectionAndNoThread() throws IOException, InterruptedException {
         assertThat(redisCli(replication.master(), "CLIENT", "LIST")).as("before close()")
                 .contains("name=" + CLIENT_NAME);
         redis.close();
@@ -403,11 +510,30 @@ class StandaloneFailoverIT {
 
     // ---------------------------------------------------------------- helpers
 
+    /** A builder for this group as the application's agent sees it. */
+    private <K, V> DiscoveredRedisBuilder<K, V> connector(DiscoveredRedisBuilder<K, V> builder) {
+        return builder.consulAgent(consul.agent("app").httpAddress())
+                .writeService(WRITE + ".service.consul")
+                .readService(READ + ".service.consul")
+                .password(PASSWORD)
+                .clientName(CLIENT_NAME);
+    }
+
     private RedisCommands<String, String> direct(RedisNode node) {
         StatefulRedisConnection<String, String> c = direct.computeIfAbsent(node.address(), a ->
                 raw.connect(RedisURI.builder().withHost(node.host()).withPort(node.port())
                         .withPassword(PASSWORD.toCharArray()).build()));
         return c.sync();
+    }
+
+    private long replicationOffset(RedisNode node) {
+        Matcher m = Pattern.compile("master_repl_offset:(\\d+)").matcher(direct(node).info("replication"));
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private long blockedClients(RedisNode node) {
+        Matcher m = Pattern.compile("blocked_clients:(\\d+)").matcher(direct(node).info("clients"));
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
     private long readonlyErrors(RedisNode node) {

@@ -66,6 +66,29 @@ class StandaloneWithoutNodesTest {
         assertThat(pending.getError()).isEqualTo("DiscoveredRedis is closed");
     }
 
+    @Test
+    void theLongestDurationsAcceptedBuildAndRunWithoutOverflow() {
+        Duration max = Duration.ofDays(24);
+        DiscoveredRedis<String, String> redis = DiscoveredRedis.builder()
+                .discovery(new FakeDiscovery())
+                .writeService("w-master")
+                .topology(TopologyMode.STANDALONE)
+                .commandTimeout(max)
+                .connectTimeout(max)
+                .healthCheckInterval(max)
+                .tcpUserTimeout(max)
+                .tcpKeepAlive(Duration.ofSeconds(32767), Duration.ofSeconds(32767), 1)
+                .failoverBudget(max)
+                .build();
+        RedisFuture<String> pending = redis.async().set("k", "v");
+        RedisFuture<String> read = redis.async().get("k");
+        assertThat(pending.isDone()).as("waits for a master, for 24 days at most").isFalse();
+        redis.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> pending.isDone() && read.isDone());
+        assertThat(pending.getError()).isEqualTo("DiscoveredRedis is closed");
+        assertThat(redis.stats().timeWithoutWritableMaster()).isPositive();
+    }
+
     private static Set<String> threadNames() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
                 .collect(Collectors.toSet());

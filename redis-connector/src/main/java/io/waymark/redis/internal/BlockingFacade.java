@@ -1,17 +1,11 @@
 package io.waymark.redis.internal;
 
-import io.lettuce.core.RedisCommandInterruptedException;
-import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisException;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A sync interface as a proxy over a routed async proxy, the way Lettuce builds its own
@@ -28,6 +22,7 @@ final class BlockingFacade implements InvocationHandler {
     private final Object async;
     private final long maxWaitNanos;
     private final Map<Method, Method> asyncMethods = new ConcurrentHashMap<>();
+    private final CommandClassifier classifier = new CommandClassifier();
 
     BlockingFacade(Object async, Duration commandTimeout, Duration failoverBudget) {
         this.async = async;
@@ -37,34 +32,15 @@ final class BlockingFacade implements InvocationHandler {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         if (method.getDeclaringClass() == Object.class) {
-            switch (method.getName()) {
-                case "equals":
-                    return proxy == args[0];
-                case "hashCode":
-                    return System.identityHashCode(proxy);
-                default:
-                    return "DiscoveredRedis.sync(" + async + ")";
-            }
+            return Proxies.objectMethod(proxy, method, args, "DiscoveredRedis.sync(" + async + ")");
         }
         Method target = asyncMethods.computeIfAbsent(method, SyncFacade::asyncMethodFor);
-        Object r = RoutingCore.call(async, target, args);
+        Object r = Proxies.call(async, target, args);
         if (!(r instanceof CompletionStage)) {
             return r;
         }
-        try {
-            return ((CompletionStage<?>) r).toCompletableFuture().get(maxWaitNanos, TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            Throwable c = Failures.unwrap(e);
-            if (c instanceof RuntimeException) {
-                throw c;
-            }
-            throw new RedisException(c);
-        } catch (TimeoutException e) {
-            throw new RedisCommandTimeoutException("command timed out after "
-                    + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
-        }
+        // a blocking command may wait on the server as long as it was told: BlockingTimeouts bounds it
+        long wait = classifier.classify(target, args) == CommandKind.BLOCKING ? 0 : maxWaitNanos;
+        return Await.get(((CompletionStage<?>) r).toCompletableFuture(), wait);
     }
 }

@@ -8,18 +8,14 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.waymark.discovery.Endpoint;
 import io.waymark.discovery.Endpoints;
 import io.waymark.discovery.Watch;
-import io.waymark.redis.DiscoveredRedis;
 import io.waymark.redis.RedisStats;
 import io.waymark.redis.TopologyMode;
 import io.waymark.redis.RedisMetrics;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -43,30 +39,22 @@ import reactor.core.Disposable;
  * settles, {@code TRYAGAIN}, a command rejected while disconnected) is retried by
  * {@link ClusterRetry} after a topology refresh, within the failover budget.
  */
-final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
+final class ClusterRedis<K, V> extends BaseRedis<K, V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterRedis.class);
 
-    private final RedisSettings<K, V> settings;
-    private final Connectors.Resources resources;
     private final RedisClusterClient client;
     private final StatefulRedisClusterConnection<K, V> connection;
     private final List<Watch> watches = new ArrayList<>();
-    private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong failovers = new AtomicLong();
-    private final AtomicLong retries = new AtomicLong();
     private final AtomicBoolean refreshing = new AtomicBoolean();
     private final RedisMetrics metrics;
     private final Disposable events;
-    private final RedisClusterAsyncCommands<K, V> async;
-    private final RedisClusterCommands<K, V> sync;
-    private final RedisClusterReactiveCommands<K, V> reactive;
     private final ClusterRetry retry;
+    private final PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned;
 
-    @SuppressWarnings("unchecked")
     ClusterRedis(RedisSettings<K, V> settings, Connectors.Resources resources) {
-        this.settings = settings;
-        this.resources = resources;
+        super(settings, resources);
         this.metrics = settings.metrics();
         List<RedisURI> seeds = new ArrayList<>();
         addSeeds(seeds, settings.discovery().resolve(settings.writeService()));
@@ -104,16 +92,13 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
         try {
             this.connection = client.connect(settings.codec());
             connection.setReadFrom(settings.readPolicy().toReadFrom());
-            this.retry = new ClusterRetry(connection.async(), connection.reactive(), resources.scheduler(),
-                    settings.failoverBudget(), this::retrying, settings.writeService());
-            ClassLoader cl = DiscoveredRedis.class.getClassLoader();
-            this.async = (RedisClusterAsyncCommands<K, V>) Proxy.newProxyInstance(cl,
-                    new Class<?>[] {RedisClusterAsyncCommands.class}, retry.asyncHandler());
-            this.sync = (RedisClusterCommands<K, V>) Proxy.newProxyInstance(cl,
-                    new Class<?>[] {RedisClusterCommands.class},
-                    new BlockingFacade(async, settings.commandTimeout(), settings.failoverBudget()));
-            this.reactive = (RedisClusterReactiveCommands<K, V>) Proxy.newProxyInstance(cl,
-                    new Class<?>[] {RedisClusterReactiveCommands.class}, retry.reactiveHandler());
+            this.pinned = new PinnedPool<>(() -> client.connectAsync(settings.codec()).thenApply(c -> c),
+                    settings.poolMaxTotal(), settings.poolMaxIdle(), policy);
+            this.retry = new ClusterRetry(connection.async(), connection.reactive(), pinned, settings.codec(),
+                    resources.scheduler(), policy, (command, reason) -> refreshTopology(), settings.writeService());
+            commands(retry.asyncHandler(), new BlockingFacade(Proxies.of(RedisClusterAsyncCommands.class,
+                    retry.asyncHandler()), settings.commandTimeout(), settings.failoverBudget()),
+                    retry.reactiveHandler());
             watches.add(settings.discovery().watch(settings.writeService(), this::consulChanged));
             if (settings.readService() != null) {
                 watches.add(settings.discovery().watch(settings.readService(), this::consulChanged));
@@ -126,7 +111,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
     }
 
     private void consulChanged(Endpoints endpoints) {
-        if (closed.get()) {
+        if (isClosed()) {
             return;
         }
         client.refreshPartitionsAsync().whenComplete((v, e) -> {
@@ -136,23 +121,13 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
         });
     }
 
-    private void retrying(String command, String reason) {
-        retries.incrementAndGet();
-        try {
-            metrics.writeRetried(command, reason);
-        } catch (RuntimeException e) {
-            LOG.warn("RedisMetrics.writeRetried failed: {}", e.toString());
-        }
-        refreshTopology();
-    }
-
     /**
      * One refresh at a time: a CLUSTERDOWN burst from many writers needs one new view of the
      * slots, not one per command. Consul is asked too, so that a new master it lists seeds
      * the next refresh.
      */
     private void refreshTopology() {
-        if (closed.get() || !refreshing.compareAndSet(false, true)) {
+        if (isClosed() || !refreshing.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -186,11 +161,7 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
         Iterator<String> from = gone.iterator();
         Iterator<String> to = came.iterator();
         while (from.hasNext() || to.hasNext()) {
-            try {
-                metrics.masterChanged(from.hasNext() ? from.next() : null, to.hasNext() ? to.next() : null);
-            } catch (RuntimeException e) {
-                LOG.warn("RedisMetrics.masterChanged failed: {}", e.toString());
-            }
+            metrics.masterChanged(from.hasNext() ? from.next() : null, to.hasNext() ? to.next() : null);
         }
     }
 
@@ -213,21 +184,6 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
     }
 
     @Override
-    public RedisClusterCommands<K, V> sync() {
-        return sync;
-    }
-
-    @Override
-    public RedisClusterAsyncCommands<K, V> async() {
-        return async;
-    }
-
-    @Override
-    public RedisClusterReactiveCommands<K, V> reactive() {
-        return reactive;
-    }
-
-    @Override
     public <T> T withWriteConnection(Function<RedisCommands<K, V>, T> action) {
         throw new IllegalStateException("withWriteConnection is for standalone mode: in Redis Cluster a "
                 + "transaction must stay in one slot; use the node connection of that slot's master instead");
@@ -245,26 +201,19 @@ final class ClusterRedis<K, V> implements DiscoveredRedis<K, V> {
                 replicas.add(a);
             }
         }
-        return new RedisStats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), retries.get(),
-                Duration.ZERO);
+        return stats(TopologyMode.CLUSTER, masters, replicas, failovers.get(), 0, Duration.ZERO);
     }
 
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+    void closeConnections() {
         for (Watch w : watches) {
             w.close();
         }
         events.dispose();
         retry.close();
+        pinned.closeAsync().orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
         connection.close();
         client.shutdown(0, 2, TimeUnit.SECONDS);
-        resources.close();
-        if (settings.ownsDiscovery()) {
-            settings.discovery().close();
-        }
     }
 
     @Override

@@ -1,21 +1,22 @@
 package io.waymark.redis.internal;
 
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.codec.RedisCodec;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
-import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.reactivestreams.Publisher;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -34,79 +35,146 @@ import reactor.core.publisher.Mono;
  */
 final class ClusterRetry {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ClusterRetry.class);
-
-    static final long MIN_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-    static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
-    /** Told of every retry: counts it, fires the metrics hook and asks for a topology refresh. */
+    /** Told of every retry, to ask for a topology refresh (the policy counts it and fires the metrics hook). */
     interface Listener {
         void retrying(String command, String reason);
     }
 
+    /** The multi-key commands Lettuce's cluster API splits into one command per slot. */
+    private static final Set<String> SPLIT_BY_SLOT = Set.of("del", "unlink", "exists", "touch", "mset", "msetnx");
+
+    /**
+     * How a method is handled, worked out once per method.
+     *
+     * @param kind its kind, or null when it depends on the arguments ({@code dispatch}, {@code XREAD})
+     * @param splits whether Lettuce splits it across slots when its keys hash to several
+     */
+    private record Route(CommandKind kind, RetryPolicy.Resend resend, boolean splits) {
+    }
+
     private final Object asyncTarget;
     private final Object reactiveTarget;
+    /** Blocking commands run here, each on a cluster connection of its own: the shared one stays free. */
+    private final PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned;
+    private final RedisCodec<?, ?> codec;
     private final ScheduledExecutorService scheduler;
+    private final RetryPolicy policy;
     private final Listener listener;
-    private final long budgetNanos;
     private final String name;
     private final CommandClassifier classifier = new CommandClassifier();
+    private final Map<Method, Route> routes = new ConcurrentHashMap<>();
     /** Failers of the commands waiting for their next attempt: a closed scheduler would never run them. */
     private final Set<Runnable> waiting = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    ClusterRetry(Object asyncTarget, Object reactiveTarget, ScheduledExecutorService scheduler, Duration budget,
-            Listener listener, String name) {
+    ClusterRetry(Object asyncTarget, Object reactiveTarget, PinnedPool<StatefulRedisClusterConnection<?, ?>> pinned,
+            RedisCodec<?, ?> codec, ScheduledExecutorService scheduler, RetryPolicy policy, Listener listener,
+            String name) {
         this.asyncTarget = asyncTarget;
         this.reactiveTarget = reactiveTarget;
+        this.pinned = pinned;
+        this.codec = codec;
         this.scheduler = scheduler;
-        this.budgetNanos = budget.toNanos();
+        this.policy = policy;
         this.listener = listener;
         this.name = name;
     }
 
-    /**
-     * The retry decision: how long to wait before attempt {@code attempt + 1}, or {@code -1} to
-     * surface the failure. Backoff doubles from 10 ms to 100 ms, jittered into its upper half
-     * ({@code random} in [0, 1)) so that writers blocked by one outage do not return in step.
-     */
-    static long retryDelayNanos(Failures kind, int attempt, long nanosLeft, double random) {
-        if (kind != Failures.NOT_EXECUTED || nanosLeft <= 0) {
-            return -1;
-        }
-        long cap = Math.min(MAX_BACKOFF_NANOS, MIN_BACKOFF_NANOS << Math.min(Math.max(attempt, 0), 4));
-        long delay = cap / 2 + (long) (random * (cap / 2));
-        return Math.min(delay, nanosLeft);
+    private Route route(Method method) {
+        Route r = routes.get(method);
+        return r != null ? r : routes.computeIfAbsent(method, m -> new Route(
+                CommandClassifier.dependsOnArguments(m.getName()) ? null : classifier.classify(m, null),
+                CommandClassifier.resend(m.getName()), SPLIT_BY_SLOT.contains(m.getName())));
     }
 
-    private boolean retryable(Method method, Object[] args) {
-        if (method.getName().equals("dispatch")) {
-            return false;
+    /** The resend rule of this call: a command Lettuce splits across slots is never sent again. */
+    private RetryPolicy.Resend resend(Route route, Object[] args) {
+        return route.splits() && args != null && args.length == 1 && crossSlot(args[0]) ? RetryPolicy.Resend.SPLIT
+                : route.resend();
+    }
+
+    /** Whether the keys ({@code K...}, or the keys of a {@code Map<K, V>}) hash to more than one slot. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private boolean crossSlot(Object keys) {
+        Iterable<?> all = keys instanceof Map ? ((Map<?, ?>) keys).keySet()
+                : keys instanceof Object[] ? Arrays.asList((Object[]) keys) : List.of();
+        int slot = -1;
+        for (Object k : all) {
+            int s = SlotHash.getSlot(((RedisCodec) codec).encodeKey(k));
+            if (slot >= 0 && s != slot) {
+                return true;
+            }
+            slot = s;
         }
-        CommandKind kind = classifier.classify(method, args);
-        return kind != CommandKind.LOCAL && kind != CommandKind.UNSUPPORTED;
+        return false;
+    }
+
+    /** Routes a call the handler does not pass straight to Lettuce. */
+    private interface Routing {
+        Object route(Method method, Object[] args, Route route, CommandKind kind);
     }
 
     /** The handler behind {@code async()}. */
     InvocationHandler asyncHandler() {
+        return handler(asyncTarget, CompletionStage.class, "async", this::async);
+    }
+
+    /** The handler behind {@code reactive()}: retries a publisher that failed before emitting anything. */
+    InvocationHandler reactiveHandler() {
+        return handler(reactiveTarget, Publisher.class, "reactive", this::reactive);
+    }
+
+    /**
+     * What both handlers do first: refuse what would change the shared connection's state, and pass
+     * straight to Lettuce what has nothing to route or to send again (local calls, {@code dispatch}).
+     */
+    private InvocationHandler handler(Object target, Class<?> routed, String what, Routing routing) {
         return (proxy, method, args) -> {
             if (method.getDeclaringClass() == Object.class) {
-                return objectMethod(proxy, method, args, "async");
+                return objectMethod(proxy, method, args, what);
             }
-            if (!CompletionStage.class.isAssignableFrom(method.getReturnType()) || !retryable(method, args)) {
-                return RoutingCore.call(asyncTarget, method, args);
+            Route route = route(method);
+            CommandKind kind = route.kind() != null ? route.kind() : classifier.classify(method, args);
+            if (kind == CommandKind.UNSUPPORTED) {
+                // the shared connection serves every caller: none may change its state
+                throw Proxies.unsupported(method, args);
             }
-            RoutedFuture<Object> result = new RoutedFuture<>();
-            attempt(method, args, System.nanoTime() + budgetNanos, 0, result);
-            return result;
+            boolean direct = kind == CommandKind.LOCAL
+                    || kind != CommandKind.BLOCKING && route.resend() == RetryPolicy.Resend.NEVER;
+            if (direct || !routed.isAssignableFrom(method.getReturnType())) {
+                return Proxies.call(target, method, args);
+            }
+            return routing.route(method, args, route, kind);
         };
     }
 
+    private Object async(Method method, Object[] args, Route route, CommandKind kind) {
+        if (kind == CommandKind.BLOCKING) {
+            return PinnedPool.call(pinned, c -> Proxies.stage(c.async(), method, args));
+        }
+        RoutedFuture<Object> result = new RoutedFuture<>();
+        attempt(method, args, resend(route, args), kind == CommandKind.READ, policy.deadline(), 0, result);
+        return result;
+    }
+
+    private Object reactive(Method method, Object[] args, Route route, CommandKind kind) {
+        Flux<Object> flux;
+        if (kind == CommandKind.BLOCKING) {
+            flux = pinned.reactive(c -> Proxies.publisher(c.reactive(), method, args));
+        } else {
+            RetryPolicy.Resend resend = resend(route, args);
+            boolean read = kind == CommandKind.READ;
+            flux = Flux.defer(() -> reactiveAttempt(method, args, resend, read, policy.deadline(), 0));
+        }
+        return Mono.class.isAssignableFrom(method.getReturnType()) ? Mono.from(flux) : flux;
+    }
+
     @SuppressWarnings("unchecked")
-    private void attempt(Method method, Object[] args, long deadline, int attempt, RoutedFuture<Object> result) {
+    private void attempt(Method method, Object[] args, RetryPolicy.Resend resend, boolean read, long deadline,
+            int attempt, RoutedFuture<Object> result) {
         CompletionStage<Object> f;
         try {
-            f = (CompletionStage<Object>) RoutingCore.call(asyncTarget, method, args);
+            f = (CompletionStage<Object>) Proxies.call(asyncTarget, method, args);
         } catch (RuntimeException e) {
             f = CompletableFuture.failedFuture(e);
         }
@@ -115,15 +183,15 @@ final class ClusterRetry {
                 result.complete(value);
                 return;
             }
-            long delay = retryDelayNanos(Failures.classify(err), attempt, deadline - System.nanoTime(),
-                    ThreadLocalRandom.current().nextDouble());
-            if (delay < 0) {
-                result.completeExceptionally(Failures.unwrap(err));
+            Failures failure = RetryPolicy.classify(err, resend);
+            if (!policy.mayResend(failure, resend, deadline, false)) {
+                result.completeExceptionally(policy.failure(err, failure, resend, read));
                 return;
             }
             retrying(method, err);
             Runnable fail = () -> result.completeExceptionally(Failures.unwrap(err));
-            later(delay, () -> attempt(method, args, deadline, attempt + 1, result), fail);
+            later(policy.backoffNanos(attempt, deadline),
+                    () -> attempt(method, args, resend, read, deadline, attempt + 1, result), fail);
         });
     }
 
@@ -161,36 +229,22 @@ final class ClusterRetry {
         }
     }
 
-    /** The handler behind {@code reactive()}: retries a publisher that failed before emitting anything. */
-    InvocationHandler reactiveHandler() {
-        return (proxy, method, args) -> {
-            if (method.getDeclaringClass() == Object.class) {
-                return objectMethod(proxy, method, args, "reactive");
-            }
-            if (!Publisher.class.isAssignableFrom(method.getReturnType()) || !retryable(method, args)) {
-                return RoutingCore.call(reactiveTarget, method, args);
-            }
-            Flux<Object> flux = Flux.defer(() -> reactiveAttempt(method, args, System.nanoTime() + budgetNanos, 0));
-            return Mono.class.isAssignableFrom(method.getReturnType()) ? Mono.from(flux) : flux;
-        };
-    }
-
     @SuppressWarnings("unchecked")
-    private Flux<Object> reactiveAttempt(Method method, Object[] args, long deadline, int attempt) {
+    private Flux<Object> reactiveAttempt(Method method, Object[] args, RetryPolicy.Resend resend, boolean read,
+            long deadline, int attempt) {
         return Flux.defer(() -> {
             // elements already delivered cannot be taken back: only a failure before the first is retried
             AtomicBoolean emitted = new AtomicBoolean();
-            return Flux.from((Publisher<Object>) RoutingCore.call(reactiveTarget, method, args))
+            return Flux.from((Publisher<Object>) Proxies.call(reactiveTarget, method, args))
                     .doOnNext(x -> emitted.set(true))
                     .onErrorResume(err -> {
-                        long delay = emitted.get() ? -1 : retryDelayNanos(Failures.classify(err), attempt,
-                                deadline - System.nanoTime(), ThreadLocalRandom.current().nextDouble());
-                        if (delay < 0) {
-                            return Flux.error(Failures.unwrap(err));
+                        Failures failure = RetryPolicy.classify(err, resend);
+                        if (!policy.mayResend(failure, resend, deadline, emitted.get())) {
+                            return Flux.error(policy.failure(err, failure, resend, read));
                         }
                         retrying(method, err);
-                        return delay(delay, Failures.unwrap(err))
-                                .thenMany(reactiveAttempt(method, args, deadline, attempt + 1));
+                        return delay(policy.backoffNanos(attempt, deadline), Failures.unwrap(err))
+                                .thenMany(reactiveAttempt(method, args, resend, read, deadline, attempt + 1));
                     });
         });
     }
@@ -201,19 +255,11 @@ final class ClusterRetry {
     }
 
     private void retrying(Method method, Throwable err) {
-        String reason = Failures.reason(err);
-        LOG.debug("retrying {} after {}", method.getName(), reason);
-        listener.retrying(method.getName(), reason);
+        policy.retrying(method.getName(), err);
+        listener.retrying(method.getName(), Failures.reason(err));
     }
 
     private Object objectMethod(Object proxy, Method method, Object[] args, String what) {
-        switch (method.getName()) {
-            case "equals":
-                return proxy == args[0];
-            case "hashCode":
-                return System.identityHashCode(proxy);
-            default:
-                return "DiscoveredRedis." + what + "(" + name + ")";
-        }
+        return Proxies.objectMethod(proxy, method, args, "DiscoveredRedis." + what + "(" + name + ")");
     }
 }

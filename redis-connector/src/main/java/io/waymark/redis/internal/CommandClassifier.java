@@ -1,11 +1,14 @@
 package io.waymark.redis.internal;
 
 import io.lettuce.core.XReadArgs;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.protocol.ProtocolKeyword;
 import io.lettuce.core.protocol.ReadOnlyCommands;
 import java.lang.reflect.Method;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -30,7 +33,16 @@ final class CommandClassifier {
     private static final Set<String> BLOCKING =
             Set.of("blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop");
     private static final Set<String> UNSUPPORTED = Set.of("auth", "select", "readOnly", "readWrite", "asking",
-            "setTimeout", "quit", "reset", "setAutoFlushCommands", "flushCommands", "swapdb");
+            "setTimeout", "quit", "reset", "setAutoFlushCommands", "flushCommands", "swapdb", "clientSetname",
+            "clientSetinfo", "clientTracking", "clientCaching", "clientNoEvict");
+    /** Commands that change the state of the connection they run on, refused through {@code dispatch} too. */
+    private static final Set<String> CONNECTION_STATE = Set.of("AUTH", "SELECT", "MULTI", "EXEC", "DISCARD",
+            "WATCH", "UNWATCH", "HELLO", "RESET", "QUIT", "READONLY", "READWRITE", "ASKING", "SUBSCRIBE", "PSUBSCRIBE",
+            "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR", "SYNC", "PSYNC", "REPLCONF",
+            "SWAPDB");
+    /** {@code CLIENT} subcommands that change the connection they run on. */
+    private static final Set<String> CLIENT_CONNECTION_STATE = Set.of("REPLY", "SETNAME", "SETINFO", "TRACKING",
+            "CACHING", "NO-EVICT", "NO-TOUCH");
     private static final Set<String> LOCAL = Set.of("digest", "getJsonParser", "isOpen", "toString", "hashCode",
             "equals");
     private static final Map<String, CommandKind> READ_ONLY_VARIANTS = Map.of(
@@ -53,12 +65,13 @@ final class CommandClassifier {
     CommandKind classify(Method method, Object[] args) {
         String name = method.getName();
         if (name.equals("dispatch") && args != null && args.length > 0 && args[0] instanceof ProtocolKeyword) {
-            return classifyKeyword((ProtocolKeyword) args[0]);
+            CommandArgs<?, ?> commandArgs = args.length > 2 && args[2] instanceof CommandArgs ? (CommandArgs<?, ?>) args[2]
+                    : null;
+            return classifyKeyword((ProtocolKeyword) args[0], commandArgs);
         }
         if ((name.equals("xread") || name.equals("xreadgroup")) && args != null) {
             for (Object a : args) {
-                if (a instanceof XReadArgs) {
-                    // XReadArgs hides whether BLOCK is set: a pinned connection is right either way
+                if (a instanceof XReadArgs && blocks((XReadArgs) a)) {
                     return CommandKind.BLOCKING;
                 }
             }
@@ -66,9 +79,28 @@ final class CommandClassifier {
         return cache.computeIfAbsent(method, m -> classifyName(m.getName()));
     }
 
+    /** XReadArgs keeps BLOCK to itself: written out as the command would send it, it says. */
+    private static boolean blocks(XReadArgs xreadArgs) {
+        CommandArgs<String, String> options = new CommandArgs<>(StringCodec.UTF8);
+        xreadArgs.build(options);
+        return BlockingTimeouts.pinsConnection(CommandType.XREAD, options);
+    }
+
     /** Whether {@link #classify} looks at the arguments of this method, not only at its name. */
     static boolean dependsOnArguments(String methodName) {
         return methodName.equals("dispatch") || methodName.equals("xread") || methodName.equals("xreadgroup");
+    }
+
+    /** Whether a command of this method may be sent again once it certainly did not run (see {@link RetryPolicy}). */
+    static RetryPolicy.Resend resend(String methodName) {
+        switch (methodName) {
+            case "dispatch":
+                return RetryPolicy.Resend.NEVER;
+            case "eval", "evalsha", "fcall":
+                return RetryPolicy.Resend.IF_NOT_SENT;
+            default:
+                return RetryPolicy.Resend.IF_REFUSED;
+        }
     }
 
     static CommandKind classifyName(String name) {
@@ -88,8 +120,20 @@ final class CommandClassifier {
         return READ_ONLY.contains(commandOf(name)) ? CommandKind.READ : CommandKind.WRITE;
     }
 
-    static CommandKind classifyKeyword(ProtocolKeyword keyword) {
+    static CommandKind classifyKeyword(ProtocolKeyword keyword, CommandArgs<?, ?> args) {
+        if (BlockingTimeouts.pinsConnection(keyword, args)) {
+            return CommandKind.BLOCKING;
+        }
         String n = keyword.toString().toUpperCase(Locale.ROOT);
+        if (CONNECTION_STATE.contains(n)) {
+            return CommandKind.UNSUPPORTED;
+        }
+        if (n.equals("CLIENT")) {
+            List<String> a = WireArgs.of(args);
+            if (!a.isEmpty() && CLIENT_CONNECTION_STATE.contains(a.get(0).toUpperCase(Locale.ROOT))) {
+                return CommandKind.UNSUPPORTED;
+            }
+        }
         if (MASTER_ONLY_READS.contains(n)) {
             return CommandKind.WRITE;
         }

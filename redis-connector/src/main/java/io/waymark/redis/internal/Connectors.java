@@ -36,6 +36,8 @@ public final class Connectors {
 
     /** Builds the connector; closes what it created when it fails. */
     public static <K, V> DiscoveredRedis<K, V> create(RedisSettings<K, V> settings) {
+        // the application's customizer is checked before anything is started
+        clientOptions(settings);
         // Lettuce's default backoff reaches 30 s between attempts: too slow for a node that restarted
         ClientResources resources = settings.clientResources() != null ? settings.clientResources()
                 : DefaultClientResources.builder()
@@ -130,15 +132,39 @@ public final class Connectors {
                 + " answered INFO cluster; last error: " + (last == null ? "none" : last.getMessage()), last);
     }
 
+    /**
+     * Lettuce's client options: the connector's, then the application's customizer, which may change
+     * anything but what failover rests on.
+     *
+     * @throws IllegalStateException if the customizer changed the disconnected behavior, auto-reconnect or
+     *     the timeout options
+     */
     static ClientOptions clientOptions(RedisSettings<?, ?> s) {
+        TimeoutOptions timeouts = TimeoutOptions.builder().timeoutSource(new BlockingTimeouts(s.commandTimeout()))
+                .build();
         ClientOptions.Builder b = ClientOptions.builder()
                 .socketOptions(socketOptions(s))
-                .timeoutOptions(TimeoutOptions.enabled(s.commandTimeout()))
+                // a blocking command's client timeout is its own plus the command timeout: see BlockingTimeouts
+                .timeoutOptions(timeouts)
                 // a command issued while the connection is down fails at once, so it can go elsewhere
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .autoReconnect(true);
         s.clientOptions().accept(b);
-        return b.build();
+        ClientOptions options = b.build();
+        if (options.getDisconnectedBehavior() != ClientOptions.DisconnectedBehavior.REJECT_COMMANDS) {
+            throw new IllegalStateException("clientOptions must leave disconnectedBehavior at REJECT_COMMANDS, not "
+                    + options.getDisconnectedBehavior() + ": a command held on a dead connection cannot go to the "
+                    + "next master, and one replayed on reconnect may run twice");
+        }
+        if (!options.isAutoReconnect()) {
+            throw new IllegalStateException("clientOptions must leave autoReconnect on: a node's connection that "
+                    + "dropped would stay down");
+        }
+        if (options.getTimeoutOptions() != timeouts) {
+            throw new IllegalStateException("clientOptions must not set timeoutOptions: set commandTimeout in "
+                    + "DiscoveredRedisBuilder (blocking commands get their own server timeout on top of it)");
+        }
+        return options;
     }
 
     static SocketOptions socketOptions(RedisSettings<?, ?> s) {

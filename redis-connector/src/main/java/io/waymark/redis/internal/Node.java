@@ -1,14 +1,20 @@
 package io.waymark.redis.internal;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.support.AsyncConnectionPoolSupport;
-import io.lettuce.core.support.BoundedAsyncPool;
-import io.lettuce.core.support.BoundedPoolConfig;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.ArrayOutput;
+import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.protocol.CommandType;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -25,12 +31,14 @@ final class Node<K, V> {
     private final String address;
     private final Supplier<CompletionStage<StatefulRedisConnection<K, V>>> connector;
     private volatile CompletableFuture<StatefulRedisConnection<K, V>> connection;
-    private volatile BoundedAsyncPool<StatefulRedisConnection<K, V>> pool;
+    private volatile PinnedPool<StatefulRedisConnection<K, V>> pool;
 
     /** Written by the topology thread only. */
     volatile Role role = Role.UNKNOWN;
     /** When a command to this node proved it is no master (nanoTime; 0 never). */
     volatile long demotedAt;
+    /** The replication offset its last ROLE answered as master (0: an empty data set, or not a master). */
+    volatile long offset;
     /** Consecutive probes that timed out. */
     int probeTimeouts;
     /** When Consul listed this node last (nanoTime). */
@@ -77,18 +85,16 @@ final class Node<K, V> {
     }
 
     /** The pool of pinned connections to this node, created on first use. */
-    synchronized BoundedAsyncPool<StatefulRedisConnection<K, V>> pool(int maxTotal, int maxIdle) {
+    synchronized PinnedPool<StatefulRedisConnection<K, V>> pool(int maxTotal, int maxIdle, RetryPolicy policy) {
         if (pool == null) {
-            pool = AsyncConnectionPoolSupport.createBoundedObjectPool(
-                    connector,
-                    BoundedPoolConfig.builder().maxTotal(maxTotal).maxIdle(maxIdle).minIdle(0).build(), false);
+            pool = new PinnedPool<>(connector, maxTotal, maxIdle, policy);
         }
         return pool;
     }
 
     /** Closes the pool (borrowed connections close when returned); the next use makes a new one. */
     CompletableFuture<Void> closePool() {
-        BoundedAsyncPool<StatefulRedisConnection<K, V>> p;
+        PinnedPool<StatefulRedisConnection<K, V>> p;
         synchronized (this) {
             p = pool;
             pool = null;
@@ -108,6 +114,42 @@ final class Node<K, V> {
                 : c.handle((conn, err) -> conn).thenCompose(conn -> conn == null
                         ? CompletableFuture.completedFuture(null) : conn.closeAsync());
         return CompletableFuture.allOf(poolClosed, connClosed);
+    }
+
+    /**
+     * Asks the node its {@code ROLE}, connecting first if needed: master (with its replication
+     * offset), replica, or unknown (no answer within {@code timeoutMillis}, or an error). Counts the
+     * probes in a row that timed out. Topology thread only.
+     */
+    CompletableFuture<Role> probe(long timeoutMillis) {
+        return connect()
+                .thenCompose(Node::role)
+                .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
+                .handle((reply, err) -> {
+                    if (err != null) {
+                        Throwable e = Failures.unwrap(err);
+                        boolean timedOut = e instanceof TimeoutException || e instanceof RedisCommandTimeoutException;
+                        probeTimeouts = timedOut ? probeTimeouts + 1 : 0;
+                        return Role.UNKNOWN;
+                    }
+                    probeTimeouts = 0;
+                    String r = reply.isEmpty() ? "" : String.valueOf(reply.get(0));
+                    if ("master".equals(r)) {
+                        // ROLE of a master: "master", its replication offset, its replicas
+                        offset = reply.size() > 1 && reply.get(1) instanceof Long ? (Long) reply.get(1) : 0;
+                        return Role.MASTER;
+                    }
+                    offset = 0;
+                    return "slave".equals(r) || "replica".equals(r) ? Role.REPLICA : Role.UNKNOWN;
+                });
+    }
+
+    /** ROLE decoded as Strings whatever the codec of the data connection. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static CompletableFuture<List<Object>> role(StatefulRedisConnection<?, ?> connection) {
+        CommandOutput output = new ArrayOutput<>(StringCodec.UTF8);
+        RedisFuture<List<Object>> f = ((StatefulRedisConnection) connection).async().dispatch(CommandType.ROLE, output);
+        return f.toCompletableFuture();
     }
 
     @Override

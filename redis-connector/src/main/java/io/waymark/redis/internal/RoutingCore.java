@@ -1,30 +1,20 @@
 package io.waymark.redis.internal;
 
-import io.lettuce.core.RedisCommandInterruptedException;
-import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.support.BoundedAsyncPool;
 import io.waymark.redis.ReadPolicy;
 import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.reactivestreams.Publisher;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -50,22 +40,20 @@ import reactor.core.publisher.Mono;
  */
 final class RoutingCore<K, V> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RoutingCore.class);
-
     private final StandaloneRouter<K, V> router;
     private final RedisSettings<K, V> settings;
     private final ReadPolicy readPolicy;
+    private final RetryPolicy policy;
     private final CommandClassifier classifier = new CommandClassifier();
     /** One lookup per call: how each method of the async interface is routed. */
     private final Map<Method, Route> routes = new ConcurrentHashMap<>();
-    private final long budgetNanos;
     private final long maxWaitNanos;
 
-    RoutingCore(StandaloneRouter<K, V> router, RedisSettings<K, V> settings) {
+    RoutingCore(StandaloneRouter<K, V> router, RedisSettings<K, V> settings, RetryPolicy policy) {
         this.router = router;
         this.settings = settings;
         this.readPolicy = settings.readPolicy();
-        this.budgetNanos = settings.failoverBudget().toNanos();
+        this.policy = policy;
         this.maxWaitNanos = settings.commandTimeout().multipliedBy(2).plus(settings.failoverBudget())
                 .plusMillis(500).toNanos();
     }
@@ -75,25 +63,24 @@ final class RoutingCore<K, V> {
     }
 
     /**
-     * How a method of the async interface is routed, worked out once per method.
+     * How a method of the async (or reactive) interface is routed, worked out once per method.
      *
-     * @param target the method of {@code RedisClusterAsyncCommands} that runs the command
+     * @param target the method that runs the command
      * @param kind its kind, or null when it depends on the arguments ({@code dispatch}, {@code XREAD})
-     * @param retryable whether a write that certainly did not run may be sent again
-     *     (not {@code dispatch}: the caller's {@code CommandOutput} already holds the first attempt's reply)
+     * @param resend whether a write that certainly did not run may be sent again
      */
-    record Route(Method target, CommandKind kind, boolean retryable) {
+    record Route(Method target, CommandKind kind, RetryPolicy.Resend resend) {
     }
 
-    /** The route of {@code asyncMethod}, a method of the async interface. */
-    Route route(Method asyncMethod) {
-        Route r = routes.get(asyncMethod);
-        return r != null ? r : routes.computeIfAbsent(asyncMethod, this::newRoute);
+    /** The route of {@code method}, a method of the async or reactive interface. */
+    Route route(Method method) {
+        Route r = routes.get(method);
+        return r != null ? r : routes.computeIfAbsent(method, this::newRoute);
     }
 
     private Route newRoute(Method m) {
         CommandKind kind = CommandClassifier.dependsOnArguments(m.getName()) ? null : classifier.classify(m, null);
-        return new Route(m, kind, !m.getName().equals("dispatch"));
+        return new Route(m, kind, CommandClassifier.resend(m.getName()));
     }
 
     private CommandKind kind(Route route, Object[] args) {
@@ -110,7 +97,7 @@ final class RoutingCore<K, V> {
             Route route = route(method);
             switch (kind(route, args)) {
                 case UNSUPPORTED:
-                    throw unsupported(method);
+                    throw Proxies.unsupported(method, args);
                 case LOCAL:
                     return local(method, args, c -> c.async());
                 case READ:
@@ -118,7 +105,7 @@ final class RoutingCore<K, V> {
                 case BLOCKING:
                     return pinned(method, args);
                 default:
-                    return write(method, args, route.retryable());
+                    return write(route, args);
             }
         };
     }
@@ -129,21 +116,21 @@ final class RoutingCore<K, V> {
             if (method.getDeclaringClass() == Object.class) {
                 return objectMethod(proxy, method, args, "reactive");
             }
-            CommandKind kind = classifier.classify(method, args);
+            Route route = route(method);
+            CommandKind kind = kind(route, args);
             if (kind == CommandKind.UNSUPPORTED) {
-                throw unsupported(method);
+                throw Proxies.unsupported(method, args);
             }
             if (kind == CommandKind.LOCAL || !Publisher.class.isAssignableFrom(method.getReturnType())) {
                 return local(method, args, c -> c.reactive());
             }
             Flux<Object> flux;
             if (kind == CommandKind.READ) {
-                flux = Flux.defer(() -> reactiveRead(method, args, router.readCandidates(readPolicy), 0));
+                flux = Flux.defer(() -> reactiveRead(method, args));
             } else if (kind == CommandKind.BLOCKING) {
                 flux = Flux.defer(() -> reactivePinned(method, args));
             } else {
-                boolean retry = kind == CommandKind.WRITE && !method.getName().equals("dispatch");
-                flux = Flux.defer(() -> reactiveWrite(method, args, System.nanoTime() + budgetNanos, retry));
+                flux = Flux.defer(() -> reactiveWrite(method, args, route.resend(), policy.deadline(), false));
             }
             return Mono.class.isAssignableFrom(method.getReturnType()) ? Mono.from(flux) : flux;
         };
@@ -151,8 +138,8 @@ final class RoutingCore<K, V> {
 
     // ---------------------------------------------------------------- async
 
-    private RedisFuture<Object> write(Method method, Object[] args, boolean retryable) {
-        WriteCall call = new WriteCall(method, args, retryable, System.nanoTime() + budgetNanos);
+    private RedisFuture<Object> write(Route route, Object[] args) {
+        WriteCall call = new WriteCall(route.target(), args, route.resend(), policy.deadline());
         Node<K, V> master = router.usableMaster();
         if (master != null) {
             call.send(master);
@@ -175,13 +162,10 @@ final class RoutingCore<K, V> {
     }
 
     /**
-     * A routed write and the future its caller holds. It is its own completion callback, so
-     * that an attempt adds to Lettuce's future only what {@code whenComplete} must allocate;
-     * CompletableFuture offers no cheaper hook, and Lettuce creates its futures itself.
-     */
-    /**
-     * A routed call that is its own completion callback: an attempt that failed either goes
-     * again ({@link #retry} says so and completes later) or fails the call.
+     * A routed call that is its own completion callback, so that an attempt adds to Lettuce's
+     * future only what {@code whenComplete} must allocate (CompletableFuture offers no cheaper
+     * hook, and Lettuce creates its futures itself): a failed attempt either goes again or fails
+     * the call.
      */
     private abstract static class RetryingCall extends RoutedFuture<Object> implements BiConsumer<Object, Throwable> {
 
@@ -189,28 +173,32 @@ final class RoutingCore<K, V> {
         public void accept(Object value, Throwable err) {
             if (err == null) {
                 complete(value);
-            } else if (!retry(err)) {
-                completeExceptionally(Failures.unwrap(err));
+            } else {
+                Throwable failure = retry(err);
+                if (failure != null) {
+                    completeExceptionally(failure);
+                }
             }
         }
 
-        /** After a failed attempt: whether the call was sent again (it then completes later). */
-        abstract boolean retry(Throwable err);
+        /** After a failed attempt: null if the call went again (it completes later), else what its caller gets. */
+        abstract Throwable retry(Throwable err);
     }
 
+    /** A routed write: to the fenced master, again on the next one while it certainly did not run. */
     private final class WriteCall extends RetryingCall {
 
         private final Method method;
         private final Object[] args;
-        private final boolean retryable;
+        private final RetryPolicy.Resend resend;
         private final long deadline;
         /** The node of the attempt in flight: attempts never overlap. */
         private Node<K, V> node;
 
-        WriteCall(Method method, Object[] args, boolean retryable, long deadline) {
+        WriteCall(Method method, Object[] args, RetryPolicy.Resend resend, long deadline) {
             this.method = method;
             this.args = args;
-            this.retryable = retryable;
+            this.resend = resend;
             this.deadline = deadline;
         }
 
@@ -229,27 +217,20 @@ final class RoutingCore<K, V> {
             });
         }
 
-        /** After the attempt on {@link #node} failed: whether the write was sent again (this completes later). */
         @Override
-        boolean retry(Throwable err) {
-            Failures kind = Failures.classify(err);
-            if (kind == Failures.NOT_EXECUTED) {
-                String reason = Failures.reason(err);
-                router.masterFailed(node, reason);
-                if (retryable && System.nanoTime() - deadline < 0) {
-                    router.countRetry(method.getName(), reason);
-                    LOG.debug("retrying {} after {} on {}", method.getName(), reason, node.address());
-                    sendWhenMaster();
-                    return true;
-                }
-            } else if (kind == Failures.NODE_SUSPECT) {
-                router.nodeSuspect();
+        Throwable retry(Throwable err) {
+            Failures failure = RetryPolicy.classify(err, resend);
+            evidence(node, failure, err);
+            if (policy.mayResend(failure, resend, deadline, false)) {
+                policy.retrying(method.getName(), err);
+                sendWhenMaster();
+                return null;
             }
-            return false;
+            return policy.failure(err, failure, resend, false);
         }
     }
 
-    /** A routed read, its own completion callback like {@link WriteCall}; moves on to the next candidate. */
+    /** A routed read: moves on to the next candidate when its node failed. */
     private final class ReadCall extends RetryingCall {
 
         private final Method method;
@@ -275,7 +256,7 @@ final class RoutingCore<K, V> {
         void noCandidate() {
             if (readPolicy.usesMaster()) {
                 // nothing reachable: wait for a master like a write would, then read there
-                router.awaitMaster(System.nanoTime() + budgetNanos).whenComplete((master, err) -> {
+                router.awaitMaster(policy.deadline()).whenComplete((master, err) -> {
                     if (err != null) {
                         completeExceptionally(Failures.unwrap(err));
                     } else {
@@ -285,54 +266,46 @@ final class RoutingCore<K, V> {
                     }
                 });
             } else {
-                completeExceptionally(new RedisConnectionException("no replica of "
-                        + settings.readService() + " is reachable (read policy " + readPolicy + ")"));
+                completeExceptionally(noReplica());
             }
         }
 
-        /** After the attempt on candidate {@link #index} failed: whether the read went to the next one. */
         @Override
-        boolean retry(Throwable err) {
-            Failures kind = Failures.classify(err);
-            boolean nodeProblem = kind == Failures.NODE_SUSPECT
-                    || (kind == Failures.NOT_EXECUTED && !Failures.reason(err).equals("READONLY"));
-            if (nodeProblem) {
+        Throwable retry(Throwable err) {
+            if (RetryPolicy.mayReadElsewhere(Failures.classify(err), err, false)) {
                 router.nodeSuspect();
                 int next = candidates.nextUsable(index + 1, turn);
                 if (next >= 0) {
                     send(next);
-                    return true;
+                    return null;
                 }
             }
-            return false;
+            return Failures.unwrap(err);
         }
+    }
+
+    /** What a failed attempt on {@code node} tells the router: not the master (any more), or look again. */
+    private void evidence(Node<K, V> node, Failures failure, Throwable err) {
+        if (failure == Failures.NOT_SENT || failure == Failures.REFUSED) {
+            router.masterFailed(node, Failures.reason(err));
+        } else if (failure == Failures.OUTCOME_UNKNOWN) {
+            router.nodeSuspect();
+        }
+    }
+
+    private RedisConnectionException noReplica() {
+        return new RedisConnectionException("no replica of " + settings.readService() + " is reachable (read policy "
+                + readPolicy + ")");
     }
 
     /** Blocking commands: on a pooled connection of their own, so they block nobody else. */
     private RedisFuture<Object> pinned(Method method, Object[] args) {
-        RoutedFuture<Object> result = new RoutedFuture<>();
-        router.awaitMaster(System.nanoTime() + budgetNanos)
-                .thenCompose(node -> {
-                    BoundedAsyncPool<StatefulRedisConnection<K, V>> pool =
-                            node.pool(settings.poolMaxTotal(), settings.poolMaxIdle());
-                    return pool.acquire().thenCompose(conn -> {
-                        CompletionStage<Object> f;
-                        try {
-                            f = invoke(conn.async(), method, args);
-                        } catch (RuntimeException e) {
-                            f = CompletableFuture.failedFuture(e);
-                        }
-                        return f.whenComplete((v, e) -> pool.release(conn));
-                    });
-                })
-                .whenComplete((v, e) -> {
-                    if (e != null) {
-                        result.completeExceptionally(Failures.unwrap(e));
-                    } else {
-                        result.complete(v);
-                    }
-                });
-        return result;
+        return PinnedPool.call(router.awaitMaster(policy.deadline()).thenApply(this::pool),
+                conn -> Proxies.stage(conn.async(), method, args));
+    }
+
+    private PinnedPool<StatefulRedisConnection<K, V>> pool(Node<K, V> node) {
+        return node.pool(settings.poolMaxTotal(), settings.poolMaxIdle(), policy);
     }
 
     /** Sends one attempt to {@code node}; a failure to send is a failed future, like a failure of the command. */
@@ -342,18 +315,12 @@ final class RoutingCore<K, V> {
             return CompletableFuture.failedFuture(new RedisConnectionException("not connected to " + node.address()));
         }
         try {
-            return invoke(c.async(), method, args).toCompletableFuture();
+            return Proxies.stage(c.async(), method, args).toCompletableFuture();
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static CompletionStage<Object> invoke(Object target, Method method, Object[] args) {
-        Object r = call(target, method, args);
-        // void methods (SHUTDOWN, DEBUG SEGFAULT) send and return nothing to wait for
-        return r == null ? CompletableFuture.completedFuture(null) : (CompletionStage<Object>) r;
-    }
 
     // ---------------------------------------------------------------- sync
 
@@ -370,45 +337,42 @@ final class RoutingCore<K, V> {
         Method method = route.target();
         switch (kind(route, args)) {
             case UNSUPPORTED:
-                throw unsupported(method);
+                throw Proxies.unsupported(method, args);
             case LOCAL:
                 return local(method, args, c -> c.async());
             case READ:
                 return syncRead(method, args);
             case BLOCKING:
-                return await(pinned(method, args), System.nanoTime());
+                // as long as the server may block it: BlockingTimeouts gave it its client timeout
+                return Await.get(pinned(method, args), 0);
             default:
-                return syncWrite(method, args, route.retryable());
+                return syncWrite(route, args);
         }
     }
 
-    private Object syncWrite(Method method, Object[] args, boolean retryable) {
-        long start = System.nanoTime();
+    private Object syncWrite(Route route, Object[] args) {
+        long start = policy.now();
         Node<K, V> master = router.usableMaster();
         if (master == null) {
-            return await(write(method, args, retryable), start);
+            return await(write(route, args), start);
         }
         Throwable err;
         try {
-            return send(master, method, args).get(maxWaitNanos, TimeUnit.NANOSECONDS);
+            return Await.await(send(master, route.target(), args), maxWaitNanos);
         } catch (ExecutionException e) {
             err = e.getCause();
-        } catch (TimeoutException e) {
-            throw timedOut();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
         }
-        WriteCall call = new WriteCall(method, args, retryable, start + budgetNanos);
+        WriteCall call = new WriteCall(route.target(), args, route.resend(), policy.deadline(start));
         call.node = master;
-        if (!call.retry(err)) {
-            throw failure(err);
+        Throwable failure = call.retry(err);
+        if (failure != null) {
+            throw Await.failure(failure);
         }
         return await(call, start);
     }
 
     private Object syncRead(Method method, Object[] args) {
-        long start = System.nanoTime();
+        long start = policy.now();
         ReadCandidates<K, V> candidates = router.snapshot().readCandidates(readPolicy);
         int turn = router.nextTurn(candidates);
         int index = candidates.nextUsable(0, turn);
@@ -417,101 +381,83 @@ final class RoutingCore<K, V> {
         }
         Throwable err;
         try {
-            return send(candidates.get(index, turn), method, args).get(maxWaitNanos, TimeUnit.NANOSECONDS);
+            return Await.await(send(candidates.get(index, turn), method, args), maxWaitNanos);
         } catch (ExecutionException e) {
             err = e.getCause();
-        } catch (TimeoutException e) {
-            throw timedOut();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
         }
         ReadCall call = new ReadCall(method, args, candidates, turn);
         call.index = index;
-        if (!call.retry(err)) {
-            throw failure(err);
+        Throwable failure = call.retry(err);
+        if (failure != null) {
+            throw Await.failure(failure);
         }
         return await(call, start);
     }
 
-    /** Waits for a routed call that started at {@code startNanos}, within what is left of the maximum wait. */
-    private Object await(Future<Object> f, long startNanos) {
-        try {
-            return f.get(maxWaitNanos - (System.nanoTime() - startNanos), TimeUnit.NANOSECONDS);
-        } catch (ExecutionException e) {
-            throw failure(e.getCause());
-        } catch (TimeoutException e) {
-            throw timedOut();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
-        }
-    }
-
-    /** What a sync caller gets for a failed command: Lettuce's exception as is. */
-    private static RuntimeException failure(Throwable err) {
-        Throwable c = Failures.unwrap(err);
-        return c instanceof RuntimeException ? (RuntimeException) c : new RedisException(c);
-    }
-
-    private RedisCommandTimeoutException timedOut() {
-        return new RedisCommandTimeoutException("command timed out after "
-                + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos) + " ms");
+    /** Waits for a routed call that started at {@code start}, within what is left of the maximum wait. */
+    private Object await(Future<Object> f, long start) {
+        return Await.get(f, Math.max(1, maxWaitNanos - (policy.now() - start)));
     }
 
     // ---------------------------------------------------------------- reactive
 
-    private Flux<Object> reactiveWrite(Method method, Object[] args, long deadline, boolean retryable) {
+    /**
+     * A write (or a read that waited for the master) at the fenced master, sent again like
+     * {@link WriteCall} but never once it emitted an element.
+     */
+    private Flux<Object> reactiveWrite(Method method, Object[] args, RetryPolicy.Resend resend, long deadline,
+            boolean read) {
         return Mono.fromCompletionStage(() -> router.awaitMaster(deadline))
                 .onErrorMap(Failures::unwrap)
-                .flatMapMany(node -> reactiveCall(node, method, args).onErrorResume(err -> {
-                    if (Failures.classify(err) == Failures.NOT_EXECUTED) {
-                        String reason = Failures.reason(err);
-                        router.masterFailed(node, reason);
-                        if (retryable && System.nanoTime() - deadline < 0) {
-                            router.countRetry(method.getName(), reason);
-                            return reactiveWrite(method, args, deadline, true);
-                        }
-                    } else if (Failures.classify(err) == Failures.NODE_SUSPECT) {
-                        router.nodeSuspect();
-                    }
-                    return Flux.error(err);
-                }));
-    }
-
-    /** A blocking command on a pooled connection, given back when the publisher terminates or is cancelled. */
-    private Flux<Object> reactivePinned(Method method, Object[] args) {
-        return Mono.fromCompletionStage(() -> router.awaitMaster(System.nanoTime() + budgetNanos))
-                .onErrorMap(Failures::unwrap)
                 .flatMapMany(node -> {
-                    BoundedAsyncPool<StatefulRedisConnection<K, V>> pool =
-                            node.pool(settings.poolMaxTotal(), settings.poolMaxIdle());
-                    return Flux.usingWhen(Mono.fromCompletionStage(pool::acquire),
-                            conn -> Flux.from(publisher(conn.reactive(), method, args)),
-                            conn -> Mono.fromCompletionStage(pool.release(conn)));
+                    AtomicBoolean emitted = new AtomicBoolean();
+                    return reactiveCall(node, method, args).doOnNext(x -> emitted.set(true)).onErrorResume(err -> {
+                        Failures failure = RetryPolicy.classify(err, resend);
+                        evidence(node, failure, err);
+                        if (policy.mayResend(failure, resend, deadline, emitted.get())) {
+                            policy.retrying(method.getName(), err);
+                            return reactiveWrite(method, args, resend, deadline, read);
+                        }
+                        return Flux.error(policy.failure(err, failure, resend, read));
+                    });
                 });
     }
 
-    private Flux<Object> reactiveRead(Method method, Object[] args, List<Node<K, V>> candidates, int index) {
-        if (candidates.isEmpty()) {
+    /** A blocking command on a pooled connection: see {@link PinnedPool#reactive}. */
+    private Flux<Object> reactivePinned(Method method, Object[] args) {
+        return Mono.fromCompletionStage(() -> router.awaitMaster(policy.deadline()))
+                .onErrorMap(Failures::unwrap)
+                .flatMapMany(node -> pool(node).reactive(conn -> Proxies.publisher(conn.reactive(), method, args)));
+    }
+
+    private Flux<Object> reactiveRead(Method method, Object[] args) {
+        ReadCandidates<K, V> candidates = router.snapshot().readCandidates(readPolicy);
+        int turn = router.nextTurn(candidates);
+        int index = candidates.nextUsable(0, turn);
+        if (index < 0) {
             if (readPolicy.usesMaster()) {
-                return reactiveWrite(method, args, System.nanoTime() + budgetNanos, false);
+                return reactiveWrite(method, args, RetryPolicy.Resend.NEVER, policy.deadline(), true);
             }
-            return Flux.error(new RedisConnectionException("no replica of " + settings.readService()
-                    + " is reachable (read policy " + readPolicy + ")"));
+            return Flux.error(noReplica());
         }
-        Node<K, V> node = candidates.get(index);
-        return reactiveCall(node, method, args).onErrorResume(err -> {
-            Failures kind = Failures.classify(err);
-            if (kind == Failures.NODE_SUSPECT
-                    || (kind == Failures.NOT_EXECUTED && !Failures.reason(err).equals("READONLY"))) {
-                router.nodeSuspect();
-                if (index + 1 < candidates.size()) {
-                    return reactiveRead(method, args, candidates, index + 1);
-                }
-            }
-            return Flux.error(err);
-        });
+        return reactiveRead(method, args, candidates, turn, index);
+    }
+
+    /** A read on candidate {@code index}, moving on like {@link ReadCall} but never once it emitted an element. */
+    private Flux<Object> reactiveRead(Method method, Object[] args, ReadCandidates<K, V> candidates, int turn,
+            int index) {
+        AtomicBoolean emitted = new AtomicBoolean();
+        return reactiveCall(candidates.get(index, turn), method, args).doOnNext(x -> emitted.set(true))
+                .onErrorResume(err -> {
+                    if (RetryPolicy.mayReadElsewhere(Failures.classify(err), err, emitted.get())) {
+                        router.nodeSuspect();
+                        int next = candidates.nextUsable(index + 1, turn);
+                        if (next >= 0) {
+                            return reactiveRead(method, args, candidates, turn, next);
+                        }
+                    }
+                    return Flux.error(Failures.unwrap(err));
+                });
     }
 
     private Flux<Object> reactiveCall(Node<K, V> node, Method method, Object[] args) {
@@ -519,13 +465,9 @@ final class RoutingCore<K, V> {
         if (c == null) {
             return Flux.error(new RedisConnectionException("not connected to " + node.address()));
         }
-        return Flux.from(publisher(c.reactive(), method, args));
+        return Flux.from(Proxies.publisher(c.reactive(), method, args));
     }
 
-    @SuppressWarnings("unchecked")
-    private static Publisher<Object> publisher(Object reactiveApi, Method method, Object[] args) {
-        return (Publisher<Object>) call(reactiveApi, method, args);
-    }
 
     // ---------------------------------------------------------------- helpers
 
@@ -547,39 +489,12 @@ final class RoutingCore<K, V> {
         if (c == null) {
             throw new RedisConnectionException("no connection to any node of " + settings.writeService());
         }
-        return call(api.apply(c), method, args);
+        return Proxies.call(api.apply(c), method, args);
     }
 
-    static Object call(Object target, Method method, Object[] args) {
-        try {
-            return method.invoke(target, args);
-        } catch (InvocationTargetException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException) {
-                throw (RuntimeException) c;
-            }
-            if (c instanceof Error) {
-                throw (Error) c;
-            }
-            throw new IllegalStateException(c);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
-    static UnsupportedOperationException unsupported(Method method) {
-        return new UnsupportedOperationException(method.getName()
-                + " changes one connection's state and cannot be routed: configure it in DiscoveredRedisBuilder");
-    }
 
     Object objectMethod(Object proxy, Method method, Object[] args, String what) {
-        switch (method.getName()) {
-            case "equals":
-                return proxy == args[0];
-            case "hashCode":
-                return System.identityHashCode(proxy);
-            default:
-                return "DiscoveredRedis." + what + "(" + settings.writeService() + ")";
-        }
+        return Proxies.objectMethod(proxy, method, args, "DiscoveredRedis." + what + "(" + settings.writeService() + ")");
     }
 }

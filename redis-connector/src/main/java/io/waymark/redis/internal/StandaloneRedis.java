@@ -1,58 +1,31 @@
 package io.waymark.redis.internal;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCommandInterruptedException;
-import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
-import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
-import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
-import io.lettuce.core.support.BoundedAsyncPool;
-import io.waymark.redis.DiscoveredRedis;
 import io.waymark.redis.RedisStats;
 import io.waymark.redis.TopologyMode;
-import java.lang.reflect.Proxy;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Standalone replication: one fenced master, replicas for reads. */
-final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
+final class StandaloneRedis<K, V> extends BaseRedis<K, V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneRedis.class);
 
-    private final RedisSettings<K, V> settings;
-    private final Connectors.Resources resources;
     private final RedisClient client;
     private final StandaloneRouter<K, V> router;
-    private final RedisClusterAsyncCommands<K, V> async;
-    private final RedisClusterCommands<K, V> sync;
-    private final RedisClusterReactiveCommands<K, V> reactive;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
-    @SuppressWarnings("unchecked")
     StandaloneRedis(RedisSettings<K, V> settings, Connectors.Resources resources) {
-        this.settings = settings;
-        this.resources = resources;
+        super(settings, resources);
         this.client = RedisClient.create(resources.clientResources());
         client.setOptions(Connectors.clientOptions(settings));
         this.router = new StandaloneRouter<>(settings, this::newNode, resources.scheduler());
-        RoutingCore<K, V> core = new RoutingCore<>(router, settings);
-        ClassLoader cl = DiscoveredRedis.class.getClassLoader();
-        this.async = (RedisClusterAsyncCommands<K, V>) Proxy.newProxyInstance(cl,
-                new Class<?>[] {RedisClusterAsyncCommands.class}, core.asyncHandler());
-        this.sync = (RedisClusterCommands<K, V>) Proxy.newProxyInstance(cl,
-                new Class<?>[] {RedisClusterCommands.class},
-                new SyncFacade(core));
-        this.reactive = (RedisClusterReactiveCommands<K, V>) Proxy.newProxyInstance(cl,
-                new Class<?>[] {RedisClusterReactiveCommands.class}, core.reactiveHandler());
+        RoutingCore<K, V> core = new RoutingCore<>(router, settings, policy);
+        commands(core.asyncHandler(), new SyncFacade(core), core.reactiveHandler());
         try {
             router.start();
         } catch (RuntimeException e) {
@@ -72,85 +45,33 @@ final class StandaloneRedis<K, V> implements DiscoveredRedis<K, V> {
     }
 
     @Override
-    public RedisClusterCommands<K, V> sync() {
-        return sync;
-    }
-
-    @Override
-    public RedisClusterAsyncCommands<K, V> async() {
-        return async;
-    }
-
-    @Override
-    public RedisClusterReactiveCommands<K, V> reactive() {
-        return reactive;
-    }
-
-    @Override
     public <T> T withWriteConnection(Function<RedisCommands<K, V>, T> action) {
-        long deadline = System.nanoTime() + settings.failoverBudget().toNanos();
-        long wait = settings.failoverBudget().plus(settings.connectTimeout()).toMillis();
-        Node<K, V> master = await(router.awaitMaster(deadline), wait);
-        BoundedAsyncPool<StatefulRedisConnection<K, V>> pool =
-                master.pool(settings.poolMaxTotal(), settings.poolMaxIdle());
-        StatefulRedisConnection<K, V> conn = await(pool.acquire(), settings.connectTimeout().toMillis());
-        try {
-            return action.apply(conn.sync());
-        } finally {
-            if (conn.isMulti()) {
-                // the action left a transaction open: the next borrower must not inherit it
-                try {
-                    conn.sync().discard();
-                } catch (RuntimeException e) {
-                    LOG.debug("DISCARD after an unfinished transaction failed: {}", e.toString());
-                }
-            }
-            pool.release(conn);
-        }
-    }
-
-    private static <T> T await(CompletableFuture<T> f, long millis) {
-        try {
-            return f.get(millis, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException e) {
-            Throwable c = Failures.unwrap(e);
-            throw c instanceof RuntimeException ? (RuntimeException) c : new RedisException(c);
-        } catch (TimeoutException e) {
-            f.cancel(false);
-            throw new RedisException("no pinned connection to the master within " + millis + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new RedisCommandInterruptedException(e);
-        }
+        // both complete on their own: the master within the failover budget, the connection within the connect timeout
+        Node<K, V> master = Await.get(router.awaitMaster(policy.deadline()), 0);
+        PinnedPool<StatefulRedisConnection<K, V>> pool = master.pool(settings.poolMaxTotal(), settings.poolMaxIdle(),
+                policy);
+        return WriteSession.run(pool, Await.get(pool.acquire(), 0), policy, action);
     }
 
     @Override
     public RedisStats stats() {
-        StandaloneRouter.Snapshot<K, V> s = router.snapshot();
+        Topology<K, V> s = router.snapshot();
         List<String> masters = s.master() == null ? List.of() : List.of(s.master().address());
         List<String> replicas = s.replicas().stream().map(Node::address).toList();
-        return new RedisStats(TopologyMode.STANDALONE, masters, replicas, router.failoversSeen(), router.retries(),
+        return stats(TopologyMode.STANDALONE, masters, replicas, router.failoversSeen(), router.twoMastersEpisodes(),
                 router.timeWithoutMaster());
     }
 
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
+    void closeConnections() {
         try {
-            router.close().get(settings.commandTimeout().toMillis() + 2000, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
+            // commands in flight get the command timeout to finish
+            Await.get(router.close(), settings.commandTimeout().plusSeconds(2).toNanos());
+        } catch (RuntimeException e) {
             LOG.warn("closing connections to {} did not finish: {}", settings.writeService(), e.toString());
         }
         // closes whatever connection is left (pools included)
         client.shutdown(0, 2, TimeUnit.SECONDS);
-        resources.close();
-        if (settings.ownsDiscovery()) {
-            settings.discovery().close();
-        }
     }
 
     @Override

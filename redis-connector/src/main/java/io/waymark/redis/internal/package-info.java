@@ -1,11 +1,24 @@
 /**
  * Implementation of {@code io.waymark.redis}: not a public API, may change in any release.
  *
- * <p>Standalone mode: {@link io.waymark.redis.internal.StandaloneRouter} keeps the
- * topology (one immutable snapshot, changed on one thread at a time);
- * {@link io.waymark.redis.internal.RoutingCore} picks a node per command and retries
- * writes that certainly did not run. The async interface is a dynamic proxy over that
- * core; the sync interface is a proxy over the async one; the reactive interface is a
- * proxy that picks the node at subscription.
+ * <p>{@link io.waymark.redis.DiscoveredRedisBuilder} fills a {@code RedisSettings.Builder};
+ * {@code Connectors} makes the mode's {@code BaseRedis}, whose three command interfaces are
+ * dynamic proxies, as Lettuce's own are.
+ *
+ * <p><b>Standalone mode:</b> {@code StandaloneRouter} keeps the {@code Topology} (one
+ * immutable view, rebuilt by one check at a time in a {@code ReconcileLoop}; the nodes live in
+ * a {@code NodeSet}; {@code MasterChoice} picks the master). {@code RoutingCore} handles the
+ * async and reactive proxies, and {@code SyncFacade} the sync one, straight into the core:
+ * each call picks its node from the topology, and a failed one asks {@code RetryPolicy}
+ * whether to go again.
+ *
+ * <p><b>Cluster mode:</b> Lettuce's cluster client routes by slot; {@code ClusterRetry} handles
+ * the async and reactive proxies over it and {@code BlockingFacade} the sync one, retrying
+ * what the cluster refused before running it with the same {@code RetryPolicy}.
+ *
+ * <p>In both, blocking commands run on a {@code PinnedPool} connection and get their own
+ * client timeout ({@code BlockingTimeouts}); {@code withWriteConnection} runs in a
+ * {@code WriteSession}; {@code Failures} tells what a failed command means, and
+ * {@code Await} is how every sync call waits.
  */
 package io.waymark.redis.internal;

@@ -12,65 +12,32 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandType;
+import io.waymark.redis.RedisMetrics;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
 class ClusterRetryTest {
 
-    private static final long MS = TimeUnit.MILLISECONDS.toNanos(1);
-
     @Nested
-    @DisplayName("the retry decision")
-    class Decision {
-
-        @Test
-        void onlyCommandsThatCertainlyDidNotRunAreRetried() {
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 0, 2000 * MS, 0.5)).isPositive();
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NODE_SUSPECT, 0, 2000 * MS, 0.5)).isEqualTo(-1);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.OTHER, 0, 2000 * MS, 0.5)).isEqualTo(-1);
-        }
-
-        @Test
-        void notBeyondTheBudget() {
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 3, 0, 0.5)).isEqualTo(-1);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 3, -5 * MS, 0.5)).isEqualTo(-1);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 9, 3 * MS, 0.99))
-                    .as("the last attempt waits only what is left").isEqualTo(3 * MS);
-        }
-
-        @Test
-        void backoffGrowsFrom10To100MsWithJitterInItsUpperHalf() {
-            long left = 2000 * MS;
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 0, left, 0.0)).isEqualTo(5 * MS);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 0, left, 0.999999)).isBetween(9 * MS,
-                    10 * MS);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 1, left, 0.0)).isEqualTo(10 * MS);
-            assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, 3, left, 0.0)).isEqualTo(40 * MS);
-            for (int attempt = 4; attempt < 40; attempt++) {
-                assertThat(ClusterRetry.retryDelayNanos(Failures.NOT_EXECUTED, attempt, left, 0.999999))
-                        .isBetween(50 * MS, 100 * MS);
-            }
-        }
-    }
-
-    @Nested
-    @DisplayName("over a cluster connection")
-    class OverAConnection {
+    class OverAClusterConnection {
 
         private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         private final List<String> retries = new ArrayList<>();
@@ -89,6 +56,10 @@ class ClusterRetryTest {
         }
 
         private ClusterRetry retry(Duration budget) {
+            return retry(budget, scheduler, new RetryPolicy(budget, RedisMetrics.NONE));
+        }
+
+        private ClusterRetry retry(Duration budget, ScheduledExecutorService scheduler, RetryPolicy policy) {
             Object async = Proxy.newProxyInstance(getClass().getClassLoader(),
                     new Class<?>[] {RedisClusterAsyncCommands.class}, (p, m, a) -> {
                         Object o = next();
@@ -105,7 +76,7 @@ class ClusterRetryTest {
                         Object o = next();
                         return o instanceof Throwable t ? Mono.error(t) : Mono.just(o);
                     }));
-            return new ClusterRetry(async, reactive, scheduler, budget,
+            return new ClusterRetry(async, reactive, null, StringCodec.UTF8, scheduler, policy,
                     (command, reason) -> {
                         synchronized (retries) {
                             retries.add(command + " " + reason);
@@ -165,15 +136,34 @@ class ClusterRetryTest {
         }
 
         @Test
-        void anOutageLongerThanTheBudgetSurfacesItsLastError() {
-            for (int i = 0; i < 1000; i++) {
-                outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+        void anOutageLongerThanTheBudgetSurfacesItsLastErrorAfterAttemptsSpacedByTheBackoff() {
+            // a clock that moves only by the backoff the retry asks to wait, jitter fixed at the middle
+            AtomicLong clock = new AtomicLong();
+            ScheduledThreadPoolExecutor waitNoTime = new ScheduledThreadPoolExecutor(1) {
+                @Override
+                public ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+                    clock.addAndGet(unit.toNanos(delay));
+                    task.run();
+                    return super.schedule(() -> { }, 0, TimeUnit.NANOSECONDS);
+                }
+            };
+            try {
+                Duration budget = Duration.ofMillis(150);
+                ClusterRetry r = retry(budget, waitNoTime, new RetryPolicy(budget, RedisMetrics.NONE, clock::get,
+                        () -> 0.5));
+                RedisClusterAsyncCommands<String, String> api = async(r);
+                for (int i = 0; i < 1000; i++) {
+                    outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+                }
+                assertThatThrownBy(() -> api.set("k", "v").toCompletableFuture().get(5, TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(RedisCommandExecutionException.class).hasMessageContaining("CLUSTERDOWN");
+                // backoff 7.5, 15, 30, 60 ms, then what is left of 150 ms: attempts at 0, 7.5, 22.5, 52.5, 112.5, 150
+                assertThat(calls).hasValue(6);
+                assertThat(retries).hasSize(5);
+                assertThat(clock.get()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(150));
+            } finally {
+                waitNoTime.shutdownNow();
             }
-            assertThatThrownBy(() -> async(retry(Duration.ofMillis(150))).set("k", "v").toCompletableFuture()
-                    .get(5, TimeUnit.SECONDS))
-                    .hasCauseInstanceOf(RedisCommandExecutionException.class).hasMessageContaining("CLUSTERDOWN");
-            assertThat(calls.get()).as("attempts within 150 ms of 10..100 ms backoff").isBetween(2, 20);
-            assertThat(retries).hasSize(calls.get() - 1);
         }
 
         @Test
@@ -189,6 +179,54 @@ class ClusterRetryTest {
             r.close();
             assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS)).hasMessageContaining("CLUSTERDOWN");
             assertThatThrownBy(() -> g.get(5, TimeUnit.SECONDS)).hasMessageContaining("CLUSTERDOWN");
+        }
+
+        @Test
+        void aMultiKeyCommandSplitAcrossSlotsIsNeverSentAgainSinceOtherPartsMayHaveRun() {
+            // "a" and "b" hash to different slots: Lettuce sends one MSET per slot and fails the whole if one fails
+            ClusterRetry r = retry(Duration.ofSeconds(2));
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            assertThatThrownBy(() -> async(r).mset(Map.of("a", "1", "b", "2")).toCompletableFuture().join())
+                    .hasMessageContaining("CLUSTERDOWN").hasMessageContaining("outcome unknown");
+            outcomes.add(new RedisCommandExecutionException("TRYAGAIN Multiple keys request during rehashing"));
+            assertThatThrownBy(() -> reactive(r).del("a", "b").block(Duration.ofSeconds(5)))
+                    .hasMessageContaining("TRYAGAIN").hasMessageContaining("outcome unknown");
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            assertThatThrownBy(() -> async(r).msetnx(Map.of("a", "1", "b", "2")).toCompletableFuture().join())
+                    .hasMessageContaining("outcome unknown");
+            assertThat(calls).hasValue(3);
+            assertThat(retries).isEmpty();
+        }
+
+        @Test
+        void aMultiKeyCommandWithinOneSlotIsOneCommandAndIsRetried() {
+            ClusterRetry r = retry(Duration.ofSeconds(2));
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            assertThat(async(r).mset(Map.of("{t}a", "1", "{t}b", "2")).toCompletableFuture().join()).isEqualTo("OK");
+            outcomes.add(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down"));
+            outcomes.add(2L);
+            assertThat(async(r).unlink("{t}a", "{t}b").toCompletableFuture().join()).isEqualTo(2L);
+            assertThat(calls).hasValue(4);
+            assertThat(retries).containsExactly("mset CLUSTERDOWN", "unlink CLUSTERDOWN");
+        }
+
+        @Test
+        void connectionStateCommandsNeverReachTheSharedConnection() {
+            ClusterRetry r = retry(Duration.ofSeconds(2));
+            @SuppressWarnings("unchecked")
+            RedisClusterCommands<String, String> sync = (RedisClusterCommands<String, String>) Proxy
+                    .newProxyInstance(getClass().getClassLoader(), new Class<?>[] {RedisClusterCommands.class},
+                            new BlockingFacade(async(r), Duration.ofSeconds(1), Duration.ofSeconds(2)));
+            assertThatThrownBy(() -> async(r).setAutoFlushCommands(false))
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("setAutoFlushCommands");
+            assertThatThrownBy(() -> async(r).setTimeout(Duration.ofMillis(1)))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> async(r).quit()).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> sync.quit()).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> reactive(r).quit()).isInstanceOf(UnsupportedOperationException.class);
+            assertThatThrownBy(() -> async(r).dispatch(CommandType.MULTI, new StatusOutput<>(StringCodec.UTF8)))
+                    .isInstanceOf(UnsupportedOperationException.class);
+            assertThat(calls).hasValue(0);
         }
 
         @Test

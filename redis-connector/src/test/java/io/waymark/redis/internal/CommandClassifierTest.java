@@ -6,6 +6,8 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import java.lang.reflect.Method;
 import java.util.Arrays;
@@ -47,8 +49,8 @@ class CommandClassifierTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"scriptLoad", "scriptExists", "clientList", "clientSetname", "info", "time",
-                "echo", "command", "role", "ping"})
+        @ValueSource(strings = {"scriptLoad", "scriptExists", "clientList", "clientGetname", "clientKill", "info",
+                "time", "echo", "command", "role", "ping"})
         void serverStateCommandsGoToTheMasterEvenIfReadOnly(String name) {
             assertThat(CommandClassifier.classifyName(name)).isEqualTo(CommandKind.WRITE);
         }
@@ -69,18 +71,38 @@ class CommandClassifierTest {
         }
 
         @Test
-        void xreadWithArgumentsIsPinnedWithoutItIsARead() throws Exception {
+        void xreadWithBlockIsPinnedWithoutBlockItIsARead() throws Exception {
             Method xread = RedisClusterAsyncCommands.class.getMethod("xread", XReadArgs.class,
                     XReadArgs.StreamOffset[].class);
             assertThat(classifier.classify(xread, new Object[] {XReadArgs.Builder.block(1000), null}))
                     .isEqualTo(CommandKind.BLOCKING);
+            assertThat(classifier.classify(xread, new Object[] {XReadArgs.Builder.count(10), null}))
+                    .isEqualTo(CommandKind.READ);
             Method plain = RedisClusterAsyncCommands.class.getMethod("xread", XReadArgs.StreamOffset[].class);
             assertThat(classifier.classify(plain, new Object[] {null})).isEqualTo(CommandKind.READ);
         }
 
+        @Test
+        void xreadgroupWithBlockIsPinnedWithoutBlockItIsAWrite() throws Exception {
+            Method xreadgroup = RedisClusterAsyncCommands.class.getMethod("xreadgroup", io.lettuce.core.Consumer.class,
+                    XReadArgs.class, XReadArgs.StreamOffset[].class);
+            assertThat(classifier.classify(xreadgroup, new Object[] {null, XReadArgs.Builder.block(0), null}))
+                    .isEqualTo(CommandKind.BLOCKING);
+            assertThat(classifier.classify(xreadgroup, new Object[] {null, XReadArgs.Builder.noack(), null}))
+                    .as("it moves entries into the group's pending list").isEqualTo(CommandKind.WRITE);
+        }
+
+        @Test
+        void waitStaysOnTheSharedConnectionWhoseWritesItWaitsFor() {
+            // WAIT counts the replicas that acknowledged this connection's writes: on a connection of its
+            // own it would wait for nothing; its client timeout grows instead (BlockingTimeouts)
+            assertThat(CommandClassifier.classifyName("waitForReplication")).isEqualTo(CommandKind.WRITE);
+        }
+
         @ParameterizedTest
         @ValueSource(strings = {"auth", "select", "readOnly", "readWrite", "setTimeout", "quit", "reset",
-                "setAutoFlushCommands", "flushCommands", "asking"})
+                "setAutoFlushCommands", "flushCommands", "asking", "clientSetname", "clientSetinfo", "clientTracking",
+                "clientCaching", "clientNoEvict"})
         void connectionStateCommandsAreRefused(String name) {
             assertThat(CommandClassifier.classifyName(name)).isEqualTo(CommandKind.UNSUPPORTED);
         }
@@ -95,6 +117,63 @@ class CommandClassifierTest {
                     .isEqualTo(CommandKind.WRITE);
             assertThat(classifier.classify(dispatch, new Object[] {CommandType.SCRIPT, null}))
                     .isEqualTo(CommandKind.WRITE);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"BLPOP", "BRPOP", "BRPOPLPUSH", "BLMOVE", "BLMPOP", "BZPOPMIN", "BZPOPMAX", "BZMPOP"})
+        void dispatchedBlockingCommandsArePinned(String type) throws Exception {
+            Method dispatch = Arrays.stream(RedisClusterAsyncCommands.class.getMethods())
+                    .filter(m -> m.getName().equals("dispatch")).findFirst().orElseThrow();
+            assertThat(classifier.classify(dispatch, new Object[] {CommandType.valueOf(type), null}))
+                    .isEqualTo(CommandKind.BLOCKING);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"SELECT", "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH", "AUTH", "HELLO", "QUIT",
+            "READONLY", "READWRITE", "ASKING", "SUBSCRIBE", "PSUBSCRIBE", "UNSUBSCRIBE", "MONITOR", "SYNC"})
+        void aDispatchedCommandThatChangesTheConnectionsStateIsRefused(String type) throws Exception {
+            assertThat(classifier.classify(dispatch3(), new Object[] {CommandType.valueOf(type), null, null}))
+                    .isEqualTo(CommandKind.UNSUPPORTED);
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"REPLY OFF", "SETNAME x", "TRACKING ON", "CACHING YES", "NO-EVICT ON", "no-touch on",
+            "SETINFO LIB-NAME x"})
+        void aDispatchedClientSubcommandThatChangesTheConnectionIsRefused(String subcommand) throws Exception {
+            CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8);
+            for (String word : subcommand.split(" ")) {
+                args.add(word);
+            }
+            assertThat(classifier.classify(dispatch3(), new Object[] {CommandType.CLIENT, null, args}))
+                    .isEqualTo(CommandKind.UNSUPPORTED);
+        }
+
+        @Test
+        void aDispatchedClientSubcommandThatReadsServerStateGoesToTheMaster() throws Exception {
+            CommandArgs<String, String> args = new CommandArgs<>(StringCodec.UTF8).add("LIST");
+            assertThat(classifier.classify(dispatch3(), new Object[] {CommandType.CLIENT, null, args}))
+                    .isEqualTo(CommandKind.WRITE);
+        }
+
+        private Method dispatch3() {
+            return Arrays.stream(RedisClusterAsyncCommands.class.getMethods())
+                    .filter(m -> m.getName().equals("dispatch") && m.getParameterCount() == 3).findFirst()
+                    .orElseThrow();
+        }
+
+        @Test
+        void aDispatchedXreadIsPinnedWhenItsArgumentsSayBlock() throws Exception {
+            Method dispatch = Arrays.stream(RedisClusterAsyncCommands.class.getMethods())
+                    .filter(m -> m.getName().equals("dispatch") && m.getParameterCount() == 3).findFirst()
+                    .orElseThrow();
+            CommandArgs<String, String> blocking = new CommandArgs<>(StringCodec.UTF8);
+            XReadArgs.Builder.block(100).build(blocking);
+            blocking.add("STREAMS").addKey("s").add("$");
+            assertThat(classifier.classify(dispatch, new Object[] {CommandType.XREAD, null, blocking}))
+                    .isEqualTo(CommandKind.BLOCKING);
+            CommandArgs<String, String> plain = new CommandArgs<>(StringCodec.UTF8).add("STREAMS").addKey("s").add("0");
+            assertThat(classifier.classify(dispatch, new Object[] {CommandType.XREAD, null, plain}))
+                    .isEqualTo(CommandKind.READ);
         }
     }
 

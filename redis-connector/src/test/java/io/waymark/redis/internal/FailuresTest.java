@@ -18,56 +18,56 @@ import org.junit.jupiter.api.Test;
 class FailuresTest {
 
     @Nested
-    class CertainlyNotExecuted {
+    class CertainlyNotRun {
 
         @Test
-        void readonlyReply() {
+        void aReadonlyReplyIsARefusal() {
             assertThat(Failures.classify(new RedisReadOnlyException("READONLY You can't write against a read only replica.")))
-                    .isEqualTo(Failures.NOT_EXECUTED);
+                    .isEqualTo(Failures.REFUSED);
             assertThat(Failures.classify(new RedisCommandExecutionException("READONLY You can't write")))
-                    .isEqualTo(Failures.NOT_EXECUTED);
+                    .isEqualTo(Failures.REFUSED);
             assertThat(Failures.reason(new CompletionException(new RedisReadOnlyException("READONLY x"))))
                     .isEqualTo("READONLY");
         }
 
         @Test
-        void movedOutsideClusterMode() {
+        void aMovedReplyOutsideClusterModeIsARefusal() {
             assertThat(Failures.classify(new RedisCommandExecutionException("MOVED 3999 127.0.0.1:6381")))
-                    .isEqualTo(Failures.NOT_EXECUTED);
+                    .isEqualTo(Failures.REFUSED);
         }
 
         @Test
-        void nodeNotReadyToServe() {
+        void aNodeLoadingOrWithoutItsMasterRefuses() {
             assertThat(Failures.classify(new RedisCommandExecutionException(
-                    "LOADING Redis is loading the dataset in memory"))).isEqualTo(Failures.NOT_EXECUTED);
+                    "LOADING Redis is loading the dataset in memory"))).isEqualTo(Failures.REFUSED);
             assertThat(Failures.classify(new RedisCommandExecutionException(
                     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")))
-                    .isEqualTo(Failures.NOT_EXECUTED);
+                    .isEqualTo(Failures.REFUSED);
             assertThat(Failures.reason(new RedisCommandExecutionException("LOADING x"))).isEqualTo("LOADING");
         }
 
         @Test
-        void clusterWithoutFullCoverageOrMidMigration() {
+        void aClusterWithoutFullCoverageOrMidMigrationRefuses() {
             assertThat(Failures.classify(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down")))
-                    .isEqualTo(Failures.NOT_EXECUTED);
+                    .isEqualTo(Failures.REFUSED);
             assertThat(Failures.classify(new CompletionException(new RedisCommandExecutionException(
-                    "CLUSTERDOWN Hash slot not served")))).isEqualTo(Failures.NOT_EXECUTED);
+                    "CLUSTERDOWN Hash slot not served")))).isEqualTo(Failures.REFUSED);
             assertThat(Failures.classify(new RedisCommandExecutionException(
-                    "TRYAGAIN Multiple keys request during rehashing of slot"))).isEqualTo(Failures.NOT_EXECUTED);
+                    "TRYAGAIN Multiple keys request during rehashing of slot"))).isEqualTo(Failures.REFUSED);
             assertThat(Failures.reason(new RedisCommandExecutionException("CLUSTERDOWN The cluster is down")))
                     .isEqualTo("CLUSTERDOWN");
             assertThat(Failures.reason(new RedisCommandExecutionException("TRYAGAIN x"))).isEqualTo("TRYAGAIN");
             assertThat(Failures.classify(new PartitionSelectorException("Cannot determine a partition for slot 42.",
                     new Partitions()))).as("a slot missing from Lettuce's view: nothing was sent")
-                    .isEqualTo(Failures.NOT_EXECUTED);
+                    .isEqualTo(Failures.NOT_SENT);
         }
 
         @Test
-        void rejectedWhileDisconnectedOrRefused() {
+        void aCommandRejectedWhileDisconnectedOrRefusedWasNeverSent() {
             assertThat(Failures.classify(new RedisException("Currently not connected. Commands are rejected.")))
-                    .isEqualTo(Failures.NOT_EXECUTED);
+                    .isEqualTo(Failures.NOT_SENT);
             assertThat(Failures.classify(new RedisConnectionException("Unable to connect to 127.0.0.5:6379",
-                    new ConnectException("Connection refused")))).isEqualTo(Failures.NOT_EXECUTED);
+                    new ConnectException("Connection refused")))).isEqualTo(Failures.NOT_SENT);
         }
     }
 
@@ -75,13 +75,24 @@ class FailuresTest {
     class MayHaveRun {
 
         @Test
-        void timeoutsAndResetsAreNeverRetried() {
+        void timeoutsAndResetsLeaveTheOutcomeUnknown() {
             assertThat(Failures.classify(new RedisCommandTimeoutException("Command timed out after 3 second(s)")))
-                    .isEqualTo(Failures.NODE_SUSPECT);
+                    .isEqualTo(Failures.OUTCOME_UNKNOWN);
             assertThat(Failures.classify(new IOException("Connection reset by peer")))
-                    .isEqualTo(Failures.NODE_SUSPECT);
+                    .isEqualTo(Failures.OUTCOME_UNKNOWN);
             assertThat(Failures.classify(new RedisException("Connection disconnected")))
-                    .as("in flight when the connection dropped").isEqualTo(Failures.NODE_SUSPECT);
+                    .as("in flight when the connection dropped").isEqualTo(Failures.OUTCOME_UNKNOWN);
+        }
+
+        @Test
+        void theirCallersAreToldTheOutcomeIsUnknownInAnExceptionOfTheSameKind() {
+            RedisCommandTimeoutException timeout = new RedisCommandTimeoutException("Command timed out after 3 second(s)");
+            RedisException e = Failures.outcomeUnknown(new CompletionException(timeout), "it was not retried");
+            assertThat(e).isInstanceOf(RedisCommandTimeoutException.class).hasCause(timeout)
+                    .hasMessage("Command timed out after 3 second(s) (outcome unknown: it was not retried)");
+            IOException reset = new IOException("Connection reset by peer");
+            assertThat(Failures.outcomeUnknown(reset, "it may have run")).hasCause(reset)
+                    .hasMessageContaining("Connection reset by peer").hasMessageContaining("outcome unknown");
         }
 
         @Test

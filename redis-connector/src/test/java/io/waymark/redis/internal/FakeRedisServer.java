@@ -5,6 +5,7 @@ import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisReadOnlyException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.api.reactive.RedisReactiveCommands;
 import io.lettuce.core.protocol.CommandType;
 import io.waymark.discovery.Endpoint;
 import java.lang.reflect.Proxy;
@@ -14,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * An in-memory stand-in for one Redis server behind a Lettuce connection, for unit tests
@@ -25,16 +28,31 @@ final class FakeRedisServer {
     final String host = "127.0.0.1";
     final int port;
     volatile String role;
+    /** The replication offset ROLE answers. */
+    volatile long offset = 1000;
     volatile boolean up = true;
+    /** A frozen process (SIGSTOP): the connection stays up, nothing is answered. */
+    volatile boolean frozen;
     /** Every data command that reached this server, e.g. "SET k". */
     final List<String> served = new CopyOnWriteArrayList<>();
     final Map<String, String> data = new ConcurrentHashMap<>();
     /** When set, every data command fails with it. */
     volatile RuntimeException failWith;
+    /** When set, a reactive multi-element reply fails with it after its elements. */
+    volatile RuntimeException failAfterElements;
 
     FakeRedisServer(int port, String role) {
         this.port = port;
         this.role = role;
+    }
+
+    /** The servers by their address, as a node factory finds them. */
+    static Map<String, FakeRedisServer> byAddress(FakeRedisServer... servers) {
+        Map<String, FakeRedisServer> out = new ConcurrentHashMap<>();
+        for (FakeRedisServer s : servers) {
+            out.put(s.address(), s);
+        }
+        return out;
     }
 
     Endpoint endpoint() {
@@ -57,6 +75,16 @@ final class FakeRedisServer {
     private StatefulRedisConnection<String, String> connection() {
         RedisAsyncCommands<String, String> async = (RedisAsyncCommands<String, String>) Proxy.newProxyInstance(
                 getClass().getClassLoader(), new Class<?>[] {RedisAsyncCommands.class}, (p, m, a) -> command(m.getName(), a));
+        RedisReactiveCommands<String, String> reactive = (RedisReactiveCommands<String, String>) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {RedisReactiveCommands.class}, (p, m, a) -> {
+                    Mono<Object> reply = Mono.defer(() -> Mono.fromCompletionStage(command(m.getName(), a)));
+                    if (!Flux.class.isAssignableFrom(m.getReturnType())) {
+                        return reply;
+                    }
+                    // a multi-element reply: the elements, then the failure if the server is set to fail midway
+                    return reply.flatMapMany(v -> Flux.fromIterable((List<?>) v)).concatWith(Flux.defer(() ->
+                            failAfterElements == null ? Flux.empty() : Flux.error(failAfterElements)));
+                });
         return (StatefulRedisConnection<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {StatefulRedisConnection.class}, (p, m, a) -> {
                     switch (m.getName()) {
@@ -64,6 +92,8 @@ final class FakeRedisServer {
                             return up;
                         case "async":
                             return async;
+                        case "reactive":
+                            return reactive;
                         case "isMulti":
                             return false;
                         case "closeAsync":
@@ -80,12 +110,17 @@ final class FakeRedisServer {
 
     private RoutedFuture<Object> command(String name, Object[] args) {
         RoutedFuture<Object> f = new RoutedFuture<>();
+        if (frozen) {
+            return f;
+        }
         if (!up) {
             f.completeExceptionally(new RedisException("Currently not connected. Commands are rejected."));
             return f;
         }
         if (name.equals("dispatch") && args[0] == CommandType.ROLE) {
-            f.complete(List.of(role));
+            // a master answers its replication offset and its replicas, a replica where it follows from
+            f.complete("master".equals(role) ? List.of(role, offset, List.of())
+                    : List.of(role, "127.0.0.1", 6379L, "connected", offset));
             return f;
         }
         served.add(name.toUpperCase() + " " + args[0]);
@@ -105,6 +140,12 @@ final class FakeRedisServer {
                 break;
             case "get":
                 f.complete(data.get((String) args[0]));
+                break;
+            case "keys":
+                f.complete(List.copyOf(new java.util.TreeSet<>(data.keySet())));
+                break;
+            case "eval":
+                f.complete("OK");
                 break;
             default:
                 f.completeExceptionally(new UnsupportedOperationException(name));

@@ -127,11 +127,11 @@ class ReadCandidatesTest {
     }
 
     @Nested
-    class InTheSnapshot {
+    class InTheTopology {
 
         @Test
         void everyPolicyHasItsCandidatesPrecomputedOnce() {
-            StandaloneRouter.Snapshot<String, String> s = new StandaloneRouter.Snapshot<>(m, replicas);
+            Topology<String, String> s = new Topology<>(m, replicas);
             for (ReadPolicy p : List.of(ReadPolicy.MASTER, ReadPolicy.MASTER_PREFERRED, ReadPolicy.REPLICA,
                     ReadPolicy.REPLICA_PREFERRED, ReadPolicy.ANY)) {
                 assertThat(s.readCandidates(p)).as(p.name()).isSameAs(s.readCandidates(p));
@@ -140,8 +140,8 @@ class ReadCandidatesTest {
         }
 
         @Test
-        void aSnapshotWithoutNodesHasNoCandidates() {
-            StandaloneRouter.Snapshot<String, String> s = new StandaloneRouter.Snapshot<>(null, List.of());
+        void aTopologyWithoutNodesHasNoCandidates() {
+            Topology<String, String> s = new Topology<>(null, List.of());
             assertThat(s.readCandidates(ReadPolicy.ANY).size()).isZero();
             assertThat(s.readCandidates(ReadPolicy.MASTER).nextUsable(0, 0)).isEqualTo(-1);
         }

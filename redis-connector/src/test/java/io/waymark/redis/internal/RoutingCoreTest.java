@@ -8,9 +8,14 @@ import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import io.waymark.redis.FakeDiscovery;
 import io.waymark.redis.ReadPolicy;
 import io.waymark.redis.RedisMetrics;
@@ -22,13 +27,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The routing core against in-memory servers: no network, every decision observable. */
 class RoutingCoreTest {
@@ -37,12 +41,15 @@ class RoutingCoreTest {
     private final FakeRedisServer b = new FakeRedisServer(7002, "slave");
     private final FakeRedisServer c = new FakeRedisServer(7003, "slave");
     private final Map<String, FakeRedisServer> servers =
-            Stream.of(a, b, c).collect(Collectors.toMap(FakeRedisServer::address, Function.identity()));
+            FakeRedisServer.byAddress(a, b, c);
     private final FakeDiscovery discovery = new FakeDiscovery();
     private ScheduledThreadPoolExecutor scheduler;
     private StandaloneRouter<String, String> router;
+    private RetryPolicy retryPolicy;
     private RedisClusterAsyncCommands<String, String> async;
     private RedisClusterCommands<String, String> sync;
+    private RedisClusterReactiveCommands<String, String> reactive;
+    private RedisMetrics metrics = RedisMetrics.NONE;
 
     @BeforeEach
     void consulListsAAsMasterAndBAndCAsReplicas() {
@@ -65,19 +72,23 @@ class RoutingCoreTest {
     @SuppressWarnings("unchecked")
     private void start(ReadPolicy policy) {
         scheduler = new ScheduledThreadPoolExecutor(1);
-        RedisSettings<String, String> settings = new RedisSettings<>(StringCodec.UTF8, discovery, false, "w", "r",
-                null, null, false, true, 0, null, policy, TopologyMode.STANDALONE, 6379,
-                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(1), 3, Duration.ofSeconds(5), 2, 2, RedisMetrics.NONE,
-                b -> { }, null, scheduler);
+        RedisSettings<String, String> settings = RedisSettings.builder(StringCodec.UTF8).discovery(discovery)
+                .writeService("w").readService("r").readPolicy(policy).topology(TopologyMode.STANDALONE)
+                .commandTimeout(Duration.ofSeconds(1)).connectTimeout(Duration.ofSeconds(1))
+                .failoverBudget(Duration.ofSeconds(1)).healthCheckInterval(Duration.ofHours(1)).poolSize(2, 2)
+                .metrics(metrics).scheduler(scheduler).build();
         router = new StandaloneRouter<>(settings,
                 address -> new Node<>(address, () -> servers.get(address).connect()), scheduler);
         router.start();
-        RoutingCore<String, String> core = new RoutingCore<>(router, settings);
+        retryPolicy = new RetryPolicy(settings);
+        RoutingCore<String, String> core = new RoutingCore<>(router, settings, retryPolicy);
         async = (RedisClusterAsyncCommands<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {RedisClusterAsyncCommands.class}, core.asyncHandler());
         sync = (RedisClusterCommands<String, String>) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {RedisClusterCommands.class}, new SyncFacade(core));
+        reactive = (RedisClusterReactiveCommands<String, String>) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {RedisClusterReactiveCommands.class},
+                core.reactiveHandler());
     }
 
     private static <T> T await(RedisFuture<T> f) throws Exception {
@@ -124,7 +135,7 @@ class RoutingCoreTest {
             assertThat(a.served).containsExactly("SET x");
             assertThat(a.data).doesNotContainKey("x");
             assertThat(b.data).containsEntry("x", "1");
-            assertThat(router.retries()).isEqualTo(1);
+            assertThat(retryPolicy.retries()).isEqualTo(1);
             assertThat(router.snapshot().master().address()).isEqualTo(b.address());
         }
 
@@ -142,9 +153,11 @@ class RoutingCoreTest {
         void aTimeoutIsNeverRetriedBecauseTheWriteMayHaveRun() {
             start(ReadPolicy.REPLICA_PREFERRED);
             a.failWith = new RedisCommandTimeoutException("Command timed out after 1 second(s)");
-            assertThatThrownBy(() -> await(async.set("x", "1"))).isInstanceOf(RedisCommandTimeoutException.class);
+            assertThatThrownBy(() -> await(async.set("x", "1"))).isInstanceOf(RedisCommandTimeoutException.class)
+                    .hasMessageContaining("outcome unknown");
             assertThat(a.served).containsExactly("SET x");
-            assertThat(router.retries()).isZero();
+            assertThat(retryPolicy.retries()).isZero();
+            assertThat(retryPolicy.outcomeUnknown()).isEqualTo(1);
         }
 
         @Test
@@ -206,6 +219,100 @@ class RoutingCoreTest {
         }
     }
 
+    /** A script can answer a refusal of its own making after it wrote: it is never sent again. */
+    @Nested
+    class Scripts {
+
+        @ParameterizedTest
+        @ValueSource(strings = {"READONLY You can't write against a read only replica.", "TRYAGAIN whatever",
+            "MOVED 3999 127.0.0.1:6381", "LOADING Redis is loading the dataset in memory"})
+        void aScriptAnsweringARefusalIsNeverSentAgainAndItsOutcomeIsUnknown(String reply) {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            a.failWith = new RedisCommandExecutionException(reply);
+            assertThatThrownBy(() -> sync.eval("redis.call('INCR', KEYS[1]) return redis.error_reply('" + reply + "')",
+                    ScriptOutputType.STATUS, "n"))
+                    .hasMessageStartingWith(reply.substring(0, reply.indexOf(' ')))
+                    .hasMessageContaining("outcome unknown");
+            assertThatThrownBy(() -> await(async.evalsha("0123", ScriptOutputType.STATUS, "n")))
+                    .hasMessageContaining("outcome unknown");
+            assertThat(a.served).hasSize(2);
+            assertThat(retryPolicy.retries()).isZero();
+            assertThat(router.snapshot().master()).as("a script's word does not demote the master").isNotNull();
+        }
+    }
+
+    @Nested
+    class Reactive {
+
+        @Test
+        void aReadThatFailedAfterEmittingIsNotReadAgainElsewhere() {
+            start(ReadPolicy.REPLICA);
+            b.failAfterElements = new RedisException("Connection disconnected");
+            c.failAfterElements = b.failAfterElements;
+            assertThatThrownBy(() -> reactive.keys("*").collectList().block(Duration.ofSeconds(5)))
+                    .hasMessageContaining("Connection disconnected");
+            assertThat(b.served.size() + c.served.size()).as("the elements seen would come twice").isEqualTo(1);
+        }
+
+        @Test
+        void aReadThatFailedBeforeEmittingMovesToTheNextNode() {
+            start(ReadPolicy.REPLICA);
+            b.failWith = new RedisException("Connection disconnected");
+            c.failWith = b.failWith;
+            c.up = true;
+            for (int i = 0; i < 2; i++) {
+                assertThatThrownBy(() -> reactive.get("k").block(Duration.ofSeconds(5)))
+                        .hasMessageContaining("Connection disconnected");
+            }
+            assertThat(b.served.size() + c.served.size()).as("each read tried both replicas").isEqualTo(4);
+        }
+
+        @Test
+        void writesAndReadsFollowTheSameRoutes() {
+            start(ReadPolicy.REPLICA_PREFERRED);
+            assertThat(reactive.set("x", "1").block(Duration.ofSeconds(5))).isEqualTo("OK");
+            assertThat(reactive.get("k").block(Duration.ofSeconds(5))).isEqualTo("v");
+            assertThat(a.served).containsExactly("SET x");
+            assertThat(b.served.size() + c.served.size()).isEqualTo(1);
+        }
+    }
+
+    /** RedisMetrics is the application's code: whatever it throws stays out of routing. */
+    @Nested
+    class ThrowingMetrics {
+
+        private final RedisMetrics throwing = new RedisMetrics() {
+            @Override
+            public void masterChanged(String from, String to) {
+                throw new IllegalStateException("masterChanged broke");
+            }
+
+            @Override
+            public void writeRetried(String command, String reason) {
+                throw new IllegalStateException("writeRetried broke");
+            }
+
+            @Override
+            public void writableMasterRestored(Duration withoutMaster) {
+                throw new IllegalStateException("writableMasterRestored broke");
+            }
+        };
+
+        @Test
+        void aRetriedWriteStillCompletesOnEveryApi() throws Exception {
+            metrics = throwing;
+            start(ReadPolicy.REPLICA_PREFERRED);
+            a.role = "slave";
+            b.role = "master";
+            assertThat(async.set("x", "1").get(5, TimeUnit.SECONDS)).isEqualTo("OK");
+            assertThat(sync.set("y", "1")).isEqualTo("OK");
+            assertThat(reactive.set("z", "1").block(Duration.ofSeconds(5))).isEqualTo("OK");
+            assertThat(b.data).containsKeys("x", "y", "z");
+            assertThat(retryPolicy.retries()).isEqualTo(1);
+            assertThat(router.snapshot().master().address()).isEqualTo(b.address());
+        }
+    }
+
     /** The sync API waits on Lettuce's future directly: the same routing, retries and failures as async. */
     @Nested
     class Sync {
@@ -231,7 +338,7 @@ class RoutingCoreTest {
             assertThat(a.served).containsExactly("SET x");
             assertThat(a.data).doesNotContainKey("x");
             assertThat(b.data).containsEntry("x", "1");
-            assertThat(router.retries()).isEqualTo(1);
+            assertThat(retryPolicy.retries()).isEqualTo(1);
         }
 
         @Test
@@ -249,9 +356,11 @@ class RoutingCoreTest {
             start(ReadPolicy.REPLICA_PREFERRED);
             a.failWith = new RedisCommandTimeoutException("Command timed out after 1 second(s)");
             assertThatThrownBy(() -> sync.set("x", "1")).isInstanceOf(RedisCommandTimeoutException.class)
-                    .hasMessage("Command timed out after 1 second(s)");
+                    .hasMessageStartingWith("Command timed out after 1 second(s)")
+                    .hasMessageContaining("outcome unknown");
             assertThat(a.served).containsExactly("SET x");
-            assertThat(router.retries()).isZero();
+            assertThat(retryPolicy.retries()).isZero();
+            assertThat(retryPolicy.outcomeUnknown()).isEqualTo(1);
         }
 
         @Test
@@ -260,7 +369,7 @@ class RoutingCoreTest {
             RedisCommandExecutionException wrongType = new RedisCommandExecutionException("WRONGTYPE no");
             a.failWith = wrongType;
             assertThatThrownBy(() -> sync.incr("x")).isSameAs(wrongType);
-            assertThat(router.retries()).isZero();
+            assertThat(retryPolicy.retries()).isZero();
         }
 
         @Test
@@ -324,6 +433,12 @@ class RoutingCoreTest {
             start(ReadPolicy.MASTER);
             assertThatThrownBy(() -> sync.readOnly()).isInstanceOf(UnsupportedOperationException.class)
                     .hasMessageContaining("readOnly");
+            assertThatThrownBy(() -> sync.dispatch(CommandType.SELECT, new StatusOutput<>(StringCodec.UTF8),
+                    new CommandArgs<>(StringCodec.UTF8).add(3))).isInstanceOf(UnsupportedOperationException.class)
+                    .hasMessageContaining("SELECT");
+            assertThatThrownBy(() -> async.dispatch(CommandType.MULTI, new StatusOutput<>(StringCodec.UTF8)))
+                    .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("withWriteConnection");
+            assertThat(a.served).isEmpty();
         }
     }
 }

@@ -8,10 +8,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandType;
 import io.waymark.redis.FakeDiscovery;
 import io.waymark.redis.ReadPolicy;
-import io.waymark.redis.RedisMetrics;
-import io.waymark.redis.TopologyMode;
 import java.lang.reflect.Method;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -29,15 +26,12 @@ class SyncFacadeTest {
     }
 
     private RoutingCore<String, String> core() {
-        RedisSettings<String, String> settings = new RedisSettings<>(StringCodec.UTF8, new FakeDiscovery(), false,
-                "w", "r", null, null, false, true, 0, null, ReadPolicy.MASTER, TopologyMode.STANDALONE, 6379,
-                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofHours(1),
-                Duration.ofSeconds(5), Duration.ofSeconds(1), 3, Duration.ofSeconds(5), 2, 2, RedisMetrics.NONE,
-                b -> { }, null, scheduler);
+        RedisSettings<String, String> settings = RedisSettings.builder(StringCodec.UTF8).discovery(new FakeDiscovery())
+                .writeService("w").readService("r").readPolicy(ReadPolicy.MASTER).scheduler(scheduler).build();
         // never started: only routes are looked at
         StandaloneRouter<String, String> router = new StandaloneRouter<>(settings,
                 address -> { throw new UnsupportedOperationException(address); }, scheduler);
-        return new RoutingCore<>(router, settings);
+        return new RoutingCore<>(router, settings, new RetryPolicy(settings));
     }
 
     @Test
@@ -61,7 +55,7 @@ class SyncFacadeTest {
         assertThat(core.route(set)).isSameAs(route);
         assertThat(route.target()).isEqualTo(set);
         assertThat(route.kind()).isEqualTo(CommandKind.WRITE);
-        assertThat(route.retryable()).isTrue();
+        assertThat(route.resend()).isEqualTo(RetryPolicy.Resend.IF_REFUSED);
         Method get = SyncFacade.asyncMethodFor(RedisClusterCommands.class.getMethod("get", Object.class));
         assertThat(core.route(get).kind()).isEqualTo(CommandKind.READ);
     }
@@ -79,7 +73,7 @@ class SyncFacadeTest {
         assertThat(dispatch).isNotNull();
         RoutingCore.Route route = core.route(dispatch);
         assertThat(route.kind()).as("depends on the command dispatched").isNull();
-        assertThat(route.retryable()).isFalse();
+        assertThat(route.resend()).isEqualTo(RetryPolicy.Resend.NEVER);
         assertThat(core.classifier().classify(dispatch, new Object[] {CommandType.GET, null}))
                 .isEqualTo(CommandKind.READ);
         assertThat(core.classifier().classify(dispatch, new Object[] {CommandType.SET, null}))
