@@ -263,7 +263,8 @@ public final class RedisReplication implements AutoCloseable {
 
         /** Starts the nodes and waits until every replica is in sync. */
         public RedisReplication start() {
-            FixtureResources resources = new FixtureResources("waymark-redis-");
+            FixtureResources resources = new FixtureResources("waymark-redis-", "RedisReplication",
+                    Launcher.Image.REDIS, "redis-server");
             try {
                 List<LocalRedisNode> nodes = new ArrayList<>();
                 for (int i = 0; i <= replicas; i++) {
@@ -284,7 +285,9 @@ public final class RedisReplication implements AutoCloseable {
                 }
                 rr.awaitReplicasInSync();
                 return rr;
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException e) {
+                throw resources.startFailed(e);
+            } catch (Error e) {
                 resources.closeAfter(e);
                 throw e;
             }

@@ -23,6 +23,15 @@ public final class Binaries {
         return CACHE.computeIfAbsent(name, Binaries::lookup);
     }
 
+    /** Absolute path of {@code name}, or null when it is not installed. */
+    public static String find(String name) {
+        try {
+            return require(name);
+        } catch (IllegalStateException e) {
+            return null;
+        }
+    }
+
     private static String lookup(String name) {
         List<String> dirs = new ArrayList<>();
         String path = System.getenv("PATH");
