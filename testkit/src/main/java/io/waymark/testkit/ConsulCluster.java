@@ -364,7 +364,7 @@ public final class ConsulCluster implements AutoCloseable {
                     serverAgents.add(new LocalConsulAgent(name, hosts.get(i), true, n, hosts, datacenter,
                             resources, startTimeout, access, secured ? certs.ca() : null,
                             secured ? certs.server(name, hosts.get(i)) : null, Launcher.Image.CONSUL,
-                            List.of()));
+                            scriptDirs(Set.of())));
                 }
                 List<LocalConsulAgent> clientAgents = new ArrayList<>();
                 for (ClientDef c : clients.values()) {
@@ -373,7 +373,7 @@ public final class ConsulCluster implements AutoCloseable {
                     clientAgents.add(new LocalConsulAgent(c.name(), host, false, 0, hosts, datacenter,
                             resources, startTimeout, access, secured ? certs.ca() : null,
                             secured ? certs.clientAgent(c.name(), host) : null, c.image(),
-                            List.copyOf(c.scriptDirs())));
+                            scriptDirs(c.scriptDirs())));
                 }
                 resources.stopOnClose(clientAgents);
                 resources.stopOnClose(serverAgents);
@@ -407,6 +407,22 @@ public final class ConsulCluster implements AutoCloseable {
                 resources.closeAfter(e);
                 throw e;
             }
+        }
+
+        /**
+         * What a container agent mounts read-only for its script checks: {@code dirs} and the temp
+         * dir, where scripts of checks registered later usually are (a container's mounts are fixed
+         * when it is created).
+         */
+        private static List<Path> scriptDirs(Set<Path> dirs) {
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+            List<Path> out = new ArrayList<>(List.of(tmp));
+            for (Path d : dirs) {
+                if (!d.toAbsolutePath().normalize().startsWith(tmp)) {
+                    out.add(d);
+                }
+            }
+            return out;
         }
 
         /** The server names; fails on a clash of the settings before anything starts. */
