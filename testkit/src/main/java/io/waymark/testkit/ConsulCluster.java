@@ -380,7 +380,7 @@ public final class ConsulCluster implements AutoCloseable {
                 ConsulCluster cluster = new ConsulCluster(serverAgents, clientAgents, resources);
                 List<LocalConsulAgent> all = new ArrayList<>(serverAgents);
                 all.addAll(clientAgents);
-                all.forEach(LocalConsulAgent::launch);
+                LocalProcessNode.launchAll(all, resources);
                 for (LocalConsulAgent a : all) {
                     a.awaitReady(Poll.remaining(deadline));
                 }

@@ -4,30 +4,30 @@ import io.waymark.testkit.internal.Commands;
 import io.waymark.testkit.internal.ContainerProcess;
 import io.waymark.testkit.internal.Docker;
 import io.waymark.testkit.internal.ServerProcess;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
  * The containers backend: one container per server from the configured images (see
  * {@link Backend}), the fixture's dir mounted at its own path. Agent images for role checks are
- * built on first use unless configured.
+ * built on first use unless configured; tools ({@code consul tls}) run in a helper container that
+ * {@link #close()} removes.
  *
  * <p>Threading: thread-safe.
  */
 final class ContainerLauncher extends Launcher {
 
-    private static final AtomicInteger RUNS = new AtomicInteger();
-
     private final Path dir;
+    /** Guarded by this. */
+    private final Map<Image, ServerProcess> helpers = new EnumMap<>(Image.class);
+    /** Guarded by this. */
+    private boolean closed;
     private final Map<Image, String> resolved = new ConcurrentHashMap<>();
 
     ContainerLauncher(String fixture, Path dir) {
@@ -77,30 +77,37 @@ final class ContainerLauncher extends Launcher {
         return new ContainerProcess(fixture, name, image(image), command, workDir, log, List.of(dir), readOnly);
     }
 
+    /**
+     * Runs the tool in a helper container of {@code image} kept for the fixture's life (one exec per
+     * call: a container per call would copy the image each time), created on first use.
+     */
     @Override
     Commands.Result runOnce(Image image, List<String> command, Path workDir, Duration timeout) {
-        Path in = workDir == null ? dir : workDir;
-        Path log = dir.resolve("run-once-" + RUNS.incrementAndGet() + ".log");
-        ContainerProcess p = new ContainerProcess(fixture, command.get(0) + " " + command.get(1), image(image),
-                () -> command, in, log, List.of(dir), List.of());
-        try {
-            p.start();
-            Integer exit = p.awaitExit(timeout);
-            if (exit == null) {
-                throw new IllegalStateException(fixture + ": " + String.join(" ", command)
-                        + " did not finish within " + timeout.toMillis() + " ms in image " + image(image));
-            }
-            return new Commands.Result(exit, Files.exists(log) ? Files.readString(log) : "");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            p.kill();
-            try {
-                Files.deleteIfExists(log);
-            } catch (IOException e) {
-                // the fixture dir goes on close anyway
-            }
+        return helper(image).exec(command, workDir == null ? dir : workDir, timeout);
+    }
+
+    private synchronized ServerProcess helper(Image image) {
+        if (closed) {
+            throw new IllegalStateException(fixture + " is closed");
         }
+        ServerProcess h = helpers.get(image);
+        if (h == null || !h.isRunning()) {
+            // tail -f /dev/null: idles in any image with a shell toolbox (busybox, coreutils)
+            h = new ContainerProcess(fixture, "tools of " + fixture, image(image),
+                    () -> List.of("tail", "-f", "/dev/null"), dir, dir.resolve("tools-" + image.key + ".log"),
+                    List.of(dir), List.of());
+            h.start();
+            helpers.put(image, h);
+        }
+        return h;
+    }
+
+    /** Removes the helper containers. */
+    @Override
+    synchronized void close() {
+        closed = true;
+        helpers.values().forEach(ServerProcess::kill);
+        helpers.clear();
     }
 
     @Override

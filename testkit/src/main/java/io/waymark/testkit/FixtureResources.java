@@ -129,6 +129,7 @@ final class FixtureResources implements AutoCloseable {
                 steps.add(lease::close);
             }
         }
+        steps.add(launcher::close);
         steps.add(() -> Reaper.deleteDir(dir));
         Cleanup.runAll(steps.toArray(Runnable[]::new));
     }

@@ -64,6 +64,9 @@ abstract class Launcher {
     abstract ServerProcess server(String name, Image image, Supplier<List<String>> command, Path workDir,
             Path log, List<Path> readOnly);
 
+    /** Releases what it keeps for the fixture's life (helper containers); servers are stopped apart. */
+    void close() {}
+
     /** Runs a short-lived tool (e.g. {@code consul tls}) from {@code image} in {@code dir}. */
     abstract Commands.Result runOnce(Image image, List<String> command, Path dir, Duration timeout);
 

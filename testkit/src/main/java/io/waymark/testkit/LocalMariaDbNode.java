@@ -88,6 +88,22 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
         return installer;
     }
 
+    /** Starts the installers of {@code nodes}, in parallel on the containers backend. */
+    static List<ServerProcess> installAll(List<LocalMariaDbNode> nodes, FixtureResources resources) {
+        ServerProcess[] out = new ServerProcess[nodes.size()];
+        List<Runnable> starts = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            int k = i;
+            starts.add(() -> out[k] = nodes.get(k).install());
+        }
+        if (resources.launcher().backend() == Backend.PROCESSES) {
+            starts.forEach(Runnable::run);
+        } else {
+            Parallel.run(starts, "waymark-testkit-install");
+        }
+        return List.of(out);
+    }
+
     /** Waits for the installer; a failed install is retried once on a fresh data dir. */
     void awaitInstalled(ServerProcess installer, Duration timeout) {
         Integer exit = installer.awaitExit(timeout);

@@ -140,6 +140,19 @@ abstract class LocalProcessNode implements FaultControls {
         }, describe);
     }
 
+    /**
+     * Launches {@code nodes} without waiting for them to serve: one after the other as local
+     * processes (each takes milliseconds), in parallel as containers (each takes a copy of its
+     * image on vfs, most of a second).
+     */
+    static void launchAll(List<? extends LocalProcessNode> nodes, FixtureResources resources) {
+        if (resources.launcher().backend() == Backend.PROCESSES || nodes.size() < 2) {
+            nodes.forEach(LocalProcessNode::launch);
+            return;
+        }
+        Parallel.run(nodes.stream().<Runnable>map(n -> n::launch).toList(), "waymark-testkit-launch");
+    }
+
     /** Stops {@code nodes} in parallel: SIGTERM to each, then waits for each. */
     static void stopAll(List<? extends LocalProcessNode> nodes) {
         List<ServerProcess> processes = new ArrayList<>();

@@ -376,10 +376,7 @@ public final class MariaDbReplication implements AutoCloseable {
                 }
                 resources.stopOnClose(nodes);
                 MariaDbReplication db = new MariaDbReplication(this, nodes, resources, replPassword);
-                List<ServerProcess> installers = new ArrayList<>();
-                for (LocalMariaDbNode n : nodes) {
-                    installers.add(n.install());
-                }
+                List<ServerProcess> installers = LocalMariaDbNode.installAll(nodes, resources);
                 try {
                     for (int i = 0; i < nodes.size(); i++) {
                         nodes.get(i).awaitInstalled(installers.get(i), startTimeout);
@@ -387,7 +384,7 @@ public final class MariaDbReplication implements AutoCloseable {
                 } finally {
                     installers.forEach(ServerProcess::kill);
                 }
-                nodes.forEach(LocalMariaDbNode::launch);
+                LocalProcessNode.launchAll(nodes, resources);
                 // install-db also creates root@127.0.0.1 etc. without password; being more specific
                 // than root@'%' they would win the host match, so only root@localhost (socket) stays
                 String users = "SET sql_log_bin=0;\n"

@@ -221,7 +221,7 @@ public final class RedisCluster implements AutoCloseable {
     /** Creates the cluster: slots on the masters, meet, then each replica follows its master. */
     private void create(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        nodes.forEach(LocalRedisNode::launch);
+        LocalProcessNode.launchAll(nodes, resources);
         for (LocalRedisNode n : nodes) {
             n.awaitReady(Poll.remaining(deadline));
             ids.put(n, String.valueOf(n.call("CLUSTER", "MYID")));

@@ -279,7 +279,7 @@ public final class RedisReplication implements AutoCloseable {
                 }
                 resources.stopOnClose(nodes);
                 RedisReplication rr = new RedisReplication(nodes, resources, password);
-                nodes.forEach(LocalRedisNode::launch);
+                LocalProcessNode.launchAll(nodes, resources);
                 for (LocalRedisNode n : nodes) {
                     n.awaitReady(startTimeout);
                 }

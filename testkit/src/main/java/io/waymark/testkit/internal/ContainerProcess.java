@@ -350,33 +350,13 @@ public final class ContainerProcess extends ServerProcess {
         // SIGSTOP to the server itself, not the engine's freezer: a stopped process still gets
         // SIGTERM/SIGKILL the way the processes backend's does, and `docker kill` refuses paused ones
         signal("STOP");
-        awaitState(true);
+        awaitStopState(lastPid, true);
     }
 
     @Override
     protected void resume() {
         signal("CONT");
-        awaitState(false);
-    }
-
-    /**
-     * Waits until /proc shows the server (not) stopped; where the engine runs in a VM (Docker Desktop)
-     * the host has no such pid and the signal's delivery is taken on trust.
-     */
-    private void awaitState(boolean stopped) {
-        long pid = lastPid;
-        Path stat = Path.of("/proc", String.valueOf(pid), "stat");
-        if (pid <= 0 || !Files.isReadable(stat)) {
-            return;
-        }
-        Poll.until(Duration.ofSeconds(5), Duration.ofMillis(5), () -> {
-            if (!isRunning() || !Files.exists(stat)) {
-                return true;
-            }
-            String s = Files.readString(stat);
-            char state = s.charAt(s.lastIndexOf(')') + 2);
-            return stopped == (state == 'T' || state == 't');
-        }, () -> name() + " did not " + (stopped ? "stop" : "continue"));
+        awaitStopState(lastPid, false);
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.waymark.testkit.internal;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -131,27 +130,13 @@ public final class ManagedProcess extends ServerProcess {
     @Override
     protected void suspend() {
         signal("STOP");
-        // signals are delivered asynchronously: return only once the process really is stopped
-        awaitState(true);
+        awaitStopState(lastPid, true);
     }
 
     @Override
     protected void resume() {
         signal("CONT");
-        awaitState(false);
-    }
-
-    private void awaitState(boolean stopped) {
-        Poll.until(Duration.ofSeconds(5), Duration.ofMillis(5),
-                () -> !isRunning() || stopped == isStoppedState(lastPid),
-                () -> name() + " did not " + (stopped ? "stop" : "continue"));
-    }
-
-    private static boolean isStoppedState(long pid) throws IOException {
-        // the state is the field after the parenthesised command name in /proc/<pid>/stat
-        String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
-        char state = stat.charAt(stat.lastIndexOf(')') + 2);
-        return state == 'T' || state == 't';
+        awaitStopState(lastPid, false);
     }
 
     @Override

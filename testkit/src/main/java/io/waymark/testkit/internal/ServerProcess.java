@@ -138,6 +138,27 @@ public abstract class ServerProcess {
         frozen = false;
     }
 
+    /**
+     * Waits until /proc shows {@code pid} stopped (or running again); where this host has no such
+     * pid (an engine in a VM, Docker Desktop) the signal's delivery is taken on trust.
+     */
+    protected final void awaitStopState(long pid, boolean stopped) {
+        Path stat = Path.of("/proc", String.valueOf(pid), "stat");
+        if (pid <= 0 || !Files.isReadable(stat)) {
+            return;
+        }
+        // signals are delivered asynchronously: return only once the process really is (not) stopped
+        Poll.until(Duration.ofSeconds(5), Duration.ofMillis(5), () -> {
+            if (!isRunning() || !Files.exists(stat)) {
+                return true;
+            }
+            // the state is the field after the parenthesised command name
+            String s = Files.readString(stat);
+            char state = s.charAt(s.lastIndexOf(')') + 2);
+            return stopped == (state == 'T' || state == 't');
+        }, () -> name + " did not " + (stopped ? "stop" : "continue"));
+    }
+
     /** Whether {@link #freeze()} stopped it; subclasses consult it while terminating. */
     protected final boolean frozenFlag() {
         return frozen;
