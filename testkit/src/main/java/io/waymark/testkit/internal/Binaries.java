@@ -8,7 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Resolves server binaries on the PATH, failing with a message that says how to get them. */
+/**
+ * Resolves server binaries on the PATH, failing with a message that says how to get them.
+ *
+ * <p>Threading: thread-safe; lookups are cached in a concurrent map.
+ */
 public final class Binaries {
 
     // sbin directories are not on every user's PATH, but mariadbd lives there on Debian
