@@ -30,13 +30,49 @@ final class ConsulCertificates {
     /** A certificate and its key. */
     record Pair(Path certificate, Path key) {}
 
-    private final String consul;
+    /**
+     * What runs {@code consul <args>} in a dir: the local binary, or a container of the fixture's
+     * Consul image; {@code what} and {@code advice} go into failures.
+     */
+    record Tool(Runner runner, String what, String advice) {
+
+        /** The local binary at {@code consul}. */
+        static Tool local(String consul) {
+            return new Tool((args, dir, timeout) -> {
+                List<String> cmd = new ArrayList<>();
+                cmd.add(consul);
+                cmd.addAll(args);
+                return Commands.run(cmd, dir, timeout);
+            }, consul, "run scripts/install-prereqs");
+        }
+
+        /** Through the fixture's launcher (a local binary or a container). */
+        static Tool of(Launcher launcher) {
+            if (launcher.backend() == Backend.PROCESSES) {
+                return local(launcher.binary("consul"));
+            }
+            return new Tool((args, dir, timeout) -> {
+                List<String> cmd = new ArrayList<>();
+                cmd.add("consul");
+                cmd.addAll(args);
+                return launcher.runOnce(Launcher.Image.CONSUL, cmd, dir, timeout);
+            }, launcher.describe(Launcher.Image.CONSUL), "set waymark.testkit.image.consul to an image with a "
+                    + "consul of 1.4 or later at /bin/consul");
+        }
+    }
+
+    /** Runs {@code consul <args>} in {@code dir}. */
+    interface Runner {
+        Commands.Result run(List<String> args, Path dir, Duration timeout);
+    }
+
+    private final Tool consul;
     private final Path dir;
     private final String datacenter;
     private final Path ca;
     private final Path caKey;
 
-    private ConsulCertificates(String consul, Path dir, String datacenter, Path ca, Path caKey) {
+    private ConsulCertificates(Tool consul, Path dir, String datacenter, Path ca, Path caKey) {
         this.consul = consul;
         this.dir = dir;
         this.datacenter = datacenter;
@@ -51,6 +87,11 @@ final class ConsulCertificates {
      *     {@code tls} command or it fails
      */
     static ConsulCertificates create(String consul, Path dir, String datacenter) {
+        return create(Tool.local(consul), dir, datacenter);
+    }
+
+    /** A new CA in {@code dir} (created), made by {@code consul}. */
+    static ConsulCertificates create(Tool consul, Path dir, String datacenter) {
         Path caDir = mkdirs(dir.resolve("ca"));
         run(consul, caDir, List.of("tls", "ca", "create"));
         Path ca = only(caDir, "-agent-ca.pem");
@@ -93,17 +134,14 @@ final class ConsulCertificates {
         return new Pair(only(out, "-consul-0.pem"), only(out, "-consul-0-key.pem"));
     }
 
-    private static void run(String consul, Path dir, List<String> args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(consul);
-        cmd.addAll(args);
-        Commands.Result r = Commands.run(cmd, dir, COMMAND_TIMEOUT);
+    private static void run(Tool consul, Path dir, List<String> args) {
+        Commands.Result r = consul.runner().run(args, dir, COMMAND_TIMEOUT);
         if (r.exit() != 0) {
             // the output names files and flags only: consul prints no key material
             throw new IllegalStateException("`consul " + String.join(" ", args) + "` failed (exit "
-                    + r.exit() + ") with " + consul + " (" + version(consul) + "); a secured ConsulCluster "
-                    + "needs a consul with the `tls` command (1.4 or later): run scripts/install-prereqs. "
-                    + "Output:\n" + r.output().trim());
+                    + r.exit() + ") with " + consul.what() + " (" + version(consul) + "); a secured "
+                    + "ConsulCluster needs a consul with the `tls` command (1.4 or later): "
+                    + consul.advice() + ". Output:\n" + r.output().trim());
         }
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(f -> f.toString().endsWith("-key.pem")).toList()) {
@@ -114,9 +152,9 @@ final class ConsulCertificates {
         }
     }
 
-    private static String version(String consul) {
+    private static String version(Tool consul) {
         try {
-            String out = Commands.run(List.of(consul, "version"), null, COMMAND_TIMEOUT).output().trim();
+            String out = consul.runner().run(List.of("version"), null, COMMAND_TIMEOUT).output().trim();
             return out.isEmpty() ? "version unknown" : out.lines().findFirst().orElse(out);
         } catch (RuntimeException e) {
             return "version unknown";

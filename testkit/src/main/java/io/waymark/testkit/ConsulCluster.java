@@ -1,14 +1,15 @@
 package io.waymark.testkit;
 
-import io.waymark.testkit.internal.Binaries;
 import io.waymark.testkit.internal.Http;
 import io.waymark.testkit.internal.Json;
 import io.waymark.testkit.internal.Pem;
 import io.waymark.testkit.internal.Poll;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -18,8 +19,8 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Real Consul agents (servers plus client agents) as local processes, each on its own 127.0.0.x
- * address. {@link Builder#start()} returns once a leader is elected and every agent is an alive
+ * Real Consul agents (servers plus client agents), each on its own 127.0.0.x address, as local
+ * processes or containers (see {@link Backend}). {@link Builder#start()} returns once a leader is elected and every agent is an alive
  * member, with the client agents' services registered.
  *
  * <pre>{@code
@@ -218,7 +219,28 @@ public final class ConsulCluster implements AutoCloseable {
         private final Map<String, ClientDef> clients = new LinkedHashMap<>();
         private boolean secured;
 
-        private record ClientDef(String name, String host, List<ServiceSpec> services) {}
+        private record ClientDef(String name, String host, List<ServiceSpec> services) {
+
+            /** What its check scripts run next to it. */
+            Set<String> tools() {
+                Set<String> tools = new TreeSet<>();
+                services.forEach(s -> tools.addAll(s.tools()));
+                return tools;
+            }
+
+            /** A plain Consul image, or one with the client its role checks run. */
+            Launcher.Image image() {
+                Set<String> tools = tools();
+                return tools.contains("redis-cli") ? Launcher.Image.CONSUL_REDIS
+                        : tools.contains("mariadb") ? Launcher.Image.CONSUL_MARIADB : Launcher.Image.CONSUL;
+            }
+
+            Set<Path> scriptDirs() {
+                Set<Path> dirs = new LinkedHashSet<>();
+                services.forEach(s -> dirs.addAll(s.scriptDirs()));
+                return dirs;
+            }
+        }
 
         private Builder() {}
 
@@ -317,7 +339,9 @@ public final class ConsulCluster implements AutoCloseable {
         public ConsulCluster start() {
             int n = serverHosts != null ? serverHosts.size() : servers == null ? 3 : servers;
             List<String> serverNames = checkNames(n);
-            FixtureResources resources = new FixtureResources("waymark-consul-");
+            FixtureResources resources = new FixtureResources("waymark-consul-", "ConsulCluster",
+                    Launcher.Image.CONSUL, "consul");
+            Launcher launcher = resources.launcher();
             try {
                 long deadline = System.nanoTime() + startTimeout.toNanos();
                 List<String> hosts = new ArrayList<>();
@@ -327,8 +351,8 @@ public final class ConsulCluster implements AutoCloseable {
                                     LocalConsulAgent.SERVER_PORTS)
                             : LoopbackAddresses.acquire(LocalConsulAgent.SERVER_PORTS)));
                 }
-                ConsulCertificates certs = secured ? ConsulCertificates.create(Binaries.require("consul"),
-                        resources.dir().resolve("tls"), datacenter) : null;
+                ConsulCertificates certs = secured ? ConsulCertificates.create(
+                        ConsulCertificates.Tool.of(launcher), resources.dir().resolve("tls"), datacenter) : null;
                 ConsulSecurity.TlsFiles apiTls = secured ? certs.cli() : null;
                 ConsulAccess access = secured
                         ? ConsulAccess.secured(Http.tls(Pem.sslContext(apiTls.caCertificate(),
@@ -339,7 +363,8 @@ public final class ConsulCluster implements AutoCloseable {
                     String name = serverNames.get(i);
                     serverAgents.add(new LocalConsulAgent(name, hosts.get(i), true, n, hosts, datacenter,
                             resources, startTimeout, access, secured ? certs.ca() : null,
-                            secured ? certs.server(name, hosts.get(i)) : null));
+                            secured ? certs.server(name, hosts.get(i)) : null, Launcher.Image.CONSUL,
+                            scriptDirs(Set.of())));
                 }
                 List<LocalConsulAgent> clientAgents = new ArrayList<>();
                 for (ClientDef c : clients.values()) {
@@ -347,14 +372,15 @@ public final class ConsulCluster implements AutoCloseable {
                             : resources.hold(LoopbackAddresses.acquire(LocalConsulAgent.CLIENT_PORTS));
                     clientAgents.add(new LocalConsulAgent(c.name(), host, false, 0, hosts, datacenter,
                             resources, startTimeout, access, secured ? certs.ca() : null,
-                            secured ? certs.clientAgent(c.name(), host) : null));
+                            secured ? certs.clientAgent(c.name(), host) : null, c.image(),
+                            scriptDirs(c.scriptDirs())));
                 }
                 resources.stopOnClose(clientAgents);
                 resources.stopOnClose(serverAgents);
                 ConsulCluster cluster = new ConsulCluster(serverAgents, clientAgents, resources);
                 List<LocalConsulAgent> all = new ArrayList<>(serverAgents);
                 all.addAll(clientAgents);
-                all.forEach(LocalConsulAgent::launch);
+                LocalProcessNode.launchAll(all, resources);
                 for (LocalConsulAgent a : all) {
                     a.awaitReady(Poll.remaining(deadline));
                 }
@@ -365,15 +391,38 @@ public final class ConsulCluster implements AutoCloseable {
                 }
                 awaitMembers(serverAgents.get(0), serverNames, deadline);
                 for (LocalConsulAgent a : clientAgents) {
-                    for (ServiceSpec s : clients.get(a.nodeName()).services()) {
+                    ClientDef c = clients.get(a.nodeName());
+                    for (String tool : c.tools()) {
+                        launcher.requireTool(a.process(), c.image(), tool, "the check scripts of "
+                                + c.services().stream().map(ServiceSpec::id).toList());
+                    }
+                    for (ServiceSpec s : c.services()) {
                         a.register(s);
                     }
                 }
                 return cluster;
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException e) {
+                throw resources.startFailed(e);
+            } catch (Error e) {
                 resources.closeAfter(e);
                 throw e;
             }
+        }
+
+        /**
+         * What a container agent mounts read-only for its script checks: {@code dirs} and the temp
+         * dir, where scripts of checks registered later usually are (a container's mounts are fixed
+         * when it is created).
+         */
+        private static List<Path> scriptDirs(Set<Path> dirs) {
+            Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize();
+            List<Path> out = new ArrayList<>(List.of(tmp));
+            for (Path d : dirs) {
+                if (!d.toAbsolutePath().normalize().startsWith(tmp)) {
+                    out.add(d);
+                }
+            }
+            return out;
         }
 
         /** The server names; fails on a clash of the settings before anything starts. */

@@ -25,20 +25,41 @@ final class FixtureResources implements AutoCloseable {
 
     private final Path dir;
     private final String name;
+    private final String fixture;
+    private final Launcher launcher;
+    private final Launcher.Image image;
     private final List<LoopbackAddresses.Lease> leases = new ArrayList<>();
     private final List<List<? extends LocalProcessNode>> stopGroups = new ArrayList<>();
     private final List<Runnable> beforeStop = new ArrayList<>();
     private ScheduledThreadPoolExecutor scheduler;
     private boolean closed;
 
-    /** Owns a fresh temp dir {@code dirPrefix}*. */
-    FixtureResources(String dirPrefix) {
+    /**
+     * Owns a fresh temp dir {@code dirPrefix}* and runs the servers of {@code fixture} (e.g.
+     * "RedisReplication") on the backend chosen for it.
+     *
+     * @param image what its servers mostly run, named in start failures
+     * @param binaries what it needs on the processes backend
+     */
+    FixtureResources(String dirPrefix, String fixture, Launcher.Image image, String... binaries) {
         this.dir = Reaper.tempDir(dirPrefix);
         this.name = dirPrefix.endsWith("-") ? dirPrefix.substring(0, dirPrefix.length() - 1) : dirPrefix;
+        this.fixture = fixture;
+        this.image = image;
+        try {
+            this.launcher = Launcher.of(fixture, dir, List.of(binaries));
+        } catch (RuntimeException | Error e) {
+            Reaper.deleteDir(dir);
+            throw e;
+        }
     }
 
     Path dir() {
         return dir;
+    }
+
+    Launcher launcher() {
+        return launcher;
     }
 
     /** Holds {@code lease} until {@link #close()}; returns its address. */
@@ -108,6 +129,7 @@ final class FixtureResources implements AutoCloseable {
                 steps.add(lease::close);
             }
         }
+        steps.add(launcher::close);
         steps.add(() -> Reaper.deleteDir(dir));
         Cleanup.runAll(steps.toArray(Runnable[]::new));
     }
@@ -127,5 +149,18 @@ final class FixtureResources implements AutoCloseable {
     /** Closes after a failed start; {@code failure} stays the exception the caller sees. */
     void closeAfter(Throwable failure) {
         Cleanup.runAllAfter(failure, this::close);
+    }
+
+    /**
+     * Closes after a failed start and returns what the caller throws: {@code failure}, its message
+     * prefixed with the fixture and what ran it unless it names the fixture already.
+     */
+    RuntimeException startFailed(RuntimeException failure) {
+        closeAfter(failure);
+        if (String.valueOf(failure.getMessage()).startsWith(fixture)) {
+            return failure;
+        }
+        return new IllegalStateException(fixture + " did not start (" + launcher.backend().settingName()
+                + " backend, " + launcher.describe(image) + "): " + failure.getMessage(), failure);
     }
 }

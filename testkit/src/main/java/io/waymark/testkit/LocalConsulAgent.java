@@ -1,6 +1,5 @@
 package io.waymark.testkit;
 
-import io.waymark.testkit.internal.Binaries;
 import io.waymark.testkit.internal.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,8 +18,10 @@ import java.util.TreeSet;
 import java.util.stream.IntStream;
 
 /**
- * A consul agent process. Its config file (which holds the agent token in a secured cluster) is
- * readable by its owner only.
+ * A consul agent (a local process or a container). Its config file (which holds the agent token in
+ * a secured cluster) is readable by its owner only.
+ *
+ * <p>Threading: thread-safe.
  */
 final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
 
@@ -38,17 +39,21 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
 
     /**
      * @param tls this agent's certificate and key in a secured cluster (with {@code ca}), else null
+     * @param image what it runs from on the containers backend: a plain Consul image, or one with the
+     *     client its role checks run
+     * @param scriptDirs dirs holding its check scripts, mounted read-only on the containers backend
      */
     LocalConsulAgent(String nodeName, String host, boolean server, int bootstrapExpect,
             List<String> join, String datacenter, FixtureResources resources, Duration readyTimeout,
-            ConsulAccess access, Path ca, ConsulCertificates.Pair tls) {
+            ConsulAccess access, Path ca, ConsulCertificates.Pair tls, Launcher.Image image,
+            List<Path> scriptDirs) {
         super("consul agent " + nodeName + "@" + host, host, access.port(),
                 resources.dir().resolve(nodeName), resources, "consul.log", readyTimeout,
-                Duration.ofSeconds(10));
+                Duration.ofSeconds(10), image, scriptDirs);
         this.nodeName = nodeName;
         this.server = server;
         this.access = access;
-        this.consul = Binaries.require("consul");
+        this.consul = resources.launcher().binary("consul");
         Path dir = resources.dir().resolve(nodeName);
         Path data = dir.resolve("data");
         this.configFile = dir.resolve("config.json");

@@ -1,14 +1,13 @@
 package io.waymark.testkit;
 
-import io.waymark.testkit.internal.Binaries;
-import io.waymark.testkit.internal.ManagedProcess;
+import io.waymark.testkit.internal.Commands;
 import io.waymark.testkit.internal.Reaper;
+import io.waymark.testkit.internal.ServerProcess;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -21,11 +20,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A mariadbd process with its own data dir, socket and pid file; controlled over JDBC as a root
- * user for 127.x, bootstrapped through the socket.
+ * A mariadbd (a local process or a container) with its own data dir, socket and pid file;
+ * controlled over JDBC as a root user for 127.x, bootstrapped through the socket.
+ *
+ * <p>Threading: thread-safe.
  */
 final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
 
@@ -34,18 +34,20 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
     private final int serverId;
     private final String rootPassword;
     private final String mariadbd;
+    private final Launcher launcher;
     /** Whether a (re)start passes --read-only: replicas must not come back writable. */
     private volatile boolean readOnly;
 
     LocalMariaDbNode(String name, String host, int port, int serverId, FixtureResources resources,
             String rootPassword, Duration readyTimeout) {
         super("mariadbd " + host + ":" + port, host, port, resources.dir().resolve(name), resources,
-                "mariadbd.log", readyTimeout, Duration.ofSeconds(30));
+                "mariadbd.log", readyTimeout, Duration.ofSeconds(30), Launcher.Image.MARIADB, List.of());
+        this.launcher = resources.launcher();
         this.serverId = serverId;
         this.rootPassword = rootPassword;
         this.dir = resources.dir().resolve(name);
         this.socket = dir.resolve("mysqld.sock");
-        this.mariadbd = Binaries.require("mariadbd");
+        this.mariadbd = launcher.binary("mariadbd");
     }
 
     @Override
@@ -69,26 +71,41 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
     }
 
     /** Starts mariadb-install-db; returns the running installer to wait on. */
-    ManagedProcess install() {
+    ServerProcess install() {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir, e);
         }
-        String installDb = Binaries.require("mariadb-install-db");
-        List<String> cmd = List.of(installDb, "--no-defaults",
+        List<String> cmd = List.of(launcher.binary("mariadb-install-db"), "--no-defaults",
                 "--datadir=" + dir.resolve("data"), "--auth-root-authentication-method=normal",
                 "--skip-test-db", "--user=root", "--innodb-buffer-pool-size=32M",
                 "--innodb-log-file-size=16M", "--innodb-use-native-aio=0");
-        // a ManagedProcess, so that a JVM exit mid-install kills it before the dir is deleted
-        ManagedProcess installer = new ManagedProcess("mariadb-install-db " + address(), () -> cmd,
-                dir, dir.resolve("install.log"), Map.of());
+        // a server of its own, so that a JVM exit mid-install stops it before the dir is deleted
+        ServerProcess installer = launcher.server("mariadb-install-db " + address(), Launcher.Image.MARIADB,
+                () -> cmd, dir, dir.resolve("install.log"), List.of());
         installer.start();
         return installer;
     }
 
+    /** Starts the installers of {@code nodes}, in parallel on the containers backend. */
+    static List<ServerProcess> installAll(List<LocalMariaDbNode> nodes, FixtureResources resources) {
+        ServerProcess[] out = new ServerProcess[nodes.size()];
+        List<Runnable> starts = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            int k = i;
+            starts.add(() -> out[k] = nodes.get(k).install());
+        }
+        if (resources.launcher().backend() == Backend.PROCESSES) {
+            starts.forEach(Runnable::run);
+        } else {
+            Parallel.run(starts, "waymark-testkit-install");
+        }
+        return List.of(out);
+    }
+
     /** Waits for the installer; a failed install is retried once on a fresh data dir. */
-    void awaitInstalled(ManagedProcess installer, Duration timeout) {
+    void awaitInstalled(ServerProcess installer, Duration timeout) {
         Integer exit = installer.awaitExit(timeout);
         if (exit != null && exit != 0) {
             String first = errors(installer.log());
@@ -118,31 +135,38 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
         }
     }
 
-    /** Runs {@code sql} as root@localhost over the socket (before the TCP root user exists). */
+    /**
+     * Runs {@code sql} as root@localhost over the socket (before the TCP root user exists), with the
+     * client next to the server (a local process, or an exec in its container).
+     */
     void bootstrap(String sql, Duration timeout) {
-        String client = Binaries.require("mariadb");
+        String client = launcher.binary("mariadb");
+        List<String> base = List.of(client, "--no-defaults", "-S", socket.toString(), "-u", "root");
         pollWhileRunning(timeout, Duration.ofMillis(200), () -> {
-            Process p = new ProcessBuilder(client, "--no-defaults", "-S", socket.toString(), "-u", "root",
-                    "-N", "-B", "-e", "SELECT 1").redirectErrorStream(true).start();
-            p.getOutputStream().close();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+            List<String> ping = new ArrayList<>(base);
+            ping.addAll(List.of("-N", "-B", "-e", "SELECT 1"));
+            return process().exec(ping, dir, Duration.ofSeconds(10)).exit() == 0;
         }, process()::describe);
+        // the SQL holds passwords: from an owner-only file, never on a command line
+        Path file = dir.resolve("bootstrap.sql");
         try {
-            // SQL through stdin: passwords never show in the process list
-            Process p = new ProcessBuilder(client, "--no-defaults", "-S", socket.toString(), "-u", "root")
-                    .redirectErrorStream(true).start();
-            try (OutputStream in = p.getOutputStream()) {
-                in.write(sql.getBytes(StandardCharsets.UTF_8));
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("bootstrap SQL failed on " + address() + ": " + out.trim());
+            Files.writeString(file, "");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            Files.writeString(file, sql);
+            List<String> run = new ArrayList<>(base);
+            run.addAll(List.of("-e", "source " + file));
+            Commands.Result r = process().exec(run, dir, Duration.ofSeconds(30));
+            if (r.exit() != 0) {
+                throw new IllegalStateException("bootstrap SQL failed on " + address() + ": " + r.output().trim());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+        } finally {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // deleted with the fixture dir on close
+            }
         }
     }
 

@@ -1,21 +1,20 @@
 package io.waymark.testkit;
 
-import io.waymark.testkit.internal.ManagedProcess;
 import io.waymark.testkit.internal.Poll;
+import io.waymark.testkit.internal.ServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * A server process of a fixture on its own loopback address: what Consul agents, Redis nodes and
- * MariaDB nodes share, i.e. the address and the fault controls, all by pid through one
- * {@link ManagedProcess}.
+ * A server of a fixture on its own loopback address: what Consul agents, Redis nodes and MariaDB
+ * nodes share, i.e. the address and the fault controls, through one {@link ServerProcess} (a local
+ * process or a container, per the fixture's {@link Backend}).
  *
  * <p>Threading: thread-safe; fault controls are serialized by the process.
  */
@@ -25,7 +24,7 @@ abstract class LocalProcessNode implements FaultControls {
     private final int port;
     private final Duration readyTimeout;
     private final Duration stopGrace;
-    private final ManagedProcess process;
+    private final ServerProcess process;
     private final FixtureResources resources;
 
     /**
@@ -35,9 +34,12 @@ abstract class LocalProcessNode implements FaultControls {
      * @param resources the owning fixture's, for the scheduler of timed thaws
      * @param readyTimeout bound of the readiness wait after {@link #start()}
      * @param stopGrace how long {@link #stop()} waits after SIGTERM before SIGKILL
+     * @param image what it runs from on the containers backend
+     * @param readOnly further dirs it reads (check scripts), mounted on the containers backend
      */
     LocalProcessNode(String name, String host, int port, Path dir, FixtureResources resources,
-            String logFile, Duration readyTimeout, Duration stopGrace) {
+            String logFile, Duration readyTimeout, Duration stopGrace, Launcher.Image image,
+            List<Path> readOnly) {
         this.resources = resources;
         this.host = host;
         this.port = port;
@@ -45,7 +47,8 @@ abstract class LocalProcessNode implements FaultControls {
         this.stopGrace = stopGrace;
         // command() is evaluated at each start, after construction, so that a restart carries the
         // node's current role
-        this.process = new ManagedProcess(name, this::command, dir, dir.resolve(logFile), Map.of());
+        this.process = resources.launcher().server(name, image, this::command, dir, dir.resolve(logFile),
+                readOnly);
     }
 
     /** The command line of the next start. */
@@ -54,7 +57,7 @@ abstract class LocalProcessNode implements FaultControls {
     /** Waits until the server answers, failing at once when the process exits. */
     abstract void awaitReady(Duration timeout);
 
-    ManagedProcess process() {
+    ServerProcess process() {
         return process;
     }
 
@@ -137,15 +140,28 @@ abstract class LocalProcessNode implements FaultControls {
         }, describe);
     }
 
+    /**
+     * Launches {@code nodes} without waiting for them to serve: one after the other as local
+     * processes (each takes milliseconds), in parallel as containers (each takes a copy of its
+     * image on vfs, most of a second).
+     */
+    static void launchAll(List<? extends LocalProcessNode> nodes, FixtureResources resources) {
+        if (resources.launcher().backend() == Backend.PROCESSES || nodes.size() < 2) {
+            nodes.forEach(LocalProcessNode::launch);
+            return;
+        }
+        Parallel.run(nodes.stream().<Runnable>map(n -> n::launch).toList(), "waymark-testkit-launch");
+    }
+
     /** Stops {@code nodes} in parallel: SIGTERM to each, then waits for each. */
     static void stopAll(List<? extends LocalProcessNode> nodes) {
-        List<ManagedProcess> processes = new ArrayList<>();
+        List<ServerProcess> processes = new ArrayList<>();
         Duration grace = Duration.ZERO;
         for (LocalProcessNode n : nodes) {
             processes.add(n.process);
             grace = n.stopGrace.compareTo(grace) > 0 ? n.stopGrace : grace;
         }
-        ManagedProcess.stopAll(processes, grace);
+        ServerProcess.stopAll(processes, grace);
     }
 
     /** The element of {@code nodes} that is {@code node} itself. */

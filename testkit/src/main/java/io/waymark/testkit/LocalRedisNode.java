@@ -1,6 +1,5 @@
 package io.waymark.testkit;
 
-import io.waymark.testkit.internal.Binaries;
 import io.waymark.testkit.internal.Poll;
 import io.waymark.testkit.internal.Resp;
 import java.io.IOException;
@@ -12,7 +11,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A redis-server process; its config file (holding the password) is readable by root only. */
+/**
+ * A redis-server (a local process or a container); its config file, holding the password, is
+ * readable by its owner only.
+ *
+ * <p>Threading: thread-safe.
+ */
 final class LocalRedisNode extends LocalProcessNode implements RedisNode {
 
     private final String password;
@@ -24,9 +28,9 @@ final class LocalRedisNode extends LocalProcessNode implements RedisNode {
     LocalRedisNode(String name, String host, int port, String password, FixtureResources resources,
             Duration clusterNodeTimeout, Duration readyTimeout) {
         super("redis-server " + host + ":" + port, host, port, resources.dir().resolve(name), resources,
-                "redis.log", readyTimeout, Duration.ofSeconds(10));
+                "redis.log", readyTimeout, Duration.ofSeconds(10), Launcher.Image.REDIS, List.of());
         this.password = password;
-        this.server = Binaries.require("redis-server");
+        this.server = resources.launcher().binary("redis-server");
         Path dir = resources.dir().resolve(name);
         this.conf = dir.resolve("redis.conf");
         StringBuilder c = new StringBuilder();

@@ -87,8 +87,14 @@ public final class LoopbackAddresses {
                     got[0] = lease;
                     return true;
                 },
-                () -> "loopback address " + address + " is held by another fixture (lock in " + LOCK_DIR
-                        + ") or one of the ports " + Arrays.toString(ports) + " is in use");
+                () -> {
+                    int busy = firstUnbindable(address, ports);
+                    return busy > 0
+                            ? "port " + busy + " on " + address + " is in use: stop what listens there (ss -ltnp "
+                                    + "'sport = :" + busy + "') or give the fixture another port or address"
+                            : "loopback address " + address + " is held by another fixture (lock in " + LOCK_DIR
+                                    + "); it is released when that fixture closes";
+                });
         return got[0];
     }
 
@@ -135,6 +141,16 @@ public final class LoopbackAddresses {
             HELD.remove(address, fresh);
             throw new UncheckedIOException("cannot lock " + address + " under " + LOCK_DIR, e);
         }
+    }
+
+    /** The first of {@code ports} not bindable on {@code address}, or 0. */
+    private static int firstUnbindable(String address, int[] ports) {
+        for (int p : ports) {
+            if (!bindable(address, p)) {
+                return p;
+            }
+        }
+        return 0;
     }
 
     static boolean bindable(String address, int... ports) {

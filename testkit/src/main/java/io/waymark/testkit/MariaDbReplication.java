@@ -1,6 +1,6 @@
 package io.waymark.testkit;
 
-import io.waymark.testkit.internal.ManagedProcess;
+import io.waymark.testkit.internal.ServerProcess;
 import io.waymark.testkit.internal.Poll;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -362,7 +362,8 @@ public final class MariaDbReplication implements AutoCloseable {
 
         /** Installs and starts the nodes, sets up replication, waits until replicas caught up. */
         public MariaDbReplication start() {
-            FixtureResources resources = new FixtureResources("waymark-mariadb-");
+            FixtureResources resources = new FixtureResources("waymark-mariadb-", "MariaDbReplication",
+                    Launcher.Image.MARIADB, "mariadbd", "mariadb-install-db", "mariadb");
             String replPassword = randomPassword();
             try {
                 List<LocalMariaDbNode> nodes = new ArrayList<>();
@@ -375,18 +376,15 @@ public final class MariaDbReplication implements AutoCloseable {
                 }
                 resources.stopOnClose(nodes);
                 MariaDbReplication db = new MariaDbReplication(this, nodes, resources, replPassword);
-                List<ManagedProcess> installers = new ArrayList<>();
-                for (LocalMariaDbNode n : nodes) {
-                    installers.add(n.install());
-                }
+                List<ServerProcess> installers = LocalMariaDbNode.installAll(nodes, resources);
                 try {
                     for (int i = 0; i < nodes.size(); i++) {
                         nodes.get(i).awaitInstalled(installers.get(i), startTimeout);
                     }
                 } finally {
-                    installers.forEach(ManagedProcess::kill);
+                    installers.forEach(ServerProcess::kill);
                 }
-                nodes.forEach(LocalMariaDbNode::launch);
+                LocalProcessNode.launchAll(nodes, resources);
                 // install-db also creates root@127.0.0.1 etc. without password; being more specific
                 // than root@'%' they would win the host match, so only root@localhost (socket) stays
                 String users = "SET sql_log_bin=0;\n"
@@ -414,7 +412,9 @@ public final class MariaDbReplication implements AutoCloseable {
                 db.awaitReplicasRunning();
                 db.awaitReplicasCaughtUp();
                 return db;
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException e) {
+                throw resources.startFailed(e);
+            } catch (Error e) {
                 resources.closeAfter(e);
                 throw e;
             }

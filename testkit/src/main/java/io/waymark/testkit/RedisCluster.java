@@ -221,7 +221,7 @@ public final class RedisCluster implements AutoCloseable {
     /** Creates the cluster: slots on the masters, meet, then each replica follows its master. */
     private void create(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        nodes.forEach(LocalRedisNode::launch);
+        LocalProcessNode.launchAll(nodes, resources);
         for (LocalRedisNode n : nodes) {
             n.awaitReady(Poll.remaining(deadline));
             ids.put(n, String.valueOf(n.call("CLUSTER", "MYID")));
@@ -323,7 +323,8 @@ public final class RedisCluster implements AutoCloseable {
 
         /** Starts the six nodes and waits until the cluster is ok with every replica in sync. */
         public RedisCluster start() {
-            FixtureResources resources = new FixtureResources("waymark-redis-cluster-");
+            FixtureResources resources = new FixtureResources("waymark-redis-cluster-", "RedisCluster",
+                    Launcher.Image.REDIS, "redis-server");
             try {
                 // the Consul ports too: RoleChecks agents bind to the node's address
                 int[] ports = LocalConsulAgent.withClientAgentPorts(port, port + 10000);
@@ -339,7 +340,9 @@ public final class RedisCluster implements AutoCloseable {
                 RedisCluster rc = new RedisCluster(nodes, resources, password);
                 rc.create(startTimeout);
                 return rc;
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException e) {
+                throw resources.startFailed(e);
+            } catch (Error e) {
                 resources.closeAfter(e);
                 throw e;
             }

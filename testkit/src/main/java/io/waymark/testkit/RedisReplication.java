@@ -263,7 +263,8 @@ public final class RedisReplication implements AutoCloseable {
 
         /** Starts the nodes and waits until every replica is in sync. */
         public RedisReplication start() {
-            FixtureResources resources = new FixtureResources("waymark-redis-");
+            FixtureResources resources = new FixtureResources("waymark-redis-", "RedisReplication",
+                    Launcher.Image.REDIS, "redis-server");
             try {
                 List<LocalRedisNode> nodes = new ArrayList<>();
                 for (int i = 0; i <= replicas; i++) {
@@ -278,13 +279,15 @@ public final class RedisReplication implements AutoCloseable {
                 }
                 resources.stopOnClose(nodes);
                 RedisReplication rr = new RedisReplication(nodes, resources, password);
-                nodes.forEach(LocalRedisNode::launch);
+                LocalProcessNode.launchAll(nodes, resources);
                 for (LocalRedisNode n : nodes) {
                     n.awaitReady(startTimeout);
                 }
                 rr.awaitReplicasInSync();
                 return rr;
-            } catch (RuntimeException | Error e) {
+            } catch (RuntimeException e) {
+                throw resources.startFailed(e);
+            } catch (Error e) {
                 resources.closeAfter(e);
                 throw e;
             }

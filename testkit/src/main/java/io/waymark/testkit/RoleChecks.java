@@ -1,6 +1,5 @@
 package io.waymark.testkit;
 
-import io.waymark.testkit.internal.Binaries;
 import io.waymark.testkit.internal.Reaper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,11 +18,20 @@ import java.util.Objects;
  * {@link ConsulCluster.Builder#clientAgent(String, List)}, which then binds the agent to the
  * node's own address, as the seed runs one agent per host.
  *
- * <p>The check scripts are written once per JVM into a temp dir removed at JVM exit.
+ * <p>The check scripts are written once per JVM into a temp dir removed at JVM exit. They run the
+ * Redis or MariaDB client next to the agent: installed locally on the processes backend, in the
+ * agent's image on the containers backend (see {@link Backend} for the images).
  *
  * <p>Threading: thread-safe.
  */
 public final class RoleChecks {
+
+    /**
+     * The client comes from the agent's PATH plus the usual dirs, so one script serves a local agent
+     * and one in a container (whose image has the client, see {@link Backend}).
+     */
+    private static final String PATH =
+            "PATH=\"$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n";
 
     private static volatile Path scriptDir;
 
@@ -38,8 +46,8 @@ public final class RoleChecks {
             String replicaService, Duration interval) {
         Objects.requireNonNull(node, "node");
         Objects.requireNonNull(password, "password");
-        return roleServices(node.host(), node.port(), script("check_role.sh", redisScript()), interval,
-                masterService, List.of(password, "master"), replicaService, List.of(password, "slave"));
+        return roleServices(node.host(), node.port(), script("check_role.sh", redisScript()), "redis-cli",
+                interval, masterService, List.of(password, "master"), replicaService, List.of(password, "slave"));
     }
 
     /**
@@ -53,7 +61,7 @@ public final class RoleChecks {
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(password, "password");
         return roleServices(node.host(), node.port(), script("check_read_only.sh", mariadbScript()),
-                interval, primaryService, List.of(user, password, "0"), replicaService,
+                "mariadb", interval, primaryService, List.of(user, password, "0"), replicaService,
                 List.of(user, password, "1"));
     }
 
@@ -61,25 +69,26 @@ public final class RoleChecks {
      * The writable service (tag "master") and the replica service (tag "slave") on host:port, each
      * checked by {@code script host port} and its own further arguments.
      */
-    private static List<ServiceSpec> roleServices(String host, int port, Path script,
+    private static List<ServiceSpec> roleServices(String host, int port, Path script, String tool,
             Duration interval, String writableService, List<String> writableArgs, String replicaService,
             List<String> replicaArgs) {
-        return List.of(roleService(host, port, script, interval, writableService, "master", writableArgs),
-                roleService(host, port, script, interval, replicaService, "slave", replicaArgs));
+        return List.of(roleService(host, port, script, tool, interval, writableService, "master", writableArgs),
+                roleService(host, port, script, tool, interval, replicaService, "slave", replicaArgs));
     }
 
-    private static ServiceSpec roleService(String host, int port, Path script, Duration interval,
-            String service, String tag, List<String> args) {
+    private static ServiceSpec roleService(String host, int port, Path script, String tool,
+            Duration interval, String service, String tag, List<String> args) {
         List<String> argv = new ArrayList<>(List.of(host, String.valueOf(port)));
         argv.addAll(args);
         return ServiceSpec.builder(service).id(service).tags(tag).address(host).port(port)
-                .scriptCheck(interval, script.toString(), argv.toArray(String[]::new)).build();
+                .scriptCheck(interval, script.toString(), argv.toArray(String[]::new)).requires(tool).build();
     }
 
     private static String redisScript() {
         return "#!/bin/sh\n"
                 + "# check_role.sh HOST PORT AUTH ROLE: exit 0 when the Redis at HOST:PORT has ROLE\n"
-                + "n=$(REDISCLI_AUTH=\"$3\" timeout 5 " + Binaries.require("redis-cli")
+                + PATH
+                + "n=$(REDISCLI_AUTH=\"$3\" timeout 5 redis-cli"
                 + " -h \"$1\" -p \"$2\" --no-auth-warning INFO replication 2>/dev/null"
                 + " | grep -c \"role:$4\")\n"
                 + "[ \"$n\" -eq 1 ] || exit 2\n";
@@ -88,7 +97,8 @@ public final class RoleChecks {
     private static String mariadbScript() {
         return "#!/bin/sh\n"
                 + "# check_read_only.sh HOST PORT USER PASSWORD EXPECTED: exit 0 when @@read_only is EXPECTED\n"
-                + "v=$(MYSQL_PWD=\"$4\" timeout 5 " + Binaries.require("mariadb")
+                + PATH
+                + "v=$(MYSQL_PWD=\"$4\" timeout 5 mariadb"
                 + " --no-defaults --connect-timeout=2 -h \"$1\" -P \"$2\" -u \"$3\" -N -B"
                 + " -e 'SELECT @@read_only' 2>/dev/null)\n"
                 + "[ \"$v\" = \"$5\" ] || exit 2\n";

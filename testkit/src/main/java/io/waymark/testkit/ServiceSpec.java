@@ -4,11 +4,14 @@ import io.waymark.testkit.internal.Json;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A Consul service registration with its checks, as sent to {@code /v1/agent/service/register}.
@@ -18,6 +21,8 @@ import java.util.Objects;
  * ServiceSpec.builder("web").id("web-1").address("127.0.0.5").port(8080).tags("a", "b")
  *     .tcpCheck(Duration.ofSeconds(1), "127.0.0.5:8080").build();
  * }</pre>
+ *
+ * <p>Threading: immutable; its builder is not thread-safe.
  */
 public final class ServiceSpec {
 
@@ -28,8 +33,10 @@ public final class ServiceSpec {
     private final List<String> tags;
     private final Map<String, String> meta;
     private final List<Map<String, Object>> checks;
+    private final Set<String> tools;
 
     private ServiceSpec(Builder b) {
+        this.tools = Set.copyOf(b.tools);
         this.name = b.name;
         this.id = b.id == null ? b.name : b.id;
         this.address = b.address;
@@ -102,6 +109,25 @@ public final class ServiceSpec {
         return checks.stream().anyMatch(c -> c.containsKey("Args"));
     }
 
+    /** Binaries its check scripts run, which must be next to the agent (e.g. "redis-cli"). */
+    Set<String> tools() {
+        return tools;
+    }
+
+    /** The dirs of its check scripts: a container agent mounts them. */
+    Set<Path> scriptDirs() {
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (Map<String, Object> c : checks) {
+            if (c.get("Args") instanceof List<?> args && !args.isEmpty()) {
+                Path script = Path.of(String.valueOf(args.get(0)));
+                if (script.isAbsolute() && script.getParent() != null) {
+                    dirs.add(script.getParent());
+                }
+            }
+        }
+        return dirs;
+    }
+
     @Override
     public String toString() {
         // check arguments may carry passwords: only their kinds are shown
@@ -123,6 +149,7 @@ public final class ServiceSpec {
         private final List<String> tags = new ArrayList<>();
         private final Map<String, String> meta = new LinkedHashMap<>();
         private final List<Map<String, Object>> checks = new ArrayList<>();
+        private final Set<String> tools = new LinkedHashSet<>();
 
         private Builder(String name) {
             this.name = Checks.notBlank("name", name);
@@ -190,6 +217,12 @@ public final class ServiceSpec {
             c.put("Name", checkId);
             c.put("TTL", go(ttl));
             checks.add(c);
+            return this;
+        }
+
+        /** Its check scripts run {@code tool}, which must be next to the agent. */
+        Builder requires(String tool) {
+            tools.add(Checks.notBlank("tool", tool));
             return this;
         }
 

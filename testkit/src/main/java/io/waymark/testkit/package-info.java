@@ -1,7 +1,9 @@
 /**
- * JUnit 5 fixtures that run real Consul, Redis and MariaDB servers as local processes, each
- * simulated host on its own 127.0.0.x address with the server's standard ports, the way the seed
- * lays out its containers.
+ * JUnit 5 fixtures that run real Consul, Redis and MariaDB servers, each simulated host on its own
+ * 127.0.0.x address with the server's standard ports, the way the seed lays out its containers: as
+ * local processes or as containers on the host network ({@link io.waymark.testkit.Backend}, chosen
+ * by {@code waymark.testkit.backend}); {@link io.waymark.testkit.WaymarkTopology} starts them once
+ * per test class and injects them.
  *
  * <ul>
  *   <li>{@link io.waymark.testkit.ConsulCluster}: servers plus client agents, services with
@@ -24,6 +26,8 @@
  * threads shut down by {@code close()}. Addresses are leased through
  * {@link io.waymark.testkit.LoopbackAddresses} (file locks shared by all JVMs on the machine).
  * Readiness waits are bounded and fail with the tail of the server's log; a missing binary fails
- * naming it and {@code scripts/install-prereqs}.
+ * naming it and {@code scripts/install-prereqs}, a missing engine or image naming the fixture, the
+ * image and what to do. On the containers backend, containers are removed on {@code close()} and at
+ * JVM exit, and a later JVM removes the containers and images a killed one left (by label).
  */
 package io.waymark.testkit;

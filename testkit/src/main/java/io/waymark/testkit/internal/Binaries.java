@@ -8,7 +8,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Resolves server binaries on the PATH, failing with a message that says how to get them. */
+/**
+ * Resolves server binaries on the PATH, failing with a message that says how to get them.
+ *
+ * <p>Threading: thread-safe; lookups are cached in a concurrent map.
+ */
 public final class Binaries {
 
     // sbin directories are not on every user's PATH, but mariadbd lives there on Debian
@@ -21,6 +25,15 @@ public final class Binaries {
     /** Absolute path of {@code name}; throws {@link IllegalStateException} naming it when missing. */
     public static String require(String name) {
         return CACHE.computeIfAbsent(name, Binaries::lookup);
+    }
+
+    /** Absolute path of {@code name}, or null when it is not installed. */
+    public static String find(String name) {
+        try {
+            return require(name);
+        } catch (IllegalStateException e) {
+            return null;
+        }
     }
 
     private static String lookup(String name) {

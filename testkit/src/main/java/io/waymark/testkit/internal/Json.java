@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
-/** Just enough JSON for Consul's API: parse to Map/List/String/Double/Boolean/null, and write. */
+/**
+ * Just enough JSON for Consul's API: parse to Map/List/String/Double/Boolean/null, and write.
+ *
+ * <p>Threading: thread-safe; no state.
+ */
 public final class Json {
 
     private final String s;

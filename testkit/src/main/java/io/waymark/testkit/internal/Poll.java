@@ -4,7 +4,11 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
-/** Bounded polling of a condition; the testkit's only way to wait for a server. */
+/**
+ * Bounded polling of a condition; the testkit's only way to wait for a server.
+ *
+ * <p>Threading: thread-safe; polls on the calling thread.
+ */
 public final class Poll {
 
     /** Thrown from a condition to stop polling at once (e.g. the process died). */

@@ -17,15 +17,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * JVM-wide registry of what the fixtures own (live processes, temp dirs), cleaned up by one
- * shutdown hook when a test run ends without closing its fixtures.
+ * JVM-wide registry of what the fixtures own (live processes and containers, temp dirs, built
+ * images), cleaned up by one shutdown hook when a test run ends without closing its fixtures.
  *
  * <p>Threading: thread-safe; registration is lock-free.
  */
 public final class Reaper {
 
-    private static final Set<ManagedProcess> PROCESSES = ConcurrentHashMap.newKeySet();
+    private static final Set<ServerProcess> PROCESSES = ConcurrentHashMap.newKeySet();
     private static final Set<Path> DIRS = ConcurrentHashMap.newKeySet();
+    private static final List<Runnable> EXIT_ACTIONS = new java.util.concurrent.CopyOnWriteArrayList<>();
     private static final AtomicBoolean HOOKED = new AtomicBoolean();
     private static final AtomicBoolean SWEPT = new AtomicBoolean();
     private static final String OWNER_FILE = ".waymark-owner";
@@ -58,13 +59,34 @@ public final class Reaper {
 
     private Reaper() {}
 
-    static void track(ManagedProcess process) {
+    static void track(ServerProcess process) {
         hook();
         PROCESSES.add(process);
     }
 
-    static void untrack(ManagedProcess process) {
+    static void untrack(ServerProcess process) {
         PROCESSES.remove(process);
+    }
+
+    /**
+     * Runs {@code action} at JVM exit, after the servers are stopped (e.g. removing the images the
+     * containers backend built). Its classes must be loaded already.
+     */
+    public static void atExit(Runnable action) {
+        hook();
+        EXIT_ACTIONS.add(action);
+    }
+
+    /** The id a fixture's temp dir and containers carry: this JVM's pid and start time. */
+    public static String ownerId() {
+        return ownerId(ProcessHandle.current());
+    }
+
+    /** Whether the JVM that wrote {@code owner} (see {@link #ownerId()}) is gone. */
+    public static boolean ownerGone(String owner) {
+        long pid = Long.parseLong(owner.substring(0, owner.indexOf(' ')));
+        return !ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(h -> ownerId(h).equals(owner))
+                .orElse(false);
     }
 
     /**
@@ -104,10 +126,7 @@ public final class Reaper {
                     .forEach(p -> {
                         try {
                             String owner = Files.readString(p.resolve(OWNER_FILE)).trim();
-                            long pid = Long.parseLong(owner.substring(0, owner.indexOf(' ')));
-                            boolean alive = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                                    .map(h -> ownerId(h).equals(owner)).orElse(false);
-                            if (!alive) {
+                            if (ownerGone(owner)) {
                                 orphans.add(p);
                             }
                         } catch (IOException | RuntimeException e) {
@@ -175,10 +194,21 @@ public final class Reaper {
     }
 
     private static void reapAll() {
-        List<ManagedProcess> all = new ArrayList<>(PROCESSES);
+        List<ServerProcess> all = new ArrayList<>(PROCESSES);
         if (!all.isEmpty()) {
-            // only then: ManagedProcess is loaded already (see DELETER)
-            ManagedProcess.stopAll(all, Duration.ofSeconds(5));
+            // only then: ServerProcess is loaded already (see DELETER)
+            try {
+                ServerProcess.stopAll(all, Duration.ofSeconds(5));
+            } catch (RuntimeException e) {
+                System.err.println("waymark-testkit: could not stop every server at exit: " + e);
+            }
+        }
+        for (Runnable action : new ArrayList<>(EXIT_ACTIONS)) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                System.err.println("waymark-testkit: cleanup at exit failed: " + e);
+            }
         }
         for (Path dir : new ArrayList<>(DIRS)) {
             deleteRecursively(dir);

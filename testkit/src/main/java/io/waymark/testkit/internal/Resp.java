@@ -17,6 +17,8 @@ import java.util.List;
  * A one-shot Redis client: connect, AUTH, one command, close. Fixtures poll and reconfigure
  * servers that get killed and paused; a fresh socket per command never carries stale state, and
  * the socket timeout keeps a paused server from hanging the caller.
+ *
+ * <p>Threading: thread-safe; each call uses its own connection.
  */
 public final class Resp {
 
