@@ -2,8 +2,8 @@ package io.waymark.discovery;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.InetAddress;
 import java.net.SocketTimeoutException;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,8 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.ConnectionPool;
@@ -62,16 +60,34 @@ final class HttpTransport implements AutoCloseable {
 
     private static final MediaType JSON = MediaType.get("application/json");
 
-    /** An agent and its calls in flight. */
+    /** An agent, the clients that reach it, and its calls in flight. */
     static final class Agent {
         final AgentAddress address;
         final HttpUrl base;
+        private final OkHttpClient client;
+        private final OkHttpClient blockingClient;
+        /** Null when probing is off. */
+        private final OkHttpClient probeClient;
         private final Set<Call> calls = ConcurrentHashMap.newKeySet();
 
-        Agent(AgentAddress address) {
+        /** Reached through the clients given, or, for a {@code unix://} agent, clients derived from them. */
+        Agent(AgentAddress address, OkHttpClient client, OkHttpClient blockingClient, OkHttpClient probeClient) {
             this.address = address;
             this.base = new HttpUrl.Builder().scheme(address.https() ? "https" : "http").host(address.host())
                     .port(address.port()).build();
+            String socket = address.socketPath();
+            this.client = socket == null ? client : unix(client, socket);
+            this.blockingClient = socket == null ? blockingClient : unix(blockingClient, socket);
+            this.probeClient = socket == null || probeClient == null ? probeClient : unix(probeClient, socket);
+        }
+
+        /**
+         * The same dispatcher and pool, connecting to the socket: OkHttp keys pooled
+         * connections by socket factory too, so they never mix with TCP ones.
+         */
+        private static OkHttpClient unix(OkHttpClient c, String socket) {
+            return c.newBuilder().socketFactory(new UnixSocketFactory(socket))
+                    .dns(host -> List.of(InetAddress.getLoopbackAddress())).build();
         }
 
         boolean busy() {
@@ -138,6 +154,7 @@ final class HttpTransport implements AutoCloseable {
 
     final Rotation<Agent> agents;
     private final Counters counters;
+    private final List<String[]> scope;
     private final ConnectionPool pool;
     private final OkHttpClient client;
     private final OkHttpClient blockingClient;
@@ -152,7 +169,8 @@ final class HttpTransport implements AutoCloseable {
         this.counters = counters;
         // idle connections: enough for every watch to reuse its own between two requests
         this.pool = new ConnectionPool(256, 2, TimeUnit.MINUTES);
-        SSLContext tls = tls(s);
+        this.scope = scope(s);
+        Tls.Context tls = s.tls;
         Dispatcher dispatcher = new Dispatcher(executor);
         dispatcher.setMaxRequests(maxRequests(s.maxWatches));
         dispatcher.setMaxRequestsPerHost(maxRequests(s.maxWatches));
@@ -168,7 +186,7 @@ final class HttpTransport implements AutoCloseable {
             b.addInterceptor(s.token);
         }
         if (tls != null) {
-            b.sslSocketFactory(tls.getSocketFactory(), s.trustManager);
+            b.sslSocketFactory(tls.socketFactory, tls.trustManager).hostnameVerifier(tls.hostnameVerifier());
         }
         this.client = b.build();
         // Consul answers a blocking query after wait + up to wait/16 of jitter; the request timeout on top
@@ -176,16 +194,15 @@ final class HttpTransport implements AutoCloseable {
         long readNanos = Checks.addNanos(waitNanos + waitNanos / 16, Checks.nanos(s.requestTimeout));
         this.blockingClient = client.newBuilder()
                 .readTimeout(Math.min(readNanos / 1_000_000, Integer.MAX_VALUE), TimeUnit.MILLISECONDS).build();
+        this.probeClient = s.agentProbeInterval.isZero() ? null : probeClient(s, executor, tls);
         List<Agent> list = new ArrayList<>();
         for (AgentAddress a : s.agents) {
-            list.add(new Agent(a));
+            list.add(new Agent(a, client, blockingClient, probeClient));
         }
-        if (s.agentProbeInterval.isZero()) {
-            this.probeClient = null;
+        if (probeClient == null) {
             this.prober = null;
             this.agents = new Rotation<>(list, a -> true, counters.agentRotations);
         } else {
-            this.probeClient = probeClient(s, executor, tls);
             this.prober = new AgentProber<>(list, new AgentProber.Io<>() {
                 @Override
                 public boolean busy(Agent agent) {
@@ -214,18 +231,28 @@ final class HttpTransport implements AutoCloseable {
         return maxWatches + EXTRA_REQUESTS;
     }
 
-    /** The TLS context of https agents when a trust manager is configured, else null (the JVM's). */
-    private static SSLContext tls(Settings s) {
-        if (s.trustManager == null || s.agents.stream().noneMatch(AgentAddress::https)) {
-            return null;
+    /** The Enterprise query parameters of every request ({@code ns}, {@code partition}), as the Go API client sends them. */
+    private static List<String[]> scope(Settings s) {
+        List<String[]> p = new ArrayList<>();
+        if (s.namespace != null) {
+            p.add(new String[] {"ns", s.namespace});
         }
-        try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {s.trustManager}, null);
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot set up TLS for agents " + s.agents + ": " + e.getMessage(), e);
+        if (s.partition != null) {
+            p.add(new String[] {"partition", s.partition});
         }
+        return List.copyOf(p);
+    }
+
+    /** {@code url} with the namespace and partition. */
+    private HttpUrl scoped(HttpUrl url) {
+        if (scope.isEmpty()) {
+            return url;
+        }
+        HttpUrl.Builder b = url.newBuilder();
+        for (String[] p : scope) {
+            b.setQueryParameter(p[0], p[1]);
+        }
+        return b.build();
     }
 
     /** Probe timeout: the interval, at least 1 s, at most the request timeout. */
@@ -234,7 +261,7 @@ final class HttpTransport implements AutoCloseable {
         return Math.min(interval, Checks.intMillis(s.requestTimeout));
     }
 
-    private OkHttpClient probeClient(Settings s, ExecutorService executor, SSLContext tls) {
+    private OkHttpClient probeClient(Settings s, ExecutorService executor, Tls.Context tls) {
         long timeout = probeTimeoutMillis(s);
         // a dispatcher of its own: probes must never wait behind blocking queries
         OkHttpClient.Builder b = new OkHttpClient.Builder()
@@ -248,7 +275,7 @@ final class HttpTransport implements AutoCloseable {
                 // the whole exchange, not each read: a frozen agent may accept the connection
                 .callTimeout(timeout, TimeUnit.MILLISECONDS);
         if (tls != null) {
-            b.sslSocketFactory(tls.getSocketFactory(), s.trustManager);
+            b.sslSocketFactory(tls.socketFactory, tls.trustManager).hostnameVerifier(tls.hostnameVerifier());
         }
         return b.build();
     }
@@ -256,9 +283,9 @@ final class HttpTransport implements AutoCloseable {
     /** One probe of {@code agent}: completes normally on any HTTP answer. */
     private CompletableFuture<Void> ping(Agent agent) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        Request request = new Request.Builder().url(agent.base.newBuilder().encodedPath(PROBE_PATH).build()).get()
-                .build();
-        probeClient.newCall(request).enqueue(new Callback() {
+        Request request = new Request.Builder().url(scoped(agent.base.newBuilder().encodedPath(PROBE_PATH).build()))
+                .get().build();
+        agent.probeClient.newCall(request).enqueue(new Callback() {
             @Override
             public void onFailure(Call call, IOException e) {
                 f.completeExceptionally(e);
@@ -279,17 +306,17 @@ final class HttpTransport implements AutoCloseable {
      * answer fails it with a {@link StatusException}.
      */
     Exchange get(Agent agent, HttpUrl url, boolean blocking) {
-        return send(agent, new Request.Builder().url(url).get().build(), blocking);
+        return send(agent, new Request.Builder().url(scoped(url)).get().build(), blocking);
     }
 
     /** Sends {@code POST url} with a JSON body; not blocking. */
     Exchange post(Agent agent, HttpUrl url, String json) {
-        return send(agent, new Request.Builder().url(url).post(RequestBody.create(json, JSON)).build(), false);
+        return send(agent, new Request.Builder().url(scoped(url)).post(RequestBody.create(json, JSON)).build(), false);
     }
 
     private Exchange send(Agent agent, Request request, boolean blocking) {
         Exchange x = new Exchange();
-        Call call = (blocking ? blockingClient : client).newCall(request);
+        Call call = (blocking ? agent.blockingClient : agent.client).newCall(request);
         x.call = call;
         agent.calls.add(call);
         counters.requests.increment();
