@@ -401,8 +401,10 @@ public final class ConsulDiscoveryBuilder {
 
     /**
      * At most this many names are watched at once (1..100,000); default 1,000. Each watched
-     * name keeps one request in flight (one thread and, in HTTP mode, one connection), so this
-     * also bounds threads: at most {@code maxWatches + 64} carry requests.
+     * name keeps one request in flight, which holds one thread (OkHttp has no non-blocking
+     * I/O) and, in HTTP mode, one connection over plain HTTP (HTTP/1.1) or one HTTP/2 stream
+     * over https (Consul's agents allow 250 per connection, so 1,000 names take 4
+     * connections). This also bounds threads: at most {@code maxWatches + 64} carry requests.
      *
      * <p>At the cap, a new name takes the place of the least recently used watch that has no
      * listener and has answered (to the precision of the idle sweep, a quarter of
@@ -435,6 +437,13 @@ public final class ConsulDiscoveryBuilder {
      * the next configured agent that is not down and retry with the usual backoff. A down
      * agent keeps being probed; once it answers it is eligible again when the rotation
      * comes round to it. With the defaults a frozen agent is left within about 6 s.
+     *
+     * <p>Agents that answer over HTTP/2 (Consul's https agents) are not sent probe requests,
+     * which would each take a stream and, once blocking queries take every stream of the
+     * connections, a connection of their own: their connections send HTTP/2 PING frames at
+     * the same pace instead. A connection whose PING is not answered by the next one fails
+     * with its requests, and the watches move on as above, after the handshake of the one new
+     * connection OkHttp tries has timed out (the request timeout): about 9 s with the defaults.
      *
      * @param interval zero (off), or at least 100 ms
      */

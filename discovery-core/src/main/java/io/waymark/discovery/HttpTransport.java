@@ -20,14 +20,17 @@ import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
  * The agents' HTTP API on OkHttp: one client (one dispatcher, one connection pool, one
- * executor) for every agent, the rotation between them and the probe that notices a frozen
- * one. Each request in flight holds one executor thread and one connection, so the
+ * executor) for every agent (a {@code unix://} agent's clients derive from it, with a socket
+ * factory of their own), the rotation between them and the probe that notices a frozen
+ * one. Each request in flight holds one executor thread (OkHttp has no non-blocking I/O) and
+ * one HTTP/1.1 connection, or one stream of an HTTP/2 connection (https), so the
  * dispatcher admits at most {@link #maxRequests(int) maxWatches + 64} at once (more wait
  * in its queue): with at most one blocking query per watch, 64 slots stay free for first
  * lookups, refreshes and ACL checks.
@@ -37,7 +40,8 @@ import okhttp3.Response;
  *
  * <p>Each agent's calls in flight are tracked so that an {@link AgentProber} that finds
  * the agent frozen can cancel them (a blocking request would otherwise wait for its read
- * timeout, minutes) and move the rotation past it.
+ * timeout, minutes) and move the rotation past it. Agents that answer over HTTP/2 are
+ * checked by PING frames on their connections instead (see {@code pings}).
  *
  * <p>Threading: thread-safe; {@link #close()} cancels every call in flight.
  */
@@ -69,6 +73,11 @@ final class HttpTransport implements AutoCloseable {
         /** Null when probing is off. */
         private final OkHttpClient probeClient;
         private final Set<Call> calls = ConcurrentHashMap.newKeySet();
+        /**
+         * Whether its last answer came over HTTP/2 (as Consul's https answers do): its
+         * connections are then checked by PING frames, not by probe requests.
+         */
+        private volatile boolean http2;
 
         /** Reached through the clients given, or, for a {@code unix://} agent, clients derived from them. */
         Agent(AgentAddress address, OkHttpClient client, OkHttpClient blockingClient, OkHttpClient probeClient) {
@@ -92,6 +101,10 @@ final class HttpTransport implements AutoCloseable {
 
         boolean busy() {
             return !calls.isEmpty();
+        }
+
+        private void answered(Response response) {
+            http2 = response.protocol() == Protocol.HTTP_2;
         }
 
         /** Cancels the calls in flight; their callbacks get an IOException. */
@@ -182,6 +195,7 @@ final class HttpTransport implements AutoCloseable {
                 .connectTimeout(timeout, TimeUnit.MILLISECONDS)
                 .readTimeout(timeout, TimeUnit.MILLISECONDS)
                 .writeTimeout(timeout, TimeUnit.MILLISECONDS);
+        pings(b, s);
         if (s.token != null) {
             b.addInterceptor(s.token);
         }
@@ -206,7 +220,9 @@ final class HttpTransport implements AutoCloseable {
             this.prober = new AgentProber<>(list, new AgentProber.Io<>() {
                 @Override
                 public boolean busy(Agent agent) {
-                    return agent.busy();
+                    // an HTTP/2 agent's connections answer PINGs instead: a probe would take a stream, and
+                    // with every stream of its connections taken by blocking queries, a connection of its own
+                    return agent.busy() && !agent.http2;
                 }
 
                 @Override
@@ -223,6 +239,17 @@ final class HttpTransport implements AutoCloseable {
             });
             this.agents = new Rotation<>(list, a -> !prober.isDown(a), counters.agentRotations);
             prober.start(scheduler, s.agentProbeInterval);
+        }
+    }
+
+    /**
+     * HTTP/2 connections send a PING every probe timeout (the interval, at least 1 s); one whose
+     * previous PING went unanswered fails with every request on it, so watches move on as after
+     * failed probes. HTTP/1.1 connections have no PING: their agents are probed.
+     */
+    private static void pings(OkHttpClient.Builder b, Settings s) {
+        if (!s.agentProbeInterval.isZero()) {
+            b.pingInterval(probeTimeoutMillis(s), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -274,6 +301,8 @@ final class HttpTransport implements AutoCloseable {
                 .writeTimeout(timeout, TimeUnit.MILLISECONDS)
                 // the whole exchange, not each read: a frozen agent may accept the connection
                 .callTimeout(timeout, TimeUnit.MILLISECONDS);
+        // whichever client opens a pooled connection sets its PINGs
+        pings(b, s);
         if (tls != null) {
             b.sslSocketFactory(tls.socketFactory, tls.trustManager).hostnameVerifier(tls.hostnameVerifier());
         }
@@ -293,6 +322,7 @@ final class HttpTransport implements AutoCloseable {
 
             @Override
             public void onResponse(Call call, Response response) {
+                agent.answered(response);
                 response.close();
                 f.complete(null);
             }
@@ -338,6 +368,7 @@ final class HttpTransport implements AutoCloseable {
             @Override
             public void onResponse(Call c, Response response) {
                 agent.calls.remove(c);
+                agent.answered(response);
                 try (response) {
                     String body = response.body().string();
                     if (!response.isSuccessful()) {

@@ -107,10 +107,10 @@ final class Settings {
     }
 
     /**
-     * The TLS context of the https agents; null when there is none or nothing is configured
-     * (OkHttp's defaults: the JVM's trust, its host name check). Settings made on the builder
-     * without an https agent are a mistake worth an error; the environment's are ignored then,
-     * as the consul CLI ignores them for an http address.
+     * The TLS context of the https agents (the JVM's trust when none is configured); null when
+     * there is no https agent. Settings made on the builder without an https agent are a mistake
+     * worth an error; the environment's are ignored then, as the consul CLI ignores them for an
+     * http address.
      */
     private static Tls.Context tls(ConsulDiscoveryBuilder b, ConsulEnvironment env, List<AgentAddress> agents) {
         Tls options = b.tls.copy();
@@ -124,15 +124,13 @@ final class Settings {
             return null;
         }
         env.fill(options);
-        if (options.settings().isEmpty()) {
-            return null;
-        }
         if (options.verify != null && !options.verify.value) {
             LOG.warn("{}=false: the certificates of the Consul agents {} are not verified; anyone on the path can "
                     + "read and change what Waymark asks and hears, and take the ACL token", options.verify.setting,
                     agents);
         }
-        return options.build();
+        // a frozen agent accepts TCP connections but never finishes a handshake
+        return options.build(Checks.intMillis(b.requestTimeout));
     }
 
     @Override

@@ -42,6 +42,8 @@ import javax.net.ssl.X509TrustManager;
  */
 final class Tls {
 
+    static final String DEFAULT_TRUST = "the JVM's trust store";
+
     /** A file setting and how messages name it (e.g. {@code caCert}, {@code CONSUL_CACERT}). */
     static final class Named<T> {
         final T value;
@@ -191,12 +193,13 @@ final class Tls {
     }
 
     /**
-     * Reads the files and makes the TLS context.
+     * Reads the files and makes the TLS context; a TLS handshake may take
+     * {@code handshakeMillis}.
      *
      * @throws IllegalStateException naming the setting and file that cannot be used; never
      *     quoting key material or a password
      */
-    Context build() {
+    Context build(int handshakeMillis) {
         checkConsistent();
         boolean verifying = verify == null || verify.value;
         X509TrustManager tm = verifying ? trust() : TrustEverything.INSTANCE;
@@ -206,8 +209,9 @@ final class Tls {
             ctx.init(km, new TrustManager[] {tm}, null);
             boolean hostnames = verifying && (verifyHostname == null || verifyHostname);
             return new Context(new NamingSocketFactory(ctx.getSocketFactory(),
-                    serverName == null ? null : serverName.value, hostnames), tm, hasClientCertificate(),
-                    verifying ? describe(trustSources(), "the JVM's trust store") : "none, verification is off",
+                    serverName == null ? null : serverName.value, hostnames, handshakeMillis), tm,
+                    hasClientCertificate(), verifying && trustSources().isEmpty(),
+                    verifying ? describe(trustSources(), DEFAULT_TRUST) : "none, verification is off",
                     describe(identitySources(false), "none"));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot set up TLS for the Consul agents: " + e.getMessage(), e);
@@ -358,15 +362,18 @@ final class Tls {
         final SSLSocketFactory socketFactory;
         final X509TrustManager trustManager;
         final boolean clientCertificate;
+        /** Whether the JVM's trust store decides. */
+        final boolean defaultTrust;
         /** E.g. {@code caCert '/etc/consul/ca.pem'}; no secrets. */
         final String trust;
         final String identity;
 
         Context(SSLSocketFactory socketFactory, X509TrustManager trustManager, boolean clientCertificate,
-                String trust, String identity) {
+                boolean defaultTrust, String trust, String identity) {
             this.socketFactory = socketFactory;
             this.trustManager = trustManager;
             this.clientCertificate = clientCertificate;
+            this.defaultTrust = defaultTrust;
             this.trust = trust;
             this.identity = identity;
         }
@@ -382,20 +389,27 @@ final class Tls {
 
     /**
      * Opens TLS sockets named for {@code serverName} (SNI, and the name the JDK verifies the
-     * certificate against) when set, and turns the JDK's host name verification on.
+     * certificate against) when set, turns the JDK's host name verification on, and bounds the
+     * handshake: OkHttp would give it the read timeout, minutes for a blocking query, and a
+     * frozen agent accepts connections but never answers a handshake. (OkHttp sets the socket's
+     * timeouts for each request once connected.)
      */
     static final class NamingSocketFactory extends SSLSocketFactory {
         private final SSLSocketFactory delegate;
         private final String serverName;
         private final boolean verifyHostname;
+        private final int handshakeMillis;
 
-        NamingSocketFactory(SSLSocketFactory delegate, String serverName, boolean verifyHostname) {
+        NamingSocketFactory(SSLSocketFactory delegate, String serverName, boolean verifyHostname,
+                int handshakeMillis) {
             this.delegate = delegate;
             this.serverName = serverName;
             this.verifyHostname = verifyHostname;
+            this.handshakeMillis = handshakeMillis;
         }
 
-        private Socket configure(Socket s) {
+        private Socket configure(Socket s) throws IOException {
+            s.setSoTimeout(handshakeMillis);
             if (s instanceof SSLSocket) {
                 SSLSocket ssl = (SSLSocket) s;
                 SSLParameters p = ssl.getSSLParameters();

@@ -68,8 +68,8 @@ final class TlsHint {
     }
 
     private static String trust(Settings s) {
-        return s.tls == null ? "the JVM's trust store; set caCert (CONSUL_CACERT) to the agents' CA" : "trust: "
-                + s.tls.trust;
+        return s.tls.defaultTrust ? Tls.DEFAULT_TRUST + "; set caCert (CONSUL_CACERT) to the agents' CA"
+                : "trust: " + s.tls.trust;
     }
 
     private static String identity(Settings s) {

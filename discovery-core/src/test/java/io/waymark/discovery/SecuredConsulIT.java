@@ -386,6 +386,35 @@ class SecuredConsulIT {
     }
 
     @Test
+    @DisplayName("an HTTP/2 agent frozen: its connection's PINGs go unanswered, the watch moves on within seconds")
+    void frozenHttp2Agent() throws IOException {
+        String svc = unique("frozen");
+        String first = register(svc, 1);
+        // the backoff keeps the stale moment between giving up on app and asking the server observable
+        ConsulDiscovery d = track(mtls().agent("https://" + server.httpsAddress())
+                .tokenFile(tokenFile(security.readToken())).retryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(2))
+                .build());
+        Recorder rec = new Recorder();
+        d.watch(svc, rec);
+        await().atMost(WAIT).until(() -> rec.addresses().equals(List.of(first)));
+        app.freeze();
+        try {
+            long start = System.nanoTime();
+            // PING every 2 s: unanswered within 2-4 s; OkHttp then tries a new connection, whose handshake the
+            // frozen agent never answers (bounded by the request timeout, 5 s): noticed within about 9 s
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(() -> d.resolve(svc)
+                    .stale());
+            long noticedMillis = (System.nanoTime() - start) / 1_000_000;
+            String second = register(svc, 2);
+            await().atMost(Duration.ofSeconds(15)).until(() -> rec.addresses().equals(List.of(first, second)));
+            assertThat(d.resolve(svc).stale()).as("served by the server agent").isFalse();
+            assertThat(d.stats().agentRotations()).as("noticed after %d ms", noticedMillis).isPositive();
+        } finally {
+            app.thaw();
+        }
+    }
+
+    @Test
     @DisplayName("a namespace is sent (?ns=): Consul OSS 1.8 refuses it, and the error quotes it")
     void namespaceSent() throws IOException {
         ConsulDiscovery d = track(mtls().tokenFile(tokenFile(security.readToken())).namespace("team-a").build());
