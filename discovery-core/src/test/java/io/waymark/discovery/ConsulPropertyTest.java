@@ -53,6 +53,17 @@ class ConsulPropertyTest {
     }
 
     @Test
+    @DisplayName("the module README's table lists every key with its environment variable")
+    void readme() throws java.io.IOException {
+        String readme = java.nio.file.Files.readString(Path.of("README.md"));
+        for (ConsulProperty p : ConsulProperty.values()) {
+            String row = "| `" + p.key() + "` | " + p.form() + (p.secret() ? " (secret: never shown)" : "") + " | "
+                    + p.environmentVariable().map(v -> "`" + v + "`").orElse("") + " | " + p.description() + " |";
+            assertThat(readme).as("README row of %s", p.key()).contains(row);
+        }
+    }
+
+    @Test
     @DisplayName("every kind of value reaches the settings")
     void applied() {
         Settings s = settings(builder().property("consul.agent", "127.0.0.5:8500, https://127.0.0.6")
