@@ -16,7 +16,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.StatusOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
-import io.waymark.redis.FakeDiscovery;
+import io.waymark.discovery.InMemoryDiscovery;
 import io.waymark.redis.ReadPolicy;
 import io.waymark.redis.RedisMetrics;
 import io.waymark.redis.TopologyMode;
@@ -42,7 +42,7 @@ class RoutingCoreTest {
     private final FakeRedisServer c = new FakeRedisServer(7003, "slave");
     private final Map<String, FakeRedisServer> servers =
             FakeRedisServer.byAddress(a, b, c);
-    private final FakeDiscovery discovery = new FakeDiscovery();
+    private final InMemoryDiscovery discovery = new InMemoryDiscovery();
     private ScheduledThreadPoolExecutor scheduler;
     private StandaloneRouter<String, String> router;
     private RetryPolicy retryPolicy;
@@ -53,7 +53,7 @@ class RoutingCoreTest {
 
     @BeforeEach
     void consulListsAAsMasterAndBAndCAsReplicas() {
-        discovery.answer("w", a.endpoint()).answer("r", b.endpoint(), c.endpoint());
+        discovery.set("w", a.endpoint()).set("r", b.endpoint(), c.endpoint());
         b.data.put("k", "v");
         c.data.put("k", "v");
         a.data.put("k", "v");
@@ -174,15 +174,15 @@ class RoutingCoreTest {
 
         @Test
         void aNodeConsulCallsMasterButThatAnswersSlaveNeverGetsAWrite() {
-            discovery.answer("w", b.endpoint());
-            discovery.answer("r", c.endpoint());
+            discovery.set("w", b.endpoint());
+            discovery.set("r", c.endpoint());
             start(ReadPolicy.REPLICA_PREFERRED);
             assertThatThrownBy(() -> await(async.set("x", "1")))
                     .isInstanceOf(RedisConnectionException.class)
                     .hasMessageContaining("no writable master for w");
             assertThat(b.served).isEmpty();
             assertThat(c.served).isEmpty();
-            assertThat(discovery.refreshes.get()).as("asked Consul again while waiting").isPositive();
+            assertThat(discovery.refreshes("w")).as("asked Consul again while waiting").isPositive();
         }
     }
 

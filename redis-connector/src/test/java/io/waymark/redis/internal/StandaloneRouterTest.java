@@ -3,7 +3,7 @@ package io.waymark.redis.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.codec.StringCodec;
-import io.waymark.redis.FakeDiscovery;
+import io.waymark.discovery.InMemoryDiscovery;
 import io.waymark.redis.TopologyMode;
 import java.time.Duration;
 import java.util.List;
@@ -106,14 +106,14 @@ class StandaloneRouterTest {
         private final FakeRedisServer r2 = new FakeRedisServer(7203, "slave");
         private final Map<String, FakeRedisServer> servers =
                 FakeRedisServer.byAddress(m, r1, r2);
-        private final FakeDiscovery discovery = new FakeDiscovery();
+        private final InMemoryDiscovery discovery = new InMemoryDiscovery();
         private final AtomicLong clock = new AtomicLong(TimeUnit.HOURS.toNanos(1));
         private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
         private StandaloneRouter<String, String> router;
 
         @BeforeEach
         void consulListsTheMasterAndTwoReplicas() {
-            discovery.answer("w", m.endpoint()).answer("r", r1.endpoint(), r2.endpoint());
+            discovery.set("w", m.endpoint()).set("r", r1.endpoint(), r2.endpoint());
             RedisSettings<String, String> settings = RedisSettings.builder(StringCodec.UTF8).discovery(discovery)
                     .writeService("w").readService("r").topology(TopologyMode.STANDALONE)
                     .commandTimeout(Duration.ofSeconds(1)).healthCheckInterval(Duration.ofHours(1))
@@ -146,7 +146,7 @@ class StandaloneRouterTest {
 
         @Test
         void aReplicaThatLeftConsulTakesNoMoreReadsAndIsClosedAfterTheRetainPeriod() throws Exception {
-            discovery.answer("r", r1.endpoint());
+            discovery.set("r", r1.endpoint());
             assertThat(reconcile().replicas()).extracting(Node::address).containsExactly(r1.address());
             assertThat(router.nodes()).extracting(Node::address).as("kept a while: a promoted replica may "
                     + "not be listed yet").contains(r2.address());
@@ -159,7 +159,7 @@ class StandaloneRouterTest {
         void anUnlistedNodeThatAnswersMasterIsDroppedAfterTheRetainPeriodToo() throws Exception {
             r2.role = "master";
             r2.offset = 10;
-            discovery.answer("r", r1.endpoint());
+            discovery.set("r", r1.endpoint());
             assertThat(reconcile().master().address()).isEqualTo(m.address());
             later(Duration.ofSeconds(31));
             reconcile();
@@ -171,7 +171,7 @@ class StandaloneRouterTest {
         void aNodeRestartedEmptyAsMasterDoesNotTakeTheWritesEvenWhenConsulListsIt() throws Exception {
             r2.role = "master";
             r2.offset = 0;
-            discovery.answer("w", r2.endpoint(), m.endpoint());
+            discovery.set("w", r2.endpoint(), m.endpoint());
             assertThat(reconcile().master().address()).isEqualTo(m.address());
         }
 
@@ -179,7 +179,7 @@ class StandaloneRouterTest {
         void twoMastersLongerThanASwitchoverIsOneEpisodeCountedOnce() throws Exception {
             r1.role = "master";
             r1.offset = 900;
-            discovery.answer("w", r1.endpoint(), m.endpoint());
+            discovery.set("w", r1.endpoint(), m.endpoint());
             assertThat(reconcile().master().address()).as("the higher offset").isEqualTo(m.address());
             later(Duration.ofMillis(500));
             reconcile();
@@ -216,7 +216,7 @@ class StandaloneRouterTest {
             reconcile();
             r1.role = "master";
             r1.offset = 5_000;
-            discovery.answer("w", r1.endpoint());
+            discovery.set("w", r1.endpoint());
             assertThat(reconcile().master().address()).as("a health check that failed once").isEqualTo(m.address());
             later(Duration.ofSeconds(6));
             assertThat(reconcile().master().address()).as("Consul means it").isEqualTo(r1.address());
