@@ -71,7 +71,8 @@ final class ClusterRedis<K, V> extends BaseRedis<K, V> {
                         // Lettuce reads only from replicas whose replication offset it saw above 0, and
                         // caches that per slot until the next refresh: keep refreshes frequent
                         .enablePeriodicRefresh(Duration.ofSeconds(10))
-                        .enableAllAdaptiveRefreshTriggers()
+                        // every trigger, spelled so in both Lettuce lines (7 deprecates enableAllAdaptiveRefreshTriggers)
+                        .enableAdaptiveRefreshTrigger(ClusterTopologyRefreshOptions.RefreshTrigger.values())
                         .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
                         .dynamicRefreshSources(true)
                         .closeStaleConnections(true)
