@@ -40,7 +40,13 @@ final class Node<K, V> {
     /** The replication offset its last ROLE answered as master (0: an empty data set, or not a master). */
     volatile long offset;
     /** Consecutive probes that timed out. */
-    int probeTimeouts;
+    volatile int probeTimeouts;
+    /**
+     * Replaced as master while it did not answer (frozen, cut off): it never wins the writes back from
+     * the master that replaced it until it answered {@code ROLE} with replica (it was demoted). Topology
+     * thread only.
+     */
+    volatile boolean fenced;
     /** When Consul listed this node last (nanoTime). */
     long lastListed;
 
@@ -82,6 +88,19 @@ final class Node<K, V> {
     boolean usable() {
         StatefulRedisConnection<K, V> c = connectionNow();
         return c != null && c.isOpen();
+    }
+
+    /**
+     * Closes the shared connection now, failing the commands still in flight on it (Lettuce completes
+     * them with "Connection closed": their outcome is unknown, they may run if the node wakes), and
+     * forgets it: the next probe opens a new one. For a node that stopped answering and lost its place.
+     */
+    void dropConnection() {
+        CompletableFuture<StatefulRedisConnection<K, V>> c = connection;
+        connection = null;
+        if (c != null) {
+            c.thenAccept(StatefulRedisConnection::closeAsync);
+        }
     }
 
     /** The pool of pinned connections to this node, created on first use. */

@@ -202,13 +202,45 @@ class StandaloneRouterTest {
         }
 
         @Test
-        void aMasterKeepsTheWritesThroughOneTimedOutProbeEvenWithAnotherNodeAnsweringMaster() throws Exception {
+        void aMasterKeepsTheWritesThroughOneTimedOutProbeAndLosesThemOnTheSecond() throws Exception {
+            reconcile();
+            m.frozen = true;
+            assertThat(reconcile().master().address()).as("one timeout: a busy host").isEqualTo(m.address());
+            assertThat(reconcile().master()).as("two: a frozen one").isNull();
+        }
+
+        @Test
+        void aSilentMasterLosesTheWritesToANodeAnsweringMasterWithoutWaitingForItsProbeTimeout() throws Exception {
             reconcile();
             r1.role = "master";
             r1.offset = 5_000;
             m.frozen = true;
-            assertThat(reconcile().master().address()).as("one timeout: a busy host").isEqualTo(m.address());
-            assertThat(reconcile().master().address()).as("two: a frozen one").isEqualTo(r1.address());
+            long start = System.nanoTime();
+            assertThat(reconcile().master().address()).as("an outside actor promoted r1").isEqualTo(r1.address());
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("well before the 1 s probe timeout")
+                    .isLessThan(Duration.ofMillis(900));
+        }
+
+        @Test
+        void aFencedMasterThatWakesTakesNoWriteBackUntilItAnsweredAsAReplica() throws Exception {
+            reconcile();
+            r1.role = "master";
+            r1.offset = 5_000;
+            m.frozen = true;
+            m.offset = 9_000;
+            assertThat(reconcile().master().address()).isEqualTo(r1.address());
+            // it wakes still believing it is the master, with the highest offset, and Consul lists only it
+            m.frozen = false;
+            assertThat(reconcile().master().address()).isEqualTo(r1.address());
+            later(Duration.ofSeconds(6));
+            assertThat(reconcile().master().address()).as("Consul still lists only the old master")
+                    .isEqualTo(r1.address());
+            // demoted by the outside actor, then the new master fails: the old one may serve again
+            m.role = "slave";
+            reconcile();
+            r1.role = "slave";
+            m.role = "master";
+            assertThat(reconcile().master().address()).isEqualTo(m.address());
         }
 
         @Test
