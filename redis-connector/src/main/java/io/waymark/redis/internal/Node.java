@@ -47,6 +47,8 @@ final class Node<K, V> {
      * thread only.
      */
     volatile boolean fenced;
+    /** The probe still out, if any. */
+    private volatile CompletableFuture<Role> probing;
     /** When Consul listed this node last (nanoTime). */
     long lastListed;
 
@@ -138,10 +140,15 @@ final class Node<K, V> {
     /**
      * Asks the node its {@code ROLE}, connecting first if needed: master (with its replication
      * offset), replica, or unknown (no answer within {@code timeoutMillis}, or an error). Counts the
-     * probes in a row that timed out. Topology thread only.
+     * probes in a row that timed out. A probe still out is shared, not repeated: a frozen node gets one
+     * {@code ROLE} at a time. Topology thread only.
      */
     CompletableFuture<Role> probe(long timeoutMillis) {
-        return connect()
+        CompletableFuture<Role> pending = probing;
+        if (pending != null && !pending.isDone()) {
+            return pending;
+        }
+        CompletableFuture<Role> p = connect()
                 .thenCompose(Node::role)
                 .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
                 .handle((reply, err) -> {
@@ -161,6 +168,8 @@ final class Node<K, V> {
                     offset = 0;
                     return "slave".equals(r) || "replica".equals(r) ? Role.REPLICA : Role.UNKNOWN;
                 });
+        probing = p;
+        return p;
     }
 
     /** ROLE decoded as Strings whatever the codec of the data connection. */

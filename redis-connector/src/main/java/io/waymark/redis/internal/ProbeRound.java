@@ -7,10 +7,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * When a round of {@code ROLE} probes of a standalone group may be decided: once every probe
- * answered or timed out, or sooner when the master has not answered while another node answers
- * master (an outside actor promoted it): at once if the master's last probe timed out already,
- * else after a short wait. A frozen master would otherwise hold every round for the probe
- * timeout, and the writes with it.
+ * answered or timed out; without waiting for the master's probe when its last one timed out
+ * already (a suspect master: the round decides on the others' answers, the master's pending probe
+ * counting as no answer yet); or, for a master not suspect yet, a short wait after another node
+ * answered master while the master has not (an outside actor promoted it). A frozen master would
+ * otherwise hold every round for the probe timeout, and the writes with it.
  *
  * <p><b>Threading:</b> stateless; the completions run on whichever thread completes a probe, the
  * wait on the scheduler.
@@ -32,9 +33,13 @@ final class ProbeRound {
         if (masterProbe == null || probes.size() < 2) {
             return all;
         }
+        if (master.probeTimeouts > 0) {
+            return CompletableFuture.allOf(probes.entrySet().stream().filter(e -> e.getKey() != master)
+                    .map(Map.Entry::getValue).toArray(CompletableFuture<?>[]::new));
+        }
         CompletableFuture<Void> gate = new CompletableFuture<>();
         all.whenComplete((v, e) -> gate.complete(null));
-        long wait = master.probeTimeouts > 0 ? 0 : waitMillis;
+        long wait = waitMillis;
         for (Map.Entry<Node<K, V>, CompletableFuture<Node.Role>> e : probes.entrySet()) {
             if (e.getKey() != master) {
                 e.getValue().thenAccept(role -> {
