@@ -38,7 +38,10 @@ import reactor.core.Disposable;
  *
  * <p>What Lettuce surfaces instead of redirecting ({@code CLUSTERDOWN} while a failover
  * settles, {@code TRYAGAIN}, a command rejected while disconnected) is retried by
- * {@link ClusterRetry} after a topology refresh, within the failover budget.
+ * {@link ClusterRetry} after a topology refresh, within the failover budget. A timeout, a
+ * refusal or a Consul change also arms the {@link SlotWatch}, which hands the client the
+ * cluster's view as soon as a slot moved (a frozen or killed master replaced by its replica),
+ * closing the connection to the failed master.
  */
 final class ClusterRedis<K, V> extends BaseRedis<K, V> {
 
