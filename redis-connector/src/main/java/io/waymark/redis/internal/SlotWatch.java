@@ -3,6 +3,7 @@ package io.waymark.redis.internal;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.models.partitions.ClusterPartitionParser;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
@@ -188,16 +189,16 @@ final class SlotWatch {
      * epoch above the current owner's (a stale view, e.g. a woken master's own, never wins).
      */
     static boolean movesASlot(Partitions current, Partitions fresh) {
-        for (RedisClusterNode n : fresh) {
-            if (!n.is(RedisClusterNode.NodeFlag.UPSTREAM) || n.is(RedisClusterNode.NodeFlag.FAIL)) {
+        // slot by slot through both views' slot caches: no list of slots is built
+        for (int slot = 0; slot < SlotHash.SLOT_COUNT; slot++) {
+            RedisClusterNode n = fresh.getPartitionBySlot(slot);
+            if (n == null || !n.is(RedisClusterNode.NodeFlag.UPSTREAM) || n.is(RedisClusterNode.NodeFlag.FAIL)) {
                 continue;
             }
-            for (int slot : n.getSlots()) {
-                RedisClusterNode owner = current.getPartitionBySlot(slot);
-                if (owner == null || !n.getNodeId().equals(owner.getNodeId())
-                        && n.getConfigEpoch() > owner.getConfigEpoch()) {
-                    return true;
-                }
+            RedisClusterNode owner = current.getPartitionBySlot(slot);
+            if (owner == null || !n.getNodeId().equals(owner.getNodeId())
+                    && n.getConfigEpoch() > owner.getConfigEpoch()) {
+                return true;
             }
         }
         return false;
