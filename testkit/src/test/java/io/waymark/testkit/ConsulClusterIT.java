@@ -5,14 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.waymark.testkit.internal.Http;
+import io.waymark.testkit.internal.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -30,7 +33,8 @@ class ConsulClusterIT {
 
     @BeforeAll
     void start() {
-        consul = ConsulCluster.builder().servers(3).clientAgent("plain").start();
+        consul = ConsulCluster.builder().servers(3).clientAgent("plain").serverOption("--node-meta=rack:r1")
+                .start();
     }
 
     @AfterAll
@@ -55,6 +59,15 @@ class ConsulClusterIT {
             assertThat(consul.httpAddress()).isEqualTo(consul.agent("plain").httpAddress())
                     .endsWith(":8500");
             assertThat(agents).allMatch(ConsulAgent::isRunning);
+        }
+
+        @Test
+        void every_agent_runs_with_the_server_options() {
+            for (ConsulAgent a : consul.agents()) {
+                Map<?, ?> self = (Map<?, ?>) Json.parse(Http.PLAIN.getOk(a.httpAddress(), "/v1/agent/self"));
+                assertThat(self.get("Meta")).as(a.nodeName()).asInstanceOf(InstanceOfAssertFactories.MAP)
+                        .containsEntry("rack", "r1");
+            }
         }
 
         @Test
