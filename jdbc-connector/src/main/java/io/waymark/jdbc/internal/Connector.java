@@ -322,12 +322,25 @@ final class Connector {
         }
     }
 
-    /** Starts watching a name without waiting for it, so that the first use does not block. */
-    void warmUp(String service) {
-        try {
-            discovery.resolveAsync(service);
-        } catch (RuntimeException e) {
-            LOG.debug("resolving '{}' failed: {}", service, describe(e));
+    /**
+     * Starts what a later use would otherwise wait for, without waiting: the watch of the read
+     * service, and (with {@code consul.probeKnownNodes}) discovery's lists of the instances
+     * registered under both names, so that a failover finds them in memory.
+     */
+    void warmUp() {
+        String readService = url.readService();
+        if (readService != null) {
+            try {
+                discovery.resolveAsync(readService);
+            } catch (RuntimeException e) {
+                LOG.debug("resolving '{}' failed: {}", readService, describe(e));
+            }
+        }
+        if (url.probeKnownNodes()) {
+            known.registered(url.service(), 0);
+            if (readService != null) {
+                known.registered(readService, 0);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.waymark.jdbc.internal;
 
+import io.waymark.discovery.AgentAddress;
 import io.waymark.discovery.DiscoveryMode;
 import io.waymark.jdbc.internal.ConsulParameters.Parameter;
 import java.sql.DriverPropertyInfo;
@@ -31,7 +32,7 @@ public final class ConsulUrl {
     public static final String PREFIX = "jdbc:consul:";
 
     static final int DEFAULT_PORT = 3306;
-    static final String DEFAULT_AGENT = "127.0.0.1:" + ConsulParameters.DEFAULT_AGENT_PORT;
+    static final String DEFAULT_AGENT = "127.0.0.1:" + AgentAddress.DEFAULT_HTTP_PORT;
     /** How much of the (masked) URL a message echoes. */
     private static final int URL_ECHO = 300;
 
@@ -184,8 +185,7 @@ public final class ConsulUrl {
         if (agents == null) {
             String fromEnv = env.apply("CONSUL_HTTP_ADDR");
             agents = List.of(fromEnv == null || fromEnv.isBlank() ? DEFAULT_AGENT
-                    : UrlSyntax.agent(fromEnv.trim(), "the environment variable CONSUL_HTTP_ADDR",
-                            ConsulParameters.DEFAULT_AGENT_PORT));
+                    : ConsulParameters.address("the environment variable CONSUL_HTTP_ADDR", fromEnv, true));
         }
         String token = ConsulParameters.TOKEN.read(given);
         if (token == null) {

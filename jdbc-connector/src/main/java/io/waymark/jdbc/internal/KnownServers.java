@@ -2,6 +2,7 @@ package io.waymark.jdbc.internal;
 
 import io.waymark.discovery.ConsulDiscovery;
 import io.waymark.discovery.Endpoint;
+import io.waymark.discovery.ServiceQuery;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.SQLException;
@@ -119,11 +120,41 @@ final class KnownServers {
             prober.known(readService).forEach(e -> nodes.putIfAbsent(address(e), e));
         }
         prober.known(url.service()).forEach(e -> nodes.putIfAbsent(address(e), e));
-        prober.registered(url.service()).forEach(e -> nodes.putIfAbsent(address(e), e));
+        registered(url.service(), NodeProber.REGISTERED_WAIT_NANOS).forEach(e -> nodes.putIfAbsent(address(e), e));
         if (readService != null) {
-            prober.registered(readService).forEach(e -> nodes.putIfAbsent(address(e), e));
+            registered(readService, NodeProber.REGISTERED_WAIT_NANOS).forEach(e -> nodes.putIfAbsent(address(e), e));
         }
         return nodes;
+    }
+
+    /**
+     * Every instance registered under {@code name} whatever its health, from discovery (one
+     * client, one token, one set of caching and outage rules), waiting at most {@code waitNanos}
+     * (0: only start the lookup, so that a failover later finds the name known). A prepared query
+     * has none: its answers list healthy instances only, and discovery refuses to list it.
+     */
+    List<Endpoint> registered(String name, long waitNanos) {
+        if (preparedQuery(name)) {
+            return List.of();
+        }
+        return prober.registered(name, () -> {
+            try {
+                return discovery.registered(name).all();
+            } catch (RuntimeException e) {
+                LOG.debug("Consul did not list the instances registered under '{}': {}", name,
+                        Secrets.redact(e.toString(), url.discoveryKey().token()));
+                throw e;
+            }
+        }, waitNanos);
+    }
+
+    private static boolean preparedQuery(String name) {
+        try {
+            return ServiceQuery.parse(name).preparedQuery();
+        } catch (IllegalArgumentException e) {
+            // checked when the URL was parsed; discovery says the same below
+            return false;
+        }
     }
 
     /** Asks one server (on the probe pool) whether it could be the primary. Never throws. */

@@ -12,11 +12,12 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -40,6 +41,8 @@ final class NodeProber implements AutoCloseable {
     static final int QUEUE = 64;
     /** Instances remembered per service: enough for any single-primary group, bounded against churn. */
     static final int REMEMBERED = 16;
+    /** Consul names whose registered instances are looked up: two per URL, bounded against misuse. */
+    static final int NAMES = 64;
 
     /** {@link #replicationStatus(String)}: no replication status statement works for that server. */
     static final int NOT_READABLE = -1;
@@ -81,13 +84,18 @@ final class NodeProber implements AutoCloseable {
         }
     }
 
-    /** How long a list of registered instances is reused: one lookup per failover round at most. */
-    static final long REGISTERED_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * How long a failover round waits for the registered instances of a name: discovery answers
+     * from memory once it knows the name, but its first lookup blocks up to its resolve timeout.
+     */
+    static final long REGISTERED_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-    private final Function<String, List<Endpoint>> registered;
-    private final Map<String, Registered> registeredCache = new ConcurrentHashMap<>();
     private final Map<String, LinkedHashMap<String, Endpoint>> seen = new HashMap<>();
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+    /** Per Consul name: the lookup of its registered instances in progress or last done. */
+    private final Map<String, CompletableFuture<List<Endpoint>>> registeredLookups = new ConcurrentHashMap<>();
+    /** Per Consul name: the last registered instances a lookup gave. */
+    private final Map<String, List<Endpoint>> registeredAnswers = new ConcurrentHashMap<>();
     /** Per probed server: the replication status statement that works, or {@link #NOT_READABLE}. */
     private final Map<String, Integer> replicationStatus = new ConcurrentHashMap<>();
     private final Map<String, SplitBrain> splitBrains = new ConcurrentHashMap<>();
@@ -97,52 +105,47 @@ final class NodeProber implements AutoCloseable {
     private record SplitBrain(boolean open, int episodes) {
     }
 
-    private static final class Registered {
-        final long fetchedNanos;
-        final List<Endpoint> endpoints;
-
-        Registered(long fetchedNanos, List<Endpoint> endpoints) {
-            this.fetchedNanos = fetchedNanos;
-            this.endpoints = endpoints;
-        }
-    }
-
-    /** Without a lookup of registered instances: only what was seen is known. */
     NodeProber() {
-        this(null);
     }
 
     /**
-     * @param registered every instance registered under a Consul name, whatever its health (may
-     *     block briefly; empty when unknown), or null; closed with the prober when AutoCloseable
+     * The instances registered under {@code service} whatever their health, as {@code lookup}
+     * (discovery's {@code registered}, with its caching and outage rules) gives them. The lookup
+     * runs on the pool, one at a time per name, and is waited for at most {@code waitNanos}: a
+     * first lookup that takes longer goes on and serves a later round, this one gets the previous
+     * answer (empty when there is none, the lookup failed, or the prober is closed).
      */
-    NodeProber(Function<String, List<Endpoint>> registered) {
-        this.registered = registered;
-    }
-
-    /**
-     * The instances registered under {@code service} whatever their health, looked up at most
-     * once per {@link #REGISTERED_TTL_NANOS}; empty without a lookup or when it failed.
-     */
-    List<Endpoint> registered(String service) {
-        if (registered == null || service == null || isClosed()) {
+    List<Endpoint> registered(String service, Supplier<List<Endpoint>> lookup, long waitNanos) {
+        if (service == null || isClosed()
+                || (registeredLookups.size() >= NAMES && !registeredLookups.containsKey(service))) {
             return List.of();
         }
-        long now = System.nanoTime();
-        Registered r = registeredCache.get(service);
-        if (r != null && now - r.fetchedNanos < REGISTERED_TTL_NANOS) {
-            return r.endpoints;
+        CompletableFuture<List<Endpoint>> mine = new CompletableFuture<>();
+        CompletableFuture<List<Endpoint>> lookupNow = registeredLookups.compute(service,
+                (k, running) -> running != null && !running.isDone() ? running : mine);
+        if (lookupNow == mine) {
+            try {
+                executor().execute(() -> {
+                    try {
+                        List<Endpoint> answer = List.copyOf(lookup.get());
+                        registeredAnswers.put(service, answer);
+                        mine.complete(answer);
+                    } catch (RuntimeException | Error e) {
+                        mine.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                mine.completeExceptionally(e);
+            }
         }
-        List<Endpoint> endpoints;
         try {
-            endpoints = List.copyOf(registered.apply(service));
-        } catch (RuntimeException e) {
-            endpoints = List.of();
+            return lookupNow.get(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // the previous answer, below
         }
-        if (registeredCache.size() < 64 || registeredCache.containsKey(service)) {
-            registeredCache.put(service, new Registered(now, endpoints));
-        }
-        return endpoints;
+        return registeredAnswers.getOrDefault(service, List.of());
     }
 
     /** Records the instances Consul gave for {@code service}, most recent last. */
@@ -286,18 +289,12 @@ final class NodeProber implements AutoCloseable {
             }
             closed = true;
             seen.clear();
+            registeredAnswers.clear();
             e = executor;
             executor = null;
         }
         if (e != null) {
             e.shutdownNow();
-        }
-        if (registered instanceof AutoCloseable) {
-            try {
-                ((AutoCloseable) registered).close();
-            } catch (Exception x) {
-                // nothing left to do with it
-            }
         }
     }
 }

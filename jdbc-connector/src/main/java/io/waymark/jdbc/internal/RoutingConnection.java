@@ -82,9 +82,7 @@ public final class RoutingConnection implements ConsulConnection {
         }
         try {
             Connector connector = new Connector(url, lease.discovery(), driver, lease.prober());
-            if (url.readService() != null) {
-                connector.warmUp(url.readService());
-            }
+            connector.warmUp();
             Physical primary = connector.openPrimary();
             RoutingConnection c = new RoutingConnection(new Routing(connector, lease, primary));
             LOG.debug("{}: connected", c);

@@ -50,6 +50,8 @@ final class FakeServers implements Driver {
         volatile Boolean superReadOnly;
         /** {@link System#nanoTime} of every write attempt, refused or not. */
         final List<Long> writeAttempts = new CopyOnWriteArrayList<>();
+        /** Run after each write attempt is recorded, before it is refused or done (a test's way to change Consul's mind). */
+        volatile Runnable afterWriteAttempt = () -> { };
         /** Statements run with executeQuery, in order. */
         final List<String> queries = new CopyOnWriteArrayList<>();
         final List<String> writes = new CopyOnWriteArrayList<>();
@@ -240,6 +242,7 @@ final class FakeServers implements Driver {
                     throw new SQLException("You have an error in your SQL syntax", "42000", 1064);
                 }
                 c.server.writeAttempts.add(System.nanoTime());
+                c.server.afterWriteAttempt.run();
                 if (c.server.readOnly || c.readOnly || c.server.refusesWritesAsReadOnly) {
                     throw new SQLException("The MariaDB server is running with the --read-only option so it cannot"
                             + " execute this statement", "HY000", 1290);
