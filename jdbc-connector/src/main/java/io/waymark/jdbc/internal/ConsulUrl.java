@@ -256,22 +256,35 @@ public final class ConsulUrl {
         return probeKnownNodes;
     }
 
-    /** Whether the delegate runs multi-statement strings ({@code allowMultiQueries}, however the name is written). */
-    private static boolean multiQueries(List<String> delegateQuery, Properties delegateProperties) {
+    /**
+     * Whether the URL's delegate parameters or the properties give {@code name} a value, however
+     * its case and percent-encoding are written.
+     */
+    boolean delegateSets(String name) {
+        return !delegateValues(name, delegateQuery, delegateProperties).isEmpty();
+    }
+
+    /** Every value the URL's delegate parameters and the properties give {@code name}. */
+    private static List<String> delegateValues(String name, List<String> delegateQuery, Properties delegateProperties) {
+        List<String> values = new ArrayList<>();
         for (String segment : delegateQuery) {
             int eq = segment.indexOf('=');
-            if (eq > 0 && Secrets.decodeLeniently(segment.substring(0, eq)).trim().equalsIgnoreCase("allowMultiQueries")
-                    && !segment.substring(eq + 1).trim().equalsIgnoreCase("false")) {
-                return true;
+            if (eq > 0 && Secrets.decodeLeniently(segment.substring(0, eq)).trim().equalsIgnoreCase(name)) {
+                values.add(segment.substring(eq + 1));
             }
         }
-        for (String name : delegateProperties.stringPropertyNames()) {
-            if (name.equalsIgnoreCase("allowMultiQueries")
-                    && !delegateProperties.getProperty(name).trim().equalsIgnoreCase("false")) {
-                return true;
+        for (String key : delegateProperties.stringPropertyNames()) {
+            if (key.equalsIgnoreCase(name)) {
+                values.add(delegateProperties.getProperty(key));
             }
         }
-        return false;
+        return values;
+    }
+
+    /** Whether the delegate runs multi-statement strings ({@code allowMultiQueries}, however the name is written). */
+    private static boolean multiQueries(List<String> delegateQuery, Properties delegateProperties) {
+        return delegateValues("allowMultiQueries", delegateQuery, delegateProperties).stream()
+                .anyMatch(v -> !v.trim().equalsIgnoreCase("false"));
     }
 
     public DiscoveryKey discoveryKey() {

@@ -43,6 +43,10 @@ final class NodeProber implements AutoCloseable {
     static final int REMEMBERED = 16;
     /** Consul names whose registered instances are looked up: two per URL, bounded against misuse. */
     static final int NAMES = 64;
+    /** Servers whose state is remembered (probe statements, silence, abandonment), bounded against churn. */
+    static final int MAX_SERVERS = 1024;
+    /** A probe that has not answered for this long makes its server {@link #silent}. */
+    static final long SILENT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     /** {@link #replicationStatus(String)}: no replication status statement works for that server. */
     static final int NOT_READABLE = -1;
@@ -99,13 +103,33 @@ final class NodeProber implements AutoCloseable {
     /** Per probed server: the replication status statement that works, or {@link #NOT_READABLE}. */
     private final Map<String, Integer> replicationStatus = new ConcurrentHashMap<>();
     private final Map<String, SplitBrain> splitBrains = new ConcurrentHashMap<>();
+    /** Per probe key: when the probe that found nobody started (see {@link #silent}). */
+    private final Map<String, Long> silentSince = new ConcurrentHashMap<>();
+    /** Servers ({@code host:port}) whose connections were cut off (see {@link #abandon}). */
+    private final java.util.Set<String> abandoned = ConcurrentHashMap.newKeySet();
     private ThreadPoolExecutor executor;
     private boolean closed;
 
     private record SplitBrain(boolean open, int episodes) {
     }
 
+    private final PrimaryWatch watch = new PrimaryWatch(this);
+
     NodeProber() {
+    }
+
+    /** The watch of the primary connections of this discovery client. */
+    PrimaryWatch watch() {
+        return watch;
+    }
+
+    /** Runs {@code task} on the pool, or here when the pool refuses it (full or closed). */
+    void execute(Runnable task) {
+        try {
+            executor().execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
     }
 
     /**
@@ -180,15 +204,30 @@ final class NodeProber implements AutoCloseable {
      * @return completes with the answer, or exceptionally when the pool refused the probe
      */
     CompletableFuture<Probe> probe(String key, long notBefore, Supplier<Probe> task) {
+        return probe(key, running -> running.startedNanos - notBefore >= 0, task);
+    }
+
+    /**
+     * Joins the probe of the server running now, whenever it started, or starts one: for a
+     * {@link #silent} server, which gets no more than one probe at a time (each may hang for the
+     * whole probe timeout), and whose next answer is all that matters.
+     */
+    CompletableFuture<Probe> probeOnce(String key, Supplier<Probe> task) {
+        return probe(key, running -> true, task);
+    }
+
+    private CompletableFuture<Probe> probe(String key, java.util.function.Predicate<InFlight> joins,
+            Supplier<Probe> task) {
         InFlight mine = new InFlight(System.nanoTime());
-        InFlight chosen = inFlight.compute(key,
-                (k, running) -> running != null && running.startedNanos - notBefore >= 0 ? running : mine);
+        InFlight chosen = inFlight.compute(key, (k, running) -> running != null && joins.test(running) ? running : mine);
         if (chosen != mine) {
             return chosen.future;
         }
         Runnable run = () -> {
             try {
-                mine.future.complete(task.get());
+                Probe answer = task.get();
+                silence(key, answer, mine.startedNanos);
+                mine.future.complete(answer);
             } catch (RuntimeException | Error e) {
                 mine.future.completeExceptionally(e);
             } finally {
@@ -202,6 +241,50 @@ final class NodeProber implements AutoCloseable {
             mine.future.completeExceptionally(e);
         }
         return mine.future;
+    }
+
+    /**
+     * Whether the server of {@code key} does not answer: a probe of it has been running for more
+     * than {@link #SILENT_NANOS}, or the last one ran that long and reached nobody, and none has
+     * answered since. That is a frozen or cut-off host (the kernel takes the connection, nobody
+     * speaks): it is neither connected to nor waited for until a probe gets an answer again. A dead
+     * server refuses at once and is not silent: asking it again costs nothing.
+     */
+    boolean silent(String key) {
+        InFlight running = inFlight.get(key);
+        return (running != null && System.nanoTime() - running.startedNanos > SILENT_NANOS)
+                || silentSince.containsKey(key);
+    }
+
+    private void silence(String key, Probe answer, long startedNanos) {
+        if (answer.state == Probe.State.UNREACHABLE && System.nanoTime() - startedNanos > SILENT_NANOS) {
+            if (silentSince.size() < MAX_SERVERS) {
+                silentSince.putIfAbsent(key, startedNanos);
+            }
+        } else {
+            silentSince.remove(key);
+        }
+    }
+
+    /**
+     * Records that the connections to {@code address} were cut off because it stopped answering
+     * while another server answered writable: until it answers read-only again, it is used as
+     * the primary only after the other known servers were asked (a frozen primary that wakes up
+     * is still writable until someone fences it).
+     */
+    void abandon(String address) {
+        if (abandoned.size() < MAX_SERVERS) {
+            abandoned.add(address);
+        }
+    }
+
+    boolean abandoned(String address) {
+        return !abandoned.isEmpty() && abandoned.contains(address);
+    }
+
+    /** {@code address} answered read-only: it was demoted (or fenced), nothing is left to guard against. */
+    void demoted(String address) {
+        abandoned.remove(address);
     }
 
     private synchronized ThreadPoolExecutor executor() {
@@ -228,7 +311,7 @@ final class NodeProber implements AutoCloseable {
     }
 
     void replicationStatus(String server, int statement) {
-        if (replicationStatus.size() < 1024 || replicationStatus.containsKey(server)) {
+        if (replicationStatus.size() < MAX_SERVERS || replicationStatus.containsKey(server)) {
             replicationStatus.put(server, statement);
         }
     }
@@ -293,6 +376,7 @@ final class NodeProber implements AutoCloseable {
             e = executor;
             executor = null;
         }
+        watch.close();
         if (e != null) {
             e.shutdownNow();
         }

@@ -186,6 +186,49 @@ class NodeProberTest {
     }
 
     @Nested
+    class Silence {
+
+        private final NodeProber.Probe unreachable = new NodeProber.Probe(NodeProber.Probe.State.UNREACHABLE, "timed out");
+
+        @Test
+        void aServerWhoseProbeHasNotAnsweredForAWhileIsSilentUntilOneAnswers() throws Exception {
+            CountDownLatch wake = new CountDownLatch(1);
+            CompletableFuture<NodeProber.Probe> hanging = prober.probe("frozen", System.nanoTime(), () -> {
+                block(wake);
+                return unreachable;
+            });
+            assertThat(prober.silent("frozen")).as("asked a moment ago").isFalse();
+            await().atMost(Duration.ofSeconds(10)).until(() -> prober.silent("frozen"));
+            AtomicInteger runs = new AtomicInteger();
+            assertThat(prober.probeOnce("frozen", () -> {
+                runs.incrementAndGet();
+                return WRITABLE;
+            })).as("no second probe while one hangs").isSameAs(hanging);
+            wake.countDown();
+            hanging.get(10, TimeUnit.SECONDS);
+            assertThat(prober.silent("frozen")).as("the probe that hung found nobody").isTrue();
+            prober.probeOnce("frozen", () -> WRITABLE).get(10, TimeUnit.SECONDS);
+            assertThat(prober.silent("frozen")).as("it answered").isFalse();
+            assertThat(runs).hasValue(0);
+        }
+
+        @Test
+        void aServerThatRefusesAtOnceIsNotSilent() throws Exception {
+            prober.probe("dead", System.nanoTime(), () -> unreachable).get(10, TimeUnit.SECONDS);
+            assertThat(prober.silent("dead")).isFalse();
+        }
+
+        @Test
+        void anAbandonedServerIsForgottenOnceItAnswersReadOnly() {
+            prober.abandon("10.0.0.1:3306");
+            assertThat(prober.abandoned("10.0.0.1:3306")).isTrue();
+            assertThat(prober.abandoned("10.0.0.2:3306")).isFalse();
+            prober.demoted("10.0.0.1:3306");
+            assertThat(prober.abandoned("10.0.0.1:3306")).isFalse();
+        }
+    }
+
+    @Nested
     class RegisteredInstances {
 
         private final List<Endpoint> d = List.of(Endpoint.of("10.0.0.4", 3306));
