@@ -1,6 +1,7 @@
 package io.waymark.benchmarks.failover;
 
 import io.waymark.benchmarks.failover.jdbc.JdbcFailoverScenario;
+import io.waymark.benchmarks.failover.jdbc.JdbcUnplannedFailoverScenario;
 import io.waymark.benchmarks.failover.redis.RedisClusterFailoverScenario;
 import io.waymark.benchmarks.failover.redis.RedisStandaloneFailoverScenario;
 import java.io.IOException;
@@ -18,7 +19,8 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * Runs every failover scenario (Redis standalone, the seed's Redis Cluster, JDBC) at each
+ * Runs every failover scenario (Redis standalone, the seed's Redis Cluster, JDBC switchover, JDBC
+ * primary killed or frozen) at each
  * Consul check interval and writes the tables, with the machine and the command, to a
  * Markdown file. {@code scripts/bench} runs it after the JMH benchmarks and passes their
  * output in with {@code --jmh=FILE}.
@@ -80,8 +82,10 @@ public final class FailoverHarness {
 
         md.append("## Failover\n\n");
         List<Supplier<Scenario>> scenarios = List.of(RedisStandaloneFailoverScenario::new,
-                RedisClusterFailoverScenario::new, JdbcFailoverScenario::new);
-        List<String> names = List.of("standalone", "cluster", "jdbc");
+                RedisClusterFailoverScenario::new, JdbcFailoverScenario::new,
+                () -> new JdbcUnplannedFailoverScenario(JdbcUnplannedFailoverScenario.Fault.KILL),
+                () -> new JdbcUnplannedFailoverScenario(JdbcUnplannedFailoverScenario.Fault.FREEZE));
+        List<String> names = List.of("standalone", "cluster", "jdbc", "jdbc-kill", "jdbc-freeze");
         for (Duration interval : intervals) {
             int n = interval.compareTo(Duration.ofSeconds(5)) > 0 ? slowFailovers : failovers;
             HarnessSettings settings = new HarnessSettings(n, writers, interval, Duration.ofSeconds(1));
