@@ -205,6 +205,18 @@ class PrimaryFailureTest {
                     .isLessThan(DelegateConnections.MAX_OPEN_MILLIS);
         }
 
+        /** Neither delegate bounds a handshake by default: connect() to a frozen server waited for good. */
+        @Test
+        void connectingToAFrozenPrimaryNobodyHasNoticedYetGivesUpWithinTheBound() throws Exception {
+            a.frozen = true;
+            b.readOnly = false;
+            long started = System.nanoTime();
+            RoutingConnection c = connect();
+            assertThat(c.serverAddress()).isEqualTo("10.0.0.2:3306");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).as("ms to connect")
+                    .isLessThan(2 * DelegateConnections.MAX_OPEN_MILLIS);
+        }
+
         /**
          * A primary that wakes up is still writable until someone fences it: once it answers again
          * and Consul still lists it, two servers are writable and no primary is handed out.

@@ -124,6 +124,8 @@ final class JdbcBench implements AutoCloseable {
             s.executeUpdate("CREATE TABLE writes (client VARCHAR(16) NOT NULL, writer INT NOT NULL, seq INT NOT NULL,"
                     + " origin INT NOT NULL, executed DECIMAL(17,6) NOT NULL, PRIMARY KEY (client, writer, seq))");
         }
+        // every replica has the table before anyone writes: any of them may be promoted
+        db.awaitReplicasCaughtUp();
     }
 
     private void asRoot(MariaDbNode node, String... sql) throws SQLException {
