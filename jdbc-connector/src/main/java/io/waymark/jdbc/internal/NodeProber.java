@@ -24,8 +24,10 @@ import java.util.function.Supplier;
  * What the connections of one shared discovery client know of the servers beyond Consul's
  * current healthy answer, and the small pool that probes them: the instances seen for each
  * service and those registered under it whatever their health (so that a demoted primary, or a
- * promoted replica Consul has not moved yet, can still be asked), and the probes in flight (so that connections failing over together share one probe
- * of a server instead of each opening its own).
+ * promoted replica Consul has not moved yet, can still be asked), the probes in flight (so that
+ * connections failing over together share one probe of a server instead of each opening its own),
+ * which servers stopped answering ({@link #silent}) or were cut off ({@link #abandon}), and the
+ * {@link PrimaryWatch} of the primary connections.
  *
  * <p>The pool is bounded ({@value #THREADS} daemon threads named {@code waymark-jdbc-probe-N},
  * started on first use and ended when idle, at most {@value #QUEUE} probes waiting; beyond that a
