@@ -97,8 +97,12 @@ public abstract class ServerProcess {
         }
     }
 
-    /** Stopped by {@link #freeze()} and not thawed since. */
-    public boolean isFrozen() {
+    /**
+     * Stopped by {@link #freeze()} and not thawed since. Synchronized: a thaw in progress (a timed
+     * one, on the scheduler) has sent SIGCONT before it clears the flag, so a caller that saw the
+     * process run again must wait for the thaw to finish rather than read the old flag.
+     */
+    public synchronized boolean isFrozen() {
         return frozen && isRunning();
     }
 
