@@ -1,0 +1,141 @@
+package io.waymark.spring.boot;
+
+import io.lettuce.core.codec.RedisCodec;
+import io.waymark.discovery.ConsulDiscovery;
+import io.waymark.discovery.ConsulDiscoveryBuilder;
+import io.waymark.discovery.DiscoveryMode;
+import io.waymark.redis.DiscoveredRedis;
+import io.waymark.redis.DiscoveredRedisBuilder;
+import io.waymark.redis.ReadPolicy;
+import io.waymark.redis.RedisMetrics;
+import io.waymark.redis.TopologyMode;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * Turns the {@code waymark.*} properties into the builders' settings, through the builders' own
+ * checks: a value a builder refuses becomes an {@link InvalidWaymarkPropertyException} naming the
+ * property (as configuration files write it) and the builder's reason. Secrets never reach a message.
+ *
+ * <p><b>Threading:</b> stateless.
+ */
+final class WaymarkSettings {
+
+    /** DiscoveredRedisBuilder's defaults, for the time Spring waits on a routed command. */
+    private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration DEFAULT_FAILOVER_BUDGET = Duration.ofSeconds(2);
+
+    private WaymarkSettings() {
+    }
+
+    /** Applies {@code value} with {@code setter}, naming {@code property} when the setter refuses it. */
+    static <T> void apply(String property, T value, boolean secret, Consumer<T> setter) {
+        if (value == null) {
+            return;
+        }
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new InvalidWaymarkPropertyException(property, secret ? null : String.valueOf(value),
+                    secret ? "refused (the value is not shown)" : String.valueOf(e.getMessage()), e);
+        }
+    }
+
+    static ConsulDiscovery discovery(WaymarkProperties.Consul c) {
+        ConsulDiscoveryBuilder b = ConsulDiscovery.builder();
+        List<String> agents = c.getAgents();
+        for (int i = 0; i < agents.size(); i++) {
+            apply("waymark.consul.agents[" + i + "]", agents.get(i), false, b::agent);
+        }
+        List<String> dnsAgents = c.getDnsAgents();
+        for (int i = 0; i < dnsAgents.size(); i++) {
+            apply("waymark.consul.dns-agents[" + i + "]", dnsAgents.get(i), false, b::dnsAgent);
+        }
+        apply("waymark.consul.token", c.getToken(), true, b::token);
+        apply("waymark.consul.mode", c.getMode(), false, m -> b.mode(mode(m)));
+        apply("waymark.consul.resolve-timeout", c.getResolveTimeout(), false, b::resolveTimeout);
+        apply("waymark.consul.request-timeout", c.getRequestTimeout(), false, b::requestTimeout);
+        apply("waymark.consul.health-max-staleness", c.getHealthMaxStaleness(), false, d -> {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("must be positive: " + d);
+            }
+        });
+        try {
+            return b.build();
+        } catch (IllegalStateException e) {
+            throw new InvalidWaymarkPropertyException("waymark.consul", null, e.getMessage(), e);
+        }
+    }
+
+    private static DiscoveryMode mode(String m) {
+        String n = m.trim().toUpperCase(Locale.ROOT);
+        for (DiscoveryMode d : DiscoveryMode.values()) {
+            if (d.name().equals(n)) {
+                return d;
+            }
+        }
+        throw new IllegalArgumentException("mode must be http or dns: '" + m + "'");
+    }
+
+    private static TopologyMode topology(String t) {
+        String n = t.trim().toUpperCase(Locale.ROOT);
+        for (TopologyMode m : TopologyMode.values()) {
+            if (m.name().equals(n)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("topology must be auto, standalone or cluster: '" + t + "'");
+    }
+
+    /** Checks what must be there before anything connects. */
+    static void check(WaymarkProperties.Redis r) {
+        if (r.getWriteService() == null || r.getWriteService().isBlank()) {
+            throw new InvalidWaymarkPropertyException("waymark.redis.write-service", null,
+                    "required: the Consul name of the Redis masters, e.g. w-master-redis-8888.service.consul", null);
+        }
+        // parse what the builder would parse later, so that startup fails before any connection is made
+        builder(r, io.lettuce.core.codec.StringCodec.UTF8, null, RedisMetrics.NONE);
+    }
+
+    /** A builder with every {@code waymark.redis.*} setting and the shared discovery. */
+    static <K, V> DiscoveredRedisBuilder<K, V> builder(WaymarkProperties.Redis r, RedisCodec<K, V> codec,
+            ConsulDiscovery discovery, RedisMetrics metrics) {
+        DiscoveredRedisBuilder<K, V> b = DiscoveredRedis.builder(codec);
+        if (discovery != null) {
+            b.discovery(discovery);
+        }
+        apply("waymark.redis.write-service", r.getWriteService(), false, b::writeService);
+        apply("waymark.redis.read-service", blankToNull(r.getReadService()), false, b::readService);
+        apply("waymark.redis.username", blankToNull(r.getUsername()), false, b::username);
+        apply("waymark.redis.password", r.getPassword(), true, b::password);
+        apply("waymark.redis.read-policy", blankToNull(r.getReadPolicy()), false, p -> b.readFrom(ReadPolicy.parse(p)));
+        apply("waymark.redis.failover-budget", r.getFailoverBudget(), false, b::failoverBudget);
+        apply("waymark.redis.command-timeout", r.getCommandTimeout(), false, b::commandTimeout);
+        apply("waymark.redis.connect-timeout", r.getConnectTimeout(), false, b::connectTimeout);
+        apply("waymark.redis.health-check-interval", r.getHealthCheckInterval(), false, b::healthCheckInterval);
+        apply("waymark.redis.topology", r.getTopology(), false, t -> b.topology(topology(t)));
+        apply("waymark.redis.database", r.getDatabase() == 0 ? null : r.getDatabase(), false, b::database);
+        apply("waymark.redis.client-name", blankToNull(r.getClientName()), false, b::clientName);
+        if (r.isSsl()) {
+            b.ssl(true, r.isVerifyPeer());
+        }
+        b.metrics(metrics);
+        return b;
+    }
+
+    /**
+     * How long Spring waits for a routed command: two command timeouts (a write and its retry) plus the
+     * failover budget and a second, so that Spring never cancels a command the connector is still retrying.
+     */
+    static Duration springTimeout(WaymarkProperties.Redis r) {
+        Duration command = r.getCommandTimeout() != null ? r.getCommandTimeout() : DEFAULT_COMMAND_TIMEOUT;
+        Duration budget = r.getFailoverBudget() != null ? r.getFailoverBudget() : DEFAULT_FAILOVER_BUDGET;
+        return command.multipliedBy(2).plus(budget).plusSeconds(1);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}
