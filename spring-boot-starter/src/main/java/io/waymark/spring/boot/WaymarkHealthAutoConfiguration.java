@@ -11,7 +11,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The {@code waymark-discovery} and {@code waymark-redis} health indicators (Boot 4's health API), as
+ * The {@code waymark-discovery} and {@code waymark-redis} health indicators (Boot's health API), as
  * {@link WaymarkHealth} computes them; {@code management.health.waymark.enabled=false} switches both off.
  *
  * <p><b>Threading:</b> the indicators read snapshots; any thread.

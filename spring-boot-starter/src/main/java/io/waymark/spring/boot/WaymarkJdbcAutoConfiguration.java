@@ -12,7 +12,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
 
 /**
- * {@code spring.datasource.url=jdbc:consul:...} under Boot 4's DataSource auto-configuration without
+ * {@code spring.datasource.url=jdbc:consul:...} under Boot's DataSource auto-configuration without
  * {@code spring.datasource.driver-class-name}: Boot cannot tell the driver from a {@code jdbc:consul:}
  * URL (its {@code DatabaseDriver} list is closed), so this supplies the {@link JdbcConnectionDetails}
  * Boot's pools read (HikariCP included): the URL, user and password of {@code spring.datasource.*}, and

@@ -37,7 +37,7 @@ class WaymarkJdbcAutoConfigurationTest {
             assertThat(ds.getJdbcUrl()).isEqualTo(URL);
             assertThat(ds.getUsername()).isEqualTo("app");
             assertThat(ds.getDataSourceProperties()).containsEntry("consul.readService", "r-slave-mysql-3306");
-            assertThat(context.getBean(org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails.class)
+            assertThat(context.getBean(BootLine.jdbcConnectionDetails())
                     .toString()).doesNotContain("secret");
         });
     }
