@@ -50,8 +50,8 @@ public class WaymarkAutoConfiguration {
         @Bean(destroyMethod = "close")
         @ConditionalOnMissingBean
         public WaymarkRedisClients waymarkRedisClients(WaymarkProperties properties, ConsulDiscovery discovery,
-                ObjectProvider<WaymarkRedisClients.Observer> observers) {
-            return new WaymarkRedisClients(properties.getRedis(), discovery, () -> observers.orderedStream().toList());
+                ObjectProvider<WaymarkRedisClients.Observer> observer) {
+            return new WaymarkRedisClients(properties.getRedis(), discovery, observer::getIfUnique);
         }
 
         /** Closed by {@link WaymarkRedisClients}, which built it. */

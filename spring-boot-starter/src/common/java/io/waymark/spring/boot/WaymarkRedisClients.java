@@ -42,16 +42,16 @@ public final class WaymarkRedisClients implements DiscoveredRedisSource, AutoClo
 
     private final WaymarkProperties.Redis properties;
     private final ConsulDiscovery discovery;
-    private final Supplier<List<Observer>> observers;
+    private final Supplier<Observer> observer;
     private final Map<String, DiscoveredRedis<?, ?>> built = new LinkedHashMap<>();
     private boolean closed;
 
     WaymarkRedisClients(WaymarkProperties.Redis properties, ConsulDiscovery discovery,
-            Supplier<List<Observer>> observers) {
+            Supplier<Observer> observer) {
         WaymarkSettings.check(properties);
         this.properties = properties;
         this.discovery = discovery;
-        this.observers = observers;
+        this.observer = observer;
     }
 
     /** The name an instance of this codec is known by (a metrics tag: a fixed, small set). */
@@ -74,15 +74,12 @@ public final class WaymarkRedisClients implements DiscoveredRedisSource, AutoClo
         String name = nameOf(codec);
         DiscoveredRedis<?, ?> r = built.get(name);
         if (r == null) {
-            List<Observer> obs = observers.get();
-            List<RedisMetrics> hooks = new ArrayList<>();
-            for (Observer o : obs) {
-                hooks.add(o.hooks(name));
-            }
-            r = WaymarkSettings.builder(properties, codec, discovery, fanOut(hooks)).build();
+            Observer o = observer.get();
+            RedisMetrics hooks = o == null ? RedisMetrics.NONE : o.hooks(name);
+            r = WaymarkSettings.builder(properties, codec, discovery, hooks).build();
             built.put(name, r);
             LOG.info("DiscoveredRedis '{}' built: {}", name, r);
-            for (Observer o : obs) {
+            if (o != null) {
                 o.built(name, r);
             }
         }
@@ -92,31 +89,6 @@ public final class WaymarkRedisClients implements DiscoveredRedisSource, AutoClo
     /** The instances built so far, by name. */
     public synchronized Map<String, DiscoveredRedis<?, ?>> all() {
         return Map.copyOf(built);
-    }
-
-    private static RedisMetrics fanOut(List<RedisMetrics> hooks) {
-        if (hooks.isEmpty()) {
-            return RedisMetrics.NONE;
-        }
-        if (hooks.size() == 1) {
-            return hooks.get(0);
-        }
-        return new RedisMetrics() {
-            @Override
-            public void masterChanged(String from, String to) {
-                hooks.forEach(h -> h.masterChanged(from, to));
-            }
-
-            @Override
-            public void writeRetried(String command, String reason) {
-                hooks.forEach(h -> h.writeRetried(command, reason));
-            }
-
-            @Override
-            public void writableMasterRestored(java.time.Duration withoutMaster) {
-                hooks.forEach(h -> h.writableMasterRestored(withoutMaster));
-            }
-        };
     }
 
     @Override

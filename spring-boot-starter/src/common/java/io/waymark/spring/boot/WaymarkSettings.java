@@ -1,6 +1,7 @@
 package io.waymark.spring.boot;
 
 import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
 import io.waymark.discovery.ConsulDiscovery;
 import io.waymark.discovery.ConsulDiscoveryBuilder;
 import io.waymark.discovery.DiscoveryMode;
@@ -10,6 +11,7 @@ import io.waymark.redis.ReadPolicy;
 import io.waymark.redis.RedisMetrics;
 import io.waymark.redis.TopologyMode;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -54,7 +56,7 @@ final class WaymarkSettings {
             apply("waymark.consul.dns-agents[" + i + "]", dnsAgents.get(i), false, b::dnsAgent);
         }
         apply("waymark.consul.token", c.getToken(), true, b::token);
-        apply("waymark.consul.mode", c.getMode(), false, m -> b.mode(mode(m)));
+        apply("waymark.consul.mode", c.getMode(), false, m -> b.mode(constant(DiscoveryMode.class, "mode", m)));
         apply("waymark.consul.resolve-timeout", c.getResolveTimeout(), false, b::resolveTimeout);
         apply("waymark.consul.request-timeout", c.getRequestTimeout(), false, b::requestTimeout);
         apply("waymark.consul.health-max-staleness", c.getHealthMaxStaleness(), false, d -> {
@@ -69,24 +71,19 @@ final class WaymarkSettings {
         }
     }
 
-    private static DiscoveryMode mode(String m) {
-        String n = m.trim().toUpperCase(Locale.ROOT);
-        for (DiscoveryMode d : DiscoveryMode.values()) {
-            if (d.name().equals(n)) {
-                return d;
+    /** The constant of {@code type} named {@code value} in any case; else the message lists the names. */
+    private static <E extends Enum<E>> E constant(Class<E> type, String setting, String value) {
+        String n = value.trim().toUpperCase(Locale.ROOT);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(n)) {
+                return e;
             }
         }
-        throw new IllegalArgumentException("mode must be http or dns: '" + m + "'");
-    }
-
-    private static TopologyMode topology(String t) {
-        String n = t.trim().toUpperCase(Locale.ROOT);
-        for (TopologyMode m : TopologyMode.values()) {
-            if (m.name().equals(n)) {
-                return m;
-            }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            names.add(e.name().toLowerCase(Locale.ROOT));
         }
-        throw new IllegalArgumentException("topology must be auto, standalone or cluster: '" + t + "'");
+        throw new IllegalArgumentException(setting + " must be one of " + names + ": '" + value + "'");
     }
 
     /** Checks what must be there before anything connects. */
@@ -96,7 +93,7 @@ final class WaymarkSettings {
                     "required: the Consul name of the Redis masters, e.g. w-master-redis-8888.service.consul", null);
         }
         // parse what the builder would parse later, so that startup fails before any connection is made
-        builder(r, io.lettuce.core.codec.StringCodec.UTF8, null, RedisMetrics.NONE);
+        builder(r, StringCodec.UTF8, null, RedisMetrics.NONE);
     }
 
     /** A builder with every {@code waymark.redis.*} setting and the shared discovery. */
@@ -115,7 +112,8 @@ final class WaymarkSettings {
         apply("waymark.redis.command-timeout", r.getCommandTimeout(), false, b::commandTimeout);
         apply("waymark.redis.connect-timeout", r.getConnectTimeout(), false, b::connectTimeout);
         apply("waymark.redis.health-check-interval", r.getHealthCheckInterval(), false, b::healthCheckInterval);
-        apply("waymark.redis.topology", r.getTopology(), false, t -> b.topology(topology(t)));
+        apply("waymark.redis.topology", r.getTopology(), false,
+                t -> b.topology(constant(TopologyMode.class, "topology", t)));
         apply("waymark.redis.database", r.getDatabase() == 0 ? null : r.getDatabase(), false, b::database);
         apply("waymark.redis.client-name", blankToNull(r.getClientName()), false, b::clientName);
         if (r.isSsl()) {

@@ -43,12 +43,6 @@ final class PubSubConnection implements InvocationHandler {
         this.sync = Reflection.proxy(RedisPubSubCommands.class, (p, m, a) -> command(p, m, a, true));
     }
 
-    /** Is this connection one of ours, for the provider's release. */
-    static boolean isPubSubFacade(Object connection) {
-        return java.lang.reflect.Proxy.isProxyClass(connection.getClass())
-                && java.lang.reflect.Proxy.getInvocationHandler(connection) instanceof PubSubConnection;
-    }
-
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
         if (method.getDeclaringClass() == Object.class) {
