@@ -12,7 +12,8 @@ import java.util.Objects;
  *       whitespace is ignored;</li>
  *   <li>HTTP addresses ({@link #parse}) may start with {@code http://} or {@code https://}
  *       (any case) and end with one {@code /}; the port defaults to
- *       {@value #DEFAULT_HTTP_PORT};</li>
+ *       {@value #DEFAULT_HTTP_PORT}; or they are {@code unix:///absolute/path}, an agent's
+ *       HTTP API on a Unix domain socket ({@code addresses.http = "unix://..."});</li>
  *   <li>DNS addresses ({@link #parseDns}) take no scheme; the port defaults to
  *       {@value #DEFAULT_DNS_PORT};</li>
  *   <li>the host is an IPv4 address, an IPv6 literal in brackets, or an ASCII host name
@@ -33,14 +34,23 @@ public final class AgentAddress {
     /** The port of a Consul agent's DNS interface. */
     public static final int DEFAULT_DNS_PORT = 8600;
 
+    /** The host of a Unix domain socket agent, as its requests name it (the Host header). */
+    static final String UNIX_HOST = "localhost";
+
     private final boolean https;
     private final String host;
     private final int port;
+    /** Null for TCP. */
+    private final String socketPath;
+    /** Whether the scheme was written: {@code https(true)} upgrades only addresses without one. */
+    private final boolean schemeGiven;
 
-    private AgentAddress(boolean https, String host, int port) {
+    private AgentAddress(boolean https, String host, int port, String socketPath, boolean schemeGiven) {
         this.https = https;
         this.host = host;
         this.port = port;
+        this.socketPath = socketPath;
+        this.schemeGiven = schemeGiven;
     }
 
     /** An HTTP(S) agent address, port {@value #DEFAULT_HTTP_PORT} unless given. */
@@ -55,16 +65,30 @@ public final class AgentAddress {
 
     /** {@code host} on {@code port}, plain HTTP (for defaults built in code). */
     static AgentAddress of(String host, int port) {
-        return new AgentAddress(false, host, port);
+        return new AgentAddress(false, host, port, null, false);
+    }
+
+    /** This address over https when it was given without a scheme ({@code CONSUL_HTTP_SSL}); else itself. */
+    AgentAddress withDefaultHttps() {
+        return schemeGiven || socketPath != null || https ? this : new AgentAddress(true, host, port, null, false);
     }
 
     private static AgentAddress parse(String setting, String value, int defaultPort, boolean http) {
         Objects.requireNonNull(value, setting);
-        String form = http ? "[http://|https://]host[:port]" : "host[:port]";
+        String form = http ? "[http://|https://]host[:port] or unix:///path" : "host[:port]";
         String v = value.strip();
         boolean secure = false;
         String lower = v.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("https://") || lower.startsWith("http://")) {
+        boolean scheme = lower.startsWith("https://") || lower.startsWith("http://");
+        if (lower.startsWith("unix://")) {
+            Checks.requireArgument(http, setting + " must be host[:port], without a scheme: " + quoted(value));
+            String path = v.substring(7);
+            Checks.requireArgument(path.startsWith("/") && path.length() > 1 && path.indexOf('?') < 0
+                    && path.indexOf('#') < 0 && path.chars().noneMatch(c -> c < 0x20),
+                    setting + " must be unix:///absolute/path/of/the/socket: " + quoted(value));
+            return new AgentAddress(false, UNIX_HOST, DEFAULT_HTTP_PORT, path, true);
+        }
+        if (scheme) {
             Checks.requireArgument(http, setting + " must be host[:port], without a scheme: " + quoted(value));
             secure = lower.startsWith("https://");
             v = v.substring(secure ? 8 : 7);
@@ -109,7 +133,7 @@ public final class AgentAddress {
         }
         Checks.requireArgument(port >= 1 && port <= 65535,
                 setting + " port must be in 1..65535: " + port + " in " + quoted(value));
-        return new AgentAddress(secure, host, port);
+        return new AgentAddress(secure, host, port, null, scheme);
     }
 
     private static void checkHostName(String setting, String host, String form, String value) {
@@ -146,7 +170,12 @@ public final class AgentAddress {
         return https;
     }
 
-    /** The host name or address; an IPv6 address without brackets. */
+    /** The path of the Unix domain socket of a {@code unix://} agent; null for an agent reached over TCP. */
+    public String socketPath() {
+        return socketPath;
+    }
+
+    /** The host name or address; an IPv6 address without brackets; {@code localhost} for a {@code unix://} agent. */
     public String host() {
         return host;
     }
@@ -169,17 +198,18 @@ public final class AgentAddress {
             return false;
         }
         AgentAddress a = (AgentAddress) o;
-        return https == a.https && port == a.port && host.equalsIgnoreCase(a.host);
+        return https == a.https && port == a.port && host.equalsIgnoreCase(a.host)
+                && Objects.equals(socketPath, a.socketPath);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(https, host.toLowerCase(Locale.ROOT), port);
+        return Objects.hash(https, host.toLowerCase(Locale.ROOT), port, socketPath);
     }
 
-    /** {@code host:port}, or {@code https://host:port}: a form {@link #parse} reads back. */
+    /** {@code host:port}, {@code https://host:port} or {@code unix:///path}: a form {@link #parse} reads back. */
     @Override
     public String toString() {
-        return (https ? "https://" : "") + hostPort();
+        return socketPath != null ? "unix://" + socketPath : (https ? "https://" : "") + hostPort();
     }
 }

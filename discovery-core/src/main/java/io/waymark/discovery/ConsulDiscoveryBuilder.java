@@ -1,27 +1,37 @@
 package io.waymark.discovery;
 
-import java.security.GeneralSecurityException;
+import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 /**
  * Builds a {@link ConsulDiscovery}. Each setter checks its value at once; conflicting
  * settings are rejected by {@link #build()}.
  *
- * <p>Defaults: agent {@code CONSUL_HTTP_ADDR}, else {@code 127.0.0.1:8500}; token
- * {@code CONSUL_HTTP_TOKEN}, else none; {@link DiscoveryMode#HTTP};
+ * <p>The connection to Consul (agents, ACL token, TLS, Enterprise namespace and partition)
+ * takes its defaults from Consul's environment variables, as the consul CLI does, setting by
+ * setting; an explicit setting always wins. See {@link ConsulProperty} for every setting by its
+ * string key ({@link #property(String, String)}) and its variable: {@code CONSUL_HTTP_ADDR},
+ * {@code CONSUL_HTTP_SSL}, {@code CONSUL_HTTP_SSL_VERIFY}, {@code CONSUL_CACERT},
+ * {@code CONSUL_CAPATH}, {@code CONSUL_CLIENT_CERT}, {@code CONSUL_CLIENT_KEY},
+ * {@code CONSUL_TLS_SERVER_NAME}, {@code CONSUL_HTTP_TOKEN_FILE} (wins over
+ * {@code CONSUL_HTTP_TOKEN}), {@code CONSUL_NAMESPACE}, {@code CONSUL_PARTITION}. Files (PEM,
+ * key stores, the token file) are read by {@link #build()}, whose errors name the setting (or
+ * variable) and the file, never key material or a token.
+ *
+ * <p>Defaults: agent {@code CONSUL_HTTP_ADDR}, else {@code 127.0.0.1:8500}; no token; TLS with
+ * the JVM's trust store, no client certificate, host names verified; {@link DiscoveryMode#HTTP};
  * {@link Consistency#DEFAULT}; passing instances only; resolve timeout 10 s; request
  * timeout 5 s; blocking wait 5 min; poll interval 1 s; idle watches stop after 10 min;
  * at most 1,000 watched names; agents with requests in flight probed every 2 s;
@@ -46,7 +56,13 @@ public final class ConsulDiscoveryBuilder {
     // package-private: Settings copies them (the builder hands itself over, as Caffeine's does)
     final List<AgentAddress> agents = new ArrayList<>();
     final List<AgentAddress> dnsAgents = new ArrayList<>();
+    /** Last of token(String), token(Supplier), tokenFile: one token source. */
     ConsulToken token;
+    Tls.Named<Path> tokenFile;
+    Boolean https;
+    final Tls tls = new Tls();
+    String namespace;
+    String partition;
     DiscoveryMode mode = DiscoveryMode.HTTP;
     Consistency consistency = Consistency.DEFAULT;
     boolean includeWarning;
@@ -68,16 +84,16 @@ public final class ConsulDiscoveryBuilder {
     ScheduledExecutorService scheduler;
     ExecutorService httpExecutor;
     Clock clock = Clock.systemUTC();
-    X509TrustManager trustManager;
     Function<String, String> environment = System::getenv;
 
     ConsulDiscoveryBuilder() {
     }
 
     /**
-     * An agent's HTTP address {@code host:port} (or {@code http://host:port},
-     * {@code https://host:port}); repeatable: the agents are tried in order, and a watch
-     * moves to the next one when its agent fails.
+     * An agent's HTTP address: {@code host[:port]}, {@code http://host[:port]},
+     * {@code https://host[:port]} (port 8500 unless given) or {@code unix:///path/to/socket};
+     * repeatable: the agents are tried in order, and a watch moves to the next one when its
+     * agent fails. Default {@code CONSUL_HTTP_ADDR}, else {@code 127.0.0.1:8500}.
      */
     public ConsulDiscoveryBuilder agent(String hostPort) {
         agents.add(AgentAddress.parse("agent", hostPort));
@@ -94,30 +110,210 @@ public final class ConsulDiscoveryBuilder {
     }
 
     /**
-     * ACL token, sent in the {@code X-Consul-Token} header; default {@code CONSUL_HTTP_TOKEN}.
-     * A leading BOM and surrounding whitespace are removed (as a token file may carry them);
-     * what remains must be visible ASCII. Never logged, never in a URL, {@code toString()} or
-     * exception message.
+     * ACL token, sent in the {@code X-Consul-Token} header; default {@code CONSUL_HTTP_TOKEN_FILE},
+     * else {@code CONSUL_HTTP_TOKEN}, else none. A leading BOM and surrounding whitespace are
+     * removed (as a token file may carry them); what remains must be visible ASCII. Never
+     * logged, never in a URL, {@code toString()} or exception message. Replaces an earlier
+     * token, token supplier or token file.
      *
      * @throws IllegalArgumentException when the token is blank or has another character
      *     (the message does not show the value)
      */
     public ConsulDiscoveryBuilder token(String token) {
-        Objects.requireNonNull(token, "token");
-        String clean = ConsulToken.clean("token", token);
-        Checks.requireArgument(clean != null, "token must not be blank");
-        this.token = new ConsulToken(() -> clean, "token");
-        return this;
+        return token("token", token);
+    }
+
+    ConsulDiscoveryBuilder token(String setting, String token) {
+        Objects.requireNonNull(token, setting);
+        String clean = ConsulToken.clean(setting, token);
+        Checks.requireArgument(clean != null, setting + " must not be blank");
+        return tokenSource(new ConsulToken(() -> clean, setting));
     }
 
     /**
      * ACL token read at each request, for rotation; a null or blank answer sends no token.
      * Each answer is cleaned as {@link #token(String)} cleans; an answer with another
      * character fails that request (a {@link DiscoveryException} for a first lookup, a stale
-     * name otherwise) with a message that does not show it.
+     * name otherwise) with a message that does not show it. When the agent refuses a token
+     * (403) and the supplier then answers another one, the request is sent again with it at
+     * once. Replaces an earlier token, token supplier or token file.
      */
     public ConsulDiscoveryBuilder token(Supplier<String> token) {
-        this.token = new ConsulToken(Objects.requireNonNull(token, "token"), "token supplier");
+        return tokenSource(new ConsulToken(Objects.requireNonNull(token, "token"), "token supplier"));
+    }
+
+    /**
+     * ACL token kept in a file, for rotation ({@code CONSUL_HTTP_TOKEN_FILE}): read by
+     * {@link #build()} (an error then when it is missing, unreadable or empty), then read again
+     * when its modification time, size or identity change (one {@code stat} per request, not a
+     * read), and at once when the agent refuses the token (403), in which case the refused
+     * request is sent again with the new token. Write a new token (atomically, by rename, or in
+     * place) before deleting the old one in Consul: no watch fails, goes stale or publishes an
+     * empty list. A later read that fails (the file missing for a moment) keeps the last token.
+     * Replaces an earlier token or token supplier.
+     */
+    public ConsulDiscoveryBuilder tokenFile(Path file) {
+        return tokenFile("tokenFile", Objects.requireNonNull(file, "tokenFile"));
+    }
+
+    ConsulDiscoveryBuilder tokenFile(String setting, Path file) {
+        this.token = null;
+        this.tokenFile = new Tls.Named<>(file, setting);
+        return this;
+    }
+
+    private ConsulDiscoveryBuilder tokenSource(ConsulToken t) {
+        this.tokenFile = null;
+        this.token = t;
+        return this;
+    }
+
+    /**
+     * Agents given without a scheme ({@code host:port}) are reached over https
+     * ({@code CONSUL_HTTP_SSL}); default false. An explicit {@code http://} stays plain.
+     */
+    public ConsulDiscoveryBuilder https(boolean https) {
+        this.https = https;
+        return this;
+    }
+
+    /**
+     * Trust only the CA certificates of this PEM file for {@code https} agents
+     * ({@code CONSUL_CACERT}); default the JVM's trust store. One source of trust: this,
+     * {@link #caPath}, a trust store or a trust manager.
+     */
+    public ConsulDiscoveryBuilder caCert(Path pemFile) {
+        tls.caCert = new Tls.Named<>(Objects.requireNonNull(pemFile, "caCert"), "caCert");
+        return this;
+    }
+
+    /**
+     * Trust only the CA certificates of the PEM files in this directory ({@code CONSUL_CAPATH}):
+     * every regular file in it (and its subdirectories) must hold PEM certificates, as for the
+     * consul CLI.
+     */
+    public ConsulDiscoveryBuilder caPath(Path directory) {
+        tls.caPath = new Tls.Named<>(Objects.requireNonNull(directory, "caPath"), "caPath");
+        return this;
+    }
+
+    /** Trust only the certificates of this key store file (PKCS #12 or JKS); {@code password} may be null. */
+    public ConsulDiscoveryBuilder trustStore(Path file, String password) {
+        tls.trustStoreFile = new Tls.Named<>(Objects.requireNonNull(file, "trustStore"), "trustStore");
+        tls.trustStorePassword = password;
+        return this;
+    }
+
+    /** Trust these certificates for {@code https} agents. */
+    public ConsulDiscoveryBuilder trustStore(KeyStore trustStore) {
+        tls.trustStore = Objects.requireNonNull(trustStore, "trustStore");
+        return this;
+    }
+
+    /** Trust decisions for {@code https} agents. */
+    public ConsulDiscoveryBuilder trustManager(X509TrustManager trustManager) {
+        tls.trustManager = Objects.requireNonNull(trustManager, "trustManager");
+        return this;
+    }
+
+    /**
+     * The client certificate presented to agents ({@code CONSUL_CLIENT_CERT}; agents with
+     * {@code verify_incoming} require one): a PEM file, the certificate first, then its chain.
+     * Needs {@link #clientKey}.
+     */
+    public ConsulDiscoveryBuilder clientCert(Path pemFile) {
+        tls.clientCert = new Tls.Named<>(Objects.requireNonNull(pemFile, "clientCert"), "clientCert");
+        return this;
+    }
+
+    /**
+     * The client certificate's private key ({@code CONSUL_CLIENT_KEY}): an unencrypted PEM file
+     * in PKCS #8 ({@code BEGIN PRIVATE KEY}), SEC 1 ({@code BEGIN EC PRIVATE KEY}, as
+     * {@code consul tls cert create} writes it) or PKCS #1 ({@code BEGIN RSA PRIVATE KEY}) form.
+     * {@link #build()} checks that it belongs to the certificate.
+     */
+    public ConsulDiscoveryBuilder clientKey(Path pemFile) {
+        tls.clientKey = new Tls.Named<>(Objects.requireNonNull(pemFile, "clientKey"), "clientKey");
+        return this;
+    }
+
+    /** The client certificate and key from a key store file (PKCS #12 or JKS); its password is the key's too. */
+    public ConsulDiscoveryBuilder keyStore(Path file, String password) {
+        tls.keyStoreFile = new Tls.Named<>(Objects.requireNonNull(file, "keyStore"), "keyStore");
+        tls.keyStorePassword = password;
+        return this;
+    }
+
+    /** The client certificate and key from a key store; {@code password} is the key's (may be null). */
+    public ConsulDiscoveryBuilder keyStore(KeyStore keyStore, String password) {
+        tls.keyStore = Objects.requireNonNull(keyStore, "keyStore");
+        tls.keyStorePassword = password;
+        return this;
+    }
+
+    /**
+     * Check agents' certificates against this name, and send it as SNI, instead of the host
+     * connected to ({@code CONSUL_TLS_SERVER_NAME}): e.g. {@code server.dc1.consul} when agents
+     * are reached by IP address. A port is ignored.
+     */
+    public ConsulDiscoveryBuilder tlsServerName(String name) {
+        tls.serverName = new Tls.Named<>(ConsulProperty.serverName("tlsServerName",
+                Objects.requireNonNull(name, "tlsServerName")), "tlsServerName");
+        return this;
+    }
+
+    /** Whether an agent's certificate must name the agent (or {@link #tlsServerName}); default true. */
+    public ConsulDiscoveryBuilder verifyHostname(boolean verify) {
+        tls.verifyHostname = verify;
+        return this;
+    }
+
+    /**
+     * False accepts any certificate from {@code https} agents, as
+     * {@code CONSUL_HTTP_SSL_VERIFY=false} does: insecure, for tests only; {@link #build()} logs a
+     * warning. Default true.
+     */
+    public ConsulDiscoveryBuilder tlsVerify(boolean verify) {
+        tls.verify = new Tls.Named<>(verify, "tlsVerify");
+        return this;
+    }
+
+    /** Consul Enterprise namespace, sent as {@code ?ns=} on every request ({@code CONSUL_NAMESPACE}). */
+    public ConsulDiscoveryBuilder namespace(String namespace) {
+        this.namespace = ConsulProperty.scopeName("namespace", Objects.requireNonNull(namespace, "namespace"));
+        return this;
+    }
+
+    /** Consul Enterprise admin partition, sent as {@code ?partition=} on every request ({@code CONSUL_PARTITION}). */
+    public ConsulDiscoveryBuilder partition(String partition) {
+        this.partition = ConsulProperty.scopeName("partition", Objects.requireNonNull(partition, "partition"));
+        return this;
+    }
+
+    /**
+     * The environment variables read for defaults, instead of the process's
+     * ({@link System#getenv()}); {@code Map.of()} ignores the environment.
+     */
+    public ConsulDiscoveryBuilder environment(Map<String, String> variables) {
+        Map<String, String> copy = Map.copyOf(Objects.requireNonNull(variables, "environment"));
+        this.environment = copy::get;
+        return this;
+    }
+
+    /**
+     * Sets one setting by its string key: see {@link ConsulProperty} for the keys (e.g.
+     * {@code caCert}, {@code token-file}, {@code consul.tlsServerName}), the forms of their
+     * values and their environment variables. For configuration that arrives as text (JDBC URL
+     * parameters, data source setters, Spring properties); the same setting's method may be
+     * called instead.
+     *
+     * @throws IllegalArgumentException for an unknown key, or a value of the wrong form: the
+     *     message names the key as given and the expected form, and never shows a secret
+     */
+    public ConsulDiscoveryBuilder property(String key, String value) {
+        ConsulProperty p = ConsulProperty.of(Objects.requireNonNull(key, "key"));
+        Objects.requireNonNull(value, key);
+        p.apply(this, key, value);
         return this;
     }
 
@@ -205,8 +401,10 @@ public final class ConsulDiscoveryBuilder {
 
     /**
      * At most this many names are watched at once (1..100,000); default 1,000. Each watched
-     * name keeps one request in flight (one thread and, in HTTP mode, one connection), so this
-     * also bounds threads: at most {@code maxWatches + 64} carry requests.
+     * name keeps one request in flight, which holds one thread (OkHttp has no non-blocking
+     * I/O) and, in HTTP mode, one connection over plain HTTP (HTTP/1.1) or one HTTP/2 stream
+     * over https (Consul's agents allow 250 per connection, so 1,000 names take 4
+     * connections). This also bounds threads: at most {@code maxWatches + 64} carry requests.
      *
      * <p>At the cap, a new name takes the place of the least recently used watch that has no
      * listener and has answered (to the precision of the idle sweep, a quarter of
@@ -239,6 +437,13 @@ public final class ConsulDiscoveryBuilder {
      * the next configured agent that is not down and retry with the usual backoff. A down
      * agent keeps being probed; once it answers it is eligible again when the rotation
      * comes round to it. With the defaults a frozen agent is left within about 6 s.
+     *
+     * <p>Agents that answer over HTTP/2 (Consul's https agents) are not sent probe requests,
+     * which would each take a stream and, once blocking queries take every stream of the
+     * connections, a connection of their own: their connections send HTTP/2 PING frames at
+     * the same pace instead. A connection whose PING is not answered by the next one fails
+     * with its requests, and the watches move on as above, after the handshake of the one new
+     * connection OkHttp tries has timed out (the request timeout): about 9 s with the defaults.
      *
      * @param interval zero (off), or at least 100 ms
      */
@@ -320,34 +525,15 @@ public final class ConsulDiscoveryBuilder {
         return this;
     }
 
-    /** Trust these certificates for {@code https://} agents (default: the JVM's trust store). */
-    public ConsulDiscoveryBuilder trustStore(KeyStore trustStore) {
-        Objects.requireNonNull(trustStore, "trustStore");
-        try {
-            TrustManagerFactory f = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            f.init(trustStore);
-            for (TrustManager tm : f.getTrustManagers()) {
-                if (tm instanceof X509TrustManager) {
-                    this.trustManager = (X509TrustManager) tm;
-                    return this;
-                }
-            }
-            throw new IllegalArgumentException("trustStore yields no X509TrustManager");
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("trustStore cannot be used: " + e.getMessage(), e);
-        }
-    }
-
-    /** Trust decisions for {@code https://} agents. */
-    public ConsulDiscoveryBuilder trustManager(X509TrustManager trustManager) {
-        this.trustManager = Objects.requireNonNull(trustManager, "trustManager");
-        return this;
-    }
-
     /**
-     * Builds and starts nothing yet: watches start on first use.
+     * Reads the files (PEM, key stores, token file) and the environment, and starts nothing
+     * yet: watches start on first use.
      *
-     * @throws IllegalStateException on conflicting settings
+     * @throws IllegalStateException on conflicting settings (TLS settings without an https
+     *     agent, two sources of trust, a client certificate without its key), a file that cannot
+     *     be used (missing, unreadable, not PEM, an encrypted key, a key not of the certificate),
+     *     or an environment variable that cannot be used; the message names the setting or
+     *     variable and the file, never key material or a token
      */
     public ConsulDiscovery build() {
         if (mode == DiscoveryMode.DNS && consistency != Consistency.DEFAULT) {
@@ -363,17 +549,14 @@ public final class ConsulDiscoveryBuilder {
             throw new IllegalStateException("maxStaleness applies to consistency STALE only; consistency is "
                     + consistency);
         }
-        Settings s = new Settings(this);
-        if (trustManager != null && mode == DiscoveryMode.HTTP && s.agents.stream().noneMatch(AgentAddress::https)) {
-            throw new IllegalStateException("a trust store is set but no agent uses https: " + s.agents);
-        }
-        return new DefaultConsulDiscovery(s);
+        return new DefaultConsulDiscovery(new Settings(this));
     }
 
     /** Never shows the token. */
     @Override
     public String toString() {
         return "ConsulDiscoveryBuilder{agents=" + agents + ", mode=" + mode + ", token="
-                + (token == null ? "unset" : "<hidden>") + "}";
+                + (tokenFile != null ? tokenFile.setting + " " + tokenFile.value : token == null ? "unset" : "<hidden>")
+                + (tls.settings().isEmpty() ? "" : ", tls=" + tls.settings()) + "}";
     }
 }

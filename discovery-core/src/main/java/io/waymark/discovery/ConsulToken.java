@@ -1,10 +1,13 @@
 package io.waymark.discovery;
 
 import java.io.IOException;
+import java.util.Objects;
 import java.util.function.Supplier;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ACL token: checked where it enters (the builder, {@code CONSUL_HTTP_TOKEN}, each read
@@ -12,13 +15,24 @@ import okhttp3.Response;
  * refuses a header value with a character outside visible ASCII with a message that quotes
  * the value; every such path ends in a {@link TokenException} that never carries it.
  *
+ * <p>Rotation: a supplier is asked at each request, a {@link TokenFile} looks at its file at
+ * each request. When the agent answers 403 (the token was deleted, or lacks a permission)
+ * and the source now gives another token, for a file after reading it anew, the request is
+ * sent again at once with the new one: the 403 says Consul refused it before doing anything,
+ * and a blocking query that was in flight when the old token was deleted is re-issued
+ * without its watch ever failing, going stale or backing off. Once per refused token: a new
+ * token refused too is the answer.
+ *
  * <p>Threading: thread-safe; the supplier is called on the thread that sends a request.
  */
 final class ConsulToken implements Interceptor {
 
     static final String HEADER = "X-Consul-Token";
 
+    private static final Logger LOG = LoggerFactory.getLogger(ConsulToken.class);
+
     private final Supplier<String> source;
+    private final TokenFile file;
     private final String setting;
 
     /**
@@ -27,7 +41,13 @@ final class ConsulToken implements Interceptor {
      */
     ConsulToken(Supplier<String> source, String setting) {
         this.source = source;
+        this.file = source instanceof TokenFile ? (TokenFile) source : null;
         this.setting = setting;
+    }
+
+    /** The token of {@code file}, re-read when the file changes. */
+    static ConsulToken of(TokenFile file, String setting) {
+        return new ConsulToken(file, setting);
     }
 
     /**
@@ -79,21 +99,53 @@ final class ConsulToken implements Interceptor {
         }
     }
 
+    /** How messages name where the token comes from, e.g. {@code tokenFile}, {@code CONSUL_HTTP_TOKEN}. */
+    String setting() {
+        return setting;
+    }
+
+    /** For toString: never the token; a file's path is no secret. */
+    String describe() {
+        return file != null ? "<from " + file + ">" : "<hidden>";
+    }
+
+    /** The token to send after a 403; a file is read anew first. */
+    private String afterRefusal() throws TokenException {
+        if (file != null) {
+            file.reload();
+        }
+        return current();
+    }
+
     @Override
     public Response intercept(Chain chain) throws IOException {
         String token = current();
-        if (token == null) {
-            return chain.proceed(chain.request());
+        Response response = chain.proceed(withToken(chain.request(), token));
+        if (response.code() != 403) {
+            return response;
         }
-        Request request;
+        String next = afterRefusal();
+        if (next == null || Objects.equals(next, token)) {
+            return response;
+        }
+        // refused before it ran (a 403 is decided before the endpoint does anything): safe to send again
+        response.close();
+        LOG.info("Consul refused the ACL token for {} {}; the {} gives a new one: sending the request again with it",
+                chain.request().method(), chain.request().url().encodedPath(), setting);
+        return chain.proceed(withToken(chain.request(), next));
+    }
+
+    private Request withToken(Request request, String token) throws TokenException {
+        if (token == null) {
+            return request;
+        }
         try {
-            request = chain.request().newBuilder().header(HEADER, token).build();
+            return request.newBuilder().header(HEADER, token).build();
         } catch (RuntimeException e) {
             // OkHttp's message quotes the value: neither it nor its cause may travel further
             throw new TokenException("the " + setting + " cannot be sent in the " + HEADER
                     + " header (value not shown)", null);
         }
-        return chain.proceed(request);
     }
 
     /** The token could not be sent; the message never contains it. */

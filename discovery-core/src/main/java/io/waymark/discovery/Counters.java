@@ -66,6 +66,9 @@ final class Counters {
             }
             return code >= 500 || code == 429 ? ErrorKind.SERVER_ERROR : ErrorKind.OTHER;
         }
+        if (t instanceof HttpWatch.AclFilteredException) {
+            return ErrorKind.ACL_DENIED;
+        }
         if (t instanceof ConsulToken.TokenException || t instanceof ConsulJson.BadAnswerException) {
             return ErrorKind.OTHER;
         }

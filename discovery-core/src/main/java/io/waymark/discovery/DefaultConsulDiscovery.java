@@ -166,7 +166,8 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
 
     private NameWatch newWatch(WatchKey k) {
         // the new watch's slot is already counted
-        if (dnsServers == null && watches.count() == CONNECTION_WARNING) {
+        // over https, HTTP/2 carries many watches per connection (250 streams each on Consul's agents)
+        if (dnsServers == null && watches.count() == CONNECTION_WARNING && !http.agents.current().address.https()) {
             LOG.warn("{} names are watched through {}: each holds one HTTP connection while it blocks, and Consul "
                     + "accepts at most limits.http_max_conns_per_client (default 200) per client address",
                     CONNECTION_WARNING, http.agents.current());

@@ -2,8 +2,8 @@ package io.waymark.discovery;
 
 import java.io.IOException;
 import java.math.BigInteger;
+import java.net.InetAddress;
 import java.net.SocketTimeoutException;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,8 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.ConnectionPool;
@@ -22,14 +20,17 @@ import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 
 /**
  * The agents' HTTP API on OkHttp: one client (one dispatcher, one connection pool, one
- * executor) for every agent, the rotation between them and the probe that notices a frozen
- * one. Each request in flight holds one executor thread and one connection, so the
+ * executor) for every agent (a {@code unix://} agent's clients derive from it, with a socket
+ * factory of their own), the rotation between them and the probe that notices a frozen
+ * one. Each request in flight holds one executor thread (OkHttp has no non-blocking I/O) and
+ * one HTTP/1.1 connection, or one stream of an HTTP/2 connection (https), so the
  * dispatcher admits at most {@link #maxRequests(int) maxWatches + 64} at once (more wait
  * in its queue): with at most one blocking query per watch, 64 slots stay free for first
  * lookups, refreshes and ACL checks.
@@ -39,7 +40,8 @@ import okhttp3.Response;
  *
  * <p>Each agent's calls in flight are tracked so that an {@link AgentProber} that finds
  * the agent frozen can cancel them (a blocking request would otherwise wait for its read
- * timeout, minutes) and move the rotation past it.
+ * timeout, minutes) and move the rotation past it. Agents that answer over HTTP/2 are
+ * checked by PING frames on their connections instead (see {@code pings}).
  *
  * <p>Threading: thread-safe; {@link #close()} cancels every call in flight.
  */
@@ -62,20 +64,47 @@ final class HttpTransport implements AutoCloseable {
 
     private static final MediaType JSON = MediaType.get("application/json");
 
-    /** An agent and its calls in flight. */
+    /** An agent, the clients that reach it, and its calls in flight. */
     static final class Agent {
         final AgentAddress address;
         final HttpUrl base;
+        private final OkHttpClient client;
+        private final OkHttpClient blockingClient;
+        /** Null when probing is off. */
+        private final OkHttpClient probeClient;
         private final Set<Call> calls = ConcurrentHashMap.newKeySet();
+        /**
+         * Whether its last answer came over HTTP/2 (as Consul's https answers do): its
+         * connections are then checked by PING frames, not by probe requests.
+         */
+        private volatile boolean http2;
 
-        Agent(AgentAddress address) {
+        /** Reached through the clients given, or, for a {@code unix://} agent, clients derived from them. */
+        Agent(AgentAddress address, OkHttpClient client, OkHttpClient blockingClient, OkHttpClient probeClient) {
             this.address = address;
             this.base = new HttpUrl.Builder().scheme(address.https() ? "https" : "http").host(address.host())
                     .port(address.port()).build();
+            String socket = address.socketPath();
+            this.client = socket == null ? client : unix(client, socket);
+            this.blockingClient = socket == null ? blockingClient : unix(blockingClient, socket);
+            this.probeClient = socket == null || probeClient == null ? probeClient : unix(probeClient, socket);
+        }
+
+        /**
+         * The same dispatcher and pool, connecting to the socket: OkHttp keys pooled
+         * connections by socket factory too, so they never mix with TCP ones.
+         */
+        private static OkHttpClient unix(OkHttpClient c, String socket) {
+            return c.newBuilder().socketFactory(new UnixSocketFactory(socket))
+                    .dns(host -> List.of(InetAddress.getLoopbackAddress())).build();
         }
 
         boolean busy() {
             return !calls.isEmpty();
+        }
+
+        private void answered(Response response) {
+            http2 = response.protocol() == Protocol.HTTP_2;
         }
 
         /** Cancels the calls in flight; their callbacks get an IOException. */
@@ -138,6 +167,7 @@ final class HttpTransport implements AutoCloseable {
 
     final Rotation<Agent> agents;
     private final Counters counters;
+    private final List<String[]> scope;
     private final ConnectionPool pool;
     private final OkHttpClient client;
     private final OkHttpClient blockingClient;
@@ -152,7 +182,8 @@ final class HttpTransport implements AutoCloseable {
         this.counters = counters;
         // idle connections: enough for every watch to reuse its own between two requests
         this.pool = new ConnectionPool(256, 2, TimeUnit.MINUTES);
-        SSLContext tls = tls(s);
+        this.scope = scope(s);
+        Tls.Context tls = s.tls;
         Dispatcher dispatcher = new Dispatcher(executor);
         dispatcher.setMaxRequests(maxRequests(s.maxWatches));
         dispatcher.setMaxRequestsPerHost(maxRequests(s.maxWatches));
@@ -164,11 +195,12 @@ final class HttpTransport implements AutoCloseable {
                 .connectTimeout(timeout, TimeUnit.MILLISECONDS)
                 .readTimeout(timeout, TimeUnit.MILLISECONDS)
                 .writeTimeout(timeout, TimeUnit.MILLISECONDS);
+        pings(b, s);
         if (s.token != null) {
             b.addInterceptor(s.token);
         }
         if (tls != null) {
-            b.sslSocketFactory(tls.getSocketFactory(), s.trustManager);
+            b.sslSocketFactory(tls.socketFactory, tls.trustManager).hostnameVerifier(tls.hostnameVerifier());
         }
         this.client = b.build();
         // Consul answers a blocking query after wait + up to wait/16 of jitter; the request timeout on top
@@ -176,20 +208,21 @@ final class HttpTransport implements AutoCloseable {
         long readNanos = Checks.addNanos(waitNanos + waitNanos / 16, Checks.nanos(s.requestTimeout));
         this.blockingClient = client.newBuilder()
                 .readTimeout(Math.min(readNanos / 1_000_000, Integer.MAX_VALUE), TimeUnit.MILLISECONDS).build();
+        this.probeClient = s.agentProbeInterval.isZero() ? null : probeClient(s, executor, tls);
         List<Agent> list = new ArrayList<>();
         for (AgentAddress a : s.agents) {
-            list.add(new Agent(a));
+            list.add(new Agent(a, client, blockingClient, probeClient));
         }
-        if (s.agentProbeInterval.isZero()) {
-            this.probeClient = null;
+        if (probeClient == null) {
             this.prober = null;
             this.agents = new Rotation<>(list, a -> true, counters.agentRotations);
         } else {
-            this.probeClient = probeClient(s, executor, tls);
             this.prober = new AgentProber<>(list, new AgentProber.Io<>() {
                 @Override
                 public boolean busy(Agent agent) {
-                    return agent.busy();
+                    // an HTTP/2 agent's connections answer PINGs instead: a probe would take a stream, and
+                    // with every stream of its connections taken by blocking queries, a connection of its own
+                    return agent.busy() && !agent.http2;
                 }
 
                 @Override
@@ -209,23 +242,44 @@ final class HttpTransport implements AutoCloseable {
         }
     }
 
+    /**
+     * HTTP/2 connections send a PING every probe timeout (the interval, at least 1 s); one whose
+     * previous PING went unanswered fails with every request on it, so watches move on as after
+     * failed probes. HTTP/1.1 connections have no PING: their agents are probed.
+     */
+    private static void pings(OkHttpClient.Builder b, Settings s) {
+        if (!s.agentProbeInterval.isZero()) {
+            b.pingInterval(probeTimeoutMillis(s), TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** Requests in flight at most: one per watch plus {@value #EXTRA_REQUESTS}. */
     static int maxRequests(int maxWatches) {
         return maxWatches + EXTRA_REQUESTS;
     }
 
-    /** The TLS context of https agents when a trust manager is configured, else null (the JVM's). */
-    private static SSLContext tls(Settings s) {
-        if (s.trustManager == null || s.agents.stream().noneMatch(AgentAddress::https)) {
-            return null;
+    /** The Enterprise query parameters of every request ({@code ns}, {@code partition}), as the Go API client sends them. */
+    private static List<String[]> scope(Settings s) {
+        List<String[]> p = new ArrayList<>();
+        if (s.namespace != null) {
+            p.add(new String[] {"ns", s.namespace});
         }
-        try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {s.trustManager}, null);
-            return ctx;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot set up TLS for agents " + s.agents + ": " + e.getMessage(), e);
+        if (s.partition != null) {
+            p.add(new String[] {"partition", s.partition});
         }
+        return List.copyOf(p);
+    }
+
+    /** {@code url} with the namespace and partition. */
+    private HttpUrl scoped(HttpUrl url) {
+        if (scope.isEmpty()) {
+            return url;
+        }
+        HttpUrl.Builder b = url.newBuilder();
+        for (String[] p : scope) {
+            b.setQueryParameter(p[0], p[1]);
+        }
+        return b.build();
     }
 
     /** Probe timeout: the interval, at least 1 s, at most the request timeout. */
@@ -234,7 +288,7 @@ final class HttpTransport implements AutoCloseable {
         return Math.min(interval, Checks.intMillis(s.requestTimeout));
     }
 
-    private OkHttpClient probeClient(Settings s, ExecutorService executor, SSLContext tls) {
+    private OkHttpClient probeClient(Settings s, ExecutorService executor, Tls.Context tls) {
         long timeout = probeTimeoutMillis(s);
         // a dispatcher of its own: probes must never wait behind blocking queries
         OkHttpClient.Builder b = new OkHttpClient.Builder()
@@ -247,8 +301,10 @@ final class HttpTransport implements AutoCloseable {
                 .writeTimeout(timeout, TimeUnit.MILLISECONDS)
                 // the whole exchange, not each read: a frozen agent may accept the connection
                 .callTimeout(timeout, TimeUnit.MILLISECONDS);
+        // whichever client opens a pooled connection sets its PINGs
+        pings(b, s);
         if (tls != null) {
-            b.sslSocketFactory(tls.getSocketFactory(), s.trustManager);
+            b.sslSocketFactory(tls.socketFactory, tls.trustManager).hostnameVerifier(tls.hostnameVerifier());
         }
         return b.build();
     }
@@ -256,9 +312,9 @@ final class HttpTransport implements AutoCloseable {
     /** One probe of {@code agent}: completes normally on any HTTP answer. */
     private CompletableFuture<Void> ping(Agent agent) {
         CompletableFuture<Void> f = new CompletableFuture<>();
-        Request request = new Request.Builder().url(agent.base.newBuilder().encodedPath(PROBE_PATH).build()).get()
-                .build();
-        probeClient.newCall(request).enqueue(new Callback() {
+        Request request = new Request.Builder().url(scoped(agent.base.newBuilder().encodedPath(PROBE_PATH).build()))
+                .get().build();
+        agent.probeClient.newCall(request).enqueue(new Callback() {
             @Override
             public void onFailure(Call call, IOException e) {
                 f.completeExceptionally(e);
@@ -266,6 +322,7 @@ final class HttpTransport implements AutoCloseable {
 
             @Override
             public void onResponse(Call call, Response response) {
+                agent.answered(response);
                 response.close();
                 f.complete(null);
             }
@@ -279,17 +336,17 @@ final class HttpTransport implements AutoCloseable {
      * answer fails it with a {@link StatusException}.
      */
     Exchange get(Agent agent, HttpUrl url, boolean blocking) {
-        return send(agent, new Request.Builder().url(url).get().build(), blocking);
+        return send(agent, new Request.Builder().url(scoped(url)).get().build(), blocking);
     }
 
     /** Sends {@code POST url} with a JSON body; not blocking. */
     Exchange post(Agent agent, HttpUrl url, String json) {
-        return send(agent, new Request.Builder().url(url).post(RequestBody.create(json, JSON)).build(), false);
+        return send(agent, new Request.Builder().url(scoped(url)).post(RequestBody.create(json, JSON)).build(), false);
     }
 
     private Exchange send(Agent agent, Request request, boolean blocking) {
         Exchange x = new Exchange();
-        Call call = (blocking ? blockingClient : client).newCall(request);
+        Call call = (blocking ? agent.blockingClient : agent.client).newCall(request);
         x.call = call;
         agent.calls.add(call);
         counters.requests.increment();
@@ -311,6 +368,7 @@ final class HttpTransport implements AutoCloseable {
             @Override
             public void onResponse(Call c, Response response) {
                 agent.calls.remove(c);
+                agent.answered(response);
                 try (response) {
                     String body = response.body().string();
                     if (!response.isSuccessful()) {

@@ -110,9 +110,24 @@ final class HttpWatch extends NameWatch {
         index = nextIdx;
         Answer answer = new Answer(endpoints(r.body), r.index == null ? 0 : r.index.longValue());
         Endpoints c = current();
-        if (!answer.endpoints.isEmpty() || c == null || c.isEmpty()) {
+        if (!answer.endpoints.isEmpty() || c != null && c.isEmpty()) {
             succeeded(answer);
             next(0);
+            return;
+        }
+        if (c == null) {
+            // a first answer without instances: an error when it only says the token may not read the service
+            authorized(agent).whenComplete((allowed, error) -> {
+                if (Boolean.FALSE.equals(allowed)) {
+                    index = 0;
+                    AclFilteredException e = filtered(agent);
+                    owner.counters.failed(e);
+                    failed(agent.toString(), e);
+                } else {
+                    succeeded(answer);
+                    next(0);
+                }
+            });
             return;
         }
         // instances gone, or hidden by ACLs: ask the agent before publishing an empty list
@@ -122,7 +137,7 @@ final class HttpWatch extends NameWatch {
                 return CompletableFuture.completedFuture(null);
             }
             // the ACL may have changed between the answer and the check: ask again, now that it allows
-            return fetchNow().handle((confirmed, error) -> {
+            return fetch(agent).handle((confirmed, error) -> {
                 succeeded(error == null ? confirmed : answer);
                 return null;
             });
@@ -164,9 +179,48 @@ final class HttpWatch extends NameWatch {
         failed(agent.toString(), t);
     }
 
+    /**
+     * A non-blocking request; an empty answer for a name not known to be empty is checked with
+     * the agent's ACL authorizer, as the loop checks it, and fails when the token may not read
+     * the service.
+     */
     @Override
     CompletableFuture<Answer> fetchNow() {
         HttpTransport.Agent agent = transport.agents.current();
+        return fetch(agent).thenCompose(answer -> {
+            Endpoints c = current();
+            if (!answer.endpoints.isEmpty() || query.preparedQuery() || c != null && c.isEmpty()) {
+                return CompletableFuture.completedFuture(answer);
+            }
+            return authorized(agent).thenApply(allowed -> {
+                if (Boolean.FALSE.equals(allowed)) {
+                    AclFilteredException e = filtered(agent);
+                    owner.counters.failed(e);
+                    throw new CompletionException(e);
+                }
+                return answer;
+            });
+        });
+    }
+
+    private AclFilteredException filtered(HttpTransport.Agent agent) {
+        return new AclFilteredException("Consul agent " + agent + " answered no instances of '" + query
+                + "', and its ACL check says the token may not read service '" + query.service() + "'");
+    }
+
+    /**
+     * An empty answer that only says the token may not read the service (Consul filters what a
+     * token may not read out of an answer rather than refusing it): an ACL refusal.
+     */
+    static final class AclFilteredException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        AclFilteredException(String message) {
+            super(message);
+        }
+    }
+
+    private CompletableFuture<Answer> fetch(HttpTransport.Agent agent) {
         return transport.get(agent, url(agent, 0), false).reply.handle((r, error) -> {
             if (error != null) {
                 if (Counters.leavesAgent(Counters.kind(error))) {

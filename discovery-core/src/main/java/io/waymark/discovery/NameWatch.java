@@ -211,8 +211,9 @@ abstract class NameWatch {
         if (n == 1 && kind == ErrorKind.ACL_DENIED) {
             LOG.warn("{}; serving the last known endpoints as stale and retrying", problem(agent, cause));
         } else if (n == 1) {
-            LOG.warn("{}: Consul agent {} failed ({}); serving the last known endpoints as stale and retrying", key,
-                    agent, describe(cause));
+            String tls = TlsHint.explain(cause, owner.settings);
+            LOG.warn("{}: Consul agent {} failed ({}{}); serving the last known endpoints as stale and retrying", key,
+                    agent, describe(cause), tls == null ? "" : "; " + tls);
         } else {
             LOG.debug("{}: Consul agent {} failed again ({}), attempt {}", key, agent, describe(cause), n);
         }
@@ -258,14 +259,23 @@ abstract class NameWatch {
      */
     final String problem(String agent, Throwable cause) {
         if (Counters.kind(cause) == ErrorKind.ACL_DENIED) {
+            String permission = query.preparedQuery()
+                    ? "query:read on '" + query.service() + "' or service:read on its service"
+                    : "service:read on '" + query.service() + "' (and node:read on its nodes)";
+            ConsulToken token = owner.settings.token;
+            String which = token == null ? "no ACL token is set (token, tokenFile, CONSUL_HTTP_TOKEN or "
+                    + "CONSUL_HTTP_TOKEN_FILE), so the agent's default token is used, which"
+                    : "the ACL token (" + token.setting() + ")";
+            if (cause instanceof HttpWatch.AclFilteredException) {
+                return cause.getMessage() + ": " + which + " lacks " + permission;
+            }
             return (agent == null ? "Consul" : "Consul agent " + agent) + " refused to list '" + query + "' ("
-                    + cause.getMessage()
-                    + "): the ACL token is missing, unknown or expired, or lacks "
-                    + (query.preparedQuery() ? "query:read on '" + query.service() + "' or service:read on its service"
-                            : "service:read on '" + query.service() + "' (and node:read on its nodes)");
+                    + cause.getMessage() + "): " + which + " is missing, unknown, expired or deleted, or lacks "
+                    + permission;
         }
+        String tls = TlsHint.explain(cause, owner.settings);
         return "Consul did not answer for '" + query + "' (agents: " + agents() + "): "
-                + describe(cause);
+                + describe(cause) + (tls == null ? "" : "; " + tls);
     }
 
     static String describe(Throwable t) {

@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import javax.net.ssl.X509TrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The builder's settings, with the defaults that depend on the environment resolved, and
@@ -15,6 +16,8 @@ import javax.net.ssl.X509TrustManager;
  * constructor with one argument per setting. Its toString never shows the token.
  */
 final class Settings {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Settings.class);
 
     /** Consistency STALE re-asks the leader when an answer is older than this, unless set. */
     static final Duration DEFAULT_MAX_STALENESS = Duration.ofSeconds(10);
@@ -44,28 +47,43 @@ final class Settings {
     final ScheduledExecutorService scheduler;
     final ExecutorService httpExecutor;
     final Clock clock;
-    final X509TrustManager trustManager;
+    /** Null: no https agent (or the mode needs none). */
+    final Tls.Context tls;
+    /** Consul Enterprise scope sent with every request; null: none. */
+    final String namespace;
+    final String partition;
 
     /**
-     * @throws IllegalStateException when {@code CONSUL_HTTP_ADDR} or {@code CONSUL_HTTP_TOKEN}
-     *     is needed and cannot be used (the message never shows the token)
+     * Reads the environment for what the builder leaves unset, then the files.
+     *
+     * @throws IllegalStateException when an environment variable or a file is needed and cannot
+     *     be used, or the TLS settings conflict (the message never shows a token or key)
      */
     Settings(ConsulDiscoveryBuilder b) {
+        ConsulEnvironment env = new ConsulEnvironment(b.environment);
         List<AgentAddress> http = new ArrayList<>(b.agents);
         if (http.isEmpty()) {
-            String env = b.environment.apply("CONSUL_HTTP_ADDR");
-            http.add(env == null || env.isBlank() ? AgentAddress.of("127.0.0.1", AgentAddress.DEFAULT_HTTP_PORT)
-                    : fromEnvironment(() -> AgentAddress.parse("CONSUL_HTTP_ADDR", env)));
+            AgentAddress a = env.agent();
+            http.add(a != null ? a : AgentAddress.of("127.0.0.1", AgentAddress.DEFAULT_HTTP_PORT));
+        }
+        Boolean https = b.https != null ? b.https : env.https();
+        if (Boolean.TRUE.equals(https)) {
+            http.replaceAll(AgentAddress::withDefaultHttps);
         }
         this.agents = List.copyOf(http);
         List<AgentAddress> dns = new ArrayList<>(b.dnsAgents);
         if (dns.isEmpty()) {
             for (AgentAddress a : agents) {
-                dns.add(AgentAddress.of(a.host(), AgentAddress.DEFAULT_DNS_PORT));
+                dns.add(AgentAddress.of(a.socketPath() != null ? "127.0.0.1" : a.host(),
+                        AgentAddress.DEFAULT_DNS_PORT));
             }
         }
         this.dnsAgents = List.copyOf(dns);
-        this.token = b.token != null ? b.token : environmentToken(b);
+        this.tls = tls(b, env, agents);
+        this.namespace = b.namespace != null ? b.namespace : env.namespace();
+        this.partition = b.partition != null ? b.partition : env.partition();
+        this.token = b.tokenFile != null ? ConsulToken.of(TokenFile.open(b.tokenFile.setting, b.tokenFile.value),
+                b.tokenFile.setting) : b.token != null ? b.token : env.token();
         this.mode = b.mode;
         this.consistency = b.consistency;
         this.includeWarning = b.includeWarning;
@@ -86,28 +104,41 @@ final class Settings {
         this.scheduler = b.scheduler;
         this.httpExecutor = b.httpExecutor;
         this.clock = b.clock;
-        this.trustManager = b.trustManager;
     }
 
-    private static ConsulToken environmentToken(ConsulDiscoveryBuilder b) {
-        String env = b.environment.apply("CONSUL_HTTP_TOKEN");
-        String clean = fromEnvironment(() -> ConsulToken.clean("the environment variable CONSUL_HTTP_TOKEN", env));
-        return clean == null ? null : new ConsulToken(() -> clean, "CONSUL_HTTP_TOKEN");
-    }
-
-    /** A bad environment variable is a state the caller did not pass in as an argument. */
-    private static <T> T fromEnvironment(java.util.function.Supplier<T> parse) {
-        try {
-            return parse.get();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException(e.getMessage());
+    /**
+     * The TLS context of the https agents (the JVM's trust when none is configured); null when
+     * there is no https agent. Settings made on the builder without an https agent are a mistake
+     * worth an error; the environment's are ignored then, as the consul CLI ignores them for an
+     * http address.
+     */
+    private static Tls.Context tls(ConsulDiscoveryBuilder b, ConsulEnvironment env, List<AgentAddress> agents) {
+        Tls options = b.tls.copy();
+        options.checkConsistent();
+        boolean https = agents.stream().anyMatch(AgentAddress::https);
+        if (!https) {
+            if (!options.settings().isEmpty() && b.mode == DiscoveryMode.HTTP) {
+                throw new IllegalStateException(String.join(", ", options.settings()) + " set, but no agent uses "
+                        + "https: " + agents + " (write agents as https://host:8501, or set https)");
+            }
+            return null;
         }
+        env.fill(options);
+        if (options.verify != null && !options.verify.value) {
+            LOG.warn("{}=false: the certificates of the Consul agents {} are not verified; anyone on the path can "
+                    + "read and change what Waymark asks and hears, and take the ACL token", options.verify.setting,
+                    agents);
+        }
+        // a frozen agent accepts TCP connections but never finishes a handshake
+        return options.build(Checks.intMillis(b.requestTimeout));
     }
 
     @Override
     public String toString() {
         return "mode=" + mode + ", agents=" + (mode == DiscoveryMode.DNS ? dnsAgents : agents)
                 + ", consistency=" + consistency + ", maxWatches=" + maxWatches + ", token="
-                + (token == null ? "none" : "<hidden>");
+                + (token == null ? "none" : token.describe())
+                + (namespace == null ? "" : ", namespace=" + namespace)
+                + (partition == null ? "" : ", partition=" + partition);
     }
 }

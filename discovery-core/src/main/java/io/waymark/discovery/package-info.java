@@ -13,12 +13,23 @@
  * appears in the public API.
  *
  * <p>HTTP mode keeps one blocking query in flight per watched name, so each watched name
- * holds one HTTP connection and one thread to the agent while it waits: Consul accepts at
- * most {@code limits.http_max_conns_per_client} (default 200) connections per client address,
- * so raise that limit on agents through which more names are watched. At most
+ * holds one thread while it waits, and over plain HTTP (HTTP/1.1) one connection to the
+ * agent: Consul accepts at most {@code limits.http_max_conns_per_client} (default 200)
+ * connections per client address, so raise that limit on agents through which more names
+ * are watched over plain HTTP. Over https Consul's agents speak HTTP/2: each watched name
+ * takes one stream, an agent allows 250 per connection, and 1,000 names take 4 connections.
+ * At most
  * {@link io.waymark.discovery.ConsulDiscoveryBuilder#maxWatches maxWatches} names (default
  * 1,000) are watched at once; the requests in flight, and so the threads that carry them, are
  * bounded by {@code maxWatches + 64} (plus one probe per agent).
+ *
+ * <p>Security: agents are reached over https with the trust, client certificate and server
+ * name of the builder or of Consul's environment variables ({@code CONSUL_CACERT},
+ * {@code CONSUL_CLIENT_CERT}, ... as the consul CLI reads them; see
+ * {@link io.waymark.discovery.ConsulProperty} for every setting by its string key). The ACL
+ * token comes from the builder, a supplier, a token file (re-read when it changes) or the
+ * environment; a request refused (403) after the token was rotated is sent again with the
+ * new one.
  *
  * <p>An agent that stops answering without closing its connections (a paused or hung
  * process, a host gone without a TCP reset) would hold a blocking query until its read

@@ -183,7 +183,8 @@ class ConsulDiscoveryBuilderTest {
             ks.load(null, null);
             assertThatThrownBy(() -> ConsulDiscovery.builder().agent("127.0.0.1:8500").trustStore(ks).build())
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessage("a trust store is set but no agent uses https: [127.0.0.1:8500]");
+                    .hasMessage("trustStore set, but no agent uses https: [127.0.0.1:8500] (write agents as "
+                            + "https://host:8501, or set https)");
             ConsulDiscovery.builder().agent("https://127.0.0.1:8501").trustStore(ks).build().close();
         }
     }

@@ -1,17 +1,23 @@
 package io.waymark.benchmarks.jmh;
 
 import io.waymark.discovery.ConsulDiscovery;
+import io.waymark.discovery.ConsulDiscoveryBuilder;
+import io.waymark.discovery.DiscoveryStats;
 import io.waymark.discovery.Endpoints;
 import io.waymark.discovery.Watch;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
+import io.waymark.testkit.ConsulSecurity;
 import io.waymark.testkit.ServiceSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,8 +37,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Measures, on a live Consul (one server and one client agent from the testkit), the two
- * claims of issue #3 that JMH cannot:
+ * Measures, on a live Consul (one server and one client agent from the testkit), the claims
+ * of issues #3 and #12 that JMH cannot:
  * <ol>
  *   <li><b>change to listener latency</b>: a TTL check of a watched service is flipped between
  *       passing and critical through the agent's API; the time from just before that request
@@ -43,7 +49,15 @@ import java.util.regex.Pattern;
  *       nothing changes; the HTTP requests Waymark starts are counted (on the executor that
  *       carries every consul-client call, which the builder lets us inject) and given per watched
  *       service per wait period. Consul's own count, from the agent's {@code /v1/agent/metrics},
- *       is printed next to it when the agent reports one.</li>
+ *       is printed next to it when the agent reports one;</li>
+ *   <li><b>many watches over one agent</b> (issue #12): {@code names} services (default 1,000)
+ *       watched through one client agent of a secured cluster (HTTPS with client certificates,
+ *       ACLs, the token from a file): Consul's agents speak HTTP/2 there, 250 streams per
+ *       connection. A second instance is registered for every name, one after the other; the
+ *       time from just before each registration until that name's listener sees it, and the
+ *       agent's established TCP connections ({@code ss}). Then the same names over plain HTTP
+ *       (HTTP/1.1: one connection per blocking query), for contrast: the testkit's agents allow
+ *       1,024 connections per client address, Consul's default is 200.</li>
  * </ol>
  *
  * <p>Run (from the repository root, after {@code mvn -B -ntp -o -pl benchmarks package} and
@@ -51,8 +65,8 @@ import java.util.regex.Pattern;
  * <pre>
  * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath) io.waymark.benchmarks.jmh.ConsulLoadProbe
  * </pre>
- * Optional arguments {@code samples=50 services=20 wait=10 duration=30} (wait and duration in
- * seconds). About a minute and a half with the defaults.
+ * Optional arguments {@code samples=50 services=20 wait=10 duration=30 names=1000} (wait and
+ * duration in seconds). About three minutes with the defaults.
  */
 public final class ConsulLoadProbe {
 
@@ -69,6 +83,7 @@ public final class ConsulLoadProbe {
         int services = intArg(args, "services", 20);
         int waitSeconds = intArg(args, "wait", 10);
         int durationSeconds = intArg(args, "duration", 30);
+        int names = intArg(args, "names", 1000);
 
         List<ServiceSpec> specs = new ArrayList<>();
         // a TTL check starts critical: the flip service starts with no passing instance
@@ -112,7 +127,137 @@ public final class ConsulLoadProbe {
                             requests.intervals.length),
                     mean == 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", waitSeconds * 1e9 / mean));
             System.out.println("Consul's own count: " + requests.consulCount);
+
+            Scale plain = plainScale(consul.servers().get(0), agent, names);
+            Scale https = httpsScale(names);
+            System.out.println();
+            System.out.printf("(c) %d watched names through one client agent: a second instance registered for each, "
+                    + "one after the other; time from just before the registration until the name's listener saw it%n",
+                    names);
+            System.out.println("| transport | names with a first answer | changes seen | p50 ms | p90 ms | p99 ms | max ms "
+                    + "| TCP connections to the agent | JVM threads | request errors | goal |");
+            System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+            https.row("HTTPS + mTLS + ACL token file (HTTP/2)", "p99 <= 100 ms, <= 4 connections");
+            plain.row("plain HTTP (HTTP/1.1)", "");
+            System.out.println("Plain HTTP takes one connection per watched name: the testkit's agents allow 1,024 per "
+                    + "client address (limits.http_max_conns_per_client); Consul's default, 200, refuses the rest.");
         }
+    }
+
+    /** What one many-watches run saw. */
+    private record Scale(int names, int answered, long[] latencies, int connections, int threads, long errors) {
+
+        void row(String transport, String goal) {
+            long[] l = latencies;
+            String stats = l.length == 0 ? "- | - | - | -" : String.format(Locale.ROOT, "%.1f | %.1f | %.1f | %.1f",
+                    ms(percentile(l, 50)), ms(percentile(l, 90)), ms(percentile(l, 99)), ms(l[l.length - 1]));
+            System.out.printf(Locale.ROOT, "| %s | %d of %d | %d of %d | %s | %d | %d | %d | %s |%n", transport, answered,
+                    names, l.length, names, stats, connections, threads, errors, goal);
+        }
+    }
+
+    /** {@code names} services on a secured cluster's server, watched through its client agent over mTLS. */
+    private static Scale httpsScale(int names) throws Exception {
+        System.out.printf("Starting a secured Consul (1 server, 1 client agent) for %d names over HTTPS...%n", names);
+        try (ConsulCluster consul = ConsulCluster.builder().secured().servers(1).clientAgent("probe-tls").start()) {
+            ConsulSecurity s = consul.security();
+            Path token = Files.createTempFile("probe-token", "");
+            try {
+                Files.writeString(token, s.readToken().secretId());
+                ConsulAgent agent = consul.agent("probe-tls");
+                ConsulDiscoveryBuilder b = ConsulDiscovery.builder().environment(Map.of())
+                        .agent("https://" + agent.httpsAddress()).caCert(s.tls().caCertificate())
+                        .clientCert(s.tls().clientCertificate()).clientKey(s.tls().clientKey()).tokenFile(token);
+                return scale(consul.servers().get(0), agent, agent.httpsAddress(), b, names, Duration.ofSeconds(60));
+            } finally {
+                Files.deleteIfExists(token);
+            }
+        }
+    }
+
+    /** The same over plain HTTP, bounded in time: an agent at its connection limit leaves names unanswered. */
+    private static Scale plainScale(ConsulAgent server, ConsulAgent agent, int names) throws Exception {
+        System.out.printf("Watching %d names over plain HTTP...%n", names);
+        return scale(server, agent, agent.httpAddress(), ConsulDiscovery.builder().environment(Map.of())
+                .agent(agent.httpAddress()), names, Duration.ofSeconds(20));
+    }
+
+    /**
+     * Registers {@code names} services on {@code server}, watches them through {@code agent},
+     * then registers a second instance of each and times until its listener sees it.
+     */
+    private static Scale scale(ConsulAgent server, ConsulAgent agent, String address, ConsulDiscoveryBuilder builder,
+            int names, Duration patience) throws Exception {
+        for (int i = 0; i < names; i++) {
+            server.register(ServiceSpec.builder(scaleName(i)).id(scaleName(i) + "-1").address("127.0.0.91").port(80)
+                    .build());
+        }
+        Map<String, Integer> sizes = new ConcurrentHashMap<>();
+        Map<String, Long> seen = new ConcurrentHashMap<>();
+        try (ConsulDiscovery d = builder.maxWatches(Math.max(names, 1000)).build()) {
+            List<Watch> watches = new ArrayList<>();
+            for (int i = 0; i < names; i++) {
+                String n = scaleName(i);
+                watches.add(d.watch(n, e -> {
+                    sizes.put(n, e.all().size());
+                    if (e.all().size() == 2) {
+                        seen.putIfAbsent(n, System.nanoTime());
+                    }
+                }));
+            }
+            until(() -> sizes.size() == names, patience);
+            // connections raced open by the first requests are closed once every stream found its connection
+            Thread.sleep(2000);
+            int connections = connections(address);
+            int threads = ManagementFactory.getThreadMXBean().getThreadCount();
+            int answered = sizes.size();
+            long[] started = new long[names];
+            for (int i = 0; i < names; i++) {
+                started[i] = System.nanoTime();
+                server.register(ServiceSpec.builder(scaleName(i)).id(scaleName(i) + "-2").address("127.0.0.92")
+                        .port(80).build());
+            }
+            until(() -> seen.size() == names, patience);
+            List<Long> latencies = new ArrayList<>();
+            for (int i = 0; i < names; i++) {
+                Long at = seen.get(scaleName(i));
+                if (at != null) {
+                    latencies.add(at - started[i]);
+                }
+            }
+            long errors = Arrays.stream(DiscoveryStats.ErrorKind.values()).mapToLong(k -> d.stats().errors(k)).sum();
+            watches.forEach(Watch::close);
+            return new Scale(names, answered, latencies.stream().mapToLong(Long::longValue).sorted().toArray(),
+                    connections, threads, errors);
+        } finally {
+            for (int i = 0; i < names; i++) {
+                server.deregister(scaleName(i) + "-1");
+                server.deregister(scaleName(i) + "-2");
+            }
+        }
+    }
+
+    private static void until(java.util.function.BooleanSupplier condition, Duration patience)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+    }
+
+    /** Established TCP connections to {@code hostPort}, by {@code ss} (only this JVM connects to the agent's API). */
+    private static int connections(String hostPort) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("ss", "-Htn", "state", "established", "dst", hostPort).redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("ss failed: " + out);
+        }
+        return (int) out.lines().filter(l -> !l.isBlank()).count();
+    }
+
+    private static String scaleName(int i) {
+        return String.format("probe-scale-%04d", i);
     }
 
     /**
