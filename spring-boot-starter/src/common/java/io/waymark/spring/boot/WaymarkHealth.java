@@ -15,7 +15,7 @@ import java.util.Map;
  *
  * <ul>
  *   <li>discovery: DOWN when an answer has been served stale for longer than
- *       {@code waymark.consul.health-max-staleness} (Consul unreachable or refusing); details: the counters.</li>
+ *       {@code waymark.health.max-staleness} (Consul unreachable or refusing); details: the counters.</li>
  *   <li>redis: DOWN while an instance knows no writable master (in standalone mode, one that answered
  *       {@code ROLE} master at the last probe); details per instance: mode, masters, replicas, failovers,
  *       outcome-unknown failures.</li>

@@ -1,8 +1,8 @@
 package io.waymark.spring.boot;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
@@ -15,106 +15,44 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 @ConfigurationProperties(prefix = "waymark")
 public class WaymarkProperties {
 
-    private final Consul consul = new Consul();
+    /**
+     * The Consul connection: every setting of discovery-core's ConsulProperty by its kebab-case key
+     * (agent, token, token-file, ca-cert, client-cert, client-key, tls-server-name, mode...), handed to
+     * ConsulDiscoveryBuilder.property as text, so that Spring, JDBC URLs and code share one parser.
+     * {@code agents} and {@code dns-agents} are accepted for agent and dns-agent; a list (YAML) is joined
+     * with commas.
+     */
+    private final Map<String, String> consul = new LinkedHashMap<>();
+    private final Health health = new Health();
     private final Redis redis = new Redis();
 
-    public Consul getConsul() {
+    public Map<String, String> getConsul() {
         return consul;
+    }
+
+    public Health getHealth() {
+        return health;
     }
 
     public Redis getRedis() {
         return redis;
     }
 
-    /** The Consul agents and how to ask them ({@code waymark.consul.*}). */
-    public static class Consul {
-
-        /**
-         * Agents' HTTP addresses, host:port or http(s)://host:port, tried in order (a watch moves to the
-         * next one when its agent fails). Default: CONSUL_HTTP_ADDR, else 127.0.0.1:8500.
-         */
-        private List<String> agents = new ArrayList<>();
-
-        /** ACL token sent as X-Consul-Token. Default: CONSUL_HTTP_TOKEN. Never logged. */
-        private String token;
-
-        /** How names are resolved: http (blocking queries, the default) or dns (the agent's DNS interface, polled). */
-        private String mode = "http";
-
-        /** Agents' DNS addresses host:port for mode dns; default each agent's host, port 8600. */
-        private List<String> dnsAgents = new ArrayList<>();
-
-        /** How long the first lookup of a name may block. */
-        private Duration resolveTimeout;
-
-        /** How long a request to an agent may take. */
-        private Duration requestTimeout;
+    /** How the health indicators judge ({@code waymark.health.*}). */
+    public static class Health {
 
         /**
          * How long an answer may be served stale before the waymark-discovery health indicator reports
          * DOWN; stale answers are still served (Consul unreachable is not the application's failure).
          */
-        private Duration healthMaxStaleness = Duration.ofSeconds(60);
+        private Duration maxStaleness = Duration.ofSeconds(60);
 
-        public List<String> getAgents() {
-            return agents;
+        public Duration getMaxStaleness() {
+            return maxStaleness;
         }
 
-        public void setAgents(List<String> agents) {
-            this.agents = agents;
-        }
-
-        public String getToken() {
-            return token;
-        }
-
-        public void setToken(String token) {
-            this.token = token;
-        }
-
-        public String getMode() {
-            return mode;
-        }
-
-        public void setMode(String mode) {
-            this.mode = mode;
-        }
-
-        public List<String> getDnsAgents() {
-            return dnsAgents;
-        }
-
-        public void setDnsAgents(List<String> dnsAgents) {
-            this.dnsAgents = dnsAgents;
-        }
-
-        public Duration getResolveTimeout() {
-            return resolveTimeout;
-        }
-
-        public void setResolveTimeout(Duration resolveTimeout) {
-            this.resolveTimeout = resolveTimeout;
-        }
-
-        public Duration getRequestTimeout() {
-            return requestTimeout;
-        }
-
-        public void setRequestTimeout(Duration requestTimeout) {
-            this.requestTimeout = requestTimeout;
-        }
-
-        public Duration getHealthMaxStaleness() {
-            return healthMaxStaleness;
-        }
-
-        public void setHealthMaxStaleness(Duration healthMaxStaleness) {
-            this.healthMaxStaleness = healthMaxStaleness;
-        }
-
-        @Override
-        public String toString() {
-            return "Consul{agents=" + agents + ", token=" + (token == null ? "none" : "****") + ", mode=" + mode + "}";
+        public void setMaxStaleness(Duration maxStaleness) {
+            this.maxStaleness = maxStaleness;
         }
     }
 

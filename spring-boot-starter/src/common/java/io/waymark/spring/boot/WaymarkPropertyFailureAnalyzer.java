@@ -15,8 +15,8 @@ public class WaymarkPropertyFailureAnalyzer extends AbstractFailureAnalyzer<Inva
         String description = "Waymark cannot start: property '" + cause.getProperty() + "'"
                 + (cause.getValue() == null ? "" : " (value '" + cause.getValue() + "')") + " is invalid: "
                 + cause.getReason();
-        String action = "Set '" + cause.getProperty() + "' to a valid value in the application's configuration ("
-                + cause.getReason() + ").";
+        String action = "Update '" + cause.getProperty() + "' in the application's configuration to the form given "
+                + "above.";
         return new FailureAnalysis(description, action, cause);
     }
 }

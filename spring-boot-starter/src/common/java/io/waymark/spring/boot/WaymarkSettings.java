@@ -4,7 +4,7 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.waymark.discovery.ConsulDiscovery;
 import io.waymark.discovery.ConsulDiscoveryBuilder;
-import io.waymark.discovery.DiscoveryMode;
+import io.waymark.discovery.ConsulProperty;
 import io.waymark.redis.DiscoveredRedis;
 import io.waymark.redis.DiscoveredRedisBuilder;
 import io.waymark.redis.ReadPolicy;
@@ -13,8 +13,13 @@ import io.waymark.redis.TopologyMode;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Turns the {@code waymark.*} properties into the builders' settings, through the builders' own
@@ -45,30 +50,47 @@ final class WaymarkSettings {
         }
     }
 
-    static ConsulDiscovery discovery(WaymarkProperties.Consul c) {
+    /**
+     * A discovery client from {@code waymark.consul.*}: each key goes to
+     * {@link ConsulDiscoveryBuilder#property} with its Spring name, so that its errors name the property
+     * as the application wrote it. List elements ({@code agents[0]}, {@code agents[1]}) are joined with
+     * commas in their order.
+     */
+    static ConsulDiscovery discovery(Map<String, String> consul) {
         ConsulDiscoveryBuilder b = ConsulDiscovery.builder();
-        List<String> agents = c.getAgents();
-        for (int i = 0; i < agents.size(); i++) {
-            apply("waymark.consul.agents[" + i + "]", agents.get(i), false, b::agent);
+        for (Map.Entry<String, String> e : joinLists(consul).entrySet()) {
+            String key = e.getKey();
+            String name = "waymark.consul." + ALIASES.getOrDefault(key, key);
+            boolean secret = ConsulProperty.find(name).map(ConsulProperty::secret).orElse(false);
+            apply(name, e.getValue(), secret, v -> b.property(name, v));
         }
-        List<String> dnsAgents = c.getDnsAgents();
-        for (int i = 0; i < dnsAgents.size(); i++) {
-            apply("waymark.consul.dns-agents[" + i + "]", dnsAgents.get(i), false, b::dnsAgent);
-        }
-        apply("waymark.consul.token", c.getToken(), true, b::token);
-        apply("waymark.consul.mode", c.getMode(), false, m -> b.mode(constant(DiscoveryMode.class, "mode", m)));
-        apply("waymark.consul.resolve-timeout", c.getResolveTimeout(), false, b::resolveTimeout);
-        apply("waymark.consul.request-timeout", c.getRequestTimeout(), false, b::requestTimeout);
-        apply("waymark.consul.health-max-staleness", c.getHealthMaxStaleness(), false, d -> {
-            if (d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException("must be positive: " + d);
-            }
-        });
         try {
             return b.build();
         } catch (IllegalStateException e) {
             throw new InvalidWaymarkPropertyException("waymark.consul", null, e.getMessage(), e);
         }
+    }
+
+    /** The plural forms the issue and most configuration files write. */
+    private static final Map<String, String> ALIASES = Map.of("agents", "agent", "dns-agents", "dns-agent");
+
+    /** A list element as Boot binds it into a map ({@code agents.0}) or as written ({@code agents[0]}). */
+    private static final Pattern INDEXED = Pattern.compile("(.+?)(?:\\[(\\d+)]|\\.(\\d+))");
+
+    private static Map<String, String> joinLists(Map<String, String> consul) {
+        Map<String, TreeMap<Integer, String>> lists = new LinkedHashMap<>();
+        Map<String, String> out = new LinkedHashMap<>();
+        consul.forEach((k, v) -> {
+            Matcher m = INDEXED.matcher(k);
+            if (m.matches()) {
+                int index = Integer.parseInt(m.group(2) != null ? m.group(2) : m.group(3));
+                lists.computeIfAbsent(m.group(1), x -> new TreeMap<>()).put(index, v);
+            } else {
+                out.put(k, v);
+            }
+        });
+        lists.forEach((k, v) -> out.put(k, String.join(",", v.values())));
+        return out;
     }
 
     /** The constant of {@code type} named {@code value} in any case; else the message lists the names. */

@@ -75,8 +75,8 @@ class WaymarkAutoConfigurationTest {
                 "waymark.redis.failover-budget=2s", "waymark.redis.command-timeout=1500ms").run(context -> {
                     assertThat(context).hasNotFailed();
                     WaymarkProperties p = context.getBean(WaymarkProperties.class);
-                    assertThat(p.getConsul().getAgents()).containsExactly("127.0.0.11:8500", "127.0.0.12:8500");
-                    assertThat(p.getConsul().getMode()).isEqualTo("dns");
+                    assertThat(p.getConsul()).containsEntry("agents", "127.0.0.11:8500,127.0.0.12:8500")
+                            .containsEntry("mode", "dns");
                     assertThat(p.getRedis().getWriteService()).isEqualTo(WRITE);
                     assertThat(p.getRedis().getReadPolicy()).isEqualTo("replica-preferred");
                     assertThat(p.getRedis().getFailoverBudget()).isEqualTo(Duration.ofSeconds(2));
@@ -147,9 +147,27 @@ class WaymarkAutoConfigurationTest {
     }
 
     @Test
-    void aBadAgentAddressFailsStartupNamingTheListElement() {
+    void aBadAgentAddressFailsStartupNamingTheProperty() {
         runner.withPropertyValues("waymark.consul.agents=127.0.0.11:8500,127.0.0.12:99999").run(context ->
-                assertThat(analysis(context)).contains("waymark.consul.agents[1]", "127.0.0.12:99999"));
+                assertThat(analysis(context)).contains("waymark.consul.agent", "127.0.0.12:99999"));
+    }
+
+    @Test
+    void aYamlListOfAgentsIsOneCommaSeparatedSetting() {
+        runner.withPropertyValues("waymark.consul.agents[0]=127.0.0.11:8500", "waymark.consul.agents[1]=127.0.0.12:99999")
+                .run(context -> assertThat(analysis(context)).contains("waymark.consul.agent", "127.0.0.12:99999"));
+    }
+
+    @Test
+    void everyConsulKeyGoesToDiscoveryCoresParserWhichNamesTheSpringProperty() {
+        runner.withPropertyValues("waymark.consul.agent=https://127.0.0.11:8501",
+                "waymark.consul.tls-server-name=not a host name").run(context ->
+                        assertThat(analysis(context)).contains("waymark.consul.tls-server-name"));
+        runner.withPropertyValues("waymark.consul.no-such-setting=1").run(context ->
+                assertThat(analysis(context)).contains("waymark.consul.no-such-setting", "caCert", "tokenFile"));
+        runner.withPropertyValues("waymark.consul.agent=https://127.0.0.11:8501",
+                "waymark.consul.client-cert=/nonexistent/client.pem").run(context ->
+                        assertThat(analysis(context)).contains("waymark.consul"));
     }
 
     @Test

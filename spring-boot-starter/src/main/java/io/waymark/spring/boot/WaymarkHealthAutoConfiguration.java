@@ -25,7 +25,7 @@ public class WaymarkHealthAutoConfiguration {
     @ConditionalOnBean(ConsulDiscovery.class)
     @ConditionalOnMissingBean(name = "waymark-discoveryHealthIndicator")
     public HealthIndicator waymarkDiscoveryHealthIndicator(ConsulDiscovery discovery, WaymarkProperties properties) {
-        return () -> health(WaymarkHealth.discovery(discovery, properties.getConsul().getHealthMaxStaleness()));
+        return () -> health(WaymarkHealth.discovery(discovery, properties.getHealth().getMaxStaleness()));
     }
 
     @Bean(name = "waymark-redisHealthIndicator")
