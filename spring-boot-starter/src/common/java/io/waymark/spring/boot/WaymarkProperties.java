@@ -19,8 +19,8 @@ public class WaymarkProperties {
      * The Consul connection: every setting of discovery-core's ConsulProperty by its kebab-case key
      * (agent, token, token-file, ca-cert, client-cert, client-key, tls-server-name, mode...), handed to
      * ConsulDiscoveryBuilder.property as text, so that Spring, JDBC URLs and code share one parser.
-     * {@code agents} and {@code dns-agents} are accepted for agent and dns-agent; a list (YAML) is joined
-     * with commas.
+     * The keys agents and dns-agents are accepted for agent and dns-agent; a list (YAML) is joined with
+     * commas.
      */
     private final Map<String, String> consul = new LinkedHashMap<>();
     private final Health health = new Health();
