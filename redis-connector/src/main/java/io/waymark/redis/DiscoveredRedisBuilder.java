@@ -3,14 +3,15 @@ package io.waymark.redis;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
+import io.waymark.discovery.AgentAddress;
 import io.waymark.discovery.ConsulDiscovery;
+import io.waymark.discovery.ServiceQuery;
 import io.waymark.redis.internal.Connectors;
 import io.waymark.redis.internal.RedisSettings;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 
 /**
  * Builds a {@link DiscoveredRedis}. Each setter checks its value at once and throws
@@ -29,9 +30,6 @@ import java.util.regex.Pattern;
  */
 public final class DiscoveredRedisBuilder<K, V> {
 
-    // Consul names: service, tag.service, with .service[.dc].consul or .query.consul suffixes
-    private static final Pattern CONSUL_NAME = Pattern.compile("[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*\\.?");
-
     /**
      * The longest duration a setting takes: Netty keeps the connect timeout in an int of milliseconds,
      * and longer waits are no timeout at all.
@@ -48,35 +46,22 @@ public final class DiscoveredRedisBuilder<K, V> {
     }
 
     /**
-     * The Consul agent's HTTP address {@code host:port} (or {@code http(s)://host:port});
-     * the built instance creates a discovery client of its own and closes it on close().
-     * Excludes {@link #discovery(ConsulDiscovery)}.
+     * A Consul agent's HTTP address: {@code host}, {@code host:port}, {@code [ipv6]:port}, optionally
+     * with {@code http://} or {@code https://}; the port defaults to 8500. Repeatable: the agents are
+     * tried in order, and a watch moves to the next one when its agent fails (the local agent first,
+     * then a second one that takes over when it dies). Parsed by {@link AgentAddress#parse}, the rules
+     * every Waymark front door uses. The built instance creates a discovery client of its own and
+     * closes it on close(). Excludes {@link #discovery(ConsulDiscovery)}.
      */
-    public DiscoveredRedisBuilder<K, V> consulAgent(String hostPort) {
-        Objects.requireNonNull(hostPort, "consulAgent");
-        String s = hostPort.trim();
-        int scheme = s.indexOf("://");
-        String rest = scheme >= 0 ? s.substring(scheme + 3) : s;
-        int colon = rest.lastIndexOf(':');
-        if (rest.isEmpty() || colon <= 0 || colon == rest.length() - 1) {
-            throw new IllegalArgumentException("consulAgent must be host:port: '" + hostPort + "'");
-        }
-        int port;
-        try {
-            port = Integer.parseInt(rest.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("consulAgent port is not a number: '" + hostPort + "'");
-        }
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("consulAgent port must be in 1..65535: '" + hostPort + "'");
-        }
-        settings.consulAgent(s);
+    public DiscoveredRedisBuilder<K, V> consulAgent(String address) {
+        settings.consulAgent(AgentAddress.parse("consulAgent", address));
         return this;
     }
 
     /**
      * A discovery client shared with the rest of the application; the built instance
-     * uses it but never closes it. Excludes {@link #consulAgent(String)}.
+     * uses it but never closes it. Excludes {@link #consulAgent(String)}. Service names are checked
+     * with Consul's default domain ({@code .consul}).
      */
     public DiscoveredRedisBuilder<K, V> discovery(ConsulDiscovery discovery) {
         settings.discovery(Objects.requireNonNull(discovery, "discovery"));
@@ -274,10 +259,13 @@ public final class DiscoveredRedisBuilder<K, V> {
         }
     }
 
+    /** A name {@link ServiceQuery#parse(String)} takes, the one Consul-name validator; without a trailing dot. */
     private static String checkName(String setting, String name) {
         Objects.requireNonNull(name, setting);
-        if (!CONSUL_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException(setting + " is not a valid Consul name: '" + name + "'");
+        try {
+            ServiceQuery.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(setting + ": " + e.getMessage(), e);
         }
         return name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     }

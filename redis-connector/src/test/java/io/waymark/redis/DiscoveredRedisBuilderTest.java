@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.TimeoutOptions;
+import io.waymark.discovery.InMemoryDiscovery;
 import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class DiscoveredRedisBuilderTest {
         void anUnparsableServiceNameIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w master redis"))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("writeService is not a valid Consul name: 'w master redis'");
+                    .hasMessageStartingWith("writeService: invalid Consul name 'w master redis'");
             assertThatThrownBy(() -> DiscoveredRedis.builder().readService("a..b"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("readService")
@@ -29,16 +30,25 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void aConsulAgentWithoutAValidPortIsRejected() {
+        void aConsulAgentIsParsedByDiscoverysRulesNamingTheSetting() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11:0"))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("consulAgent port must be in 1..65535: '127.0.0.11:0'");
+                    .hasMessage("consulAgent port must be in 1..65535: 0 in '127.0.0.11:0'");
             assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11:http"))
                     .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("consulAgent port must be a number")
                     .hasMessageContaining("'127.0.0.11:http'");
-            assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("127.0.0.11"))
+            assertThatThrownBy(() -> DiscoveredRedis.builder().consulAgent("http://user:pw@127.0.0.11:8500"))
                     .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessage("consulAgent must be host:port: '127.0.0.11'");
+                    .hasMessageStartingWith("consulAgent must not contain credentials")
+                    .hasMessageNotContaining("pw");
+        }
+
+        @Test
+        void consulAgentsTakeTheDefaultPortAndRepeatInOrder() {
+            DiscoveredRedisBuilder<String, String> b = DiscoveredRedis.builder().consulAgent("127.0.0.11")
+                    .consulAgent(" https://127.0.0.12:8501/ ").consulAgent("[::1]");
+            assertThat(b.toString()).contains("consulAgent=[127.0.0.11:8500, https://127.0.0.12:8501, [::1]:8500]");
         }
 
         @Test
@@ -116,7 +126,7 @@ class DiscoveredRedisBuilderTest {
         @Test
         void anAgentAndADiscoveryTogetherAreRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").consulAgent("127.0.0.11:8500")
-                    .discovery(new FakeDiscovery()).build())
+                    .discovery(new InMemoryDiscovery()).build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("either consulAgent or discovery")
                     .hasMessageContaining("127.0.0.11:8500");
@@ -124,7 +134,7 @@ class DiscoveredRedisBuilderTest {
 
         @Test
         void aReplicaPolicyWithoutReadServiceIsRejected() {
-            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new InMemoryDiscovery())
                     .readFrom(ReadPolicy.REPLICA).build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageStartingWith("readFrom REPLICA needs a readService");
@@ -133,14 +143,14 @@ class DiscoveredRedisBuilderTest {
         @Test
         void theSameServiceForReadsAndWritesIsRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("redis").readService("redis")
-                    .discovery(new FakeDiscovery()).build())
+                    .discovery(new InMemoryDiscovery()).build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("readService must differ from writeService: redis");
         }
 
         @Test
         void aDatabaseInClusterModeIsRejected() {
-            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new InMemoryDiscovery())
                     .topology(TopologyMode.CLUSTER).database(2).build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("database must be 0 in cluster mode: 2");
@@ -148,7 +158,7 @@ class DiscoveredRedisBuilderTest {
 
         @Test
         void aUsernameWithoutPasswordIsRejected() {
-            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new InMemoryDiscovery())
                     .username("app").build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("username app needs a password");
@@ -156,7 +166,7 @@ class DiscoveredRedisBuilderTest {
 
         @Test
         void aPoolIdleAboveItsTotalIsRejected() {
-            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new FakeDiscovery())
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").discovery(new InMemoryDiscovery())
                     .poolSize(2, 3).build())
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessage("poolSize maxIdle must be <= maxTotal: 3 > 2");
@@ -164,7 +174,7 @@ class DiscoveredRedisBuilderTest {
 
         @Test
         void clientOptionsThatDefeatFailoverAreRejectedNamingTheOption() {
-            FakeDiscovery discovery = new FakeDiscovery();
+            InMemoryDiscovery discovery = new InMemoryDiscovery();
             assertThatThrownBy(() -> standalone(discovery)
                     .clientOptions(b -> b.disconnectedBehavior(ClientOptions.DisconnectedBehavior.ACCEPT_COMMANDS))
                     .build())
@@ -179,33 +189,33 @@ class DiscoveredRedisBuilderTest {
                     .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("clientOptions").hasMessageContaining("timeoutOptions")
                     .hasMessageContaining("commandTimeout");
-            assertThat(discovery.watchers()).as("nothing left open").isZero();
+            assertThat(discovery.watchers("w")).as("nothing left open").isZero();
         }
 
         @Test
         void clientOptionsThatKeepFailoverWorkingAreApplied() {
-            FakeDiscovery discovery = new FakeDiscovery();
+            InMemoryDiscovery discovery = new InMemoryDiscovery();
             try (DiscoveredRedis<String, String> redis = standalone(discovery)
                     .clientOptions(b -> b.pingBeforeActivateConnection(false).requestQueueSize(1000)).build()) {
                 assertThat(redis.stats().mode()).isEqualTo(TopologyMode.STANDALONE);
             }
         }
 
-        private DiscoveredRedisBuilder<String, String> standalone(FakeDiscovery discovery) {
+        private DiscoveredRedisBuilder<String, String> standalone(InMemoryDiscovery discovery) {
             return DiscoveredRedis.builder().writeService("w").discovery(discovery).topology(TopologyMode.STANDALONE)
                     .failoverBudget(Duration.ZERO);
         }
 
         @Test
         void autoDetectionWithoutAnyNodeSaysWhatToDo() {
-            FakeDiscovery discovery = new FakeDiscovery();
+            InMemoryDiscovery discovery = new InMemoryDiscovery();
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w-master").discovery(discovery)
                     .password(SECRET).build())
                     .isInstanceOf(RedisConnectionException.class)
                     .hasMessageContaining("w-master")
                     .hasMessageContaining("topology(STANDALONE or CLUSTER)")
                     .hasMessageNotContaining(SECRET);
-            assertThat(discovery.closed).as("a shared discovery is never closed").isFalse();
+            assertThat(discovery.isClosed()).as("a shared discovery is never closed").isFalse();
         }
     }
 
@@ -223,7 +233,7 @@ class DiscoveredRedisBuilderTest {
             assertThatThrownBy(() -> DiscoveredRedis.builder().password(SECRET).username("u").build())
                     .hasMessageNotContaining(SECRET);
             assertThatThrownBy(() -> DiscoveredRedis.builder().password(SECRET).writeService("w")
-                    .discovery(new FakeDiscovery()).username("u").consulAgent("127.0.0.1:8500").build())
+                    .discovery(new InMemoryDiscovery()).username("u").consulAgent("127.0.0.1:8500").build())
                     .hasMessageNotContaining(SECRET);
         }
     }

@@ -410,12 +410,12 @@ class StandaloneFailoverIT {
     void aFrozenMasterIsDroppedWithinSecondsAndTakenBackWhenItResumes() {
         RedisNode master = replication.master();
         assertThat(redis.stats().masters()).containsExactly(master.address());
-        master.pause();
+        master.freeze();
         try {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> redis.stats().masters().isEmpty());
         } finally {
-            master.resume();
+            master.thaw();
         }
         await().atMost(Duration.ofSeconds(15)).until(() -> redis.stats().masters().equals(List.of(master.address())));
         assertThat(redis.sync().set("after-freeze", "1")).isEqualTo("OK");

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisFuture;
+import io.waymark.discovery.InMemoryDiscovery;
 import java.time.Duration;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -17,7 +18,7 @@ class StandaloneWithoutNodesTest {
     @Test
     void writesWaitForAMasterWithinTheBudgetThenFailNamingTheServiceAndCloseLeavesNoThread() {
         Set<String> before = threadNames();
-        FakeDiscovery discovery = new FakeDiscovery();
+        InMemoryDiscovery discovery = new InMemoryDiscovery();
         DiscoveredRedis<String, String> redis = DiscoveredRedis.builder()
                 .discovery(discovery)
                 .writeService("w-master-redis-6379.service.consul")
@@ -28,12 +29,12 @@ class StandaloneWithoutNodesTest {
         try {
             assertThat(redis.stats().masters()).isEmpty();
             assertThat(redis.stats().mode()).isEqualTo(TopologyMode.STANDALONE);
-            int refreshesBefore = discovery.refreshes.get();
+            int refreshesBefore = discovery.refreshes("w-master-redis-6379.service.consul");
             assertThatThrownBy(() -> redis.sync().set("k", "v"))
                     .isInstanceOf(RedisConnectionException.class)
                     .hasMessageContaining("no writable master for w-master-redis-6379.service.consul")
                     .hasMessageNotContaining("secret-password");
-            assertThat(discovery.refreshes.get()).as("asked Consul again while waiting")
+            assertThat(discovery.refreshes("w-master-redis-6379.service.consul")).as("asked Consul again while waiting")
                     .isGreaterThan(refreshesBefore);
             assertThatThrownBy(() -> redis.sync().readOnly())
                     .isInstanceOf(UnsupportedOperationException.class)
@@ -42,8 +43,8 @@ class StandaloneWithoutNodesTest {
         } finally {
             redis.close();
         }
-        assertThat(discovery.watchers()).isZero();
-        assertThat(discovery.closed).as("a shared discovery stays open").isFalse();
+        assertThat(discovery.watchers("w-master-redis-6379.service.consul")).isZero();
+        assertThat(discovery.isClosed()).as("a shared discovery stays open").isFalse();
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             Set<String> after = threadNames();
             after.removeAll(before);
@@ -54,7 +55,7 @@ class StandaloneWithoutNodesTest {
     @Test
     void closeFailsWritesStillWaitingForAMasterInsteadOfLeavingThemHanging() {
         DiscoveredRedis<String, String> redis = DiscoveredRedis.builder()
-                .discovery(new FakeDiscovery())
+                .discovery(new InMemoryDiscovery())
                 .writeService("w-master")
                 .topology(TopologyMode.STANDALONE)
                 .failoverBudget(Duration.ofSeconds(30))
@@ -70,7 +71,7 @@ class StandaloneWithoutNodesTest {
     void theLongestDurationsAcceptedBuildAndRunWithoutOverflow() {
         Duration max = Duration.ofDays(24);
         DiscoveredRedis<String, String> redis = DiscoveredRedis.builder()
-                .discovery(new FakeDiscovery())
+                .discovery(new InMemoryDiscovery())
                 .writeService("w-master")
                 .topology(TopologyMode.STANDALONE)
                 .commandTimeout(max)

@@ -2,7 +2,9 @@ package io.waymark.benchmarks.failover;
 
 import io.waymark.benchmarks.failover.jdbc.JdbcFailoverScenario;
 import io.waymark.benchmarks.failover.redis.RedisClusterFailoverScenario;
+import io.waymark.benchmarks.failover.redis.RedisClusterOutageScenario;
 import io.waymark.benchmarks.failover.redis.RedisStandaloneFailoverScenario;
+import io.waymark.benchmarks.failover.redis.RedisStandaloneOutageScenario;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +20,8 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * Runs every failover scenario (Redis standalone, the seed's Redis Cluster, JDBC) at each
+ * Runs every failover scenario (Redis standalone, the seed's Redis Cluster, JDBC; then the unplanned
+ * Redis failures: cluster master killed or frozen, standalone master killed or frozen) at each
  * Consul check interval and writes the tables, with the machine and the command, to a
  * Markdown file. {@code scripts/bench} runs it after the JMH benchmarks and passes their
  * output in with {@code --jmh=FILE}.
@@ -80,8 +83,11 @@ public final class FailoverHarness {
 
         md.append("## Failover\n\n");
         List<Supplier<Scenario>> scenarios = List.of(RedisStandaloneFailoverScenario::new,
-                RedisClusterFailoverScenario::new, JdbcFailoverScenario::new);
-        List<String> names = List.of("standalone", "cluster", "jdbc");
+                RedisClusterFailoverScenario::new, JdbcFailoverScenario::new,
+                RedisClusterOutageScenario::kill, RedisClusterOutageScenario::freeze,
+                RedisStandaloneOutageScenario::kill, RedisStandaloneOutageScenario::freeze);
+        List<String> names = List.of("standalone", "cluster", "jdbc",
+                "cluster-kill", "cluster-freeze", "standalone-kill", "standalone-freeze");
         for (Duration interval : intervals) {
             int n = interval.compareTo(Duration.ofSeconds(5)) > 0 ? slowFailovers : failovers;
             HarnessSettings settings = new HarnessSettings(n, writers, interval, Duration.ofSeconds(1));

@@ -1,14 +1,15 @@
 package io.waymark.redis.internal;
 
+import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
+import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.waymark.discovery.Endpoint;
 import io.waymark.discovery.Endpoints;
@@ -37,13 +38,19 @@ import reactor.core.Disposable;
  *
  * <p>What Lettuce surfaces instead of redirecting ({@code CLUSTERDOWN} while a failover
  * settles, {@code TRYAGAIN}, a command rejected while disconnected) is retried by
- * {@link ClusterRetry} after a topology refresh, within the failover budget.
+ * {@link ClusterRetry} after a topology refresh, within the failover budget. A timeout, a
+ * refusal or a Consul change also arms the {@link SlotWatch}, which hands the client the
+ * cluster's view as soon as a slot moved (a frozen or killed master replaced by its replica),
+ * closing the connection to the failed master.
  */
 final class ClusterRedis<K, V> extends BaseRedis<K, V> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterRedis.class);
 
-    private final RedisClusterClient client;
+    private final ViewClusterClient client;
+    /** The slot watch's own connections: never Lettuce's cluster connections, which may wait on a frozen node. */
+    private final RedisClient watchClient;
+    private final SlotWatch watch;
     private final StatefulRedisClusterConnection<K, V> connection;
     private final List<Watch> watches = new ArrayList<>();
     private final AtomicLong failovers = new AtomicLong();
@@ -65,13 +72,14 @@ final class ClusterRedis<K, V> extends BaseRedis<K, V> {
             throw new RedisConnectionException("Consul lists no node for " + settings.writeService()
                     + ": a cluster client needs at least one seed");
         }
-        this.client = RedisClusterClient.create(resources.clientResources(), seeds);
+        this.client = new ViewClusterClient(resources.clientResources(), seeds);
         client.setOptions(ClusterClientOptions.builder(Connectors.clientOptions(settings))
                 .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
                         // Lettuce reads only from replicas whose replication offset it saw above 0, and
                         // caches that per slot until the next refresh: keep refreshes frequent
                         .enablePeriodicRefresh(Duration.ofSeconds(10))
-                        .enableAllAdaptiveRefreshTriggers()
+                        // every trigger, spelled so in both Lettuce lines (7 deprecates enableAllAdaptiveRefreshTriggers)
+                        .enableAdaptiveRefreshTrigger(ClusterTopologyRefreshOptions.RefreshTrigger.values())
                         .adaptiveRefreshTriggersTimeout(Duration.ofSeconds(1))
                         .dynamicRefreshSources(true)
                         .closeStaleConnections(true)
@@ -80,22 +88,41 @@ final class ClusterRedis<K, V> extends BaseRedis<K, V> {
         this.events = resources.clientResources().eventBus().get()
                 .filter(ClusterTopologyChangedEvent.class::isInstance)
                 .cast(ClusterTopologyChangedEvent.class)
-                .subscribe(e -> {
-                    Set<String> before = masters(e.before());
-                    Set<String> after = masters(e.after());
-                    if (!before.equals(after) && !e.before().isEmpty()) {
-                        failovers.incrementAndGet();
-                        LOG.info("cluster masters changed: {} -> {}", before, after);
-                        mastersChanged(before, after);
+                .subscribe(e -> viewChanged(e.before(), e.after()));
+        this.watchClient = RedisClient.create(resources.clientResources());
+        watchClient.setOptions(Connectors.clientOptions(settings));
+        this.watch = new SlotWatch(watchClient, uri -> Connectors.nodeUri(settings, uri.getHost(), uri.getPort()),
+                resources.scheduler(), settings.ticker(), new SlotWatch.Sink() {
+                    @Override
+                    public Partitions current() {
+                        return client.getPartitions();
                     }
-                });
+
+                    @Override
+                    public void apply(List<RedisClusterNode> view) {
+                        List<RedisClusterNode> before = new ArrayList<>(client.getPartitions().getPartitions());
+                        client.adopt(view);
+                        viewChanged(before, view);
+                    }
+                }, settings.writeService());
         try {
             this.connection = client.connect(settings.codec());
             connection.setReadFrom(settings.readPolicy().toReadFrom());
             this.pinned = new PinnedPool<>(() -> client.connectAsync(settings.codec()).thenApply(c -> c),
-                    settings.poolMaxTotal(), settings.poolMaxIdle(), policy);
+                    settings.poolMaxTotal(), settings.poolMaxIdle(), policy, resources.scheduler());
             this.retry = new ClusterRetry(connection.async(), connection.reactive(), pinned, settings.codec(),
-                    resources.scheduler(), policy, (command, reason) -> refreshTopology(), settings.writeService());
+                    resources.scheduler(), policy, new ClusterRetry.Listener() {
+                        @Override
+                        public void retrying(String command, String reason) {
+                            refreshTopology();
+                            watch.suspect();
+                        }
+
+                        @Override
+                        public void outcomeUnknown(String command) {
+                            watch.suspect();
+                        }
+                    }, settings.writeService());
             commands(retry.asyncHandler(), new BlockingFacade(Proxies.of(RedisClusterAsyncCommands.class,
                     retry.asyncHandler()), settings.commandTimeout(), settings.failoverBudget()),
                     retry.reactiveHandler());
@@ -105,8 +132,21 @@ final class ClusterRedis<K, V> extends BaseRedis<K, V> {
             }
         } catch (RuntimeException e) {
             events.dispose();
+            watch.close();
+            watchClient.shutdown(0, 2, TimeUnit.SECONDS);
             client.shutdown(0, 2, TimeUnit.SECONDS);
             throw e;
+        }
+    }
+
+    /** Lettuce's refresh or the slot watch changed the view: count a failover and tell the hook when masters did. */
+    private void viewChanged(List<RedisClusterNode> before, List<RedisClusterNode> after) {
+        Set<String> from = masters(before);
+        Set<String> to = masters(after);
+        if (!from.equals(to) && !before.isEmpty()) {
+            failovers.incrementAndGet();
+            LOG.info("cluster masters changed: {} -> {}", from, to);
+            mastersChanged(from, to);
         }
     }
 
@@ -114,6 +154,7 @@ final class ClusterRedis<K, V> extends BaseRedis<K, V> {
         if (isClosed()) {
             return;
         }
+        watch.suspect();
         client.refreshPartitionsAsync().whenComplete((v, e) -> {
             if (e != null) {
                 LOG.debug("topology refresh after a Consul change failed: {}", e.toString());
@@ -210,6 +251,8 @@ final class ClusterRedis<K, V> extends BaseRedis<K, V> {
             w.close();
         }
         events.dispose();
+        watch.close().orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        watchClient.shutdown(0, 2, TimeUnit.SECONDS);
         retry.close();
         pinned.closeAsync().orTimeout(2, TimeUnit.SECONDS).exceptionally(e -> null).join();
         connection.close();

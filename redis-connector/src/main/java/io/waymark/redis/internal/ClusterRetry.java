@@ -38,6 +38,10 @@ final class ClusterRetry {
     /** Told of every retry, to ask for a topology refresh (the policy counts it and fires the metrics hook). */
     interface Listener {
         void retrying(String command, String reason);
+
+        /** A command failed and may have run (a timeout, a lost connection): its node may be gone. */
+        default void outcomeUnknown(String command) {
+        }
     }
 
     /** The multi-key commands Lettuce's cluster API splits into one command per slot. */
@@ -185,6 +189,7 @@ final class ClusterRetry {
             }
             Failures failure = RetryPolicy.classify(err, resend);
             if (!policy.mayResend(failure, resend, deadline, false)) {
+                unknown(method, failure);
                 result.completeExceptionally(policy.failure(err, failure, resend, read));
                 return;
             }
@@ -240,6 +245,7 @@ final class ClusterRetry {
                     .onErrorResume(err -> {
                         Failures failure = RetryPolicy.classify(err, resend);
                         if (!policy.mayResend(failure, resend, deadline, emitted.get())) {
+                            unknown(method, failure);
                             return Flux.error(policy.failure(err, failure, resend, read));
                         }
                         retrying(method, err);
@@ -257,6 +263,12 @@ final class ClusterRetry {
     private void retrying(Method method, Throwable err) {
         policy.retrying(method.getName(), err);
         listener.retrying(method.getName(), Failures.reason(err));
+    }
+
+    private void unknown(Method method, Failures failure) {
+        if (failure == Failures.OUTCOME_UNKNOWN) {
+            listener.outcomeUnknown(method.getName());
+        }
     }
 
     private Object objectMethod(Object proxy, Method method, Object[] args, String what) {

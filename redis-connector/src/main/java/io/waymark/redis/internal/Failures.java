@@ -53,8 +53,9 @@ enum Failures {
             // a cluster without full slot coverage, a multi-key command during a slot migration
             return REFUSED;
         }
-        if (msg.startsWith("Currently not connected") || e instanceof RedisConnectionException) {
-            // Lettuce rejects commands while the connection is down: never written to a socket
+        if (msg.startsWith("Currently not connected") || msg.equals("Connection is closed")
+                || e instanceof RedisConnectionException) {
+            // Lettuce rejects commands while the connection is down, or closed (a fenced node's): never written
             return NOT_SENT;
         }
         for (Throwable c = e; c != null; c = c.getCause()) {

@@ -40,7 +40,15 @@ final class Node<K, V> {
     /** The replication offset its last ROLE answered as master (0: an empty data set, or not a master). */
     volatile long offset;
     /** Consecutive probes that timed out. */
-    int probeTimeouts;
+    volatile int probeTimeouts;
+    /**
+     * Replaced as master while it did not answer (frozen, cut off): it never wins the writes back from
+     * the master that replaced it until it answered {@code ROLE} with replica (it was demoted). Topology
+     * thread only.
+     */
+    volatile boolean fenced;
+    /** The probe still out, if any. */
+    private volatile CompletableFuture<Role> probing;
     /** When Consul listed this node last (nanoTime). */
     long lastListed;
 
@@ -84,6 +92,19 @@ final class Node<K, V> {
         return c != null && c.isOpen();
     }
 
+    /**
+     * Closes the shared connection now, failing the commands still in flight on it (Lettuce completes
+     * them with "Connection closed": their outcome is unknown, they may run if the node wakes), and
+     * forgets it: the next probe opens a new one. For a node that stopped answering and lost its place.
+     */
+    void dropConnection() {
+        CompletableFuture<StatefulRedisConnection<K, V>> c = connection;
+        connection = null;
+        if (c != null) {
+            c.thenAccept(StatefulRedisConnection::closeAsync);
+        }
+    }
+
     /** The pool of pinned connections to this node, created on first use. */
     synchronized PinnedPool<StatefulRedisConnection<K, V>> pool(int maxTotal, int maxIdle, RetryPolicy policy) {
         if (pool == null) {
@@ -119,10 +140,15 @@ final class Node<K, V> {
     /**
      * Asks the node its {@code ROLE}, connecting first if needed: master (with its replication
      * offset), replica, or unknown (no answer within {@code timeoutMillis}, or an error). Counts the
-     * probes in a row that timed out. Topology thread only.
+     * probes in a row that timed out. A probe still out is shared, not repeated: a frozen node gets one
+     * {@code ROLE} at a time. Topology thread only.
      */
     CompletableFuture<Role> probe(long timeoutMillis) {
-        return connect()
+        CompletableFuture<Role> pending = probing;
+        if (pending != null && !pending.isDone()) {
+            return pending;
+        }
+        CompletableFuture<Role> p = connect()
                 .thenCompose(Node::role)
                 .orTimeout(timeoutMillis, TimeUnit.MILLISECONDS)
                 .handle((reply, err) -> {
@@ -142,6 +168,8 @@ final class Node<K, V> {
                     offset = 0;
                     return "slave".equals(r) || "replica".equals(r) ? Role.REPLICA : Role.UNKNOWN;
                 });
+        probing = p;
+        return p;
     }
 
     /** ROLE decoded as Strings whatever the codec of the data connection. */

@@ -5,10 +5,13 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.support.AsyncObjectFactory;
 import io.lettuce.core.support.BoundedAsyncPool;
 import io.lettuce.core.support.BoundedPoolConfig;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -16,6 +19,7 @@ import java.util.function.Supplier;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * A bounded pool of connections of their own, for what must not share the multiplexed
@@ -35,13 +39,26 @@ final class PinnedPool<C extends StatefulConnection<?, ?>> {
 
     private final BoundedAsyncPool<C> pool;
     private final RetryPolicy policy;
+    /** Where a command that was never sent waits for its next attempt; null: no next attempt. */
+    private final ScheduledExecutorService scheduler;
     /** Connections handed out and not back yet: each goes back, or is closed, once. */
     private final Set<C> borrowed = ConcurrentHashMap.newKeySet();
     /** Connections on their way back that the pool must close rather than keep. */
     private final Set<C> discarded = ConcurrentHashMap.newKeySet();
 
     PinnedPool(Supplier<CompletionStage<C>> connector, int maxTotal, int maxIdle, RetryPolicy policy) {
+        this(connector, maxTotal, maxIdle, policy, null);
+    }
+
+    /**
+     * @param scheduler when not null, a command that was certainly never sent (a cluster connection's node
+     *     connection still opening, which Lettuce 7 rejects at once) goes again on the same connection, within
+     *     the failover budget
+     */
+    PinnedPool(Supplier<CompletionStage<C>> connector, int maxTotal, int maxIdle, RetryPolicy policy,
+            ScheduledExecutorService scheduler) {
         this.policy = policy;
+        this.scheduler = scheduler;
         // testOnRelease: a discarded connection fails validation on its way back, so the pool frees its
         // place at once (the next acquire must not find the pool exhausted) and closes it
         this.pool = new BoundedAsyncPool<>(new AsyncObjectFactory<C>() {
@@ -141,7 +158,8 @@ final class PinnedPool<C extends StatefulConnection<?, ?>> {
         return Flux.defer(() -> {
             AtomicBoolean replied = new AtomicBoolean();
             return Flux.usingWhen(Mono.fromCompletionStage(this::acquire),
-                    c -> Flux.from(command.apply(c)).doOnNext(x -> replied.set(true)).onErrorMap(this::failure),
+                    c -> send(c, command, 0, policy.deadline()).doOnNext(x -> replied.set(true))
+                            .onErrorMap(this::failure),
                     c -> Mono.fromRunnable(() -> release(c)),
                     (c, err) -> Mono.fromRunnable(() -> {
                         if (replied(err)) {
@@ -157,6 +175,20 @@ final class PinnedPool<C extends StatefulConnection<?, ?>> {
                             discard(c);
                         }
                     }));
+        });
+    }
+
+    /** The reactive command; one that was never sent goes again as in {@link PinnedCall}. */
+    private Flux<Object> send(C c, Function<? super C, ? extends Publisher<?>> command, int n, long deadline) {
+        return Flux.<Object>defer(() -> Flux.from(command.apply(c))).onErrorResume(err -> {
+            Failures failure = Failures.classify(err);
+            if (scheduler == null || failure != Failures.NOT_SENT
+                    || !policy.mayResend(failure, RetryPolicy.Resend.IF_REFUSED, deadline, false)) {
+                return Flux.error(err);
+            }
+            policy.retrying("blocking command", err);
+            return Mono.delay(Duration.ofNanos(policy.backoffNanos(n, deadline)), Schedulers.fromExecutorService(scheduler))
+                    .thenMany(send(c, command, n + 1, deadline));
         });
     }
 
@@ -179,21 +211,51 @@ final class PinnedPool<C extends StatefulConnection<?, ?>> {
                     finish(true);
                     return;
                 }
-                CompletionStage<?> f;
-                try {
-                    f = command.apply(c);
-                } catch (RuntimeException e) {
-                    f = CompletableFuture.failedFuture(e);
-                }
-                f.whenComplete((v, e) -> {
-                    finish(e == null || replied(e));
-                    if (e == null) {
-                        complete(v);
-                    } else {
-                        completeExceptionally(pool.failure(e));
-                    }
-                });
+                attempt(c, command, 0, p.policy.deadline());
             });
+        }
+
+        /** Sends the command; one that was never sent goes again while the budget lasts (see the pool's scheduler). */
+        private void attempt(C c, Function<? super C, ? extends CompletionStage<?>> command, int n, long deadline) {
+            if (isDone()) {
+                // cancelled while waiting for this attempt: the connection went back already
+                return;
+            }
+            CompletionStage<?> f;
+            try {
+                f = command.apply(c);
+            } catch (RuntimeException e) {
+                f = CompletableFuture.failedFuture(e);
+            }
+            f.whenComplete((v, e) -> {
+                if (e != null && again(c, command, n, deadline, e)) {
+                    return;
+                }
+                finish(e == null || replied(e));
+                if (e == null) {
+                    complete(v);
+                } else {
+                    completeExceptionally(pool.failure(e));
+                }
+            });
+        }
+
+        private boolean again(C c, Function<? super C, ? extends CompletionStage<?>> command, int n, long deadline,
+                Throwable e) {
+            Failures failure = Failures.classify(e);
+            if (pool.scheduler == null || isDone()
+                    || !pool.policy.mayResend(failure, RetryPolicy.Resend.IF_REFUSED, deadline, false)
+                    || failure != Failures.NOT_SENT) {
+                return false;
+            }
+            pool.policy.retrying("blocking command", e);
+            try {
+                pool.scheduler.schedule(() -> attempt(c, command, n + 1, deadline),
+                        pool.policy.backoffNanos(n, deadline), TimeUnit.NANOSECONDS);
+                return true;
+            } catch (RuntimeException closing) {
+                return false;
+            }
         }
 
         @Override

@@ -3,11 +3,15 @@ package io.waymark.redis.internal;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
+import io.waymark.discovery.AgentAddress;
 import io.waymark.discovery.ConsulDiscovery;
+import io.waymark.discovery.ConsulDiscoveryBuilder;
 import io.waymark.redis.ReadPolicy;
 import io.waymark.redis.RedisMetrics;
 import io.waymark.redis.TopologyMode;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -237,7 +241,8 @@ public final class RedisSettings<K, V> {
     public static final class Builder<K, V> {
 
         private final RedisCodec<K, V> codec;
-        private String consulAgent;
+        /** The agents to create a discovery client for, in order. */
+        private final List<AgentAddress> consulAgents = new ArrayList<>();
         private ConsulDiscovery discovery;
         private String writeService;
         private String readService;
@@ -274,8 +279,9 @@ public final class RedisSettings<K, V> {
             this.codec = codec;
         }
 
-        public Builder<K, V> consulAgent(String address) {
-            this.consulAgent = address;
+        /** One more agent, tried after those added before. */
+        public Builder<K, V> consulAgent(AgentAddress address) {
+            this.consulAgents.add(address);
             return this;
         }
 
@@ -411,11 +417,11 @@ public final class RedisSettings<K, V> {
             if (writeService == null) {
                 throw new IllegalStateException("writeService is required");
             }
-            if (consulAgent != null && discovery != null) {
+            if (!consulAgents.isEmpty() && discovery != null) {
                 throw new IllegalStateException("set either consulAgent or discovery, not both: consulAgent="
-                        + consulAgent);
+                        + consulAgents);
             }
-            if (consulAgent == null && discovery == null) {
+            if (consulAgents.isEmpty() && discovery == null) {
                 throw new IllegalStateException("consulAgent or discovery is required");
             }
             ReadPolicy policy = readPolicy != null ? readPolicy
@@ -441,13 +447,20 @@ public final class RedisSettings<K, V> {
                 throw new IllegalStateException("poolSize maxIdle must be <= maxTotal: " + maxIdle + " > "
                         + poolMaxTotal);
             }
-            ConsulDiscovery d = discovery != null ? discovery : ConsulDiscovery.builder().agent(consulAgent).build();
-            return new RedisSettings<>(this, d, policy, maxIdle);
+            return new RedisSettings<>(this, discovery != null ? discovery : ownDiscovery(), policy, maxIdle);
+        }
+
+        private ConsulDiscovery ownDiscovery() {
+            ConsulDiscoveryBuilder b = ConsulDiscovery.builder();
+            for (AgentAddress a : consulAgents) {
+                b.agent(a.toString());
+            }
+            return b.build();
         }
 
         @Override
         public String toString() {
-            return "{consulAgent=" + consulAgent + ", writeService=" + writeService + ", readService=" + readService
+            return "{consulAgent=" + consulAgents + ", writeService=" + writeService + ", readService=" + readService
                     + ", username=" + username + ", password=" + (password == null ? "none" : "****")
                     + ", readFrom=" + readPolicy + ", topology=" + mode + ", database=" + database + ", ssl=" + ssl
                     + '}';

@@ -8,6 +8,7 @@ import io.waymark.discovery.Watch;
 import io.waymark.redis.RedisMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -32,8 +34,12 @@ import org.slf4j.LoggerFactory;
  * <p>Consul's answers only nominate candidates. A node becomes master for writes after
  * it answered {@code ROLE} with master ({@link MasterChoice} picks one when several do), and
  * stops being it when it answers otherwise, when its connection is down, when a write to it
- * came back {@code READONLY}, or after two probes in a row timed out (a frozen process).
- * The nodes themselves come and go in a {@link NodeSet}; the checks run in a
+ * came back {@code READONLY}, after two probes in a row timed out (a frozen process), or at
+ * once when it is silent while another node answers master (promoted by an outside actor:
+ * see {@link ProbeRound}). A master that lost its place while silent is fenced: its connection
+ * is closed, failing the commands in flight there as outcome unknown, and it takes no write
+ * back before it answered {@code ROLE} as a replica. While there is no master or the master is
+ * suspect, checks repeat every {@value #FAST_ROUND_MILLIS} ms. The nodes themselves come and go in a {@link NodeSet}; the checks run in a
  * {@link ReconcileLoop}: on every Consul change, every health check interval, and on evidence
  * from a failed command.
  *
@@ -47,6 +53,12 @@ final class StandaloneRouter<K, V> {
     private static final long AWAIT_POLL_MILLIS = 50;
     /** How long the master stays listed for the choice after Consul dropped it (see {@link #stillListed}). */
     private static final long LISTING_FLAP_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** How soon a check repeats while there is no master or the master is suspect. */
+    static final long FAST_ROUND_MILLIS = 50;
+    /** How long a round waits for a master that has not timed out yet while another node answers master. */
+    static final long EARLY_DECISION_MILLIS = 300;
+    /** Without a master, checks stay fast this long, then go back to the health check interval. */
+    private static final long FAST_ROUNDS_FOR_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final RedisSettings<K, V> settings;
     private final LongSupplier ticker;
@@ -57,6 +69,7 @@ final class StandaloneRouter<K, V> {
     private final MasterChoice masterChoice;
     private final ReconcileLoop<Topology<K, V>> loop;
     private final AtomicInteger roundRobin = new AtomicInteger();
+    private final AtomicBoolean fastRoundPending = new AtomicBoolean();
     private final AtomicLong failovers = new AtomicLong();
     private final AtomicLong noMasterTotalNanos = new AtomicLong();
     private final List<Watch> watches = new ArrayList<>();
@@ -259,7 +272,11 @@ final class StandaloneRouter<K, V> {
                 .handle((e, err) -> e != null ? e : cached);
     }
 
-    /** Probes every node Consul lists and every node still known (a promoted replica may not be listed yet). */
+    /**
+     * Probes every node Consul lists and every node still known (a promoted replica may not be listed yet),
+     * and decides once every probe answered or timed out, or sooner when the master has not answered while
+     * another node answers master (see {@link ProbeRound#decidable}).
+     */
     private CompletableFuture<Topology<K, V>> probeAll(Endpoints write, Endpoints read) {
         long started = ticker.getAsLong();
         Set<String> listedWrite = addresses(write);
@@ -276,8 +293,7 @@ final class StandaloneRouter<K, V> {
             }
             probes.put(node, node.probe(timeout));
         }
-        return CompletableFuture.allOf(probes.values().toArray(new CompletableFuture<?>[0]))
-                .handleAsync((v, e) -> decide(started, probes, listedWrite, listedRead), scheduler);
+        return ProbeRound.decidable(probes, topology.master(), EARLY_DECISION_MILLIS, scheduler).handleAsync((v, e) -> decide(started, probes, listedWrite, listedRead), scheduler);
     }
 
     private Topology<K, V> decide(long started, Map<Node<K, V>, CompletableFuture<Node.Role>> probes,
@@ -290,24 +306,36 @@ final class StandaloneRouter<K, V> {
             Topology<K, V> current = topology;
             List<Node<K, V>> masters = new ArrayList<>();
             List<Node<K, V>> replicas = new ArrayList<>();
+            Set<Node<K, V>> silent = new HashSet<>();
             for (Map.Entry<Node<K, V>, CompletableFuture<Node.Role>> e : probes.entrySet()) {
                 Node<K, V> node = e.getKey();
-                Node.Role role = e.getValue().join();
+                // a probe still out (decided early) is no answer
+                Node.Role role = e.getValue().getNow(Node.Role.UNKNOWN);
+                if (!e.getValue().isDone() || role == Node.Role.UNKNOWN && node.probeTimeouts > 0) {
+                    silent.add(node);
+                }
                 if (role == Node.Role.MASTER && node.demotedAt - started > 0) {
                     // a command failed on it after the probe was sent: the probe is old news
                     role = Node.Role.UNKNOWN;
                 }
                 node.role = role;
+                if (role == Node.Role.REPLICA) {
+                    node.fenced = false;
+                }
                 if (role == Node.Role.MASTER) {
                     masters.add(node);
                 } else if (role == Node.Role.REPLICA && listedRead.contains(node.address())) {
                     replicas.add(node);
                 }
             }
-            // one timed-out probe is no proof: the master keeps its place through it (a busy host, or another
-            // node answering master meanwhile), and loses it on the second in a row (a frozen process)
+            // a master replaced while silent takes nothing back before it was demoted (it woke from a freeze)
+            if (masters.stream().anyMatch(n -> !n.fenced)) {
+                masters.removeIf(n -> n.fenced);
+            }
+            // one timed-out probe is no proof: the master keeps its place through it (a busy host) unless another
+            // node answers master (an outside actor promoted it), and loses it on the second in a row (frozen)
             Node<K, V> old = current.master();
-            if (old != null && old.role == Node.Role.UNKNOWN && old.probeTimeouts == 1
+            if (old != null && masters.isEmpty() && old.role == Node.Role.UNKNOWN && old.probeTimeouts == 1
                     && old.demotedAt - started <= 0 && old.usable()) {
                 masters.add(old);
             }
@@ -317,11 +345,48 @@ final class StandaloneRouter<K, V> {
             Topology<K, V> next = new Topology<>(chosen, replicas);
             if (!next.sameAs(current)) {
                 publish(next);
+                if (old != null && old != chosen && silent.contains(old)) {
+                    fence(old);
+                }
             }
             nodes.retire(started, listedWrite, listedRead, chosen);
+            if (chosen == null || chosen.probeTimeouts > 0) {
+                fastRound();
+            }
             return topology;
         }
     }
+
+    /**
+     * A master that lost its place without answering: nothing more is sent to it, the commands in flight
+     * there fail now as outcome unknown (they may still run if it wakes) rather than at their timeout, and
+     * it takes no write back before it answered {@code ROLE} with replica.
+     */
+    private void fence(Node<K, V> node) {
+        node.fenced = true;
+        node.dropConnection();
+        LOG.warn("{}: master {} stopped answering and lost its place: commands in flight there fail as outcome "
+                + "unknown; it takes no write before it answers ROLE as a replica", settings.writeService(),
+                node.address());
+    }
+
+    /**
+     * While there is no master, or the master's last probe timed out, the next check comes after
+     * {@link #FAST_ROUND_MILLIS} rather than the health check interval: a promotion is seen at once.
+     */
+    private void fastRound() {
+        long since = noMasterSince;
+        if (since != 0 && ticker.getAsLong() - since > FAST_ROUNDS_FOR_NANOS
+                || !fastRoundPending.compareAndSet(false, true)) {
+            return;
+        }
+        ProbeRound.later(scheduler, FAST_ROUND_MILLIS, () -> {
+            fastRoundPending.set(false);
+            loop.request(false);
+        });
+    }
+
+
 
     /**
      * The write service's nodes, the current master included while Consul dropped it for less than

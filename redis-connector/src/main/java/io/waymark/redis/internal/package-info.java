@@ -7,14 +7,17 @@
  *
  * <p><b>Standalone mode:</b> {@code StandaloneRouter} keeps the {@code Topology} (one
  * immutable view, rebuilt by one check at a time in a {@code ReconcileLoop}; the nodes live in
- * a {@code NodeSet}; {@code MasterChoice} picks the master). {@code RoutingCore} handles the
+ * a {@code NodeSet}; {@code MasterChoice} picks the master; {@code ProbeRound} says when a round
+ * of probes may be decided without waiting for a frozen master). {@code RoutingCore} handles the
  * async and reactive proxies, and {@code SyncFacade} the sync one, straight into the core:
  * each call picks its node from the topology, and a failed one asks {@code RetryPolicy}
  * whether to go again.
  *
  * <p><b>Cluster mode:</b> Lettuce's cluster client routes by slot; {@code ClusterRetry} handles
  * the async and reactive proxies over it and {@code BlockingFacade} the sync one, retrying
- * what the cluster refused before running it with the same {@code RetryPolicy}.
+ * what the cluster refused before running it with the same {@code RetryPolicy}. After a sign of
+ * trouble a {@code SlotWatch} asks the nodes who owns the slots and hands the answer to the
+ * client ({@code ViewClusterClient}) the moment a slot moved, fencing the failed master.
  *
  * <p>In both, blocking commands run on a {@code PinnedPool} connection and get their own
  * client timeout ({@code BlockingTimeouts}); {@code withWriteConnection} runs in a

@@ -68,6 +68,11 @@ class FailuresTest {
                     .isEqualTo(Failures.NOT_SENT);
             assertThat(Failures.classify(new RedisConnectionException("Unable to connect to 127.0.0.5:6379",
                     new ConnectException("Connection refused")))).isEqualTo(Failures.NOT_SENT);
+            assertThat(Failures.classify(new RedisException("Connection is closed")))
+                    .as("Lettuce's check before writing to a connection closed by the connector (a fenced node)")
+                    .isEqualTo(Failures.NOT_SENT);
+            assertThat(Failures.classify(new RedisException("Connection closed")))
+                    .as("in flight when the connection closed").isEqualTo(Failures.OUTCOME_UNKNOWN);
         }
     }
 

@@ -36,6 +36,8 @@ final class FakeRedisServer {
     /** Every data command that reached this server, e.g. "SET k". */
     final List<String> served = new CopyOnWriteArrayList<>();
     final Map<String, String> data = new ConcurrentHashMap<>();
+    /** Every connection ever opened to this server. */
+    final List<Object> connections = new CopyOnWriteArrayList<>();
     /** When set, every data command fails with it. */
     volatile RuntimeException failWith;
     /** When set, a reactive multi-element reply fails with it after its elements. */
@@ -71,13 +73,29 @@ final class FakeRedisServer {
         return CompletableFuture.completedFuture(connection());
     }
 
+    /** One connection's state: closing it fails what is still in flight, as Lettuce does. */
+    private static final class Link {
+        volatile boolean closed;
+        final List<RoutedFuture<Object>> inFlight = new CopyOnWriteArrayList<>();
+
+        void close() {
+            closed = true;
+            for (RoutedFuture<Object> f : inFlight) {
+                f.completeExceptionally(new RedisException("Connection closed"));
+            }
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private StatefulRedisConnection<String, String> connection() {
+        Link link = new Link();
+        connections.add(link);
         RedisAsyncCommands<String, String> async = (RedisAsyncCommands<String, String>) Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[] {RedisAsyncCommands.class}, (p, m, a) -> command(m.getName(), a));
+                getClass().getClassLoader(), new Class<?>[] {RedisAsyncCommands.class},
+                (p, m, a) -> command(link, m.getName(), a));
         RedisReactiveCommands<String, String> reactive = (RedisReactiveCommands<String, String>) Proxy.newProxyInstance(
                 getClass().getClassLoader(), new Class<?>[] {RedisReactiveCommands.class}, (p, m, a) -> {
-                    Mono<Object> reply = Mono.defer(() -> Mono.fromCompletionStage(command(m.getName(), a)));
+                    Mono<Object> reply = Mono.defer(() -> Mono.fromCompletionStage(command(link, m.getName(), a)));
                     if (!Flux.class.isAssignableFrom(m.getReturnType())) {
                         return reply;
                     }
@@ -89,7 +107,7 @@ final class FakeRedisServer {
                 new Class<?>[] {StatefulRedisConnection.class}, (p, m, a) -> {
                     switch (m.getName()) {
                         case "isOpen":
-                            return up;
+                            return up && !link.closed;
                         case "async":
                             return async;
                         case "reactive":
@@ -97,8 +115,10 @@ final class FakeRedisServer {
                         case "isMulti":
                             return false;
                         case "closeAsync":
+                            link.close();
                             return CompletableFuture.completedFuture(null);
                         case "close":
+                            link.close();
                             return null;
                         case "toString":
                             return "connection to " + address();
@@ -108,9 +128,19 @@ final class FakeRedisServer {
                 });
     }
 
-    private RoutedFuture<Object> command(String name, Object[] args) {
+    private RoutedFuture<Object> command(Link link, String name, Object[] args) {
         RoutedFuture<Object> f = new RoutedFuture<>();
+        if (link.closed) {
+            // Lettuce refuses a command on a closed connection before writing it
+            f.completeExceptionally(new RedisException("Connection is closed"));
+            return f;
+        }
         if (frozen) {
+            // in the socket buffers: answered (or not) only when the process resumes
+            link.inFlight.add(f);
+            if (!"dispatch".equals(name)) {
+                served.add(name.toUpperCase() + " " + args[0] + " (in flight)");
+            }
             return f;
         }
         if (!up) {

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisException;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.waymark.redis.RedisMetrics;
 import java.lang.reflect.Proxy;
@@ -14,8 +15,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -124,6 +127,37 @@ class PinnedPoolTest {
                         RedisCommandTimeoutException.class);
             }
             assertThat(opened).hasSize(3).allSatisfy(c -> assertThat(c.closed).isTrue());
+        }
+
+        @Test
+        void aCommandNeverSentGoesAgainOnTheSameConnectionWhenThePoolHasAScheduler() throws Exception {
+            // Lettuce 7 rejects a command at once while a cluster connection's node connection is still opening
+            ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
+            PinnedPool<StatefulRedisConnection<String, String>> retrying = new PinnedPool<>(() -> {
+                FakeConnection c = new FakeConnection(opened.size() + 1);
+                opened.add(c);
+                return CompletableFuture.completedFuture(c.proxy);
+            }, 2, 2, new RetryPolicy(Duration.ofSeconds(1), RedisMetrics.NONE), scheduler);
+            try {
+                AtomicInteger attempts = new AtomicInteger();
+                RoutedFuture<Object> f = PinnedPool.call(retrying, c -> attempts.incrementAndGet() < 3
+                        ? CompletableFuture.failedFuture(new RedisException("Currently not connected. Commands are "
+                                + "rejected."))
+                        : CompletableFuture.completedFuture("popped"));
+                assertThat(f.get(5, TimeUnit.SECONDS)).isEqualTo("popped");
+                assertThat(attempts).hasValue(3);
+                assertThat(opened).hasSize(1);
+                assertThat(retrying.reactive(c -> Mono.error(new RedisException("Currently not connected. Commands "
+                        + "are rejected."))).onErrorResume(e -> Mono.just("gave up")).blockLast(Duration.ofSeconds(5)))
+                        .as("within the budget only").isEqualTo("gave up");
+            } finally {
+                retrying.closeAsync().join();
+                scheduler.shutdownNow();
+            }
+            RoutedFuture<Object> once = PinnedPool.call(pool, c -> CompletableFuture.failedFuture(
+                    new RedisException("Currently not connected. Commands are rejected.")));
+            assertThatThrownBy(() -> once.get(5, TimeUnit.SECONDS)).as("without a scheduler: sent once")
+                    .hasMessageContaining("Currently not connected");
         }
 
         @Test

@@ -1,9 +1,10 @@
 package io.waymark.redis.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.codec.StringCodec;
-import io.waymark.redis.FakeDiscovery;
+import io.waymark.discovery.InMemoryDiscovery;
 import io.waymark.redis.TopologyMode;
 import java.time.Duration;
 import java.util.List;
@@ -106,14 +107,14 @@ class StandaloneRouterTest {
         private final FakeRedisServer r2 = new FakeRedisServer(7203, "slave");
         private final Map<String, FakeRedisServer> servers =
                 FakeRedisServer.byAddress(m, r1, r2);
-        private final FakeDiscovery discovery = new FakeDiscovery();
+        private final InMemoryDiscovery discovery = new InMemoryDiscovery();
         private final AtomicLong clock = new AtomicLong(TimeUnit.HOURS.toNanos(1));
         private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
         private StandaloneRouter<String, String> router;
 
         @BeforeEach
         void consulListsTheMasterAndTwoReplicas() {
-            discovery.answer("w", m.endpoint()).answer("r", r1.endpoint(), r2.endpoint());
+            discovery.set("w", m.endpoint()).set("r", r1.endpoint(), r2.endpoint());
             RedisSettings<String, String> settings = RedisSettings.builder(StringCodec.UTF8).discovery(discovery)
                     .writeService("w").readService("r").topology(TopologyMode.STANDALONE)
                     .commandTimeout(Duration.ofSeconds(1)).healthCheckInterval(Duration.ofHours(1))
@@ -146,7 +147,7 @@ class StandaloneRouterTest {
 
         @Test
         void aReplicaThatLeftConsulTakesNoMoreReadsAndIsClosedAfterTheRetainPeriod() throws Exception {
-            discovery.answer("r", r1.endpoint());
+            discovery.set("r", r1.endpoint());
             assertThat(reconcile().replicas()).extracting(Node::address).containsExactly(r1.address());
             assertThat(router.nodes()).extracting(Node::address).as("kept a while: a promoted replica may "
                     + "not be listed yet").contains(r2.address());
@@ -159,7 +160,7 @@ class StandaloneRouterTest {
         void anUnlistedNodeThatAnswersMasterIsDroppedAfterTheRetainPeriodToo() throws Exception {
             r2.role = "master";
             r2.offset = 10;
-            discovery.answer("r", r1.endpoint());
+            discovery.set("r", r1.endpoint());
             assertThat(reconcile().master().address()).isEqualTo(m.address());
             later(Duration.ofSeconds(31));
             reconcile();
@@ -171,7 +172,7 @@ class StandaloneRouterTest {
         void aNodeRestartedEmptyAsMasterDoesNotTakeTheWritesEvenWhenConsulListsIt() throws Exception {
             r2.role = "master";
             r2.offset = 0;
-            discovery.answer("w", r2.endpoint(), m.endpoint());
+            discovery.set("w", r2.endpoint(), m.endpoint());
             assertThat(reconcile().master().address()).isEqualTo(m.address());
         }
 
@@ -179,7 +180,7 @@ class StandaloneRouterTest {
         void twoMastersLongerThanASwitchoverIsOneEpisodeCountedOnce() throws Exception {
             r1.role = "master";
             r1.offset = 900;
-            discovery.answer("w", r1.endpoint(), m.endpoint());
+            discovery.set("w", r1.endpoint(), m.endpoint());
             assertThat(reconcile().master().address()).as("the higher offset").isEqualTo(m.address());
             later(Duration.ofMillis(500));
             reconcile();
@@ -202,13 +203,50 @@ class StandaloneRouterTest {
         }
 
         @Test
-        void aMasterKeepsTheWritesThroughOneTimedOutProbeEvenWithAnotherNodeAnsweringMaster() throws Exception {
+        void aMasterKeepsTheWritesThroughOneTimedOutProbeAndLosesThemOnTheSecond() throws Exception {
+            reconcile();
+            m.frozen = true;
+            assertThat(reconcile().master().address()).as("one timeout: a busy host").isEqualTo(m.address());
+            long start = System.nanoTime();
+            assertThat(reconcile().master().address()).as("its next probe still out: no news yet")
+                    .isEqualTo(m.address());
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a round does not wait for a suspect master")
+                    .isLessThan(Duration.ofMillis(900));
+            await().atMost(Duration.ofSeconds(3)).until(() -> reconcile().master() == null);
+        }
+
+        @Test
+        void aSilentMasterLosesTheWritesToANodeAnsweringMasterWithoutWaitingForItsProbeTimeout() throws Exception {
             reconcile();
             r1.role = "master";
             r1.offset = 5_000;
             m.frozen = true;
-            assertThat(reconcile().master().address()).as("one timeout: a busy host").isEqualTo(m.address());
-            assertThat(reconcile().master().address()).as("two: a frozen one").isEqualTo(r1.address());
+            long start = System.nanoTime();
+            assertThat(reconcile().master().address()).as("an outside actor promoted r1").isEqualTo(r1.address());
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("well before the 1 s probe timeout")
+                    .isLessThan(Duration.ofMillis(900));
+        }
+
+        @Test
+        void aFencedMasterThatWakesTakesNoWriteBackUntilItAnsweredAsAReplica() throws Exception {
+            reconcile();
+            r1.role = "master";
+            r1.offset = 5_000;
+            m.frozen = true;
+            m.offset = 9_000;
+            assertThat(reconcile().master().address()).isEqualTo(r1.address());
+            // it wakes still believing it is the master, with the highest offset, and Consul lists only it
+            m.frozen = false;
+            assertThat(reconcile().master().address()).isEqualTo(r1.address());
+            later(Duration.ofSeconds(6));
+            assertThat(reconcile().master().address()).as("Consul still lists only the old master")
+                    .isEqualTo(r1.address());
+            // demoted by the outside actor, then the new master fails: the old one may serve again
+            m.role = "slave";
+            reconcile();
+            r1.role = "slave";
+            m.role = "master";
+            assertThat(reconcile().master().address()).isEqualTo(m.address());
         }
 
         @Test
@@ -216,7 +254,7 @@ class StandaloneRouterTest {
             reconcile();
             r1.role = "master";
             r1.offset = 5_000;
-            discovery.answer("w", r1.endpoint());
+            discovery.set("w", r1.endpoint());
             assertThat(reconcile().master().address()).as("a health check that failed once").isEqualTo(m.address());
             later(Duration.ofSeconds(6));
             assertThat(reconcile().master().address()).as("Consul means it").isEqualTo(r1.address());

@@ -6,7 +6,7 @@ import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.CommandType;
-import io.waymark.redis.FakeDiscovery;
+import io.waymark.discovery.InMemoryDiscovery;
 import io.waymark.redis.ReadPolicy;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -26,7 +26,7 @@ class SyncFacadeTest {
     }
 
     private RoutingCore<String, String> core() {
-        RedisSettings<String, String> settings = RedisSettings.builder(StringCodec.UTF8).discovery(new FakeDiscovery())
+        RedisSettings<String, String> settings = RedisSettings.builder(StringCodec.UTF8).discovery(new InMemoryDiscovery())
                 .writeService("w").readService("r").readPolicy(ReadPolicy.MASTER).scheduler(scheduler).build();
         // never started: only routes are looked at
         StandaloneRouter<String, String> router = new StandaloneRouter<>(settings,

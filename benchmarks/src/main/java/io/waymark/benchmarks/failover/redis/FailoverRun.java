@@ -26,7 +26,16 @@ final class FailoverRun implements AutoCloseable {
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
     static final int KEYS_PER_BUCKET = 4;
 
-    private record Window(long issued, long completed, int bucket) {
+    /**
+     * One failover on {@code bucket}: issued, completed by the fixture; for an unplanned one, when the
+     * replica was promoted (nanoTime), else 0.
+     */
+    private record Window(long issued, long completed, int bucket, long promoted) {
+    }
+
+    /** An unplanned failure: injects it and returns when a replica was promoted in its place (nanoTime). */
+    interface Outage {
+        long injectAndAwaitPromotion();
     }
 
     private final List<WriteClient> clients;
@@ -69,12 +78,26 @@ final class FailoverRun implements AutoCloseable {
         long issued = System.nanoTime();
         action.run();
         long completed = System.nanoTime();
-        windows.add(new Window(issued, completed, bucket));
+        windows.add(new Window(issued, completed, bucket, 0));
         // progress on stderr: the table on stdout is the product
         System.err.printf(Locale.ROOT, "failover %d (bucket %d) took %d ms in the fixture%n", windows.size(), bucket,
                 TimeUnit.NANOSECONDS.toMillis(completed - issued));
         long left = RECOVERY_TIMEOUT.toNanos() - (System.nanoTime() - issued);
         awaitUntil(Duration.ofNanos(Math.max(0, left)), () -> loads.stream().allMatch(l -> l.ackedSince(completed, bucket)));
+    }
+
+    /**
+     * Injects one unplanned failure on {@code bucket}'s master and waits until every client wrote to
+     * {@code bucket} again after the promotion, or {@link #RECOVERY_TIMEOUT} after it. The gap of such a
+     * failover is from the promotion to the first acknowledged write on the bucket.
+     */
+    void outage(int bucket, Outage outage) {
+        long issued = System.nanoTime();
+        long promoted = outage.injectAndAwaitPromotion();
+        windows.add(new Window(issued, promoted, bucket, promoted));
+        System.err.printf(Locale.ROOT, "outage %d (bucket %d): promoted %d ms after the fault%n", windows.size(),
+                bucket, TimeUnit.NANOSECONDS.toMillis(promoted - issued));
+        awaitUntil(RECOVERY_TIMEOUT, () -> loads.stream().allMatch(l -> l.ackedSince(promoted, bucket)));
     }
 
     /** Lets things settle between failovers, as the settings ask. */
@@ -96,7 +119,8 @@ final class FailoverRun implements AutoCloseable {
             List<Long> gaps = new ArrayList<>();
             int never = 0;
             for (Window w : windows) {
-                long g = l.gapMillis(w.issued(), w.completed(), w.bucket(), RECOVERY_TIMEOUT);
+                long g = w.promoted() != 0 ? l.firstAckAfterMillis(w.promoted(), w.bucket(), RECOVERY_TIMEOUT)
+                        : l.gapMillis(w.issued(), w.completed(), w.bucket(), RECOVERY_TIMEOUT);
                 gaps.add(g);
                 if (g < 0) {
                     never++;
@@ -104,10 +128,32 @@ final class FailoverRun implements AutoCloseable {
             }
             String extra = never == 0 ? "" : never + "/" + windows.size() + " failovers without a write within "
                     + RECOVERY_TIMEOUT.toSeconds() + " s";
+            if (l.buckets() > 1) {
+                extra = (extra.isEmpty() ? "" : extra + "; ") + errorsByShard(l);
+            }
             System.err.printf(Locale.ROOT, "%s: gaps %s ms%n", l.clientName(), gaps);
             results.add(l.result(gaps, finalValue, extra));
         }
         return results;
+    }
+
+    /** The errors from each failover to the next, on the shard that failed and on the others. */
+    private String errorsByShard(WriteLoad l) {
+        long onFailed = 0;
+        long onOthers = 0;
+        for (int i = 0; i < windows.size(); i++) {
+            Window w = windows.get(i);
+            long to = i + 1 < windows.size() ? windows.get(i + 1).issued() : Long.MAX_VALUE;
+            for (int b = 0; b < l.buckets(); b++) {
+                long n = l.errorsBetween(b, w.issued(), to == Long.MAX_VALUE ? System.nanoTime() : to);
+                if (b == w.bucket()) {
+                    onFailed += n;
+                } else {
+                    onOthers += n;
+                }
+            }
+        }
+        return "caller errors on the failed shard " + onFailed + ", on the other shards " + onOthers;
     }
 
     @Override

@@ -20,17 +20,17 @@ import java.util.List;
  * per Redis host) and N {@code CLUSTER FAILOVER}s, rotating over the three shards so that every
  * shard's master moves to its replica and back.
  *
- * <p>Two clients write side by side, keys spread over all slots: Waymark's
+ * <p>Three clients write side by side, keys spread over all slots: Waymark's
  * {@code DiscoveredRedis} (cluster mode detected from the nodes) and Lettuce's own
- * {@code RedisClusterClient} seeded with the static node list, periodic and adaptive topology
- * refresh on.
+ * {@code RedisClusterClient} seeded with the static node list, once as its reference guide sets it
+ * (periodic and adaptive topology refresh) and once with its defaults ({@link #clients}).
  *
  * <p>Threading: {@link #run} is not reentrant; one run at a time per instance (and per machine:
  * the seed's addresses are fixed).
  */
 public final class RedisClusterFailoverScenario implements Scenario {
 
-    private static final int SHARDS = 3;
+    static final int SHARDS = 3;
     private static final int[] SHARD_LAST_SLOT = {5460, 10922, 16383};
 
     @Override
@@ -40,7 +40,7 @@ public final class RedisClusterFailoverScenario implements Scenario {
 
     @Override
     public String gapDefinition() {
-        return Definitions.GAP + " Both clients write side by side during the same failovers, each with its own "
+        return Definitions.GAP + " The clients write side by side during the same failovers, each with its own "
                 + "writer threads (one paced INCR per ms each) and keys spread over the three shards. "
                 + Definitions.COUNTERS;
     }
@@ -54,16 +54,7 @@ public final class RedisClusterFailoverScenario implements Scenario {
             for (RedisNode n : rc.nodes()) {
                 seeds.add(PeerSettings.uri(n.host(), n.port(), SeedTopology.PASSWORD));
             }
-            List<WriteClient> clients = new ArrayList<>();
-            clients.add(new WaymarkWriteClient(seed.consul().httpAddress(),
-                    SeedTopology.MASTER_SERVICE + ".service.consul", SeedTopology.REPLICA_SERVICE + ".service.consul",
-                    SeedTopology.PASSWORD));
-            try {
-                clients.add(new LettuceClusterWriteClient(seeds));
-            } catch (RuntimeException e) {
-                clients.get(0).close();
-                throw e;
-            }
+            List<WriteClient> clients = clients(seed, seeds);
             try (FailoverRun run = new FailoverRun(clients, settings, SHARDS, RedisClusterFailoverScenario::shardOf)) {
                 run.start();
                 for (int i = 0; i < settings.failovers(); i++) {
@@ -86,6 +77,31 @@ public final class RedisClusterFailoverScenario implements Scenario {
         }
     }
 
+    /**
+     * The clients every cluster scenario compares, in this order: Waymark (defaults, Consul's agent), Lettuce's
+     * cluster client as its reference guide sets it, Lettuce's cluster client with its defaults.
+     */
+    static List<WriteClient> clients(SeedTopology seed, List<RedisURI> seeds) {
+        List<WriteClient> clients = new ArrayList<>();
+        try {
+            clients.add(new WaymarkWriteClient(seed.consul().httpAddress(),
+                    SeedTopology.MASTER_SERVICE + ".service.consul", SeedTopology.REPLICA_SERVICE + ".service.consul",
+                    SeedTopology.PASSWORD));
+            clients.add(new LettuceClusterWriteClient(seeds, LettuceClusterWriteClient.Refresh.REFERENCE_GUIDE));
+            clients.add(new LettuceClusterWriteClient(seeds, LettuceClusterWriteClient.Refresh.DEFAULTS));
+            return clients;
+        } catch (RuntimeException e) {
+            for (WriteClient c : clients) {
+                try {
+                    c.close();
+                } catch (RuntimeException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
     /** The shard (0..2) of the testkit's fixed layout that serves {@code key}. */
     static int shardOf(String key) {
         int slot = SlotHash.getSlot(key);
@@ -98,7 +114,7 @@ public final class RedisClusterFailoverScenario implements Scenario {
     }
 
     /** The current master of {@code shard}: node i of the fixture serves shard i % 3, as master or replica. */
-    private static RedisNode masterOf(RedisCluster rc, int shard) {
+    static RedisNode masterOf(RedisCluster rc, int shard) {
         List<RedisNode> nodes = rc.nodes();
         for (RedisNode m : rc.masters()) {
             if (nodes.indexOf(m) % SHARDS == shard) {

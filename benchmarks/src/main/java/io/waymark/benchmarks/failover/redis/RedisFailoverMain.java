@@ -13,7 +13,7 @@ import java.util.Locale;
  * logs go to stderr).
  *
  * <pre>
- * java ... io.waymark.benchmarks.failover.redis.RedisFailoverMain --scenario=standalone|cluster \
+ * java ... io.waymark.benchmarks.failover.redis.RedisFailoverMain --scenario=NAME \
  *     [--failovers=20] [--writers=4] [--check-interval=2s] [--settle=1s]
  * </pre>
  */
@@ -57,12 +57,20 @@ public final class RedisFailoverMain {
         System.out.println(ResultTable.markdown(scenario, settings, results));
     }
 
-    /** The scenario of that name: "standalone" or "cluster". */
+    /** The scenario names, planned switchovers first, then the unplanned failures of issue 13. */
+    public static final List<String> SCENARIOS = List.of("standalone", "cluster", "cluster-kill", "cluster-freeze",
+            "standalone-kill", "standalone-freeze");
+
+    /** The scenario of that name, one of {@link #SCENARIOS}. */
     public static Scenario scenario(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "standalone" -> new RedisStandaloneFailoverScenario();
             case "cluster" -> new RedisClusterFailoverScenario();
-            default -> throw usage("--scenario must be standalone or cluster: " + name);
+            case "cluster-kill" -> RedisClusterOutageScenario.kill();
+            case "cluster-freeze" -> RedisClusterOutageScenario.freeze();
+            case "standalone-kill" -> RedisStandaloneOutageScenario.kill();
+            case "standalone-freeze" -> RedisStandaloneOutageScenario.freeze();
+            default -> throw usage("--scenario must be one of " + SCENARIOS + ": " + name);
         };
     }
 
@@ -97,7 +105,8 @@ public final class RedisFailoverMain {
     }
 
     private static IllegalArgumentException usage(String problem) {
-        return new IllegalArgumentException(problem + "; usage: --scenario=standalone|cluster [--failovers=N]"
+        return new IllegalArgumentException(problem + "; usage: --scenario=" + String.join("|", SCENARIOS)
+                + " [--failovers=N]"
                 + " [--writers=N] [--check-interval=2s] [--settle=1s]");
     }
 }

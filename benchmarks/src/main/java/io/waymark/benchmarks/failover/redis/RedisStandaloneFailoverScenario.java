@@ -58,6 +58,18 @@ public final class RedisStandaloneFailoverScenario implements Scenario {
         }
     }
 
+    /** Reads each key's final value from the current master directly. */
+    static List<ClientResult> finish(FailoverRun run, RedisReplication rr) throws InterruptedException {
+        try (RedisClient direct = RedisClient.create();
+                StatefulRedisConnection<String, String> master =
+                        direct.connect(PeerSettings.uri(rr.master().host(), rr.master().port(), PASSWORD))) {
+            return run.finish(key -> {
+                String v = master.sync().get(key);
+                return v == null ? 0 : Long.parseLong(v);
+            });
+        }
+    }
+
     private List<ClientResult> runWith(RedisReplication rr, ConsulCluster consul, HarnessSettings settings,
             Duration consulWait) throws Exception {
         List<WriteClient> clients = openClients(rr, consul);
@@ -71,18 +83,11 @@ public final class RedisStandaloneFailoverScenario implements Scenario {
                 awaitMasterInConsul(consul, target, consulWait);
                 run.settle();
             }
-            try (RedisClient direct = RedisClient.create();
-                    StatefulRedisConnection<String, String> master =
-                            direct.connect(PeerSettings.uri(rr.master().host(), rr.master().port(), PASSWORD))) {
-                return run.finish(key -> {
-                    String v = master.sync().get(key);
-                    return v == null ? 0 : Long.parseLong(v);
-                });
-            }
+            return finish(run, rr);
         }
     }
 
-    private static List<WriteClient> openClients(RedisReplication rr, ConsulCluster consul) throws Exception {
+    static List<WriteClient> openClients(RedisReplication rr, ConsulCluster consul) throws Exception {
         List<WriteClient> clients = new ArrayList<>();
         try {
             clients.add(new WaymarkWriteClient(consul.httpAddress(), MASTER_SERVICE + ".service.consul",
@@ -108,7 +113,7 @@ public final class RedisStandaloneFailoverScenario implements Scenario {
         }
     }
 
-    private static ConsulCluster consul(RedisReplication rr, HarnessSettings settings) {
+    static ConsulCluster consul(RedisReplication rr, HarnessSettings settings) {
         ConsulCluster.Builder cb = ConsulCluster.builder().servers(1);
         int i = 0;
         for (RedisNode n : rr.nodes()) {
@@ -119,7 +124,7 @@ public final class RedisStandaloneFailoverScenario implements Scenario {
     }
 
     /** Waits until Consul passes exactly {@code master} for the write service, so every client starts from a steady state. */
-    private static void awaitMasterInConsul(ConsulCluster consul, RedisNode master, Duration timeout) {
+    static void awaitMasterInConsul(ConsulCluster consul, RedisNode master, Duration timeout) {
         List<String> expected = List.of(master.address());
         if (!FailoverRun.awaitUntil(timeout, () -> expected.equals(consul.passing(MASTER_SERVICE)))) {
             throw new IllegalStateException("Consul did not pass " + master.address() + " alone as "

@@ -159,6 +159,36 @@ final class WriteLoad {
     }
 
     /**
+     * How long after {@code nanos} the first write on {@code bucket} was acknowledged, in ms; -1 if none came
+     * before {@code nanos + timeout}. After {@link #stop}.
+     */
+    long firstAckAfterMillis(long nanos, int bucket, Duration timeout) {
+        if (!joined) {
+            return -1;
+        }
+        long first = -1;
+        for (Writer w : writers) {
+            LongList acks = w.acks[bucket];
+            int i = acks.firstAtOrAfter(nanos);
+            if (i < acks.size && acks.values[i] - nanos - timeout.toNanos() <= 0
+                    && (first < 0 || acks.values[i] - first < 0)) {
+                first = acks.values[i];
+            }
+        }
+        return first < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(first - nanos);
+    }
+
+    /** Errors the writers saw on keys of {@code bucket} from {@code from} (inclusive) to {@code to}. After {@link #stop}. */
+    long errorsBetween(int bucket, long from, long to) {
+        long n = 0;
+        for (Writer w : writers) {
+            LongList errs = w.errorTimes[bucket];
+            n += errs.firstAtOrAfter(to) - errs.firstAtOrAfter(from);
+        }
+        return n;
+    }
+
+    /**
      * The client's result, after {@link #stop}: {@code finalValue} reads a key's value from the
      * master that serves it now (directly, not through the client).
      */
@@ -217,6 +247,7 @@ final class WriteLoad {
         final LongList[] acks;
         /** Time of the latest acknowledgement per bucket, 0 for none; read by the harness while running. */
         final AtomicLongArray lastAck;
+        final LongList[] errorTimes;
         long errors;
         long acceptedByReplica;
         String firstError;
@@ -234,6 +265,10 @@ final class WriteLoad {
                 acks[b] = new LongList();
             }
             this.lastAck = new AtomicLongArray(buckets);
+            this.errorTimes = new LongList[buckets];
+            for (int b = 0; b < buckets; b++) {
+                errorTimes[b] = new LongList();
+            }
         }
 
         @Override
@@ -253,6 +288,7 @@ final class WriteLoad {
                     maxAcked[k] = Math.max(maxAcked[k], v);
                 } catch (RuntimeException e) {
                     errors++;
+                    errorTimes[bucketOfKey[k]].add(System.nanoTime());
                     if (firstError == null) {
                         firstError = describe(e);
                     }

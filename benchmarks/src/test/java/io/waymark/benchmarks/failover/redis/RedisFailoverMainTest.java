@@ -31,15 +31,20 @@ class RedisFailoverMainTest {
     class Arguments {
 
         @Test
-        void knowsBothScenarios() {
+        void knowsEveryScenario() {
             assertThat(RedisFailoverMain.scenario("standalone")).isInstanceOf(RedisStandaloneFailoverScenario.class);
             assertThat(RedisFailoverMain.scenario("CLUSTER")).isInstanceOf(RedisClusterFailoverScenario.class);
+            assertThat(RedisFailoverMain.scenario("cluster-kill").title()).contains("kill -9");
+            assertThat(RedisFailoverMain.scenario("cluster-freeze").title()).contains("SIGSTOP 15 s");
+            assertThat(RedisFailoverMain.scenario("standalone-kill").title()).contains("kill -9")
+                    .contains("outside actor");
+            assertThat(RedisFailoverMain.scenario("standalone-freeze").title()).contains("frozen");
         }
 
         @Test
         void rejectsAnUnknownScenario() {
             assertThatIllegalArgumentException().isThrownBy(() -> RedisFailoverMain.scenario("sentinel"))
-                    .withMessageContaining("sentinel");
+                    .withMessageContaining("sentinel").withMessageContaining("cluster-freeze");
         }
 
         @Test
