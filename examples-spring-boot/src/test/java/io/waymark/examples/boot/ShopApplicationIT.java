@@ -12,6 +12,7 @@ import io.waymark.testkit.RoleChecks;
 import io.waymark.testkit.SeedTopology;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -155,7 +156,7 @@ class ShopApplicationIT {
         assertThat(meters.get("waymark.discovery.requests").functionCounter().count()).isPositive();
         assertThat(meters.get("waymark.redis.masters").tag("client", "template").gauge().value()).isEqualTo(3);
         System.out.printf("%d orders acknowledged, 0 errors; health seen: %s; waymark.redis.failovers=%.0f%n",
-                acknowledged.get(), new java.util.LinkedHashSet<>(healthSeen),
+                acknowledged.get(), new LinkedHashSet<>(healthSeen),
                 meters.get("waymark.redis.failovers").tag("client", "template").functionCounter().count());
     }
 }

@@ -10,11 +10,13 @@ import io.waymark.testkit.RedisNode;
 import io.waymark.testkit.RedisReplication;
 import io.waymark.testkit.WaymarkTopology;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -40,8 +42,7 @@ class DiscoveredRedisTemplatesIT {
         consul.awaitPassing(WaymarkTopology.REDIS_MASTER_SERVICE, 1, Duration.ofSeconds(60));
         consul.awaitPassing(WaymarkTopology.REDIS_REPLICA_SERVICE, 2, Duration.ofSeconds(60));
         new ApplicationContextRunner()
-                .withConfiguration(org.springframework.boot.autoconfigure.AutoConfigurations.of(
-                        WaymarkAutoConfiguration.class))
+                .withConfiguration(AutoConfigurations.of(WaymarkAutoConfiguration.class))
                 .withConfiguration(BootLine.redis())
                 .withPropertyValues("waymark.consul.agents=" + consul.clients().get(0).httpAddress(),
                         "waymark.redis.write-service=" + WaymarkTopology.REDIS_MASTER_SERVICE + ".service.consul",
@@ -69,7 +70,7 @@ class DiscoveredRedisTemplatesIT {
                         AtomicBoolean stop = new AtomicBoolean();
                         AtomicLong acknowledged = new AtomicLong();
                         List<Throwable> errors = new CopyOnWriteArrayList<>();
-                        List<Thread> writers = new java.util.ArrayList<>();
+                        List<Thread> writers = new ArrayList<>();
                         for (int i = 0; i < WRITERS; i++) {
                             Thread t = new Thread(() -> {
                                 while (!stop.get()) {
