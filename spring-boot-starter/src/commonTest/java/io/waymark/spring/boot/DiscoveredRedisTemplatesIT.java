@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.cache.Cache;
 import org.springframework.dao.DataAccessException;
+import org.springframework.data.redis.cache.RedisCacheManager;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.RedisOperations;
@@ -30,7 +32,7 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 /**
  * Boot's own templates and Spring's message listener container on the starter's connection factory,
  * against a real standalone replication: a switchover under load reaches no template call, a killed
- * node moves the subscription, the reactive template routes too.
+ * node moves the subscription, Spring Cache and the reactive template route too.
  */
 @WaymarkTopology(redisReplicas = 2, roleChecks = true)
 class DiscoveredRedisTemplatesIT {
@@ -105,11 +107,20 @@ class DiscoveredRedisTemplatesIT {
                         DiscoveredRedis<?, ?> templateRedis = clients.all().get("template");
                         redis.kill(oldMaster);
                         publishUntilReceived(template, received, "e3");
-                        assertThat(templateRedis.stats().replicas()).doesNotContain(oldMaster.address());
+                        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                                assertThat(templateRedis.stats().replicas()).doesNotContain(oldMaster.address()));
                     } finally {
                         container.stop();
                         container.destroy();
                     }
+
+                    // Spring Cache on the same factory: put, get, evict, clear
+                    Cache cache = RedisCacheManager.create(factory).getCache("prices");
+                    cache.put("apple", "1.20");
+                    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                            assertThat(cache.get("apple", String.class)).isEqualTo("1.20"));
+                    cache.clear();
+                    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(cache.get("apple")).isNull());
 
                     ReactiveStringRedisTemplate reactive = context.getBean(ReactiveStringRedisTemplate.class);
                     assertThat(reactive.opsForValue().set("reactive", "yes").block(Duration.ofSeconds(10))).isTrue();
