@@ -1,6 +1,7 @@
 package io.waymark.spring.boot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -11,6 +12,9 @@ import io.waymark.redis.DiscoveredRedis;
 import io.waymark.redis.TopologyMode;
 import io.waymark.spring.redis.DiscoveredRedisConnectionFactory;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -105,6 +109,29 @@ class WaymarkAutoConfigurationTest {
             assertThat(clients.all()).containsOnlyKeys("template", "string").containsEntry("string", redis);
             assertThat(redis.toString()).doesNotContain("secret-password");
         });
+    }
+
+    @Test
+    void closingTheContextLeavesNoThreadOfTheConnectorsOrOfLettuce() {
+        Set<String> before = threadNames();
+        redisWithoutServers().run(context -> {
+            assertThat(context).hasNotFailed();
+            context.getBean(DiscoveredRedis.class);
+            // the reactive instance is built when the first reactive connection is asked for
+            context.getBean(ReactiveRedisConnectionFactory.class).getReactiveConnection().close();
+            assertThat(context.getBean(WaymarkRedisClients.class).all()).containsOnlyKeys("template", "string",
+                    "reactive");
+        });
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            Set<String> after = threadNames();
+            after.removeAll(before);
+            assertThat(after).noneMatch(n -> n.startsWith("waymark-redis") || n.startsWith("lettuce"));
+        });
+    }
+
+    private static Set<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .collect(Collectors.toCollection(HashSet::new));
     }
 
     @Test
