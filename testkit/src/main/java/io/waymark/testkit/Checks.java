@@ -58,6 +58,21 @@ final class Checks {
         return value;
     }
 
+    /**
+     * One server option as the server's command line takes it: starts with "--" and holds no line
+     * break or NUL (a line break would be a config line of its own for redis-server).
+     */
+    static String serverOption(String option) {
+        if (option == null || option.length() <= 2 || !option.startsWith("--")
+                || option.chars().anyMatch(c -> c == '\n' || c == '\r' || c == 0)) {
+            String shown = option == null ? null
+                    : option.replace("\n", "\\n").replace("\r", "\\r").replace("\0", "\\0");
+            throw new IllegalArgumentException(
+                    "serverOption must start with -- and hold no line break: " + shown);
+        }
+        return option;
+    }
+
     /** A password usable in server configs and SQL as is; the message never shows the value. */
     static String password(String password) {
         if (password == null || password.isEmpty() || !password.matches("[A-Za-z0-9_.@%+=:-]+")) {

@@ -207,14 +207,13 @@ public final class ConsulCluster implements AutoCloseable {
     }
 
     /** Builds and starts a {@link ConsulCluster}; not thread-safe. */
-    public static final class Builder {
+    public static final class Builder extends FixtureBuilder<Builder> {
         private static final String NODE_NAME = "[A-Za-z0-9-]+";
 
         private Integer servers;
         private List<String> serverHosts;
         private String serverNamePrefix = "consul";
         private String datacenter = "dc1";
-        private Duration startTimeout = Duration.ofSeconds(60);
         private Duration addressWait = Duration.ofSeconds(60);
         private final Map<String, ClientDef> clients = new LinkedHashMap<>();
         private boolean secured;
@@ -242,7 +241,9 @@ public final class ConsulCluster implements AutoCloseable {
             }
         }
 
-        private Builder() {}
+        private Builder() {
+            super(Duration.ofSeconds(60));
+        }
 
         /** Number of servers, 1..7; default 3. */
         public Builder servers(int servers) {
@@ -267,12 +268,6 @@ public final class ConsulCluster implements AutoCloseable {
 
         public Builder datacenter(String datacenter) {
             this.datacenter = Checks.matches("datacenter", datacenter, "[a-z0-9-]+");
-            return this;
-        }
-
-        /** Bound for the whole start (leader, members, registrations); default 60 s. */
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = Checks.positive("startTimeout", timeout);
             return this;
         }
 
@@ -342,15 +337,10 @@ public final class ConsulCluster implements AutoCloseable {
             FixtureResources resources = new FixtureResources("waymark-consul-", "ConsulCluster",
                     Launcher.Image.CONSUL, "consul");
             Launcher launcher = resources.launcher();
-            try {
+            return resources.start(() -> {
                 long deadline = System.nanoTime() + startTimeout.toNanos();
-                List<String> hosts = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    hosts.add(resources.hold(serverHosts != null
-                            ? LoopbackAddresses.acquire(serverHosts.get(i), addressWait,
-                                    LocalConsulAgent.SERVER_PORTS)
-                            : LoopbackAddresses.acquire(LocalConsulAgent.SERVER_PORTS)));
-                }
+                List<String> hosts = resources.holdAddresses(n, serverHosts, addressWait,
+                        LocalConsulAgent.SERVER_PORTS);
                 ConsulCertificates certs = secured ? ConsulCertificates.create(
                         ConsulCertificates.Tool.of(launcher), resources.dir().resolve("tls"), datacenter) : null;
                 ConsulSecurity.TlsFiles apiTls = secured ? certs.cli() : null;
@@ -364,7 +354,7 @@ public final class ConsulCluster implements AutoCloseable {
                     serverAgents.add(new LocalConsulAgent(name, hosts.get(i), true, n, hosts, datacenter,
                             resources, startTimeout, access, secured ? certs.ca() : null,
                             secured ? certs.server(name, hosts.get(i)) : null, Launcher.Image.CONSUL,
-                            scriptDirs(Set.of())));
+                            scriptDirs(Set.of()), serverOptions));
                 }
                 List<LocalConsulAgent> clientAgents = new ArrayList<>();
                 for (ClientDef c : clients.values()) {
@@ -373,7 +363,7 @@ public final class ConsulCluster implements AutoCloseable {
                     clientAgents.add(new LocalConsulAgent(c.name(), host, false, 0, hosts, datacenter,
                             resources, startTimeout, access, secured ? certs.ca() : null,
                             secured ? certs.clientAgent(c.name(), host) : null, c.image(),
-                            scriptDirs(c.scriptDirs())));
+                            scriptDirs(c.scriptDirs()), serverOptions));
                 }
                 resources.stopOnClose(clientAgents);
                 resources.stopOnClose(serverAgents);
@@ -401,12 +391,7 @@ public final class ConsulCluster implements AutoCloseable {
                     }
                 }
                 return cluster;
-            } catch (RuntimeException e) {
-                throw resources.startFailed(e);
-            } catch (Error e) {
-                resources.closeAfter(e);
-                throw e;
-            }
+            });
         }
 
         /**

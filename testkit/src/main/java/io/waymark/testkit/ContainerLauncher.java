@@ -6,6 +6,7 @@ import io.waymark.testkit.internal.Docker;
 import io.waymark.testkit.internal.ServerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -73,8 +74,11 @@ final class ContainerLauncher extends Launcher {
 
     @Override
     ServerProcess server(String name, Image image, Supplier<List<String>> command, Path workDir, Path log,
-            List<Path> readOnly) {
-        return new ContainerProcess(fixture, name, image(image), command, workDir, log, List.of(dir), readOnly);
+            Mounts mounts) {
+        List<Path> readWrite = new ArrayList<>(List.of(dir));
+        readWrite.addAll(mounts.readWrite());
+        return new ContainerProcess(fixture, name, image(image), command, workDir, log, readWrite,
+                mounts.readOnly());
     }
 
     /**

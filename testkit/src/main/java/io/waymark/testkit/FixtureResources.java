@@ -2,12 +2,14 @@ package io.waymark.testkit;
 
 import io.waymark.testkit.internal.Reaper;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * What a fixture owns: its temp dir, its address leases, its processes, and a scheduler for what
@@ -66,6 +68,35 @@ final class FixtureResources implements AutoCloseable {
     synchronized String hold(LoopbackAddresses.Lease lease) {
         leases.add(lease);
         return lease.address();
+    }
+
+    /**
+     * Holds {@code count} addresses with {@code ports} free until {@link #close()}: leased ones, or
+     * the {@code fixed} ones (null: none), each waited for up to {@code wait} while another
+     * fixture holds it.
+     */
+    List<String> holdAddresses(int count, List<String> fixed, Duration wait, int... ports) {
+        List<String> hosts = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            hosts.add(hold(fixed != null ? LoopbackAddresses.acquire(fixed.get(i), wait, ports)
+                    : LoopbackAddresses.acquire(ports)));
+        }
+        return hosts;
+    }
+
+    /**
+     * Runs a fixture's start: on a failure everything held so far is released and the caller gets
+     * {@link #startFailed}'s exception (an {@link Error} as it is).
+     */
+    <T> T start(Supplier<T> start) {
+        try {
+            return start.get();
+        } catch (RuntimeException e) {
+            throw startFailed(e);
+        } catch (Error e) {
+            closeAfter(e);
+            throw e;
+        }
     }
 
     /** Stops {@code nodes} on {@link #close()}, after the groups given before. */

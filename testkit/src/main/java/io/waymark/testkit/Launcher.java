@@ -57,12 +57,24 @@ abstract class Launcher {
     abstract String binary(String name);
 
     /**
-     * A server: {@code command} is evaluated at each start; its output goes to {@code log}.
+     * Host paths a server uses beyond the fixture's dir, mounted at their own path on the containers
+     * backend so that they mean the same on both.
      *
-     * @param readOnly further dirs the server reads (check scripts), mounted on the containers backend
+     * @param readWrite paths its options name (e.g. {@code --secure-file-priv=/some/dir})
+     * @param readOnly dirs it reads (check scripts)
      */
+    record Mounts(List<Path> readWrite, List<Path> readOnly) {
+        static final Mounts NONE = new Mounts(List.of(), List.of());
+
+        Mounts {
+            readWrite = List.copyOf(readWrite);
+            readOnly = List.copyOf(readOnly);
+        }
+    }
+
+    /** A server: {@code command} is evaluated at each start; its output goes to {@code log}. */
     abstract ServerProcess server(String name, Image image, Supplier<List<String>> command, Path workDir,
-            Path log, List<Path> readOnly);
+            Path log, Mounts mounts);
 
     /** Releases what it keeps for the fixture's life (helper containers); servers are stopped apart. */
     void close() {}
@@ -98,7 +110,7 @@ abstract class Launcher {
 
         @Override
         ServerProcess server(String name, Image image, Supplier<List<String>> command, Path workDir, Path log,
-                List<Path> readOnly) {
+                Mounts mounts) {
             return new ManagedProcess(name, command, workDir, log, Map.of());
         }
 

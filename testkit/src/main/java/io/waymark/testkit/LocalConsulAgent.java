@@ -33,7 +33,6 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
 
     private final String nodeName;
     private final boolean server;
-    private final String consul;
     private final Path configFile;
     private final ConsulAccess access;
 
@@ -42,19 +41,18 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
      * @param image what it runs from on the containers backend: a plain Consul image, or one with the
      *     client its role checks run
      * @param scriptDirs dirs holding its check scripts, mounted read-only on the containers backend
+     * @param options the caller's, "--name=value" (consul agent's flags)
      */
     LocalConsulAgent(String nodeName, String host, boolean server, int bootstrapExpect,
             List<String> join, String datacenter, FixtureResources resources, Duration readyTimeout,
             ConsulAccess access, Path ca, ConsulCertificates.Pair tls, Launcher.Image image,
-            List<Path> scriptDirs) {
-        super("consul agent " + nodeName + "@" + host, host, access.port(),
-                resources.dir().resolve(nodeName), resources, "consul.log", readyTimeout,
-                Duration.ofSeconds(10), image, scriptDirs);
+            List<Path> scriptDirs, List<String> options) {
+        super(Kind.consul(image), "consul agent " + nodeName + "@" + host, nodeName, host, access.port(),
+                resources, readyTimeout, scriptDirs, options);
         this.nodeName = nodeName;
         this.server = server;
         this.access = access;
-        this.consul = resources.launcher().binary("consul");
-        Path dir = resources.dir().resolve(nodeName);
+        Path dir = dir();
         Path data = dir.resolve("data");
         this.configFile = dir.resolve("config.json");
         Map<String, Object> config = config(bootstrapExpect, join, datacenter, data);
@@ -78,7 +76,7 @@ final class LocalConsulAgent extends LocalProcessNode implements ConsulAgent {
 
     @Override
     List<String> command() {
-        return List.of(consul, "agent", "-config-file=" + configFile);
+        return List.of(binary(), "agent", "-config-file=" + configFile);
     }
 
     private Map<String, Object> config(int bootstrapExpect, List<String> join, String dc, Path data) {

@@ -29,37 +29,31 @@ import java.util.Properties;
  */
 final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
 
-    private final Path dir;
     private final Path socket;
     private final int serverId;
     private final String rootPassword;
-    private final String mariadbd;
-    private final Launcher launcher;
     /** Whether a (re)start passes --read-only: replicas must not come back writable. */
     private volatile boolean readOnly;
 
+    /** @param options the caller's, "--name=value"; for mariadbd, not for mariadb-install-db */
     LocalMariaDbNode(String name, String host, int port, int serverId, FixtureResources resources,
-            String rootPassword, Duration readyTimeout) {
-        super("mariadbd " + host + ":" + port, host, port, resources.dir().resolve(name), resources,
-                "mariadbd.log", readyTimeout, Duration.ofSeconds(30), Launcher.Image.MARIADB, List.of());
-        this.launcher = resources.launcher();
+            String rootPassword, Duration readyTimeout, List<String> options) {
+        super(Kind.MARIADB, name, host, port, resources, readyTimeout, options);
         this.serverId = serverId;
         this.rootPassword = rootPassword;
-        this.dir = resources.dir().resolve(name);
-        this.socket = dir.resolve("mysqld.sock");
-        this.mariadbd = launcher.binary("mariadbd");
+        this.socket = dir().resolve("mysqld.sock");
     }
 
     @Override
     List<String> command() {
-        List<String> cmd = new ArrayList<>(List.of(mariadbd, "--no-defaults",
-                "--datadir=" + dir.resolve("data"), "--bind-address=" + host(), "--port=" + port(),
-                "--socket=" + socket, "--pid-file=" + dir.resolve("mysqld.pid"),
-                "--user=root", "--server-id=" + serverId, "--log-bin=" + dir.resolve("binlog"),
-                "--relay-log=" + dir.resolve("relay"), "--log-slave-updates", "--binlog-format=ROW",
+        List<String> cmd = new ArrayList<>(List.of(binary(), "--no-defaults",
+                "--datadir=" + dir().resolve("data"), "--bind-address=" + host(), "--port=" + port(),
+                "--socket=" + socket, "--pid-file=" + dir().resolve("mysqld.pid"),
+                "--user=root", "--server-id=" + serverId, "--log-bin=" + dir().resolve("binlog"),
+                "--relay-log=" + dir().resolve("relay"), "--log-slave-updates", "--binlog-format=ROW",
                 "--skip-name-resolve", "--performance-schema=OFF", "--innodb-buffer-pool-size=32M",
                 "--innodb-log-file-size=16M", "--innodb-use-native-aio=0", "--max-connections=200",
-                "--tmpdir=" + dir));
+                "--tmpdir=" + dir()));
         if (readOnly) {
             cmd.add("--read-only");
         }
@@ -73,17 +67,17 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
     /** Starts mariadb-install-db; returns the running installer to wait on. */
     ServerProcess install() {
         try {
-            Files.createDirectories(dir);
+            Files.createDirectories(dir());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create " + dir, e);
+            throw new UncheckedIOException("cannot create " + dir(), e);
         }
-        List<String> cmd = List.of(launcher.binary("mariadb-install-db"), "--no-defaults",
-                "--datadir=" + dir.resolve("data"), "--auth-root-authentication-method=normal",
+        List<String> cmd = List.of(launcher().binary("mariadb-install-db"), "--no-defaults",
+                "--datadir=" + dir().resolve("data"), "--auth-root-authentication-method=normal",
                 "--skip-test-db", "--user=root", "--innodb-buffer-pool-size=32M",
                 "--innodb-log-file-size=16M", "--innodb-use-native-aio=0");
         // a server of its own, so that a JVM exit mid-install stops it before the dir is deleted
-        ServerProcess installer = launcher.server("mariadb-install-db " + address(), Launcher.Image.MARIADB,
-                () -> cmd, dir, dir.resolve("install.log"), List.of());
+        ServerProcess installer = launcher().server("mariadb-install-db " + address(), Launcher.Image.MARIADB,
+                () -> cmd, dir(), dir().resolve("install.log"), Launcher.Mounts.NONE);
         installer.start();
         return installer;
     }
@@ -109,7 +103,7 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
         Integer exit = installer.awaitExit(timeout);
         if (exit != null && exit != 0) {
             String first = errors(installer.log());
-            Reaper.deleteDir(dir.resolve("data"));
+            Reaper.deleteDir(dir().resolve("data"));
             installer.start();
             exit = installer.awaitExit(timeout);
             if (exit != null && exit != 0) {
@@ -140,22 +134,22 @@ final class LocalMariaDbNode extends LocalProcessNode implements MariaDbNode {
      * client next to the server (a local process, or an exec in its container).
      */
     void bootstrap(String sql, Duration timeout) {
-        String client = launcher.binary("mariadb");
+        String client = launcher().binary("mariadb");
         List<String> base = List.of(client, "--no-defaults", "-S", socket.toString(), "-u", "root");
         pollWhileRunning(timeout, Duration.ofMillis(200), () -> {
             List<String> ping = new ArrayList<>(base);
             ping.addAll(List.of("-N", "-B", "-e", "SELECT 1"));
-            return process().exec(ping, dir, Duration.ofSeconds(10)).exit() == 0;
+            return process().exec(ping, dir(), Duration.ofSeconds(10)).exit() == 0;
         }, process()::describe);
         // the SQL holds passwords: from an owner-only file, never on a command line
-        Path file = dir.resolve("bootstrap.sql");
+        Path file = dir().resolve("bootstrap.sql");
         try {
             Files.writeString(file, "");
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
             Files.writeString(file, sql);
             List<String> run = new ArrayList<>(base);
             run.addAll(List.of("-e", "source " + file));
-            Commands.Result r = process().exec(run, dir, Duration.ofSeconds(30));
+            Commands.Result r = process().exec(run, dir(), Duration.ofSeconds(30));
             if (r.exit() != 0) {
                 throw new IllegalStateException("bootstrap SQL failed on " + address() + ": " + r.output().trim());
             }

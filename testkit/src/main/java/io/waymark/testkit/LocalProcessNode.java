@@ -2,11 +2,14 @@ package io.waymark.testkit;
 
 import io.waymark.testkit.internal.Poll;
 import io.waymark.testkit.internal.ServerProcess;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -20,8 +23,24 @@ import java.util.function.Supplier;
  */
 abstract class LocalProcessNode implements FaultControls {
 
+    /** What runs one kind of server: its binary, its image, its log file, how long a stop may take. */
+    record Kind(String binary, Launcher.Image image, String logFile, Duration stopGrace) {
+        static final Kind REDIS = new Kind("redis-server", Launcher.Image.REDIS, "redis.log",
+                Duration.ofSeconds(10));
+        static final Kind MARIADB = new Kind("mariadbd", Launcher.Image.MARIADB, "mariadbd.log",
+                Duration.ofSeconds(30));
+
+        /** A Consul agent from {@code image}: plain Consul, or with the client its role checks run. */
+        static Kind consul(Launcher.Image image) {
+            return new Kind("consul", image, "consul.log", Duration.ofSeconds(10));
+        }
+    }
+
     private final String host;
     private final int port;
+    private final Path dir;
+    private final String binary;
+    private final List<String> options;
     private final Duration readyTimeout;
     private final Duration stopGrace;
     private final ServerProcess process;
@@ -29,26 +48,82 @@ abstract class LocalProcessNode implements FaultControls {
 
     /**
      * @param name the process name in messages, e.g. "redis-server 127.0.0.5:6379"
+     * @param dirName the node's own dir (its working dir) inside the fixture's
      * @param port the port clients talk to
-     * @param dir the node's own dir (its working dir) inside the fixture's
-     * @param resources the owning fixture's, for the scheduler of timed thaws
+     * @param resources the owning fixture's, for the launcher and the scheduler of timed thaws
      * @param readyTimeout bound of the readiness wait after {@link #start()}
-     * @param stopGrace how long {@link #stop()} waits after SIGTERM before SIGKILL
-     * @param image what it runs from on the containers backend
      * @param readOnly further dirs it reads (check scripts), mounted on the containers backend
+     * @param options the caller's server options (checked by {@link Checks#serverOption}), after the
+     *     fixture's own on every command line
      */
-    LocalProcessNode(String name, String host, int port, Path dir, FixtureResources resources,
-            String logFile, Duration readyTimeout, Duration stopGrace, Launcher.Image image,
-            List<Path> readOnly) {
+    LocalProcessNode(Kind kind, String name, String dirName, String host, int port, FixtureResources resources,
+            Duration readyTimeout, List<Path> readOnly, List<String> options) {
         this.resources = resources;
         this.host = host;
         this.port = port;
+        this.dir = resources.dir().resolve(dirName);
+        this.binary = resources.launcher().binary(kind.binary());
+        this.options = List.copyOf(options);
         this.readyTimeout = readyTimeout;
-        this.stopGrace = stopGrace;
-        // command() is evaluated at each start, after construction, so that a restart carries the
-        // node's current role
-        this.process = resources.launcher().server(name, image, this::command, dir, dir.resolve(logFile),
-                readOnly);
+        this.stopGrace = kind.stopGrace();
+        // the command line is evaluated at each start, after construction, so that a restart carries
+        // the node's current role
+        this.process = resources.launcher().server(name, kind.image(), this::commandLine, dir,
+                dir.resolve(kind.logFile()), new Launcher.Mounts(namedPaths(this.options), readOnly));
+    }
+
+    /**
+     * A node without further read-only dirs, named in messages by its binary and address, e.g.
+     * "redis-server 127.0.0.5:6379".
+     */
+    LocalProcessNode(Kind kind, String dirName, String host, int port, FixtureResources resources,
+            Duration readyTimeout, List<String> options) {
+        this(kind, kind.binary() + " " + host + ":" + port, dirName, host, port, resources, readyTimeout,
+                List.of(), options);
+    }
+
+    /**
+     * The fixture's options then the caller's: where a server takes the last of repeated settings
+     * (mariadbd, redis-server, consul), the caller's wins.
+     */
+    private List<String> commandLine() {
+        List<String> cmd = new ArrayList<>(command());
+        cmd.addAll(options);
+        return cmd;
+    }
+
+    /**
+     * The existing absolute host paths that {@code options} name ("--x=/a/b", "--x /a/b"): the
+     * containers backend mounts them at their own path (read-write, as the processes backend sees
+     * them), so that an option means the same on both backends.
+     */
+    static List<Path> namedPaths(List<String> options) {
+        Set<Path> paths = new LinkedHashSet<>();
+        for (String option : options) {
+            String[] words = option.substring(2).split("[=\\s]+");
+            for (int i = 1; i < words.length; i++) {
+                Path p = Path.of(words[i]).normalize();
+                if (p.isAbsolute() && p.getNameCount() > 0 && Files.exists(p)) {
+                    paths.add(p);
+                }
+            }
+        }
+        return List.copyOf(paths);
+    }
+
+    /** The node's own dir (its working dir) inside the fixture's. */
+    Path dir() {
+        return dir;
+    }
+
+    /** The fixture's launcher, for what runs next to the server (installers, clients). */
+    Launcher launcher() {
+        return resources.launcher();
+    }
+
+    /** The server's binary: a resolved path, or its name in the image. */
+    String binary() {
+        return binary;
     }
 
     /** The command line of the next start. */

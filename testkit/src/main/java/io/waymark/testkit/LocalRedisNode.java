@@ -20,18 +20,16 @@ import java.util.List;
 final class LocalRedisNode extends LocalProcessNode implements RedisNode {
 
     private final String password;
-    private final String server;
     private final Path conf;
     /** "host port" of the master this node replicates, null for a master; used at (re)start. */
     private volatile String upstream;
 
+    /** @param options the caller's, "--name value" (redis-server's command-line form) */
     LocalRedisNode(String name, String host, int port, String password, FixtureResources resources,
-            Duration clusterNodeTimeout, Duration readyTimeout) {
-        super("redis-server " + host + ":" + port, host, port, resources.dir().resolve(name), resources,
-                "redis.log", readyTimeout, Duration.ofSeconds(10), Launcher.Image.REDIS, List.of());
+            Duration clusterNodeTimeout, Duration readyTimeout, List<String> options) {
+        super(Kind.REDIS, name, host, port, resources, readyTimeout, options);
         this.password = password;
-        this.server = resources.launcher().binary("redis-server");
-        Path dir = resources.dir().resolve(name);
+        Path dir = dir();
         this.conf = dir.resolve("redis.conf");
         StringBuilder c = new StringBuilder();
         c.append("bind ").append(host).append('\n');
@@ -64,7 +62,7 @@ final class LocalRedisNode extends LocalProcessNode implements RedisNode {
 
     @Override
     List<String> command() {
-        List<String> cmd = new ArrayList<>(List.of(server, conf.toString()));
+        List<String> cmd = new ArrayList<>(List.of(binary(), conf.toString()));
         String up = upstream;
         if (up != null) {
             cmd.add("--replicaof");

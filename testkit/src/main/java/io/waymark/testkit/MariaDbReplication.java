@@ -29,31 +29,26 @@ import java.util.Set;
  *
  * <p>Threading: thread-safe; topology changes are serialized, {@link #primary()} never blocks.
  */
-public final class MariaDbReplication implements AutoCloseable {
+public final class MariaDbReplication extends Replication<MariaDbNode, LocalMariaDbNode> {
 
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(60);
 
-    private final List<LocalMariaDbNode> nodes;
-    private final FixtureResources resources;
     private final String database;
     private final String appUser;
     private final String appPassword;
     private final String rootPassword;
     private final String replPassword;
-    private volatile LocalMariaDbNode primary;
     /** Nodes an outside promotion left out of replication (the old primary); guarded by this. */
     private final Set<LocalMariaDbNode> detached = new HashSet<>();
 
     private MariaDbReplication(Builder b, List<LocalMariaDbNode> nodes, FixtureResources resources,
             String replPassword) {
-        this.nodes = List.copyOf(nodes);
-        this.resources = resources;
+        super(nodes, resources, "primary");
         this.database = b.database;
         this.appUser = b.appUser;
         this.appPassword = b.appPassword;
         this.rootPassword = b.rootPassword;
         this.replPassword = replPassword;
-        this.primary = nodes.get(0);
     }
 
     public static Builder builder() {
@@ -62,20 +57,7 @@ public final class MariaDbReplication implements AutoCloseable {
 
     /** The current primary as this fixture configured it. */
     public MariaDbNode primary() {
-        return primary;
-    }
-
-    /**
-     * Every node but the current primary, in creation order; after an outside promotion this
-     * includes the detached old primary (read-only, not replicating).
-     */
-    public List<MariaDbNode> replicas() {
-        return LocalProcessNode.except(nodes, primary);
-    }
-
-    /** All nodes in creation order (the first was the initial primary). */
-    public List<MariaDbNode> nodes() {
-        return List.copyOf(nodes);
+        return writable;
     }
 
     /** "jdbc:mariadb://127.0.0.x:3306/&lt;database&gt;". */
@@ -100,19 +82,10 @@ public final class MariaDbReplication implements AutoCloseable {
         return rootPassword;
     }
 
-    /**
-     * Coordinated promotion of {@code replica}: the primary goes read_only, the replica applies
-     * everything the primary logged, then stops replicating and becomes writable; the old primary
-     * and the other replicas then replicate from it. Returns once every running replica replicates.
-     */
-    public synchronized void switchover(MariaDbNode replica) {
-        LocalMariaDbNode target = own(replica);
-        LocalMariaDbNode old = primary;
-        if (target == old) {
-            throw new IllegalArgumentException(replica + " is already the primary");
-        }
+    @Override
+    void switchover(LocalMariaDbNode old, LocalMariaDbNode target) {
         if (detached.contains(target)) {
-            throw new IllegalArgumentException(replica + " was detached by an outside promotion: it "
+            throw new IllegalArgumentException(target + " was detached by an outside promotion: it "
                     + "does not replicate");
         }
         old.readOnlyAtStart(true);
@@ -124,7 +97,7 @@ public final class MariaDbReplication implements AutoCloseable {
         }
         target.execute("STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL read_only=0");
         target.readOnlyAtStart(false);
-        primary = target;
+        writable = target;
         // the old primary has no slave position yet: start from what it already holds
         old.execute("SET GLOBAL gtid_slave_pos=@@gtid_binlog_pos", changeMaster(target),
                 "START SLAVE");
@@ -136,23 +109,6 @@ public final class MariaDbReplication implements AutoCloseable {
         awaitReplicasRunning();
     }
 
-    /** SIGKILL on {@code node}; no promotion follows (see {@link #promoteWhenPrimaryFails}). */
-    public void kill(MariaDbNode node) {
-        own(node).kill();
-    }
-
-    /**
-     * An outside actor promotes, {@code delay} from now, the replica that received the most of
-     * the primary's binlog (highest {@code Gtid_IO_Pos} among those that answer), once it applied
-     * all it received; repoints the other replicas to it (GTID); and fences the old primary: it
-     * restarts read-only and is set {@code read_only} as soon as it answers again, but stays
-     * detached (not replicating: it may hold transactions nobody else got). Nothing is coordinated:
-     * what the old primary committed and no replica received is lost. See {@link Promotion}.
-     */
-    public Promotion<MariaDbNode> promoteBestReplica(Duration delay) {
-        return Promotion.after("outside promotion in " + this, delay, new OutsideActor(), resources);
-    }
-
     /**
      * Like {@link #promoteBestReplica}, but the actor first watches the primary and counts
      * {@code delay} from when it saw it fail (no answer to {@code SELECT 1} within
@@ -160,73 +116,50 @@ public final class MariaDbReplication implements AutoCloseable {
      * Arm it before the fault.
      */
     public Promotion<MariaDbNode> promoteWhenPrimaryFails(Duration delay) {
-        return Promotion.whenWritableFails("outside promotion in " + this, delay, new OutsideActor(),
-                resources);
+        return promoteWhenWritableFails(delay);
     }
 
-    /** The outside promoter's view: network probes only, with short timeouts. */
-    private final class OutsideActor implements Promotion.Actor<MariaDbNode> {
-        private final Duration timeout = Duration.ofMillis(Promotion.PROBE_TIMEOUT_MS);
+    @Override
+    boolean writableAnswers() {
+        return "1".equals(writable.queryStringWithin(Promotion.PROBE_TIMEOUT, "SELECT 1"));
+    }
 
-        @Override
-        public boolean writableAnswers() {
-            return "1".equals(primary.queryStringWithin(timeout, "SELECT 1"));
+    @Override
+    synchronized Promotion.Promoted<MariaDbNode> promoteBest() {
+        LocalMariaDbNode old = writable;
+        // one that does not answer (down, frozen) is not a candidate, and is left detached
+        List<Progress<LocalMariaDbNode>> answers = probeReplicas(old, n -> !detached.contains(n), n -> {
+            String gtid = n.queryRowWithin(Duration.ofSeconds(2), "SHOW SLAVE STATUS")
+                    .getOrDefault("Gtid_IO_Pos", "");
+            return new Progress<>(n, gtid, gtidSum(gtid));
+        }, detached::add);
+        Progress<LocalMariaDbNode> furthest = furthest(answers, old);
+        LocalMariaDbNode best = furthest.node();
+        String bestGtid = furthest.position();
+        if (!bestGtid.isEmpty() && !reachesGtid(best, bestGtid)) {
+            throw new IllegalStateException(best + " did not apply its relay log up to " + bestGtid);
         }
-
-        @Override
-        public Promotion.Promoted<MariaDbNode> promoteBest() {
-            synchronized (MariaDbReplication.this) {
-                LocalMariaDbNode old = primary;
-                LocalMariaDbNode best = null;
-                String bestGtid = null;
-                List<LocalMariaDbNode> others = new ArrayList<>();
-                for (LocalMariaDbNode n : LocalProcessNode.except(nodes, old)) {
-                    if (detached.contains(n)) {
-                        continue;
-                    }
-                    try {
-                        String gtid = n.queryRowWithin(Duration.ofSeconds(2), "SHOW SLAVE STATUS")
-                                .getOrDefault("Gtid_IO_Pos", "");
-                        others.add(n);
-                        if (best == null || gtidSum(gtid) > gtidSum(bestGtid)) {
-                            best = n;
-                            bestGtid = gtid;
-                        }
-                    } catch (RuntimeException e) {
-                        // down or frozen: not a candidate, and left detached below
-                        detached.add(n);
-                    }
-                }
-                if (best == null) {
-                    throw new IllegalStateException("no replica of " + old + " answered: nothing to promote");
-                }
-                if (!bestGtid.isEmpty() && !reachesGtid(best, bestGtid)) {
-                    throw new IllegalStateException(best + " did not apply its relay log up to " + bestGtid);
-                }
-                best.execute("STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL read_only=0");
-                long writable = System.nanoTime();
-                best.readOnlyAtStart(false);
-                primary = best;
-                old.readOnlyAtStart(true);
-                detached.add(old);
-                for (LocalMariaDbNode n : others) {
-                    if (n != best) {
-                        n.execute("STOP SLAVE", changeMaster(best), "START SLAVE");
-                    }
-                }
-                return new Promotion.Promoted<>(best, old, writable);
+        best.execute("STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL read_only=0");
+        long writableAt = System.nanoTime();
+        best.readOnlyAtStart(false);
+        writable = best;
+        old.readOnlyAtStart(true);
+        detached.add(old);
+        for (Progress<LocalMariaDbNode> a : answers) {
+            if (a.node() != best) {
+                a.node().execute("STOP SLAVE", changeMaster(best), "START SLAVE");
             }
         }
+        return new Promotion.Promoted<>(best, old, writableAt);
+    }
 
-        @Override
-        public boolean fenceOld(MariaDbNode old) {
-            LocalMariaDbNode o = (LocalMariaDbNode) old;
-            if (o == primary || !"0".equals(o.queryStringWithin(timeout, "SELECT @@read_only"))) {
-                return true;
-            }
-            o.executeWithin(timeout, "SET GLOBAL read_only=1");
+    @Override
+    boolean fenceOld(LocalMariaDbNode old) {
+        if (old == writable || !"0".equals(old.queryStringWithin(Promotion.PROBE_TIMEOUT, "SELECT @@read_only"))) {
             return true;
         }
+        old.executeWithin(Promotion.PROBE_TIMEOUT, "SET GLOBAL read_only=1");
+        return true;
     }
 
     /** Sum of the sequence numbers of a GTID list ("0-1-42,1-2-7"): how far a single-domain stream got. */
@@ -249,7 +182,7 @@ public final class MariaDbReplication implements AutoCloseable {
 
     /** Waits until every running replica's IO and SQL threads run against the current primary. */
     public void awaitReplicasRunning() {
-        LocalMariaDbNode p = primary;
+        LocalMariaDbNode p = writable;
         for (LocalMariaDbNode n : replicating()) {
             if (n != p && n.isServing()) {
                 String[] last = {""};
@@ -267,7 +200,7 @@ public final class MariaDbReplication implements AutoCloseable {
 
     /** Waits until every running replica applied all the primary has logged. */
     public void awaitReplicasCaughtUp() {
-        LocalMariaDbNode p = primary;
+        LocalMariaDbNode p = writable;
         String goal = p.queryString("SELECT @@gtid_binlog_pos");
         for (LocalMariaDbNode n : replicating()) {
             if (n != p && n.isServing() && !reachesGtid(n, goal)) {
@@ -289,46 +222,15 @@ public final class MariaDbReplication implements AutoCloseable {
                 "SELECT MASTER_GTID_WAIT('" + goal + "', " + SYNC_TIMEOUT.toSeconds() + ")"));
     }
 
-    private LocalMariaDbNode own(MariaDbNode node) {
-        return LocalProcessNode.member(nodes, node, "fixture");
-    }
-
-    /**
-     * Cancels outside promotions and timed thaws, stops every node (thawing frozen ones), deletes
-     * the data and releases the addresses.
-     */
-    @Override
-    public void close() {
-        resources.close();
-    }
-
-    @Override
-    public String toString() {
-        return "MariaDbReplication[primary " + primary + ", nodes " + nodes + "]";
-    }
-
     /** Builds and starts a {@link MariaDbReplication}; not thread-safe. */
-    public static final class Builder {
-        private int replicas = 1;
-        private int port = 3306;
+    public static final class Builder extends NodesBuilder<Builder> {
         private String database = "waymark";
         private String appUser = "app";
         private String appPassword = "apppass";
         private String rootPassword = randomPassword();
-        private Duration startTimeout = Duration.ofSeconds(120);
 
-        private Builder() {}
-
-        /** Number of replicas, 0..4; default 1. */
-        public Builder replicas(int replicas) {
-            this.replicas = Checks.inRange("replicas", replicas, 0, 4);
-            return this;
-        }
-
-        /** The port of every node (each has its own address); default 3306. */
-        public Builder port(int port) {
-            this.port = Checks.inRange("port", port, 1, 65535);
-            return this;
+        private Builder() {
+            super(4, 3306, Duration.ofSeconds(120));
         }
 
         /** The database created on the primary (and replicated); default "waymark". */
@@ -355,24 +257,17 @@ public final class MariaDbReplication implements AutoCloseable {
             return this;
         }
 
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = Checks.positive("startTimeout", timeout);
-            return this;
-        }
-
         /** Installs and starts the nodes, sets up replication, waits until replicas caught up. */
         public MariaDbReplication start() {
             FixtureResources resources = new FixtureResources("waymark-mariadb-", "MariaDbReplication",
                     Launcher.Image.MARIADB, "mariadbd", "mariadb-install-db", "mariadb");
             String replPassword = randomPassword();
-            try {
+            return resources.start(() -> {
                 List<LocalMariaDbNode> nodes = new ArrayList<>();
-                for (int i = 0; i <= replicas; i++) {
-                    // the Consul ports too: RoleChecks agents bind to the node's address
-                    String host = resources.hold(
-                            LoopbackAddresses.acquire(LocalConsulAgent.withClientAgentPorts(port)));
-                    nodes.add(new LocalMariaDbNode("mariadb" + (i + 1), host, port, i + 1, resources,
-                            rootPassword, startTimeout));
+                for (String host : holdAddresses(resources)) {
+                    int serverId = nodes.size() + 1;
+                    nodes.add(new LocalMariaDbNode("mariadb" + serverId, host, port, serverId, resources,
+                            rootPassword, startTimeout, serverOptions));
                 }
                 resources.stopOnClose(nodes);
                 MariaDbReplication db = new MariaDbReplication(this, nodes, resources, replPassword);
@@ -412,12 +307,7 @@ public final class MariaDbReplication implements AutoCloseable {
                 db.awaitReplicasRunning();
                 db.awaitReplicasCaughtUp();
                 return db;
-            } catch (RuntimeException e) {
-                throw resources.startFailed(e);
-            } catch (Error e) {
-                resources.closeAfter(e);
-                throw e;
-            }
+            });
         }
     }
 

@@ -37,24 +37,18 @@ final class Parallel {
             for (Runnable step : steps) {
                 running.add(CompletableFuture.runAsync(step, pool));
             }
-            RuntimeException first = null;
-            for (CompletableFuture<Void> f : running) {
-                try {
-                    f.join();
-                } catch (CompletionException e) {
-                    RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
-                    if (first == null) {
-                        first = cause;
-                    } else {
-                        first.addSuppressed(cause);
-                    }
-                }
-            }
-            if (first != null) {
-                throw first;
-            }
+            Cleanup.runAll(running.stream().<Runnable>map(f -> () -> join(f)).toArray(Runnable[]::new));
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** Waits for {@code step}; rethrows its failure as it was thrown. */
+    private static void join(CompletableFuture<Void> step) {
+        try {
+            step.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 }

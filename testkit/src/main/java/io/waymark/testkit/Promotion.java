@@ -34,6 +34,7 @@ public final class Promotion<N> {
 
     static final long PROBE_INTERVAL_MS = 100;
     static final long PROBE_TIMEOUT_MS = 500;
+    static final Duration PROBE_TIMEOUT = Duration.ofMillis(PROBE_TIMEOUT_MS);
     static final int FAILED_PROBES = 2;
 
     /** What a fixture does for its outside promoter; each call bounded by short timeouts. */

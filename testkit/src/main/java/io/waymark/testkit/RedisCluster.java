@@ -273,15 +273,16 @@ public final class RedisCluster implements AutoCloseable {
     }
 
     /** Builds and starts a {@link RedisCluster}; not thread-safe. */
-    public static final class Builder {
+    public static final class Builder extends FixtureBuilder<Builder> {
         private int port = 6379;
         private String password = "secret";
         private List<String> hosts;
         private Duration nodeTimeout = Duration.ofSeconds(5);
-        private Duration startTimeout = Duration.ofSeconds(60);
         private Duration addressWait = Duration.ofSeconds(120);
 
-        private Builder() {}
+        private Builder() {
+            super(Duration.ofSeconds(60));
+        }
 
         /** The port of every node, 1..55535 (the bus is port + 10000); default 6379. */
         public Builder port(int port) {
@@ -310,11 +311,6 @@ public final class RedisCluster implements AutoCloseable {
             return this;
         }
 
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = Checks.positive("startTimeout", timeout);
-            return this;
-        }
-
         /** How long to wait for fixed hosts held by another fixture; default 120 s. */
         public Builder addressWait(Duration wait) {
             this.addressWait = Checks.nonNegative("addressWait", wait);
@@ -325,27 +321,19 @@ public final class RedisCluster implements AutoCloseable {
         public RedisCluster start() {
             FixtureResources resources = new FixtureResources("waymark-redis-cluster-", "RedisCluster",
                     Launcher.Image.REDIS, "redis-server");
-            try {
+            return resources.start(() -> {
                 // the Consul ports too: RoleChecks agents bind to the node's address
-                int[] ports = LocalConsulAgent.withClientAgentPorts(port, port + 10000);
                 List<LocalRedisNode> nodes = new ArrayList<>();
-                for (int i = 0; i < 6; i++) {
-                    String host = resources.hold(hosts != null
-                            ? LoopbackAddresses.acquire(hosts.get(i), addressWait, ports)
-                            : LoopbackAddresses.acquire(ports));
-                    nodes.add(new LocalRedisNode("node" + (i + 1), host, port, password, resources,
-                            nodeTimeout, startTimeout));
+                for (String host : resources.holdAddresses(6, hosts, addressWait,
+                        LocalConsulAgent.withClientAgentPorts(port, port + 10000))) {
+                    nodes.add(new LocalRedisNode("node" + (nodes.size() + 1), host, port, password, resources,
+                            nodeTimeout, startTimeout, serverOptions));
                 }
                 resources.stopOnClose(nodes);
                 RedisCluster rc = new RedisCluster(nodes, resources, password);
                 rc.create(startTimeout);
                 return rc;
-            } catch (RuntimeException e) {
-                throw resources.startFailed(e);
-            } catch (Error e) {
-                resources.closeAfter(e);
-                throw e;
-            }
+            });
         }
     }
 

@@ -21,21 +21,15 @@ import java.util.List;
  *
  * <p>Threading: thread-safe; topology changes are serialized, {@link #master()} never blocks.
  */
-public final class RedisReplication implements AutoCloseable {
+public final class RedisReplication extends Replication<RedisNode, LocalRedisNode> {
 
     private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(30);
 
-    private final List<LocalRedisNode> nodes;
-    private final FixtureResources resources;
     private final String password;
-    private volatile LocalRedisNode master;
 
-    private RedisReplication(List<LocalRedisNode> nodes, FixtureResources resources,
-            String password) {
-        this.nodes = List.copyOf(nodes);
-        this.resources = resources;
+    private RedisReplication(List<LocalRedisNode> nodes, FixtureResources resources, String password) {
+        super(nodes, resources, "master");
         this.password = password;
-        this.master = nodes.get(0);
     }
 
     public static Builder builder() {
@@ -44,34 +38,15 @@ public final class RedisReplication implements AutoCloseable {
 
     /** The current master as this fixture configured it (after switchover/promote: the new one). */
     public RedisNode master() {
-        return master;
-    }
-
-    /** Every node but the current master, in creation order. */
-    public List<RedisNode> replicas() {
-        return LocalProcessNode.except(nodes, master);
-    }
-
-    /** All nodes in creation order (the first was the initial master). */
-    public List<RedisNode> nodes() {
-        return List.copyOf(nodes);
+        return writable;
     }
 
     public String password() {
         return password;
     }
 
-    /**
-     * Coordinated promotion of {@code replica}: pauses writes on the master, waits until the replica
-     * has its whole replication stream, promotes it, repoints every other node (the old master
-     * too) and then releases the writes. Returns once all running replicas are in sync with it.
-     */
-    public synchronized void switchover(RedisNode replica) {
-        LocalRedisNode target = own(replica);
-        LocalRedisNode old = master;
-        if (target == old) {
-            throw new IllegalArgumentException(replica + " is already the master");
-        }
+    @Override
+    void switchover(LocalRedisNode old, LocalRedisNode target) {
         old.call("CLIENT", "PAUSE", "30000", "WRITE");
         try {
             long goal = Long.parseLong(old.infoField("replication", "master_repl_offset"));
@@ -94,26 +69,7 @@ public final class RedisReplication implements AutoCloseable {
 
     /** Uncoordinated promotion: REPLICAOF NO ONE on {@code replica}, then repoint the others. */
     public synchronized void promote(RedisNode replica) {
-        LocalRedisNode target = own(replica);
-        if (target == master) {
-            throw new IllegalArgumentException(replica + " is already the master");
-        }
-        makeMaster(target);
-    }
-
-    /** SIGKILL on {@code node}; no promotion follows (see {@link #promoteWhenMasterFails}). */
-    public void kill(RedisNode node) {
-        own(node).kill();
-    }
-
-    /**
-     * An outside actor promotes, {@code delay} from now, the replica with the highest replication
-     * offset among those that answer, repoints the other replicas to it, and demotes the old master
-     * ({@code REPLICAOF}) as soon as it answers again. Nothing is coordinated: writes the master
-     * acknowledged after the promoted replica's offset are lost. See {@link Promotion}.
-     */
-    public Promotion<RedisNode> promoteBestReplica(Duration delay) {
-        return Promotion.after("outside promotion in " + this, delay, new OutsideActor(), resources);
+        makeMaster(toPromote(replica));
     }
 
     /**
@@ -123,58 +79,38 @@ public final class RedisReplication implements AutoCloseable {
      * row). Arm it before the fault.
      */
     public Promotion<RedisNode> promoteWhenMasterFails(Duration delay) {
-        return Promotion.whenWritableFails("outside promotion in " + this, delay, new OutsideActor(),
-                resources);
+        return promoteWhenWritableFails(delay);
     }
 
-    /** The outside promoter's view: network probes only, with short timeouts. */
-    private final class OutsideActor implements Promotion.Actor<RedisNode> {
-        private final Duration timeout = Duration.ofMillis(Promotion.PROBE_TIMEOUT_MS);
+    @Override
+    boolean writableAnswers() {
+        return "PONG".equals(String.valueOf(writable.callWithin(Promotion.PROBE_TIMEOUT, "PING")));
+    }
 
-        @Override
-        public boolean writableAnswers() {
-            return "PONG".equals(String.valueOf(master.callWithin(timeout, "PING")));
+    @Override
+    synchronized Promotion.Promoted<RedisNode> promoteBest() {
+        LocalRedisNode old = writable;
+        // a replica that does not answer is down, frozen or no replica: not a candidate
+        LocalRedisNode best = furthest(probeReplicas(old, n -> true, n -> {
+            String info = String.valueOf(n.callWithin(Promotion.PROBE_TIMEOUT, "INFO", "replication"));
+            String offset = Resp.infoField(info, "slave_repl_offset");
+            return new Progress<>(n, offset, Long.parseLong(offset));
+        }, n -> { }), old).node();
+        return new Promotion.Promoted<>(best, old, makeMaster(best));
+    }
+
+    @Override
+    boolean fenceOld(LocalRedisNode old) {
+        // the probe without the fixture's lock: a frozen node would hold it for the timeout
+        if (!"master".equals(String.valueOf(((List<?>) old.callWithin(Promotion.PROBE_TIMEOUT, "ROLE")).get(0)))) {
+            return true;
         }
-
-        @Override
-        public Promotion.Promoted<RedisNode> promoteBest() {
-            synchronized (RedisReplication.this) {
-                LocalRedisNode old = master;
-                LocalRedisNode best = null;
-                long bestOffset = -1;
-                for (LocalRedisNode n : LocalProcessNode.except(nodes, old)) {
-                    try {
-                        String info = String.valueOf(n.callWithin(timeout, "INFO", "replication"));
-                        long offset = Long.parseLong(Resp.infoField(info, "slave_repl_offset"));
-                        if (offset > bestOffset) {
-                            best = n;
-                            bestOffset = offset;
-                        }
-                    } catch (RuntimeException e) {
-                        // down, frozen or no replica: not a candidate
-                    }
-                }
-                if (best == null) {
-                    throw new IllegalStateException("no replica of " + old + " answered: nothing to promote");
-                }
-                return new Promotion.Promoted<>(best, old, makeMaster(best));
+        synchronized (this) {
+            LocalRedisNode m = writable;
+            if (m != old) {
+                old.callWithin(Promotion.PROBE_TIMEOUT, "REPLICAOF", m.host(), String.valueOf(m.port()));
             }
-        }
-
-        @Override
-        public boolean fenceOld(RedisNode old) {
-            LocalRedisNode o = (LocalRedisNode) old;
-            // the probe without the fixture's lock: a frozen node would hold it for the timeout
-            if (!"master".equals(String.valueOf(((List<?>) o.callWithin(timeout, "ROLE")).get(0)))) {
-                return true;
-            }
-            synchronized (RedisReplication.this) {
-                LocalRedisNode m = master;
-                if (m != o) {
-                    o.callWithin(timeout, "REPLICAOF", m.host(), String.valueOf(m.port()));
-                }
-                return true;
-            }
+            return true;
         }
     }
 
@@ -184,8 +120,8 @@ public final class RedisReplication implements AutoCloseable {
      */
     private long makeMaster(LocalRedisNode target) {
         target.call("REPLICAOF", "NO", "ONE");
-        long writable = System.nanoTime();
-        master = target;
+        long writableAt = System.nanoTime();
+        writable = target;
         target.upstream(null);
         for (LocalRedisNode n : LocalProcessNode.except(nodes, target)) {
             // a stopped or paused node follows it from its next start
@@ -194,12 +130,12 @@ public final class RedisReplication implements AutoCloseable {
                 n.call("REPLICAOF", target.host(), String.valueOf(target.port()));
             }
         }
-        return writable;
+        return writableAt;
     }
 
     /** Waits until every running, unpaused replica has its link to the current master up. */
     public void awaitReplicasInSync() {
-        LocalRedisNode m = master;
+        LocalRedisNode m = writable;
         Poll.until(SYNC_TIMEOUT, () -> "master".equals(m.role()), () -> m + " is not master");
         for (LocalRedisNode n : nodes) {
             if (n != m && n.isServing()) {
@@ -211,43 +147,12 @@ public final class RedisReplication implements AutoCloseable {
         }
     }
 
-    private LocalRedisNode own(RedisNode node) {
-        return LocalProcessNode.member(nodes, node, "fixture");
-    }
-
-    /**
-     * Cancels outside promotions and timed thaws, stops every node (thawing frozen ones), deletes
-     * the data and releases the addresses.
-     */
-    @Override
-    public void close() {
-        resources.close();
-    }
-
-    @Override
-    public String toString() {
-        return "RedisReplication[master " + master + ", nodes " + nodes + "]";
-    }
-
     /** Builds and starts a {@link RedisReplication}; not thread-safe. */
-    public static final class Builder {
-        private int replicas = 1;
-        private int port = 6379;
+    public static final class Builder extends NodesBuilder<Builder> {
         private String password = "secret";
-        private Duration startTimeout = Duration.ofSeconds(30);
 
-        private Builder() {}
-
-        /** Number of replicas, 0..5; default 1. */
-        public Builder replicas(int replicas) {
-            this.replicas = Checks.inRange("replicas", replicas, 0, 5);
-            return this;
-        }
-
-        /** The port of every node (each has its own address); default 6379. */
-        public Builder port(int port) {
-            this.port = Checks.inRange("port", port, 1, 65535);
-            return this;
+        private Builder() {
+            super(5, 6379, Duration.ofSeconds(30));
         }
 
         /** requirepass and masterauth; default "secret". */
@@ -256,23 +161,15 @@ public final class RedisReplication implements AutoCloseable {
             return this;
         }
 
-        public Builder startTimeout(Duration timeout) {
-            this.startTimeout = Checks.positive("startTimeout", timeout);
-            return this;
-        }
-
         /** Starts the nodes and waits until every replica is in sync. */
         public RedisReplication start() {
             FixtureResources resources = new FixtureResources("waymark-redis-", "RedisReplication",
                     Launcher.Image.REDIS, "redis-server");
-            try {
+            return resources.start(() -> {
                 List<LocalRedisNode> nodes = new ArrayList<>();
-                for (int i = 0; i <= replicas; i++) {
-                    // the Consul ports too: RoleChecks agents bind to the node's address
-                    String host = resources.hold(
-                            LoopbackAddresses.acquire(LocalConsulAgent.withClientAgentPorts(port)));
-                    nodes.add(new LocalRedisNode("redis" + (i + 1), host, port, password, resources,
-                            null, startTimeout));
+                for (String host : holdAddresses(resources)) {
+                    nodes.add(new LocalRedisNode("redis" + (nodes.size() + 1), host, port, password, resources,
+                            null, startTimeout, serverOptions));
                 }
                 for (int i = 1; i < nodes.size(); i++) {
                     nodes.get(i).upstream(nodes.get(0));
@@ -285,12 +182,7 @@ public final class RedisReplication implements AutoCloseable {
                 }
                 rr.awaitReplicasInSync();
                 return rr;
-            } catch (RuntimeException e) {
-                throw resources.startFailed(e);
-            } catch (Error e) {
-                resources.closeAfter(e);
-                throw e;
-            }
+            });
         }
     }
 }

@@ -1,5 +1,5 @@
 /**
- * JUnit 5 fixtures that run real Consul, Redis and MariaDB servers, each simulated host on its own
+ * JUnit fixtures that run real Consul, Redis and MariaDB servers, each simulated host on its own
  * 127.0.0.x address with the server's standard ports, the way the seed lays out its containers: as
  * local processes or as containers on the host network ({@link io.waymark.testkit.Backend}, chosen
  * by {@code waymark.testkit.backend}); {@link io.waymark.testkit.WaymarkTopology} starts them once
@@ -18,6 +18,9 @@
  *   <li>{@link io.waymark.testkit.RoleChecks}: the seed's role script checks, to put Consul client
  *       agents in front of those fixtures; {@link io.waymark.testkit.SeedTopology}: the seed.
  * </ul>
+ *
+ * <p>Every fixture's builder takes extra options for its servers' command lines
+ * ({@code serverOption}, e.g. {@code --secure-file-priv=/some/dir} for MariaDB), on both backends.
  *
  * <p>Every fixture works in its own temp dir, owns its processes by pid, and stops them on
  * {@code close()} and from a JVM shutdown hook; a later JVM also removes what a killed JVM left

@@ -6,7 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
-/** The application user's SQL on a node of a {@link MariaDbReplication}, for the ITs. */
+/** SQL on a node of a {@link MariaDbReplication} as its application user or as root, for the ITs. */
 final class AppSql {
 
     private AppSql() {}
@@ -18,6 +18,19 @@ final class AppSql {
     static void execute(MariaDbReplication db, MariaDbNode node, String sql) throws SQLException {
         try (Connection c = connect(db, node); Statement s = c.createStatement()) {
             s.execute(sql);
+        }
+    }
+
+    /** Runs {@code sql} as root@'%'; returns the first column of the first row, null when none. */
+    static String root(MariaDbReplication db, MariaDbNode node, String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + node.address() + "/", "root",
+                db.rootPassword()); Statement s = c.createStatement()) {
+            if (!s.execute(sql)) {
+                return null;
+            }
+            try (ResultSet rs = s.getResultSet()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
         }
     }
 

@@ -4,11 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,15 +42,7 @@ class MariaDbPromotionIT {
     }
 
     String root(MariaDbNode node, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + node.address() + "/", "root",
-                db.rootPassword()); Statement s = c.createStatement()) {
-            if (!s.execute(sql)) {
-                return null;
-            }
-            try (ResultSet rs = s.getResultSet()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
+        return AppSql.root(db, node, sql);
     }
 
     @Nested

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.waymark.testkit.internal.Reaper;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -30,17 +33,25 @@ class MariaDbReplicationIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private MariaDbReplication db;
+    /** Named by a server option: the only dir the servers may read and write files in. */
+    private Path files;
 
     @BeforeAll
-    void start() throws SQLException {
-        db = MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "apppass").start();
+    void start() throws Exception {
+        files = Files.createTempDirectory("waymark-files-");
+        db = MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "apppass")
+                .serverOption("--secure-file-priv=" + files).start();
         AppSql.execute(db, db.primary(), "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(20))");
     }
 
     @AfterAll
     void stop() {
-        if (db != null) {
-            db.close();
+        try {
+            if (db != null) {
+                db.close();
+            }
+        } finally {
+            Reaper.deleteDir(files);
         }
     }
 
@@ -74,6 +85,19 @@ class MariaDbReplicationIT {
             await().atMost(WAIT).until(() -> has(replica, 1));
             assertThatThrownBy(() -> insert(replica, 2)).isInstanceOf(SQLException.class)
                     .hasMessageContaining("read-only");
+        }
+
+        @Test
+        void every_node_runs_with_the_server_options_and_the_dir_they_name_is_the_hosts() throws SQLException {
+            for (MariaDbNode n : db.nodes()) {
+                assertThat(AppSql.root(db, n, "SELECT @@secure_file_priv")).isEqualTo(files + "/");
+                assertThatThrownBy(() -> AppSql.root(db, n, "SELECT 1 INTO OUTFILE '" + files.getParent()
+                        .resolve("waymark-outside-" + n.host() + ".txt") + "'"))
+                        .isInstanceOf(SQLException.class).hasMessageContaining("--secure-file-priv");
+                Path out = files.resolve("from-" + n.host() + ".txt");
+                AppSql.root(db, n, "SELECT 'written by " + n.host() + "' INTO OUTFILE '" + out + "'");
+                assertThat(out).hasContent("written by " + n.host());
+            }
         }
 
         @Test

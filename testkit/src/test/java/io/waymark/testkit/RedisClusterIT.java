@@ -27,7 +27,7 @@ class RedisClusterIT {
     @BeforeAll
     void start() {
         rc = RedisCluster.builder().port(7100).password("secret").nodeTimeout(Duration.ofSeconds(2))
-                .start();
+                .serverOption("--maxmemory-policy volatile-lfu").start();
     }
 
     @AfterAll
@@ -68,6 +68,13 @@ class RedisClusterIT {
             }
             assertThat(view).doesNotContain("127.0.0.1:");
             assertThat(call(rc.nodes().get(5), "CLUSTER", "INFO")).contains("cluster_state:ok");
+        }
+
+        @Test
+        void every_node_runs_with_the_server_options() {
+            for (RedisNode n : rc.nodes()) {
+                assertThat(call(n, "CONFIG", "GET", "maxmemory-policy")).isEqualTo("[maxmemory-policy, volatile-lfu]");
+            }
         }
     }
 
@@ -122,7 +129,9 @@ class RedisClusterIT {
             await().atMost(Duration.ofSeconds(30)).until(() -> !master.isFrozen());
             await().atMost(Duration.ofSeconds(30)).until(() -> "slave".equals(master.role()));
             rc.awaitOk();
-            assertThat(rc.replicaOf(replica)).isSameAs(master);
+            // replicaOf reads another node's view, which learns the demotion by gossip, a moment later
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(IllegalStateException.class)
+                    .untilAsserted(() -> assertThat(rc.replicaOf(replica)).isSameAs(master));
         }
     }
 

@@ -22,7 +22,8 @@ class RedisReplicationIT {
 
     @BeforeEach
     void start() {
-        rr = RedisReplication.builder().replicas(2).password("secret").start();
+        rr = RedisReplication.builder().replicas(2).password("secret")
+                .serverOption("--maxmemory-policy allkeys-lru").start();
     }
 
     @AfterEach
@@ -45,6 +46,20 @@ class RedisReplicationIT {
             assertThat(rr.master().role()).isEqualTo("master");
             assertThat(rr.replicas()).hasSize(2).allSatisfy(r -> assertThat(r.role()).isEqualTo("slave"));
             assertThat(rr.master().address()).isEqualTo(rr.master().host() + ":6379");
+        }
+
+        @Test
+        void every_node_runs_with_the_server_options_also_after_a_restart() {
+            for (RedisNode n : rr.nodes()) {
+                assertThat(call(n, "CONFIG", "GET", "maxmemory-policy"))
+                        .isEqualTo(List.of("maxmemory-policy", "allkeys-lru"));
+            }
+            RedisNode r = rr.replicas().get(0);
+            r.stop();
+            r.start();
+            assertThat(call(r, "CONFIG", "GET", "maxmemory-policy"))
+                    .isEqualTo(List.of("maxmemory-policy", "allkeys-lru"));
+            assertThat(r.role()).as("the fixture's own options still apply").isEqualTo("slave");
         }
 
         @Test

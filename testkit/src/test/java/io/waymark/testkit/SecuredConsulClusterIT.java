@@ -292,7 +292,8 @@ class SecuredConsulClusterIT {
             assertThat(Pids.alive(pid)).isFalse();
             server.start();
             assertThat(get(server, "/v1/status/leader", null).body()).isNotEqualTo("\"\"");
-            app().freeze(Duration.ofSeconds(1));
+            // long enough for the two checks below to run while frozen, even on a loaded machine
+            app().freeze(Duration.ofSeconds(3));
             assertThat(app().isFrozen()).isTrue();
             assertThatThrownBy(() -> Http.tls(tls).get(app().httpsAddress(), "/v1/status/leader",
                     Duration.ofMillis(300))).isInstanceOf(RuntimeException.class);

@@ -346,39 +346,8 @@ public final class ContainerProcess extends ServerProcess {
     }
 
     @Override
-    protected void suspend() {
-        // SIGSTOP to the server itself, not the engine's freezer: a stopped process still gets
-        // SIGTERM/SIGKILL the way the processes backend's does, and `docker kill` refuses paused ones
-        signal("STOP");
-        awaitStopState(lastPid, true);
-    }
-
-    @Override
-    protected void resume() {
-        signal("CONT");
-        awaitStopState(lastPid, false);
-    }
-
-    @Override
-    protected void signalTerminate() {
-        if (containerId != null && isRunning()) {
-            signalQuietly("TERM");
-            if (frozenFlag()) {
-                signalQuietly("CONT");
-            }
-        }
-    }
-
-    private void signal(String signal) {
+    protected void signal(String signal) {
         client().killContainerCmd(containerId).withSignal(signal).exec();
-    }
-
-    private void signalQuietly(String signal) {
-        try {
-            signal(signal);
-        } catch (RuntimeException e) {
-            // exited meanwhile
-        }
     }
 
     private void removeContainer() {

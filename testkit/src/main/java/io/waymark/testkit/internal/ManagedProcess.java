@@ -128,37 +128,7 @@ public final class ManagedProcess extends ServerProcess {
     }
 
     @Override
-    protected void suspend() {
-        signal("STOP");
-        awaitStopState(lastPid, true);
-    }
-
-    @Override
-    protected void resume() {
-        signal("CONT");
-        awaitStopState(lastPid, false);
-    }
-
-    @Override
-    protected void signalTerminate() {
-        Process p = process;
-        if (p != null && p.isAlive()) {
-            p.destroy();
-            if (frozenFlag()) {
-                signalQuietly("CONT");
-            }
-        }
-    }
-
-    private void signalQuietly(String sig) {
-        try {
-            signal(sig);
-        } catch (RuntimeException e) {
-            // already gone
-        }
-    }
-
-    private void signal(String sig) {
+    protected void signal(String sig) {
         long pid = lastPid;
         // by pid through the shell's kill builtin: never by name
         Commands.Result r = Commands.run(List.of("/bin/sh", "-c", "kill -" + sig + " " + pid), null,

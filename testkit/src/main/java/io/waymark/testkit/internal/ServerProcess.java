@@ -69,17 +69,33 @@ public abstract class ServerProcess {
     /** SIGKILL and wait until gone. */
     protected abstract void forceKill();
 
-    /** Stops every process of it until {@link #resume()}; returns once stopped. */
-    protected abstract void suspend();
+    /**
+     * Sends {@code signal} ("TERM", "KILL", "STOP", "CONT") to the server itself, by pid or through
+     * the engine, never by name; throws when it cannot be sent.
+     */
+    protected abstract void signal(String signal);
 
-    /** Continues what {@link #suspend()} stopped; returns once running. */
-    protected abstract void resume();
+    /** Like {@link #signal}, ignoring a failure: the server may have exited meanwhile. */
+    protected final void signalQuietly(String signal) {
+        try {
+            signal(signal);
+        } catch (RuntimeException e) {
+            // already gone
+        }
+    }
 
     /**
      * Asks it to terminate without waiting for the exit, continuing it if frozen (a stopped process
      * acts on a pending SIGTERM only once continued).
      */
-    protected abstract void signalTerminate();
+    protected void signalTerminate() {
+        if (isRunning()) {
+            signalQuietly("TERM");
+            if (frozen) {
+                signalQuietly("CONT");
+            }
+        }
+    }
 
     /** Stopped by {@link #freeze()} and not thawed since. */
     public boolean isFrozen() {
@@ -99,14 +115,12 @@ public abstract class ServerProcess {
     }
 
     /**
-     * Stops it (SIGSTOP, or the freezer for a container): it keeps its sockets but answers nothing,
-     * until {@link #thaw()}. Cancels a pending timed thaw.
+     * Stops it (SIGSTOP to the server itself, on both backends: a stopped process still gets
+     * SIGTERM and SIGKILL, while an engine refuses to kill a container its freezer paused): it keeps
+     * its sockets but answers nothing, until {@link #thaw()}. Cancels a pending timed thaw.
      */
     public synchronized void freeze() {
-        requireRunning("freeze");
-        cancelPendingThaw();
-        suspend();
-        frozen = true;
+        stopState("freeze", true);
     }
 
     /**
@@ -130,19 +144,25 @@ public abstract class ServerProcess {
         }
     }
 
-    /** Continues it (SIGCONT, or the freezer's thaw). */
+    /** Continues it (SIGCONT). */
     public synchronized void thaw() {
-        requireRunning("thaw");
+        stopState("thaw", false);
+    }
+
+    /** SIGSTOP or SIGCONT; returns once the process is in that state. */
+    private void stopState(String what, boolean stopped) {
+        requireRunning(what);
         cancelPendingThaw();
-        resume();
-        frozen = false;
+        signal(stopped ? "STOP" : "CONT");
+        awaitStopState(pid(), stopped);
+        frozen = stopped;
     }
 
     /**
      * Waits until /proc shows {@code pid} stopped (or running again); where this host has no such
      * pid (an engine in a VM, Docker Desktop) the signal's delivery is taken on trust.
      */
-    protected final void awaitStopState(long pid, boolean stopped) {
+    private void awaitStopState(long pid, boolean stopped) {
         Path stat = Path.of("/proc", String.valueOf(pid), "stat");
         if (pid <= 0 || !Files.isReadable(stat)) {
             return;
@@ -157,11 +177,6 @@ public abstract class ServerProcess {
             char state = s.charAt(s.lastIndexOf(')') + 2);
             return stopped == (state == 'T' || state == 't');
         }, () -> name + " did not " + (stopped ? "stop" : "continue"));
-    }
-
-    /** Whether {@link #freeze()} stopped it; subclasses consult it while terminating. */
-    protected final boolean frozenFlag() {
-        return frozen;
     }
 
     /** Call after each successful start: it is new, not frozen, and reaped at JVM exit. */
