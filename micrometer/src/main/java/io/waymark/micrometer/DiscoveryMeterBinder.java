@@ -102,7 +102,7 @@ public final class DiscoveryMeterBinder implements MeterBinder {
 
     @Override
     public void bindTo(MeterRegistry registry) {
-        Gauge.builder("waymark.discovery.watched.names", stats, s -> s.get().watchedNames()).tags(tags)
+        Gauge.builder("waymark.discovery.watched.names", this, self -> stats.get().watchedNames()).tags(tags)
                 .description("Consul names kept current by a background watch").register(registry);
         counter(registry, "waymark.discovery.requests", "requests sent to Consul (HTTP or DNS)",
                 DiscoveryStats::requests, tags);
@@ -123,22 +123,24 @@ public final class DiscoveryMeterBinder implements MeterBinder {
                 DiscoveryStats::watchesEvicted, tags);
         counter(registry, "waymark.discovery.uncached.lookups", "lookups answered uncached at the maxWatches cap",
                 DiscoveryStats::uncachedLookups, tags);
-        TimeGauge.builder("waymark.discovery.stale.age", stats, TimeUnit.MILLISECONDS,
-                s -> s.get().oldestStale().toMillis()).tags(tags)
+        TimeGauge.builder("waymark.discovery.stale.age", this, TimeUnit.MILLISECONDS,
+                self -> stats.get().oldestStale().toMillis()).tags(tags)
                 .description("how long ago Consul last confirmed the oldest answer now served stale")
                 .register(registry);
         for (String name : new ArrayList<>(names)) {
             Tags nameTags = tags.and("name", name);
-            Gauge.builder("waymark.discovery.endpoints", this, b -> b.cached(name, e -> e.all().size()))
+            Gauge.builder("waymark.discovery.endpoints", this, self -> cached(name, e -> e.all().size()))
                     .tags(nameTags).description("healthy endpoints Consul lists for the name").register(registry);
-            Gauge.builder("waymark.discovery.stale", this, b -> b.cached(name, e -> e.stale() ? 1 : 0))
+            Gauge.builder("waymark.discovery.stale", this, self -> cached(name, e -> e.stale() ? 1 : 0))
                     .tags(nameTags).description("1 while the name's endpoints are served stale").register(registry);
         }
     }
 
+    // Micrometer holds a meter's object weakly: each function reads this binder's fields, so that the
+    // meters keep it alive when nothing else does (new DiscoveryMeterBinder(...).bindTo(registry))
     private void counter(MeterRegistry registry, String name, String description,
             ToDoubleFunction<DiscoveryStats> value, Tags meterTags) {
-        FunctionCounter.builder(name, stats, s -> value.applyAsDouble(s.get())).tags(meterTags)
+        FunctionCounter.builder(name, this, self -> value.applyAsDouble(stats.get())).tags(meterTags)
                 .description(description).register(registry);
     }
 

@@ -92,23 +92,24 @@ public final class RedisMeterBinder implements MeterBinder, RedisMetrics {
                 RedisStats::outcomeUnknownFailures);
         counter(registry, "waymark.redis.two.masters", "episodes of several nodes answering ROLE master",
                 RedisStats::twoMastersEpisodes);
-        TimeGauge.builder("waymark.redis.without.master", this,
-                TimeUnit.MILLISECONDS,
-                b -> b.read(s -> s.timeWithoutWritableMaster().toMillis())).tags(tags)
+        TimeGauge.builder("waymark.redis.without.master", this, TimeUnit.MILLISECONDS,
+                self -> read(s -> s.timeWithoutWritableMaster().toMillis())).tags(tags)
                 .description("total time without a writable master, the current gap included").register(registry);
-        FunctionCounter.builder("waymark.redis.master.changes", masterChanges, LongAdder::sum).tags(tags)
+        FunctionCounter.builder("waymark.redis.master.changes", this, self -> masterChanges.sum()).tags(tags)
                 .description("master changes reported by the connector").register(registry);
         gap = Timer.builder("waymark.redis.master.gap").tags(tags)
                 .description("each time without a writable master, recorded when a master is back")
                 .register(registry);
     }
 
+    // Micrometer holds a meter's object weakly: each function calls read() on this binder, so that the
+    // meters keep it alive when nothing else does (new RedisMeterBinder(...).bindTo(registry))
     private void gauge(MeterRegistry registry, String name, String description, ToDoubleFunction<RedisStats> f) {
-        Gauge.builder(name, this, b -> b.read(f)).tags(tags).description(description).register(registry);
+        Gauge.builder(name, this, self -> read(f)).tags(tags).description(description).register(registry);
     }
 
     private void counter(MeterRegistry registry, String name, String description, ToDoubleFunction<RedisStats> f) {
-        FunctionCounter.builder(name, this, b -> b.read(f)).tags(tags).description(description).register(registry);
+        FunctionCounter.builder(name, this, self -> read(f)).tags(tags).description(description).register(registry);
     }
 
     private double read(ToDoubleFunction<RedisStats> f) {
