@@ -88,10 +88,7 @@ public class ConsulDataSource implements DataSource {
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
-        String u = url;
-        if (u == null) {
-            throw new SQLException("url is not set: call setUrl(\"jdbc:consul:...\") first", "08001");
-        }
+        String u = requireUrl();
         Properties info = new Properties();
         synchronized (properties) {
             info.putAll(properties);
@@ -103,6 +100,24 @@ public class ConsulDataSource implements DataSource {
             info.setProperty("password", password);
         }
         return DRIVER.connect(u, info);
+    }
+
+    /**
+     * What happened to the connections of this data source's primary service in this JVM (see
+     * {@link ConsulDriver#stats(String)}).
+     *
+     * @throws SQLException when no URL is set or it is not a valid {@code jdbc:consul:} URL
+     */
+    public JdbcStats stats() throws SQLException {
+        return ConsulDriver.stats(requireUrl());
+    }
+
+    private String requireUrl() throws SQLException {
+        String u = url;
+        if (u == null) {
+            throw new SQLException("url is not set: call setUrl(\"jdbc:consul:...\") first", "08001");
+        }
+        return u;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.waymark.jdbc;
 import io.waymark.jdbc.internal.RoutingConnection;
 import io.waymark.jdbc.internal.ConsulUrl;
 import io.waymark.jdbc.internal.DiscoveryRegistry;
+import io.waymark.jdbc.internal.JdbcCounters;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.DriverManager;
@@ -52,7 +53,10 @@ import java.util.logging.Logger;
  * check: every known server is probed at once, and the only one answering
  * {@code @@read_only = 0} (and not replicating) is used ({@code consul.probeKnownNodes}, default
  * true). Two or more writable servers at once are a split brain: no primary is handed out until
- * only one is writable.
+ * only one is writable. A primary that crashes fails only the statements sent before the crash
+ * was seen (their outcome unknown); one that freezes is cut off once another server answers
+ * writable, failing the statements waiting on it (outcome unknown). {@link #stats(String)} counts
+ * failovers, re-runs, probes, invalidated and cut-off connections and split brains.
  *
  * <p>All connections with the same agents, token and discovery settings share one discovery
  * client. It is reference counted: closed a few seconds after the last of its connections is.
@@ -89,6 +93,20 @@ public final class ConsulDriver implements Driver {
         }
         ConsulUrl parsed = ConsulUrl.parse(url, info);
         return RoutingConnection.open(parsed, parsed.subprotocol().driver(), DiscoveryRegistry.shared());
+    }
+
+    /**
+     * What happened to the connections of {@code url}'s primary service in this JVM (every URL
+     * naming the same primary Consul service shares these counters): failovers, statements re-run,
+     * probes, connections invalidated or cut off, split brains. Cheap enough for a metrics poll;
+     * zeros before the first connection.
+     *
+     * @throws SQLException when {@code url} is not a valid {@code jdbc:consul:} URL (as {@link #connect} says)
+     */
+    public static JdbcStats stats(String url) throws SQLException {
+        JdbcCounters c = JdbcCounters.of(ConsulUrl.parse(url, null).service());
+        return new JdbcStats(c.failovers(), c.statementsReRun(), c.probes(), c.connectionsInvalidated(),
+                c.connectionsCutOff(), c.splitBrains());
     }
 
     @Override

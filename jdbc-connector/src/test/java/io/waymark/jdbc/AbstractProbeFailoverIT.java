@@ -217,10 +217,7 @@ abstract class AbstractProbeFailoverIT {
         }
 
         private void asRoot(MariaDbNode node, String sql) throws SQLException {
-            try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + node.address() + "/", "root",
-                    db.rootPassword()); Statement s = c.createStatement()) {
-                s.execute(sql);
-            }
+            Fixtures.asRoot(db, node, sql);
         }
     }
 }

@@ -93,4 +93,36 @@ class ConsulDriverTest {
                     .doesNotContain("t0p");
         }
     }
+
+    @Nested
+    class Stats {
+
+        @Test
+        void countWhatHappenedToEveryConnectionOfTheSameServiceHoweverItIsSpelled() throws SQLException {
+            String service = "stats-" + Long.toHexString(System.nanoTime());
+            String url = "jdbc:consul:mysql://" + service + "/shop?consul.agent=127.0.0.11:8500&password=s3cr3t";
+            assertThat(ConsulDriver.stats(url)).extracting(JdbcStats::failovers, JdbcStats::statementsReRun,
+                    JdbcStats::probes, JdbcStats::connectionsInvalidated, JdbcStats::connectionsCutOff,
+                    JdbcStats::splitBrains).containsOnly(0L);
+            io.waymark.jdbc.internal.Counting.everything(service, 3);
+            JdbcStats stats = ConsulDriver.stats("jdbc:consul:mariadb://" + service + ".service.consul/other");
+            assertThat(stats).extracting(JdbcStats::statementsReRun, JdbcStats::probes,
+                    JdbcStats::connectionsInvalidated, JdbcStats::connectionsCutOff, JdbcStats::splitBrains)
+                    .containsOnly(3L);
+            assertThat(stats.failovers()).as("10.0.0.1, then .2, then .1 again: two moves").isEqualTo(2);
+            assertThat(stats.toString()).contains("statementsReRun=3").doesNotContain("s3cr3t");
+
+            ConsulDataSource ds = new ConsulDataSource();
+            ds.setUrl(url);
+            assertThat(ds.stats().probes()).isEqualTo(3);
+        }
+
+        @Test
+        void aBadUrlOrNoneSaysSo() {
+            assertThat(catchThrowableOfType(SQLException.class, () -> ConsulDriver.stats("jdbc:consul:mysql://"))
+                    .getSQLState()).isEqualTo("08001");
+            assertThat(catchThrowableOfType(SQLException.class, () -> new ConsulDataSource().stats()).getMessage())
+                    .contains("url is not set");
+        }
+    }
 }

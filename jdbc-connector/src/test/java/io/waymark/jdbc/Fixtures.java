@@ -1,5 +1,12 @@
 package io.waymark.jdbc;
 
+import io.waymark.testkit.MariaDbNode;
+import io.waymark.testkit.MariaDbReplication;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
 /** What the ITs of this module share around the testkit's fixtures. */
 final class Fixtures {
 
@@ -24,6 +31,16 @@ final class Fixtures {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /** Runs {@code sql} on {@code node} as root (every privilege), one statement after the other. */
+    static void asRoot(MariaDbReplication db, MariaDbNode node, String... sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + node.address() + "/", "root",
+                db.rootPassword()); Statement s = c.createStatement()) {
+            for (String statement : sql) {
+                s.execute(statement);
+            }
         }
     }
 }

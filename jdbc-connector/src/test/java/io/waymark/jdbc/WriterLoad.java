@@ -35,12 +35,16 @@ final class WriterLoad implements AutoCloseable {
     record Ack(int writer, int seq, String server, long startedNanos, long ackedNanos) {
     }
 
+    /** An insert that failed in the writer's hands: which row, when it started and when it failed, and why. */
+    record Failure(int writer, int seq, long startedNanos, long failedNanos, SQLException error) {
+    }
+
     private final DataSource pool;
     private final int firstWriter;
     private final int writers;
     private final boolean autoCommit;
     private final Queue<Ack> acks = new ConcurrentLinkedQueue<>();
-    private final Queue<SQLException> failures = new ConcurrentLinkedQueue<>();
+    private final Queue<Failure> failures = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
 
@@ -83,7 +87,7 @@ final class WriterLoad implements AutoCloseable {
                 }
                 acks.add(new Ack(writer, seq, server, started, System.nanoTime()));
             } catch (SQLException e) {
-                failures.add(e);
+                failures.add(new Failure(writer, seq, started, System.nanoTime(), e));
             }
         }
     }
@@ -115,7 +119,7 @@ final class WriterLoad implements AutoCloseable {
         return acks;
     }
 
-    Queue<SQLException> failures() {
+    Queue<Failure> failures() {
         return failures;
     }
 
@@ -161,6 +165,19 @@ final class WriterLoad implements AutoCloseable {
      * @return how many of the acknowledged inserts each server took
      */
     Map<Integer, Long> verify(Connection direct, int oldId, int newId, long demotedNanos) throws SQLException {
+        Map<List<Integer>, Integer> stored = stored(direct);
+        assertThat(stored.keySet()).as("every acknowledged insert")
+                .containsAll(acks.stream().map(a -> List.of(a.writer, a.seq)).collect(Collectors.toList()));
+        assertThat(stored.values()).as("servers that took the inserts").allMatch(o -> o == oldId || o == newId);
+        assertThat(acks.stream().filter(a -> a.startedNanos > demotedNanos
+                && stored.get(List.of(a.writer, a.seq)) == oldId))
+                .as("inserts taken by the old primary after its demotion").isEmpty();
+        return acks.stream().collect(Collectors.groupingBy(a -> stored.get(List.of(a.writer, a.seq)),
+                Collectors.counting()));
+    }
+
+    /** This load's rows stored on the server of {@code direct}: {@code [writer, seq]} -> the {@code @@server_id} that ran it. */
+    Map<List<Integer>, Integer> stored(Connection direct) throws SQLException {
         Map<List<Integer>, Integer> stored = new HashMap<>();
         try (PreparedStatement ps = direct.prepareStatement(
                 "SELECT writer, seq, origin FROM events WHERE writer >= ? AND writer < ?")) {
@@ -172,14 +189,7 @@ final class WriterLoad implements AutoCloseable {
                 }
             }
         }
-        assertThat(stored.keySet()).as("every acknowledged insert")
-                .containsAll(acks.stream().map(a -> List.of(a.writer, a.seq)).collect(Collectors.toList()));
-        assertThat(stored.values()).as("servers that took the inserts").allMatch(o -> o == oldId || o == newId);
-        assertThat(acks.stream().filter(a -> a.startedNanos > demotedNanos
-                && stored.get(List.of(a.writer, a.seq)) == oldId))
-                .as("inserts taken by the old primary after its demotion").isEmpty();
-        return acks.stream().collect(Collectors.groupingBy(a -> stored.get(List.of(a.writer, a.seq)),
-                Collectors.counting()));
+        return stored;
     }
 
     /** When the first insert acknowledged by {@code server} was acknowledged, or -1. */

@@ -1,6 +1,7 @@
 package io.waymark.benchmarks.failover;
 
 import io.waymark.benchmarks.failover.jdbc.JdbcFailoverScenario;
+import io.waymark.benchmarks.failover.jdbc.JdbcUnplannedFailoverScenario;
 import io.waymark.benchmarks.failover.redis.RedisClusterFailoverScenario;
 import io.waymark.benchmarks.failover.redis.RedisClusterOutageScenario;
 import io.waymark.benchmarks.failover.redis.RedisStandaloneFailoverScenario;
@@ -20,8 +21,9 @@ import java.util.Locale;
 import java.util.function.Supplier;
 
 /**
- * Runs every failover scenario (Redis standalone, the seed's Redis Cluster, JDBC; then the unplanned
- * Redis failures: cluster master killed or frozen, standalone master killed or frozen) at each
+ * Runs every failover scenario (Redis standalone, the seed's Redis Cluster, JDBC switchover; then the
+ * unplanned failures: cluster master killed or frozen, standalone master killed or frozen, JDBC
+ * primary killed or frozen) at each
  * Consul check interval and writes the tables, with the machine and the command, to a
  * Markdown file. {@code scripts/bench} runs it after the JMH benchmarks and passes their
  * output in with {@code --jmh=FILE}.
@@ -85,9 +87,11 @@ public final class FailoverHarness {
         List<Supplier<Scenario>> scenarios = List.of(RedisStandaloneFailoverScenario::new,
                 RedisClusterFailoverScenario::new, JdbcFailoverScenario::new,
                 RedisClusterOutageScenario::kill, RedisClusterOutageScenario::freeze,
-                RedisStandaloneOutageScenario::kill, RedisStandaloneOutageScenario::freeze);
+                RedisStandaloneOutageScenario::kill, RedisStandaloneOutageScenario::freeze,
+                () -> new JdbcUnplannedFailoverScenario(JdbcUnplannedFailoverScenario.Fault.KILL),
+                () -> new JdbcUnplannedFailoverScenario(JdbcUnplannedFailoverScenario.Fault.FREEZE));
         List<String> names = List.of("standalone", "cluster", "jdbc",
-                "cluster-kill", "cluster-freeze", "standalone-kill", "standalone-freeze");
+                "cluster-kill", "cluster-freeze", "standalone-kill", "standalone-freeze", "jdbc-kill", "jdbc-freeze");
         for (Duration interval : intervals) {
             int n = interval.compareTo(Duration.ofSeconds(5)) > 0 ? slowFailovers : failovers;
             HarnessSettings settings = new HarnessSettings(n, writers, interval, Duration.ofSeconds(1));

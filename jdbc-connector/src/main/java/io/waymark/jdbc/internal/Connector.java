@@ -47,6 +47,7 @@ final class Connector {
     final ConsulDiscovery discovery;
     final Driver driver;
     final NodeProber prober;
+    final JdbcCounters counters;
     private final KnownServers known;
 
     Connector(ConsulUrl url, ConsulDiscovery discovery, Driver driver, NodeProber prober) {
@@ -54,11 +55,16 @@ final class Connector {
         this.discovery = discovery;
         this.driver = driver;
         this.prober = prober;
+        this.counters = JdbcCounters.of(url.service());
         this.known = new KnownServers(this);
     }
 
     ConsulUrl url() {
         return url;
+    }
+
+    KnownServers known() {
+        return known;
     }
 
     /**
@@ -93,8 +99,15 @@ final class Connector {
             long roundStarted = System.nanoTime();
             List<Physical> writable = new ArrayList<>();
             for (Endpoint e : endpoints.all()) {
-                tried.add(known.address(e));
-                Physical p = tryPrimary(e, failures, verify);
+                String address = known.address(e);
+                tried.add(address);
+                if (known.silent(e.host(), known.port(e))) {
+                    // connecting would hang until the driver's connect timeout: a probe tells when it answers again
+                    failures.add(address + " does not answer (a probe has had no answer for over "
+                            + TimeUnit.NANOSECONDS.toMillis(NodeProber.SILENT_NANOS) + " ms)");
+                    continue;
+                }
+                Physical p = tryPrimary(e, failures, verify, deadline);
                 if (p != null) {
                     writable.add(p);
                     if (!verify) {
@@ -108,6 +121,7 @@ final class Connector {
             }
             Physical chosen = choose(writable, tried, roundStarted, replacing, failures, deadline);
             if (chosen != null) {
+                counters.primaryAt(chosen.address());
                 return chosen;
             }
             long remaining = deadline - System.nanoTime();
@@ -154,7 +168,8 @@ final class Connector {
         }
         if (writable.size() == 1) {
             Physical p = writable.get(0);
-            if (replacing || prober.inSplitBrain(service)) {
+            // a primary whose connections were cut off may have woken up still writable, before anyone fenced it
+            if (replacing || prober.inSplitBrain(service) || prober.abandoned(p.address())) {
                 List<Endpoint> others = known.writable(tried, roundStarted, CROSS_CHECK_WAIT_NANOS, new ArrayList<>());
                 if (!others.isEmpty()) {
                     List<String> all = new ArrayList<>(List.of(p.address()));
@@ -178,7 +193,7 @@ final class Connector {
         }
         Endpoint chosen = found.get(0);
         // fencing: that server's own answer, on the connection handed out, is the proof
-        Physical p = tryPrimary(chosen, failures, true);
+        Physical p = tryPrimary(chosen, failures, true, deadline);
         if (p != null) {
             prober.oneWritable(service);
             LOG.info("'{}': {} answered @@read_only = 0 and is the only writable server known; using it as the"
@@ -192,6 +207,7 @@ final class Connector {
         failures.add("servers " + writable + " all answer @@read_only = 0 (split brain): no primary is handed out"
                 + " until only one is writable");
         if (prober.splitBrain(service)) {
+            counters.splitBrains.increment();
             LOG.warn("'{}': servers {} all answer @@read_only = 0 (split brain #{} of this service): no primary is"
                     + " handed out until only one is writable (consul.failoverTimeout {} ms per caller)", service,
                     writable, prober.splitBrains(service), url.failoverTimeout().toMillis());
@@ -230,21 +246,25 @@ final class Connector {
         }
     }
 
-    private Physical tryPrimary(Endpoint e, List<String> failures, boolean verify) throws SQLException {
+    private Physical tryPrimary(Endpoint e, List<String> failures, boolean verify, long deadline) throws SQLException {
         int port = known.port(e);
         String address = known.address(e);
         Connection c = null;
         try {
-            c = open(e.host(), port);
+            DelegateConnections.Opened opened = DelegateConnections.open(driver, url, e.host(), port,
+                    TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            c = opened.conn();
             ProbeSql.ReadOnly readOnly = verify ? ProbeSql.readOnly(c) : null;
             if (readOnly != null && readOnly.readOnly()) {
                 failures.add(address + " is read-only (@@read_only = 1" + (readOnly.superUsersWrite()
                         ? ", but super_read_only = 0: users with SUPER still write there)" : ")"));
+                prober.demoted(address);
                 closeQuietly(c);
                 refresh(url.service());
                 return null;
             }
-            return new Physical(c, e.host(), port, Physical.Role.PRIMARY, c.getAutoCommit());
+            DelegateConnections.settle(opened);
+            return new Physical(opened, e.host(), port, Physical.Role.PRIMARY);
         } catch (SQLException ex) {
             closeQuietly(c);
             if (!ServerErrors.worthAnotherServer(ex)) {
@@ -277,10 +297,15 @@ final class Connector {
         for (int i = 0; i < n; i++) {
             Endpoint e = all.get((start + i) % n);
             int port = known.port(e);
+            Connection c = null;
             try {
-                Connection c = open(e.host(), port);
-                return new Physical(c, e.host(), port, Physical.Role.REPLICA, c.getAutoCommit());
+                DelegateConnections.Opened opened = DelegateConnections.open(driver, url, e.host(), port,
+                        DelegateConnections.MAX_OPEN_MILLIS);
+                c = opened.conn();
+                DelegateConnections.settle(opened);
+                return new Physical(opened, e.host(), port, Physical.Role.REPLICA);
             } catch (SQLException ex) {
+                closeQuietly(c);
                 LOG.debug("replica {} of '{}' refused a connection: {}", e, service, Secrets.maskUrl(ex.getMessage()));
                 refresh(service);
             }
@@ -322,12 +347,25 @@ final class Connector {
         }
     }
 
-    /** Starts watching a name without waiting for it, so that the first use does not block. */
-    void warmUp(String service) {
-        try {
-            discovery.resolveAsync(service);
-        } catch (RuntimeException e) {
-            LOG.debug("resolving '{}' failed: {}", service, describe(e));
+    /**
+     * Starts what a later use would otherwise wait for, without waiting: the watch of the read
+     * service, and (with {@code consul.probeKnownNodes}) discovery's lists of the instances
+     * registered under both names, so that a failover finds them in memory.
+     */
+    void warmUp() {
+        String readService = url.readService();
+        if (readService != null) {
+            try {
+                discovery.resolveAsync(readService);
+            } catch (RuntimeException e) {
+                LOG.debug("resolving '{}' failed: {}", readService, describe(e));
+            }
+        }
+        if (url.probeKnownNodes()) {
+            known.registered(url.service(), 0);
+            if (readService != null) {
+                known.registered(readService, 0);
+            }
         }
     }
 
@@ -359,16 +397,6 @@ final class Connector {
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             return resolve(service);
         }
-    }
-
-    private Connection open(String host, int port) throws SQLException {
-        String delegateUrl = url.delegateUrl(host, port);
-        Connection c = driver.connect(delegateUrl, url.delegateProperties());
-        if (c == null) {
-            throw new SQLException(url.subprotocol().driverClass() + " did not accept " + Secrets.maskUrl(delegateUrl),
-                    "08001");
-        }
-        return c;
     }
 
     static void closeQuietly(Connection c) {

@@ -1,5 +1,6 @@
 package io.waymark.jdbc.internal;
 
+import io.waymark.discovery.AgentAddress;
 import io.waymark.discovery.DiscoveryMode;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -48,7 +49,6 @@ final class ConsulParameters {
         }
     }
 
-    static final int DEFAULT_AGENT_PORT = 8500;
     static final Duration DEFAULT_FAILOVER_TIMEOUT = Duration.ofSeconds(10);
 
     static final Parameter<List<String>> AGENT = new Parameter<>("consul.agent",
@@ -57,15 +57,15 @@ final class ConsulParameters {
                     + " repeatable or comma-separated, tried in order",
             true, ConsulParameters::agents);
     static final Parameter<String> TOKEN = new Parameter<>("consul.token", "`CONSUL_HTTP_TOKEN`",
-            "ACL token, for discovery and for the lookup of registered instances alike (masked everywhere)",
+            "ACL token of every request to Consul (masked everywhere)",
             false, ConsulParameters::token);
     static final Parameter<String> READ_SERVICE = new Parameter<>("consul.readService", "none",
             "Consul name of the replicas for `setReadOnly(true)`", false, UrlSyntax::consulName);
     static final Parameter<DiscoveryMode> MODE = new Parameter<>("consul.mode", "`http`",
             "`http` (blocking queries) or `dns`", false, ConsulParameters::mode);
     static final Parameter<String> DNS_AGENT = new Parameter<>("consul.dnsAgent", "each agent's host, port 8600",
-            "DNS address `host:port`, with `consul.mode=dns`", false,
-            (value, name) -> UrlSyntax.hostPort(value.trim(), name, -1));
+            "DNS address `host[:port]` (port 8600 unless given), with `consul.mode=dns`", false,
+            (value, name) -> address(name, value, false));
     static final Parameter<Duration> RESOLVE_TIMEOUT = new Parameter<>("consul.resolveTimeout", "discovery-core's",
             "first lookup of a name (`500ms`, `2s`, `1m`; plain numbers are ms)", false,
             (value, name) -> UrlSyntax.duration(value, name, false));
@@ -118,13 +118,28 @@ final class ConsulParameters {
     }
 
     private static List<String> agents(String value, String name) throws SQLException {
-        // before splitting: a password may hold a ','
+        // discovery's parser refuses credentials in one address; this list is split at ',' first,
+        // and a password may hold one: the piece after it would be quoted as a bad port
         UrlSyntax.noCredentials(value, name);
         List<String> agents = new ArrayList<>();
         for (String part : value.split(",", -1)) {
-            agents.add(UrlSyntax.agent(part.trim(), name, DEFAULT_AGENT_PORT));
+            agents.add(address(name, part, true));
         }
         return agents;
+    }
+
+    /**
+     * An agent address read by discovery's own parser ({@link AgentAddress}, the one grammar
+     * every Waymark front door uses), normalized to {@code [https://]host:port}.
+     *
+     * @param http the HTTP API (scheme allowed, port 8500 by default), else DNS (port 8600)
+     */
+    static String address(String name, String value, boolean http) throws SQLException {
+        try {
+            return (http ? AgentAddress.parse(name, value) : AgentAddress.parseDns(name, value)).toString();
+        } catch (IllegalArgumentException e) {
+            throw UrlSyntax.error(e.getMessage());
+        }
     }
 
     private static String token(String value, String name) throws SQLException {

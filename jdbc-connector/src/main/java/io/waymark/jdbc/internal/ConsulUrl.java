@@ -1,5 +1,6 @@
 package io.waymark.jdbc.internal;
 
+import io.waymark.discovery.AgentAddress;
 import io.waymark.discovery.DiscoveryMode;
 import io.waymark.jdbc.internal.ConsulParameters.Parameter;
 import java.sql.DriverPropertyInfo;
@@ -31,7 +32,7 @@ public final class ConsulUrl {
     public static final String PREFIX = "jdbc:consul:";
 
     static final int DEFAULT_PORT = 3306;
-    static final String DEFAULT_AGENT = "127.0.0.1:" + ConsulParameters.DEFAULT_AGENT_PORT;
+    static final String DEFAULT_AGENT = "127.0.0.1:" + AgentAddress.DEFAULT_HTTP_PORT;
     /** How much of the (masked) URL a message echoes. */
     private static final int URL_ECHO = 300;
 
@@ -184,8 +185,7 @@ public final class ConsulUrl {
         if (agents == null) {
             String fromEnv = env.apply("CONSUL_HTTP_ADDR");
             agents = List.of(fromEnv == null || fromEnv.isBlank() ? DEFAULT_AGENT
-                    : UrlSyntax.agent(fromEnv.trim(), "the environment variable CONSUL_HTTP_ADDR",
-                            ConsulParameters.DEFAULT_AGENT_PORT));
+                    : ConsulParameters.address("the environment variable CONSUL_HTTP_ADDR", fromEnv, true));
         }
         String token = ConsulParameters.TOKEN.read(given);
         if (token == null) {
@@ -256,22 +256,35 @@ public final class ConsulUrl {
         return probeKnownNodes;
     }
 
-    /** Whether the delegate runs multi-statement strings ({@code allowMultiQueries}, however the name is written). */
-    private static boolean multiQueries(List<String> delegateQuery, Properties delegateProperties) {
+    /**
+     * Whether the URL's delegate parameters or the properties give {@code name} a value, however
+     * its case and percent-encoding are written.
+     */
+    boolean delegateSets(String name) {
+        return !delegateValues(name, delegateQuery, delegateProperties).isEmpty();
+    }
+
+    /** Every value the URL's delegate parameters and the properties give {@code name}. */
+    private static List<String> delegateValues(String name, List<String> delegateQuery, Properties delegateProperties) {
+        List<String> values = new ArrayList<>();
         for (String segment : delegateQuery) {
             int eq = segment.indexOf('=');
-            if (eq > 0 && Secrets.decodeLeniently(segment.substring(0, eq)).trim().equalsIgnoreCase("allowMultiQueries")
-                    && !segment.substring(eq + 1).trim().equalsIgnoreCase("false")) {
-                return true;
+            if (eq > 0 && Secrets.decodeLeniently(segment.substring(0, eq)).trim().equalsIgnoreCase(name)) {
+                values.add(segment.substring(eq + 1));
             }
         }
-        for (String name : delegateProperties.stringPropertyNames()) {
-            if (name.equalsIgnoreCase("allowMultiQueries")
-                    && !delegateProperties.getProperty(name).trim().equalsIgnoreCase("false")) {
-                return true;
+        for (String key : delegateProperties.stringPropertyNames()) {
+            if (key.equalsIgnoreCase(name)) {
+                values.add(delegateProperties.getProperty(key));
             }
         }
-        return false;
+        return values;
+    }
+
+    /** Whether the delegate runs multi-statement strings ({@code allowMultiQueries}, however the name is written). */
+    private static boolean multiQueries(List<String> delegateQuery, Properties delegateProperties) {
+        return delegateValues("allowMultiQueries", delegateQuery, delegateProperties).stream()
+                .anyMatch(v -> !v.trim().equalsIgnoreCase("false"));
     }
 
     public DiscoveryKey discoveryKey() {

@@ -35,23 +35,15 @@ public final class DiscoveryRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(DiscoveryRegistry.class);
 
     private static final DiscoveryRegistry SHARED = new DiscoveryRegistry(DiscoveryRegistry::build,
-            k -> new NodeProber(new RegisteredInstances(k)), Duration.ofSeconds(5));
+            Duration.ofSeconds(5));
 
     private final Function<DiscoveryKey, ConsulDiscovery> factory;
-    private final Function<DiscoveryKey, NodeProber> probers;
     private final Duration linger;
     private final Map<DiscoveryKey, Entry> entries = new HashMap<>();
     private ScheduledExecutorService reaper;
 
-    /** With probers that know only the instances seen (no lookup of registered ones): for tests. */
     DiscoveryRegistry(Function<DiscoveryKey, ConsulDiscovery> factory, Duration linger) {
-        this(factory, k -> new NodeProber(), linger);
-    }
-
-    DiscoveryRegistry(Function<DiscoveryKey, ConsulDiscovery> factory, Function<DiscoveryKey, NodeProber> probers,
-            Duration linger) {
         this.factory = Objects.requireNonNull(factory, "factory");
-        this.probers = Objects.requireNonNull(probers, "probers");
         this.linger = Objects.requireNonNull(linger, "linger");
     }
 
@@ -66,7 +58,7 @@ public final class DiscoveryRegistry {
         synchronized (this) {
             entry = entries.get(key);
             if (entry == null) {
-                entry = new Entry(key, probers.apply(key));
+                entry = new Entry(key, new NodeProber());
                 entries.put(key, entry);
             }
             entry.refs++;
@@ -129,7 +121,7 @@ public final class DiscoveryRegistry {
         return reaper;
     }
 
-    private static ConsulDiscovery build(DiscoveryKey key) {
+    static ConsulDiscovery build(DiscoveryKey key) {
         ConsulDiscoveryBuilder b = ConsulDiscovery.builder();
         key.agents().forEach(b::agent);
         if (key.token() != null) {

@@ -165,10 +165,14 @@ final class JdbcProxies {
         Object call(Object proxy, Method method, Object[] args) throws Throwable {
             String name = method.getName();
             boolean lifecycle = "close".equals(name) || "isClosed".equals(name);
-            if (!lifecycle && (physical.retired || (physical.broken && owner.mayReconnect(physical)))) {
-                moveBeforeCall();
-            }
             boolean execute = name.startsWith("execute");
+            if (!lifecycle && (physical.retired || !owner.usable(physical))) {
+                if (physical.retired || owner.mayReconnect(physical)) {
+                    moveBeforeCall();
+                } else if (execute) {
+                    throw owner.notSent(physical);
+                }
+            }
             String sql = null;
             if (execute) {
                 sql = count(args) > 0 && args[0] instanceof String ? (String) args[0] : preparedSql;
@@ -176,7 +180,7 @@ final class JdbcProxies {
             }
             Object result;
             try {
-                result = method.invoke(target, args);
+                result = invoke(method, args, execute);
             } catch (InvocationTargetException e) {
                 Throwable cause = e.getCause();
                 if (execute && cause instanceof SQLException && !name.contains("Batch") && replayable()
@@ -224,7 +228,7 @@ final class JdbcProxies {
                     throw owner.handle(next, e);
                 }
                 try {
-                    Object result = method.invoke(target, args);
+                    Object result = invoke(method, args, true);
                     owner.retried(failedOn, next);
                     return wrapResult(proxy, result);
                 } catch (InvocationTargetException e) {
@@ -237,6 +241,20 @@ final class JdbcProxies {
                     }
                     throw translate(physical, e);
                 }
+            }
+        }
+
+        /** Calls the delegate statement; an execution is marked in flight meanwhile (see {@link PrimaryWatch}). */
+        private Object invoke(Method method, Object[] args, boolean execute) throws ReflectiveOperationException {
+            if (!execute) {
+                return method.invoke(target, args);
+            }
+            Physical p = physical;
+            p.begin();
+            try {
+                return method.invoke(target, args);
+            } finally {
+                p.end();
             }
         }
 

@@ -2,6 +2,7 @@ package io.waymark.jdbc.internal;
 
 import io.waymark.discovery.ConsulDiscovery;
 import io.waymark.discovery.Endpoint;
+import io.waymark.discovery.ServiceQuery;
 import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.SQLException;
@@ -43,6 +44,7 @@ final class KnownServers {
     private final ConsulDiscovery discovery;
     private final Driver driver;
     private final NodeProber prober;
+    private final JdbcCounters counters;
 
     /** Probes for {@code owner}: its URL, discovery client, delegate driver and shared prober. */
     KnownServers(Connector owner) {
@@ -50,11 +52,14 @@ final class KnownServers {
         this.discovery = owner.discovery;
         this.driver = owner.driver;
         this.prober = owner.prober;
+        this.counters = owner.counters;
     }
 
     /**
      * Probes every known server but those in {@code tried} (this round's, asked already) and
-     * returns those that answered writable, adding what each answered to {@code failures}.
+     * returns those that answered writable, adding what each answered to {@code failures}. A
+     * {@link NodeProber#silent silent} server is not waited for (nor probed twice at once): a frozen
+     * host would hold every round for the whole probe timeout.
      *
      * @param notBefore the {@link System#nanoTime} this round started: older probe answers are not shared
      * @param waitNanos how long to wait for the answers at most (a server that does not answer is not writable)
@@ -67,14 +72,19 @@ final class KnownServers {
             return List.of();
         }
         Map<String, CompletableFuture<NodeProber.Probe>> probes = new LinkedHashMap<>();
+        List<String> answers = new ArrayList<>();
         for (Map.Entry<String, Endpoint> n : nodes.entrySet()) {
             Endpoint e = n.getValue();
-            String key = url.delegateUrl(e.host(), port(e)) + '\n' + url.delegateProperties().hashCode();
-            probes.put(n.getKey(), prober.probe(key, notBefore, () -> probe(e, key)));
+            String key = key(e.host(), port(e));
+            if (prober.silent(key)) {
+                probeOnce(e);
+                answers.add(n.getKey() + " does not answer");
+            } else {
+                probes.put(n.getKey(), prober.probe(key, notBefore, () -> probe(e, key)));
+            }
         }
         long until = System.nanoTime() + Math.max(MIN_PROBE_WAIT_NANOS, waitNanos);
         List<Endpoint> writable = new ArrayList<>();
-        List<String> answers = new ArrayList<>();
         for (Map.Entry<String, CompletableFuture<NodeProber.Probe>> p : probes.entrySet()) {
             NodeProber.Probe answer;
             try {
@@ -99,6 +109,36 @@ final class KnownServers {
         return writable;
     }
 
+    /**
+     * Whether the server at {@code host:port} stopped answering (see {@link NodeProber#silent});
+     * if so, makes sure one probe of it is running, so that the first answer it gives clears that.
+     */
+    boolean silent(String host, int port) {
+        String key = key(host, port);
+        if (!prober.silent(key)) {
+            return false;
+        }
+        probeOnce(Endpoint.of(host, port));
+        return true;
+    }
+
+    /** Asks the server at {@code host:port}, sharing a probe that started at or after {@code notBefore}. */
+    CompletableFuture<NodeProber.Probe> probe(String host, int port, long notBefore) {
+        String key = key(host, port);
+        Endpoint e = Endpoint.of(host, port);
+        return prober.probe(key, notBefore, () -> probe(e, key));
+    }
+
+    private void probeOnce(Endpoint e) {
+        String key = key(e.host(), port(e));
+        prober.probeOnce(key, () -> probe(e, key));
+    }
+
+    /** What identifies a probe: the server and the credentials used to ask it. */
+    private String key(String host, int port) {
+        return url.delegateUrl(host, port) + '\n' + url.delegateProperties().hashCode();
+    }
+
     /** How long a round waits for the probes when nothing else bounds it. */
     static long defaultWaitNanos() {
         return TimeUnit.MILLISECONDS.toNanos(PROBE_TIMEOUT_MILLIS);
@@ -119,15 +159,46 @@ final class KnownServers {
             prober.known(readService).forEach(e -> nodes.putIfAbsent(address(e), e));
         }
         prober.known(url.service()).forEach(e -> nodes.putIfAbsent(address(e), e));
-        prober.registered(url.service()).forEach(e -> nodes.putIfAbsent(address(e), e));
+        registered(url.service(), NodeProber.REGISTERED_WAIT_NANOS).forEach(e -> nodes.putIfAbsent(address(e), e));
         if (readService != null) {
-            prober.registered(readService).forEach(e -> nodes.putIfAbsent(address(e), e));
+            registered(readService, NodeProber.REGISTERED_WAIT_NANOS).forEach(e -> nodes.putIfAbsent(address(e), e));
         }
         return nodes;
     }
 
+    /**
+     * Every instance registered under {@code name} whatever its health, from discovery (one
+     * client, one token, one set of caching and outage rules), waiting at most {@code waitNanos}
+     * (0: only start the lookup, so that a failover later finds the name known). A prepared query
+     * has none: its answers list healthy instances only, and discovery refuses to list it.
+     */
+    List<Endpoint> registered(String name, long waitNanos) {
+        if (preparedQuery(name)) {
+            return List.of();
+        }
+        return prober.registered(name, () -> {
+            try {
+                return discovery.registered(name).all();
+            } catch (RuntimeException e) {
+                LOG.debug("Consul did not list the instances registered under '{}': {}", name,
+                        Secrets.redact(e.toString(), url.discoveryKey().token()));
+                throw e;
+            }
+        }, waitNanos);
+    }
+
+    private static boolean preparedQuery(String name) {
+        try {
+            return ServiceQuery.parse(name).preparedQuery();
+        } catch (IllegalArgumentException e) {
+            // checked when the URL was parsed; discovery says the same below
+            return false;
+        }
+    }
+
     /** Asks one server (on the probe pool) whether it could be the primary. Never throws. */
     private NodeProber.Probe probe(Endpoint e, String key) {
+        counters.probes.increment();
         Properties props = url.delegateProperties();
         // both Connector/J and MariaDB Connector/J take these, in milliseconds
         props.setProperty("connectTimeout", String.valueOf(PROBE_TIMEOUT_MILLIS));
@@ -140,6 +211,7 @@ final class KnownServers {
             }
             ProbeSql.ReadOnly readOnly = ProbeSql.readOnly(c);
             if (readOnly.readOnly()) {
+                prober.demoted(address(e));
                 return new NodeProber.Probe(NodeProber.Probe.State.READ_ONLY, readOnly.superUsersWrite()
                         ? "super_read_only = 0: users with SUPER still write there" : null);
             }

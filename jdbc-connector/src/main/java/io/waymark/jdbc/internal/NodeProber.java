@@ -12,19 +12,22 @@ import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * What the connections of one shared discovery client know of the servers beyond Consul's
  * current healthy answer, and the small pool that probes them: the instances seen for each
  * service and those registered under it whatever their health (so that a demoted primary, or a
- * promoted replica Consul has not moved yet, can still be asked), and the probes in flight (so that connections failing over together share one probe
- * of a server instead of each opening its own).
+ * promoted replica Consul has not moved yet, can still be asked), the probes in flight (so that
+ * connections failing over together share one probe of a server instead of each opening its own),
+ * which servers stopped answering ({@link #silent}) or were cut off ({@link #abandon}), and the
+ * {@link PrimaryWatch} of the primary connections.
  *
  * <p>The pool is bounded ({@value #THREADS} daemon threads named {@code waymark-jdbc-probe-N},
  * started on first use and ended when idle, at most {@value #QUEUE} probes waiting; beyond that a
@@ -40,6 +43,12 @@ final class NodeProber implements AutoCloseable {
     static final int QUEUE = 64;
     /** Instances remembered per service: enough for any single-primary group, bounded against churn. */
     static final int REMEMBERED = 16;
+    /** Consul names whose registered instances are looked up: two per URL, bounded against misuse. */
+    static final int NAMES = 64;
+    /** Servers whose state is remembered (probe statements, silence, abandonment), bounded against churn. */
+    static final int MAX_SERVERS = 1024;
+    /** A probe that has not answered for this long makes its server {@link #silent}. */
+    static final long SILENT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     /** {@link #replicationStatus(String)}: no replication status statement works for that server. */
     static final int NOT_READABLE = -1;
@@ -81,68 +90,88 @@ final class NodeProber implements AutoCloseable {
         }
     }
 
-    /** How long a list of registered instances is reused: one lookup per failover round at most. */
-    static final long REGISTERED_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * How long a failover round waits for the registered instances of a name: discovery answers
+     * from memory once it knows the name, but its first lookup blocks up to its resolve timeout.
+     */
+    static final long REGISTERED_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
-    private final Function<String, List<Endpoint>> registered;
-    private final Map<String, Registered> registeredCache = new ConcurrentHashMap<>();
     private final Map<String, LinkedHashMap<String, Endpoint>> seen = new HashMap<>();
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
+    /** Per Consul name: the lookup of its registered instances in progress or last done. */
+    private final Map<String, CompletableFuture<List<Endpoint>>> registeredLookups = new ConcurrentHashMap<>();
+    /** Per Consul name: the last registered instances a lookup gave. */
+    private final Map<String, List<Endpoint>> registeredAnswers = new ConcurrentHashMap<>();
     /** Per probed server: the replication status statement that works, or {@link #NOT_READABLE}. */
     private final Map<String, Integer> replicationStatus = new ConcurrentHashMap<>();
     private final Map<String, SplitBrain> splitBrains = new ConcurrentHashMap<>();
+    /** Per probe key: when the probe that found nobody started (see {@link #silent}). */
+    private final Map<String, Long> silentSince = new ConcurrentHashMap<>();
+    /** Servers ({@code host:port}) whose connections were cut off (see {@link #abandon}). */
+    private final java.util.Set<String> abandoned = ConcurrentHashMap.newKeySet();
     private ThreadPoolExecutor executor;
     private boolean closed;
 
     private record SplitBrain(boolean open, int episodes) {
     }
 
-    private static final class Registered {
-        final long fetchedNanos;
-        final List<Endpoint> endpoints;
+    private final PrimaryWatch watch = new PrimaryWatch(this);
 
-        Registered(long fetchedNanos, List<Endpoint> endpoints) {
-            this.fetchedNanos = fetchedNanos;
-            this.endpoints = endpoints;
+    NodeProber() {
+    }
+
+    /** The watch of the primary connections of this discovery client. */
+    PrimaryWatch watch() {
+        return watch;
+    }
+
+    /** Runs {@code task} on the pool, or here when the pool refuses it (full or closed). */
+    void execute(Runnable task) {
+        try {
+            executor().execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run();
         }
     }
 
-    /** Without a lookup of registered instances: only what was seen is known. */
-    NodeProber() {
-        this(null);
-    }
-
     /**
-     * @param registered every instance registered under a Consul name, whatever its health (may
-     *     block briefly; empty when unknown), or null; closed with the prober when AutoCloseable
+     * The instances registered under {@code service} whatever their health, as {@code lookup}
+     * (discovery's {@code registered}, with its caching and outage rules) gives them. The lookup
+     * runs on the pool, one at a time per name, and is waited for at most {@code waitNanos}: a
+     * first lookup that takes longer goes on and serves a later round, this one gets the previous
+     * answer (empty when there is none, the lookup failed, or the prober is closed).
      */
-    NodeProber(Function<String, List<Endpoint>> registered) {
-        this.registered = registered;
-    }
-
-    /**
-     * The instances registered under {@code service} whatever their health, looked up at most
-     * once per {@link #REGISTERED_TTL_NANOS}; empty without a lookup or when it failed.
-     */
-    List<Endpoint> registered(String service) {
-        if (registered == null || service == null || isClosed()) {
+    List<Endpoint> registered(String service, Supplier<List<Endpoint>> lookup, long waitNanos) {
+        if (service == null || isClosed()
+                || (registeredLookups.size() >= NAMES && !registeredLookups.containsKey(service))) {
             return List.of();
         }
-        long now = System.nanoTime();
-        Registered r = registeredCache.get(service);
-        if (r != null && now - r.fetchedNanos < REGISTERED_TTL_NANOS) {
-            return r.endpoints;
+        CompletableFuture<List<Endpoint>> mine = new CompletableFuture<>();
+        CompletableFuture<List<Endpoint>> lookupNow = registeredLookups.compute(service,
+                (k, running) -> running != null && !running.isDone() ? running : mine);
+        if (lookupNow == mine) {
+            try {
+                executor().execute(() -> {
+                    try {
+                        List<Endpoint> answer = List.copyOf(lookup.get());
+                        registeredAnswers.put(service, answer);
+                        mine.complete(answer);
+                    } catch (RuntimeException | Error e) {
+                        mine.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                mine.completeExceptionally(e);
+            }
         }
-        List<Endpoint> endpoints;
         try {
-            endpoints = List.copyOf(registered.apply(service));
-        } catch (RuntimeException e) {
-            endpoints = List.of();
+            return lookupNow.get(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // the previous answer, below
         }
-        if (registeredCache.size() < 64 || registeredCache.containsKey(service)) {
-            registeredCache.put(service, new Registered(now, endpoints));
-        }
-        return endpoints;
+        return registeredAnswers.getOrDefault(service, List.of());
     }
 
     /** Records the instances Consul gave for {@code service}, most recent last. */
@@ -177,15 +206,30 @@ final class NodeProber implements AutoCloseable {
      * @return completes with the answer, or exceptionally when the pool refused the probe
      */
     CompletableFuture<Probe> probe(String key, long notBefore, Supplier<Probe> task) {
+        return probe(key, running -> running.startedNanos - notBefore >= 0, task);
+    }
+
+    /**
+     * Joins the probe of the server running now, whenever it started, or starts one: for a
+     * {@link #silent} server, which gets no more than one probe at a time (each may hang for the
+     * whole probe timeout), and whose next answer is all that matters.
+     */
+    CompletableFuture<Probe> probeOnce(String key, Supplier<Probe> task) {
+        return probe(key, running -> true, task);
+    }
+
+    private CompletableFuture<Probe> probe(String key, java.util.function.Predicate<InFlight> joins,
+            Supplier<Probe> task) {
         InFlight mine = new InFlight(System.nanoTime());
-        InFlight chosen = inFlight.compute(key,
-                (k, running) -> running != null && running.startedNanos - notBefore >= 0 ? running : mine);
+        InFlight chosen = inFlight.compute(key, (k, running) -> running != null && joins.test(running) ? running : mine);
         if (chosen != mine) {
             return chosen.future;
         }
         Runnable run = () -> {
             try {
-                mine.future.complete(task.get());
+                Probe answer = task.get();
+                silence(key, answer, mine.startedNanos);
+                mine.future.complete(answer);
             } catch (RuntimeException | Error e) {
                 mine.future.completeExceptionally(e);
             } finally {
@@ -199,6 +243,50 @@ final class NodeProber implements AutoCloseable {
             mine.future.completeExceptionally(e);
         }
         return mine.future;
+    }
+
+    /**
+     * Whether the server of {@code key} does not answer: a probe of it has been running for more
+     * than {@link #SILENT_NANOS}, or the last one ran that long and reached nobody, and none has
+     * answered since. That is a frozen or cut-off host (the kernel takes the connection, nobody
+     * speaks): it is neither connected to nor waited for until a probe gets an answer again. A dead
+     * server refuses at once and is not silent: asking it again costs nothing.
+     */
+    boolean silent(String key) {
+        InFlight running = inFlight.get(key);
+        return (running != null && System.nanoTime() - running.startedNanos > SILENT_NANOS)
+                || silentSince.containsKey(key);
+    }
+
+    private void silence(String key, Probe answer, long startedNanos) {
+        if (answer.state == Probe.State.UNREACHABLE && System.nanoTime() - startedNanos > SILENT_NANOS) {
+            if (silentSince.size() < MAX_SERVERS) {
+                silentSince.putIfAbsent(key, startedNanos);
+            }
+        } else {
+            silentSince.remove(key);
+        }
+    }
+
+    /**
+     * Records that the connections to {@code address} were cut off because it stopped answering
+     * while another server answered writable: until it answers read-only again, it is used as
+     * the primary only after the other known servers were asked (a frozen primary that wakes up
+     * is still writable until someone fences it).
+     */
+    void abandon(String address) {
+        if (abandoned.size() < MAX_SERVERS) {
+            abandoned.add(address);
+        }
+    }
+
+    boolean abandoned(String address) {
+        return !abandoned.isEmpty() && abandoned.contains(address);
+    }
+
+    /** {@code address} answered read-only: it was demoted (or fenced), nothing is left to guard against. */
+    void demoted(String address) {
+        abandoned.remove(address);
     }
 
     private synchronized ThreadPoolExecutor executor() {
@@ -225,7 +313,7 @@ final class NodeProber implements AutoCloseable {
     }
 
     void replicationStatus(String server, int statement) {
-        if (replicationStatus.size() < 1024 || replicationStatus.containsKey(server)) {
+        if (replicationStatus.size() < MAX_SERVERS || replicationStatus.containsKey(server)) {
             replicationStatus.put(server, statement);
         }
     }
@@ -286,18 +374,13 @@ final class NodeProber implements AutoCloseable {
             }
             closed = true;
             seen.clear();
+            registeredAnswers.clear();
             e = executor;
             executor = null;
         }
+        watch.close();
         if (e != null) {
             e.shutdownNow();
-        }
-        if (registered instanceof AutoCloseable) {
-            try {
-                ((AutoCloseable) registered).close();
-            } catch (Exception x) {
-                // nothing left to do with it
-            }
         }
     }
 }

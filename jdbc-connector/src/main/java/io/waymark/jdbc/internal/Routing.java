@@ -25,6 +25,11 @@ final class Routing {
 
     private static final Logger LOG = LoggerFactory.getLogger(Routing.class);
 
+    /** What the note chained to an error of a call in flight when its connection broke says. */
+    static final String OUTCOME_UNKNOWN = "outcome is unknown";
+    /** How long a suspect connection may take to answer {@code isValid} before it is taken as broken. */
+    private static final int SUSPECT_CHECK_SECONDS = 1;
+
     /** A JDBC call on one physical connection. */
     @FunctionalInterface
     interface SqlCall<T> {
@@ -101,8 +106,16 @@ final class Routing {
         ServerErrors.Kind kind = ServerErrors.classify(e);
         if (kind == ServerErrors.Kind.CONNECTION_LOST) {
             p.broken = true;
-            markInvalid(p, "connection error (SQLState " + e.getSQLState() + ", error " + e.getErrorCode() + ")");
+            String cut = p.cutReason;
+            markInvalid(p, cut != null ? "cut off: " + cut
+                    : "connection error (SQLState " + e.getSQLState() + ", error " + e.getErrorCode() + ")");
+            if (p.role == Physical.Role.PRIMARY) {
+                connector.prober.watch().connectionLost(p);
+            }
             connector.refresh(connector.serviceOf(p));
+            e.setNextException(new SQLNonTransientConnectionException(p.address() + (cut != null ? " was cut off ("
+                    + cut + ")" : " broke") + " with this call in flight: its " + OUTCOME_UNKNOWN + " (it may or may"
+                    + " not have run there; it is not re-run); this connection is invalid now, take a new one", "08006"));
             return e;
         }
         if (kind == ServerErrors.Kind.READ_ONLY_REFUSAL && p.role == Physical.Role.PRIMARY) {
@@ -135,24 +148,87 @@ final class Routing {
     }
 
     private <T> T on(Physical p, SqlCall<T> call) throws SQLException {
+        p.begin();
         try {
             return call.call(p);
         } catch (SQLException e) {
             throw handle(p, e);
+        } finally {
+            p.end();
         }
     }
 
-    /** The current physical connection for a new statement; a broken primary is replaced first when allowed. */
+    /**
+     * The current physical connection for a new statement; a broken primary (or one that fails
+     * the check of a suspect) is replaced first when allowed. A failure to replace it means nothing
+     * was sent: it reaches the caller as is ({@code 08001}, no writable primary).
+     */
     private Physical forStatements() throws SQLException {
         Physical p = checkOpen();
-        if (p.broken && mayReconnect(p)) {
+        if (usable(p)) {
+            return p;
+        }
+        if (mayReconnect(p)) {
+            return replacePrimary(p, retryDeadline(), false);
+        }
+        throw notSent(p);
+    }
+
+    /**
+     * Whether something may be sent on {@code p}: it did not break, and if another connection to
+     * its server broke (a crash closes every socket, each connection learns it only when it sends)
+     * it answers {@code isValid} now. Checked before a statement is sent, so that a dead socket found
+     * here costs nothing but the check: the statement was not sent and moves to a new primary.
+     */
+    boolean usable(Physical p) {
+        if (p.suspect && !p.broken) {
+            p.suspect = false;
+            boolean alive;
             try {
-                return replacePrimary(p, retryDeadline(), false);
-            } catch (SQLException e) {
-                throw handle(p, e);
+                alive = p.conn.isValid(SUSPECT_CHECK_SECONDS);
+            } catch (SQLException | RuntimeException e) {
+                alive = false;
+            }
+            if (!alive) {
+                p.broken = true;
+                markInvalid(p, "connection error (found by a check before sending, after another connection to "
+                        + p.address() + " broke)");
             }
         }
-        return p;
+        return !p.broken;
+    }
+
+    /** {@code p} broke before a statement was sent on it, and this connection cannot move now: say so, class 08. */
+    SQLException notSent(Physical p) {
+        return new SQLNonTransientConnectionException("not sent: the connection to " + p.address() + " broke"
+                + (p.cutReason != null ? " (cut off: " + p.cutReason + ")" : "") + " before this statement was sent,"
+                + " and this connection cannot move to another server now (" + (p.role == Physical.Role.REPLICA
+                        ? "it reads from a replica" : "a transaction is open, or auto-commit is off")
+                + "): roll back and take a new connection", "08003");
+    }
+
+    /**
+     * Called by the {@link PrimaryWatch}: {@code p}'s server stopped answering while another one
+     * answers writable. Marks it broken and this connection invalid, and aborts it, so that a
+     * statement waiting on it fails now (its outcome unknown) and the next one moves.
+     *
+     * @return false when {@code p} is not this connection's primary any more, or broke already
+     */
+    boolean cut(Physical p, String reason, Executor executor) {
+        if (p != primary || p.broken || closed) {
+            return false;
+        }
+        p.cutReason = reason;
+        p.broken = true;
+        markInvalid(p, "cut off: " + reason);
+        connector.counters.connectionsCutOff.increment();
+        DelegateConnections.cut(p, executor);
+        return true;
+    }
+
+    /** The current primary (for the {@link PrimaryWatch}). */
+    Physical primaryNow() {
+        return primary;
     }
 
     /** The current physical connection; fails with {@code 08003} once closed. */
@@ -167,6 +243,7 @@ final class Routing {
         if (invalidReason == null) {
             invalidPhysical = p;
             invalidReason = reason;
+            connector.counters.connectionsInvalidated.increment();
             LOG.warn("{}: invalid from now on ({} connection): {}", describe(), p.role.name().toLowerCase(Locale.ROOT),
                     reason);
         }
@@ -257,6 +334,7 @@ final class Routing {
 
     /** A statement refused by {@code from} ran on {@code to}. */
     void retried(Physical from, Physical to) {
+        connector.counters.statementsReRun.increment();
         LOG.debug("{}: re-ran a statement refused as read-only by {} on {}", describe(), from.address(), to.address());
     }
 
@@ -360,6 +438,7 @@ final class Routing {
             }
             how.accept(primary);
         } finally {
+            connector.prober.watch().remove(this);
             releaseLease();
         }
     }

@@ -82,11 +82,11 @@ public final class RoutingConnection implements ConsulConnection {
         }
         try {
             Connector connector = new Connector(url, lease.discovery(), driver, lease.prober());
-            if (url.readService() != null) {
-                connector.warmUp(url.readService());
-            }
+            connector.warmUp();
             Physical primary = connector.openPrimary();
-            RoutingConnection c = new RoutingConnection(new Routing(connector, lease, primary));
+            Routing routing = new Routing(connector, lease, primary);
+            RoutingConnection c = new RoutingConnection(routing);
+            lease.prober().watch().add(routing);
             LOG.debug("{}: connected", c);
             return c;
         } catch (SQLException | RuntimeException | Error e) {
@@ -345,12 +345,17 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public SQLWarning getWarnings() throws SQLException {
-        return routing.call(p -> p.conn.getWarnings());
+        // a broken connection has nothing more to say (pools ask when they take the connection back)
+        return routing.call(p -> p.broken ? null : p.conn.getWarnings());
     }
 
     @Override
     public void clearWarnings() throws SQLException {
-        routing.run(p -> p.conn.clearWarnings());
+        routing.run(p -> {
+            if (!p.broken) {
+                p.conn.clearWarnings();
+            }
+        });
     }
 
     @Override

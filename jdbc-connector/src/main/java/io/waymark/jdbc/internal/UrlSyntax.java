@@ -25,7 +25,6 @@ final class UrlSyntax {
     /** How a password with URL-special characters must be written in the host part. */
     static final String ENCODE_HINT = "percent-encode '/', '?', '#' and '@' inside a user:password@ (%2F, %3F, %23, %40)";
 
-    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)(?::([^:]*))?");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)?", Pattern.CASE_INSENSITIVE);
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(?:\\.\\d{1,3}){3}");
     private static final int MAX_NAME = 253;
@@ -153,51 +152,12 @@ final class UrlSyntax {
         return port;
     }
 
-    /** {@code [http://|https://]host[:port][/]} normalized to {@code [https://]host:port}; never with credentials. */
-    static String agent(String value, String what, int defaultPort) throws SQLException {
-        noCredentials(value, what);
-        String scheme = "";
-        String v = value;
-        String lower = value.toLowerCase(Locale.ROOT);
-        if (lower.startsWith("https://")) {
-            scheme = "https://";
-            v = value.substring(8);
-        } else if (lower.startsWith("http://")) {
-            v = value.substring(7);
-        }
-        if (v.endsWith("/")) {
-            v = v.substring(0, v.length() - 1);
-        }
-        return scheme + hostPort(v, what, defaultPort);
-    }
-
     /** Refuses a {@code user:password@} in an agent address, without showing it. */
     static void noCredentials(String value, String what) throws SQLException {
         if (value.indexOf('@') >= 0) {
             throw error(what + " must not carry credentials (user:password@host): Consul takes an ACL token, set"
                     + " consul.token (or CONSUL_HTTP_TOKEN) instead");
         }
-    }
-
-    /** {@code host[:port]} normalized to {@code host:port}; {@code defaultPort < 0}: the port is required. */
-    static String hostPort(String value, String what, int defaultPort) throws SQLException {
-        String expected = defaultPort < 0 ? "host:port" : "host:port or https://host:port";
-        if (value.isEmpty()) {
-            throw error(what + " must be " + expected + ", but it is empty");
-        }
-        Matcher m = HOST_PORT.matcher(value);
-        if (!m.matches()) {
-            throw error(what + " must be " + expected + ": '" + Secrets.clip(value) + "'");
-        }
-        String host = m.group(1);
-        String portText = m.group(2);
-        if (portText == null) {
-            if (defaultPort < 0) {
-                throw error(what + " must be " + expected + " (the port is missing): '" + Secrets.clip(value) + "'");
-            }
-            return host + ":" + defaultPort;
-        }
-        return host + ":" + port(portText, "the port of " + what);
     }
 
     /** {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h}, a plain number of milliseconds, or ISO-8601 ({@code PT0.5S}). */

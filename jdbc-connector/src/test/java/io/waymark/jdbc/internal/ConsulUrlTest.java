@@ -318,7 +318,7 @@ class ConsulUrlTest {
         @Test
         void anEmptyAgentInACommaListIsAnError() {
             assertThat(failure("jdbc:consul:mysql://db?consul.agent=127.0.0.1:8500,").getMessage())
-                    .contains("consul.agent must be host:port or https://host:port, but it is empty");
+                    .contains("consul.agent must be [http://|https://]host[:port]");
         }
 
         @Test
@@ -372,9 +372,11 @@ class ConsulUrlTest {
         }
 
         @Test
-        void dnsAgentNeedsAPort() {
-            assertThat(failure("jdbc:consul:mysql://db?consul.mode=dns&consul.dnsAgent=127.0.0.1").getMessage())
-                    .contains("consul.dnsAgent must be host:port (the port is missing)");
+        void dnsAgentIsReadAsDiscoveryReadsItPort8600UnlessGiven() throws SQLException {
+            assertThat(parse("jdbc:consul:mysql://db?consul.mode=dns&consul.dnsAgent=127.0.0.1").discoveryKey().dnsAgent())
+                    .isEqualTo("127.0.0.1:8600");
+            assertThat(failure("jdbc:consul:mysql://db?consul.mode=dns&consul.dnsAgent=http://127.0.0.1").getMessage())
+                    .contains("consul.dnsAgent must be host[:port], without a scheme");
         }
 
         @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.waymark.discovery.DiscoveryMode;
+import io.waymark.discovery.InMemoryDiscovery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,11 +19,11 @@ class DiscoveryRegistryTest {
         return new DiscoveryKey(List.of(agent), null, DiscoveryMode.HTTP, null, null, false);
     }
 
-    private final List<FakeDiscovery> built = new ArrayList<>();
+    private final List<InMemoryDiscovery> built = new ArrayList<>();
 
     private DiscoveryRegistry registry(Duration linger) {
         return new DiscoveryRegistry(k -> {
-            FakeDiscovery d = new FakeDiscovery();
+            InMemoryDiscovery d = new InMemoryDiscovery();
             built.add(d);
             return d;
         }, linger);
@@ -53,9 +54,9 @@ class DiscoveryRegistryTest {
             DiscoveryRegistry.Lease b = r.acquire(key("127.0.0.11:8500"));
             a.close();
             a.close(); // twice is harmless and does not release b's hold
-            assertThat(built.get(0).closed).isFalse();
+            assertThat(built.get(0).isClosed()).isFalse();
             b.close();
-            assertThat(built.get(0).closed).isTrue();
+            assertThat(built.get(0).isClosed()).isTrue();
             assertThat(r.size()).isZero();
         }
 
@@ -66,7 +67,7 @@ class DiscoveryRegistryTest {
             DiscoveryRegistry.Lease again = r.acquire(key("127.0.0.11:8500"));
             assertThat(built).hasSize(2);
             assertThat(again.discovery()).isSameAs(built.get(1));
-            assertThat(built.get(1).closed).isFalse();
+            assertThat(built.get(1).isClosed()).isFalse();
         }
 
         @Test
@@ -75,9 +76,9 @@ class DiscoveryRegistryTest {
             r.acquire(key("127.0.0.11:8500")).close();
             DiscoveryRegistry.Lease again = r.acquire(key("127.0.0.11:8500"));
             assertThat(built).hasSize(1);
-            assertThat(built.get(0).closed).isFalse();
+            assertThat(built.get(0).isClosed()).isFalse();
             again.close();
-            await().atMost(Duration.ofSeconds(5)).until(() -> built.get(0).closed);
+            await().atMost(Duration.ofSeconds(5)).until(() -> built.get(0).isClosed());
             assertThat(r.size()).isZero();
         }
 

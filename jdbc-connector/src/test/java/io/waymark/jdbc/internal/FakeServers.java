@@ -33,6 +33,14 @@ final class FakeServers implements Driver {
         final int serverId;
         volatile boolean readOnly;
         volatile boolean down;
+        /**
+         * Frozen (SIGSTOP): connections are accepted and then nothing answers; a call waits until it
+         * thaws or its connection is closed or aborted (then it fails with 08000), a connect until it
+         * thaws or for {@code connectTimeout} ms (then 08000, as MariaDB Connector/J says it).
+         */
+        volatile boolean frozen;
+        /** How long a write takes (a slow statement on a server that answers everything else). */
+        volatile long writeDelayMillis;
         /** Its replication threads run (what SHOW ... STATUS reports, when readable). */
         volatile boolean replicating;
         /** Whether the app user may read the replication status; false as without SLAVE MONITOR. */
@@ -50,6 +58,8 @@ final class FakeServers implements Driver {
         volatile Boolean superReadOnly;
         /** {@link System#nanoTime} of every write attempt, refused or not. */
         final List<Long> writeAttempts = new CopyOnWriteArrayList<>();
+        /** Run after each write attempt is recorded, before it is refused or done (a test's way to change Consul's mind). */
+        volatile Runnable afterWriteAttempt = () -> { };
         /** Statements run with executeQuery, in order. */
         final List<String> queries = new CopyOnWriteArrayList<>();
         final List<String> writes = new CopyOnWriteArrayList<>();
@@ -70,6 +80,8 @@ final class FakeServers implements Driver {
         boolean readOnly;
         boolean closed;
         int isolation = Connection.TRANSACTION_REPEATABLE_READ;
+        /** What setNetworkTimeout last set, or -1. */
+        int networkTimeout = -1;
 
         Conn(Server server) {
             this.server = server;
@@ -78,6 +90,8 @@ final class FakeServers implements Driver {
 
     final Map<String, Server> servers = new ConcurrentHashMap<>();
     final List<String> urls = new CopyOnWriteArrayList<>();
+    /** The properties of every connect call, in order (probes included). */
+    final List<Properties> properties = new CopyOnWriteArrayList<>();
 
     Server add(String address, int serverId, boolean readOnly) {
         Server s = new Server(address, serverId, readOnly);
@@ -88,11 +102,17 @@ final class FakeServers implements Driver {
     @Override
     public Connection connect(String url, Properties info) throws SQLException {
         urls.add(url);
+        properties.add(info);
         String rest = url.substring(url.indexOf("//") + 2);
         String address = rest.substring(0, rest.indexOf('/'));
         Server s = servers.get(address);
         if (s == null || s.down) {
             throw new SQLNonTransientConnectionException("Could not connect to " + address + ": Connection refused", "08000");
+        }
+        String timeout = info.getProperty("connectTimeout");
+        if (!awaitThawed(s, null, timeout == null ? FROZEN_FOREVER_MILLIS : Long.parseLong(timeout))) {
+            throw new java.sql.SQLTimeoutException("Socket timeout when connecting to " + address + ". Read timed out",
+                    "08000");
         }
         if (!"pw".equals(info.getProperty("password")) && !url.contains("password=pw")) {
             throw new SQLException("Access denied for user 'app'", "28000", 1045);
@@ -106,7 +126,25 @@ final class FakeServers implements Driver {
         return Proxy.newProxyInstance(FakeServers.class.getClassLoader(), new Class<?>[] {type}, h);
     }
 
+    /** How long "for good" is here: a test's own timeout ends it sooner. */
+    private static final long FROZEN_FOREVER_MILLIS = 60_000;
+
+    /** Waits while {@code s} is frozen, at most {@code millis}; false when it still is, or {@code c} was closed meanwhile. */
+    private static boolean awaitThawed(Server s, Conn c, long millis) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        while (s.frozen && (c == null || !c.closed)) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000);
+        }
+        return c == null || !c.closed;
+    }
+
     private static void checkUp(Conn c) throws SQLException {
+        if (!awaitThawed(c.server, c, FROZEN_FOREVER_MILLIS)) {
+            throw new SQLNonTransientConnectionException("Socket error", "08000");
+        }
         if (c.server.down) {
             throw new SQLNonTransientConnectionException("Socket closed", "08000");
         }
@@ -148,7 +186,7 @@ final class FakeServers implements Driver {
                 checkUp(c);
                 return null;
             case "isValid":
-                return !c.closed && !c.server.down;
+                return awaitThawed(c.server, c, 1000L * Math.max(1, (Integer) a[0])) && !c.closed && !c.server.down;
             case "getMetaData":
                 return proxy(java.sql.DatabaseMetaData.class, (mp, mm, ma) -> {
                     if (mm.getName().equals("getDatabaseProductVersion")) {
@@ -157,7 +195,12 @@ final class FakeServers implements Driver {
                     throw new SQLFeatureNotSupportedException(mm.getName());
                 });
             case "close":
+            case "abort":
                 c.closed = true;
+                return null;
+            case "setNetworkTimeout":
+                checkUp(c);
+                c.networkTimeout = (Integer) a[1];
                 return null;
             case "isClosed":
                 return c.closed;
@@ -240,6 +283,14 @@ final class FakeServers implements Driver {
                     throw new SQLException("You have an error in your SQL syntax", "42000", 1064);
                 }
                 c.server.writeAttempts.add(System.nanoTime());
+                c.server.afterWriteAttempt.run();
+                if (c.server.writeDelayMillis > 0) {
+                    try {
+                        Thread.sleep(c.server.writeDelayMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 if (c.server.readOnly || c.readOnly || c.server.refusesWritesAsReadOnly) {
                     throw new SQLException("The MariaDB server is running with the --read-only option so it cannot"
                             + " execute this statement", "HY000", 1290);

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.waymark.discovery.DiscoveryMode;
 import io.waymark.discovery.Endpoint;
+import io.waymark.discovery.InMemoryDiscovery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +96,7 @@ class NodeProberTest {
 
         @Test
         void theRegistryClosesItWithTheDiscoveryClient() {
-            DiscoveryRegistry registry = new DiscoveryRegistry(k -> new FakeDiscovery(), Duration.ZERO);
+            DiscoveryRegistry registry = new DiscoveryRegistry(k -> new InMemoryDiscovery(), Duration.ZERO);
             DiscoveryKey key = new DiscoveryKey(List.of("127.0.0.11:8500"), null, DiscoveryMode.HTTP, null, null, false);
             DiscoveryRegistry.Lease first = registry.acquire(key);
             DiscoveryRegistry.Lease second = registry.acquire(key);
@@ -185,37 +186,93 @@ class NodeProberTest {
     }
 
     @Nested
-    class RegisteredInstances {
+    class Silence {
+
+        private final NodeProber.Probe unreachable = new NodeProber.Probe(NodeProber.Probe.State.UNREACHABLE, "timed out");
 
         @Test
-        void areLookedUpAtMostOncePerSecondAndForgottenOnClose() {
-            AtomicInteger lookups = new AtomicInteger();
-            NodeProber withLookup = new NodeProber(name -> {
-                lookups.incrementAndGet();
-                return List.of(Endpoint.of("10.0.0.4", 3306));
+        void aServerWhoseProbeHasNotAnsweredForAWhileIsSilentUntilOneAnswers() throws Exception {
+            CountDownLatch wake = new CountDownLatch(1);
+            CompletableFuture<NodeProber.Probe> hanging = prober.probe("frozen", System.nanoTime(), () -> {
+                block(wake);
+                return unreachable;
             });
-            try {
-                assertThat(withLookup.registered("primary")).extracting(Endpoint::address).containsExactly("10.0.0.4:3306");
-                assertThat(withLookup.registered("primary")).hasSize(1);
-                assertThat(lookups).hasValue(1);
-                assertThat(withLookup.registered(null)).isEmpty();
-            } finally {
-                withLookup.close();
-            }
-            assertThat(withLookup.registered("primary")).isEmpty();
+            assertThat(prober.silent("frozen")).as("asked a moment ago").isFalse();
+            await().atMost(Duration.ofSeconds(10)).until(() -> prober.silent("frozen"));
+            AtomicInteger runs = new AtomicInteger();
+            assertThat(prober.probeOnce("frozen", () -> {
+                runs.incrementAndGet();
+                return WRITABLE;
+            })).as("no second probe while one hangs").isSameAs(hanging);
+            wake.countDown();
+            hanging.get(10, TimeUnit.SECONDS);
+            assertThat(prober.silent("frozen")).as("the probe that hung found nobody").isTrue();
+            prober.probeOnce("frozen", () -> WRITABLE).get(10, TimeUnit.SECONDS);
+            assertThat(prober.silent("frozen")).as("it answered").isFalse();
+            assertThat(runs).hasValue(0);
         }
 
         @Test
-        void aFailedLookupKnowsNothing() {
-            NodeProber failing = new NodeProber(name -> {
+        void aServerThatRefusesAtOnceIsNotSilent() throws Exception {
+            prober.probe("dead", System.nanoTime(), () -> unreachable).get(10, TimeUnit.SECONDS);
+            assertThat(prober.silent("dead")).isFalse();
+        }
+
+        @Test
+        void anAbandonedServerIsForgottenOnceItAnswersReadOnly() {
+            prober.abandon("10.0.0.1:3306");
+            assertThat(prober.abandoned("10.0.0.1:3306")).isTrue();
+            assertThat(prober.abandoned("10.0.0.2:3306")).isFalse();
+            prober.demoted("10.0.0.1:3306");
+            assertThat(prober.abandoned("10.0.0.1:3306")).isFalse();
+        }
+    }
+
+    @Nested
+    class RegisteredInstances {
+
+        private final List<Endpoint> d = List.of(Endpoint.of("10.0.0.4", 3306));
+
+        @Test
+        void areWhatTheLookupGives() {
+            assertThat(prober.registered("primary", () -> d, TimeUnit.SECONDS.toNanos(10)))
+                    .extracting(Endpoint::address).containsExactly("10.0.0.4:3306");
+            assertThat(prober.registered(null, () -> d, TimeUnit.SECONDS.toNanos(10))).isEmpty();
+        }
+
+        @Test
+        void aSlowFirstLookupIsWaitedForBrieflyAndServesALaterRound() throws Exception {
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger lookups = new AtomicInteger();
+            java.util.function.Supplier<List<Endpoint>> slow = () -> {
+                lookups.incrementAndGet();
+                block(release);
+                return d;
+            };
+            long started = System.nanoTime();
+            assertThat(prober.registered("primary", slow, TimeUnit.MILLISECONDS.toNanos(100)))
+                    .as("nothing known yet").isEmpty();
+            assertThat(System.nanoTime() - started).as("waited about the wait, not the lookup")
+                    .isLessThan(TimeUnit.SECONDS.toNanos(5));
+            assertThat(prober.registered("primary", slow, 0)).as("still looking").isEmpty();
+            assertThat(lookups).as("one lookup in flight per name").hasValue(1);
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> !prober.registered("primary", () -> d, 0).isEmpty());
+        }
+
+        @Test
+        void aFailedLookupKeepsThePreviousAnswer() {
+            assertThat(prober.registered("primary", () -> d, TimeUnit.SECONDS.toNanos(10))).hasSize(1);
+            assertThat(prober.registered("primary", () -> {
                 throw new IllegalStateException("agent down");
-            });
-            try {
-                assertThat(failing.registered("primary")).isEmpty();
-            } finally {
-                failing.close();
-            }
-            assertThat(prober.registered("primary")).as("no lookup configured").isEmpty();
+            }, TimeUnit.SECONDS.toNanos(10))).extracting(Endpoint::address).containsExactly("10.0.0.4:3306");
+        }
+
+        @Test
+        void areForgottenOnClose() {
+            assertThat(prober.registered("primary", () -> d, TimeUnit.SECONDS.toNanos(10))).hasSize(1);
+            prober.close();
+            assertThat(prober.registered("primary", () -> d, TimeUnit.SECONDS.toNanos(10))).isEmpty();
         }
     }
 

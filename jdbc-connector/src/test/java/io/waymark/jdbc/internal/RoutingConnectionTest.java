@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.waymark.discovery.Endpoint;
+import io.waymark.discovery.InMemoryDiscovery;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -22,7 +23,7 @@ class RoutingConnectionTest {
             + "&consul.failoverTimeout=200ms&password=pw";
 
     private final FakeServers servers = new FakeServers();
-    private final FakeDiscovery discovery = new FakeDiscovery();
+    private final InMemoryDiscovery discovery = new InMemoryDiscovery().failUnknownNames();
     private final DiscoveryRegistry registry = new DiscoveryRegistry(k -> discovery, Duration.ZERO);
     private FakeServers.Server a;
     private FakeServers.Server b;
@@ -96,7 +97,7 @@ class RoutingConnectionTest {
             assertThat(e.getMessage()).contains("no writable primary for 'primary'").contains("within 200 ms")
                     .contains("10.0.0.1:3306 is read-only (@@read_only = 1)").doesNotContain("pw");
             assertThat(discovery.refreshes("primary")).isGreaterThan(1);
-            assertThat(discovery.closed).as("lease released").isTrue();
+            assertThat(discovery.isClosed()).as("lease released").isTrue();
         }
 
         @Test
@@ -112,7 +113,7 @@ class RoutingConnectionTest {
 
         @Test
         void saysSoWhenConsulListsNobody() {
-            discovery.set("primary");
+            discovery.set("primary", new String[0]);
             assertThat(catchThrowableOfType(SQLException.class, () -> open(URL.replace("200ms", "0"))).getMessage())
                     .contains("Consul lists no healthy instance");
         }
@@ -127,7 +128,7 @@ class RoutingConnectionTest {
 
         @Test
         void aTokenEchoedByDiscoveryNeverShowsInTheMessageNorTheStackTrace() {
-            discovery.failures.put("primary", new io.waymark.discovery.DiscoveryException(
+            discovery.fail("primary", new io.waymark.discovery.DiscoveryException(
                     "request failed: Unexpected char 0x0a at 4 in X-Consul-Token value: t0p-s3cret\nX",
                     new IllegalArgumentException("X-Consul-Token value: t0p-s3cret\nX")));
             SQLException e = catchThrowableOfType(SQLException.class,
@@ -186,7 +187,7 @@ class RoutingConnectionTest {
 
         @Test
         void withoutHealthyReplicasReadsStayOnThePrimaryInReadOnlyMode() throws SQLException {
-            discovery.set("replicas");
+            discovery.set("replicas", new String[0]);
             try (RoutingConnection conn = open(URL)) {
                 conn.setReadOnly(true);
                 assertThat(serverId(conn)).isEqualTo(1);
@@ -332,18 +333,21 @@ class RoutingConnectionTest {
         @Test
         void everyDelegatedCallReportsAConnectionLossToTheHandler() throws SQLException {
             java.util.Map<String, org.assertj.core.api.ThrowableAssert.ThrowingCallable> calls = new java.util.LinkedHashMap<>();
-            for (String name : java.util.List.of("getTypeMap", "setClientInfo", "createClob", "setTypeMap", "getClientInfo")) {
-                a.down = false;
-                try (RoutingConnection conn = open(URL)) {
-                    calls.put("getTypeMap", conn::getTypeMap);
-                    calls.put("setClientInfo", () -> conn.setClientInfo("ApplicationName", "x"));
-                    calls.put("createClob", conn::createClob);
-                    calls.put("setTypeMap", () -> conn.setTypeMap(java.util.Map.of()));
-                    calls.put("getClientInfo", () -> conn.getClientInfo("ApplicationName"));
-                    a.down = true;
-                    SQLException e = catchThrowableOfType(SQLException.class, calls.get(name));
-                    assertThat((Object) e).as(name).isNotNull();
-                    assertThat(conn.invalidReason()).as(name).contains("connection error");
+            // one lease held throughout: the registry closes a discovery client once its last connection closes
+            try (DiscoveryRegistry.Lease hold = registry.acquire(ConsulUrl.parse(URL, null).discoveryKey())) {
+                for (String name : java.util.List.of("getTypeMap", "setClientInfo", "createClob", "setTypeMap", "getClientInfo")) {
+                    a.down = false;
+                    try (RoutingConnection conn = open(URL)) {
+                        calls.put("getTypeMap", conn::getTypeMap);
+                        calls.put("setClientInfo", () -> conn.setClientInfo("ApplicationName", "x"));
+                        calls.put("createClob", conn::createClob);
+                        calls.put("setTypeMap", () -> conn.setTypeMap(java.util.Map.of()));
+                        calls.put("getClientInfo", () -> conn.getClientInfo("ApplicationName"));
+                        a.down = true;
+                        SQLException e = catchThrowableOfType(SQLException.class, calls.get(name));
+                        assertThat((Object) e).as(name).isNotNull();
+                        assertThat(conn.invalidReason()).as(name).contains("connection error");
+                    }
                 }
             }
         }
@@ -364,7 +368,7 @@ class RoutingConnectionTest {
             try (RoutingConnection conn = open(URL)) {
                 conn.setReadOnly(true);
                 assertThat(conn.isValid(1)).isTrue();
-                discovery.set("replicas");
+                discovery.set("replicas", new String[0]);
                 assertThat(conn.isValid(1)).isFalse();
             }
         }
@@ -656,8 +660,10 @@ class RoutingConnectionTest {
             // each time one refused
             a.refusesWritesAsReadOnly = true;
             d.refusesWritesAsReadOnly = true;
-            discovery.onRefresh.put("primary", () -> discovery.set("primary",
-                    a.writeAttempts.size() > d.writeAttempts.size() ? "10.0.0.4:3306" : "10.0.0.1:3306"));
+            Runnable consulNamesTheOther = () -> discovery.set("primary",
+                    a.writeAttempts.size() > d.writeAttempts.size() ? "10.0.0.4:3306" : "10.0.0.1:3306");
+            a.afterWriteAttempt = consulNamesTheOther;
+            d.afterWriteAttempt = consulNamesTheOther;
             try (RoutingConnection conn = open(URL.replace("200ms", "1s") + "&consul.probeKnownNodes=false");
                     Statement s = conn.createStatement()) {
                 long started = System.nanoTime();
@@ -903,12 +909,10 @@ class RoutingConnectionTest {
         @Test
         void withoutAReadServiceTheInstancesRegisteredUnderThePrimarysNameAreProbed() throws SQLException {
             FakeServers.Server d = servers.add("10.0.0.4:3306", 4, true);
-            java.util.Map<String, java.util.List<Endpoint>> registered = java.util.Map.of("primary",
-                    java.util.List.of(Endpoint.of("10.0.0.1", 3306), Endpoint.of("10.0.0.4", 3306)));
-            DiscoveryRegistry withLookup = new DiscoveryRegistry(k -> discovery,
-                    k -> new NodeProber(name -> registered.getOrDefault(name, java.util.List.of())), Duration.ZERO);
+            discovery.setRegistered("primary", Endpoint.of("10.0.0.1", 3306),
+                    Endpoint.of("10.0.0.4", 3306).withHealth(Endpoint.Health.CRITICAL));
             String noReadService = "jdbc:consul:mysql://primary/shop?consul.failoverTimeout=10s&password=pw";
-            try (RoutingConnection conn = RoutingConnection.open(ConsulUrl.parse(noReadService, null), servers, withLookup);
+            try (RoutingConnection conn = open(noReadService);
                     Statement s = conn.createStatement()) {
                 a.readOnly = true;
                 d.readOnly = false;
@@ -1013,7 +1017,7 @@ class RoutingConnectionTest {
             assertThat(a.connections).allMatch(x -> x.closed);
             assertThat(b.connections).allMatch(x -> x.closed);
             assertThat(c.connections).allMatch(x -> x.closed);
-            assertThat(discovery.closed).isTrue();
+            assertThat(discovery.isClosed()).isTrue();
             assertThat(catchThrowableOfType(SQLException.class, conn::createStatement).getSQLState()).isEqualTo("08003");
         }
 

@@ -3,17 +3,19 @@ package io.waymark.benchmarks.failover.jdbc;
 import io.waymark.benchmarks.failover.ClientResult;
 import io.waymark.benchmarks.failover.HarnessSettings;
 import io.waymark.benchmarks.failover.ResultTable;
+import io.waymark.benchmarks.failover.Scenario;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Runs the JDBC failover scenario and prints its Markdown table on stdout (client logs go to
- * stderr).
+ * Runs a JDBC failover scenario and prints its Markdown table on stdout (client logs go to
+ * stderr): a coordinated switchover ({@link JdbcFailoverScenario}, the default), or the primary
+ * killed or frozen and a replica promoted by an outside actor ({@link JdbcUnplannedFailoverScenario}).
  *
  * <pre>
- * java ... io.waymark.benchmarks.failover.jdbc.JdbcFailoverMain [--failovers=20] [--writers=4] \
- *     [--check-interval=2s] [--settle=1s]
+ * java ... io.waymark.benchmarks.failover.jdbc.JdbcFailoverMain [--fault=switchover|kill|freeze] \
+ *     [--failovers=20] [--writers=4] [--check-interval=2s] [--settle=1s]
  * </pre>
  */
 public final class JdbcFailoverMain {
@@ -27,9 +29,25 @@ public final class JdbcFailoverMain {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
         }
         HarnessSettings settings = settings(args);
-        JdbcFailoverScenario scenario = new JdbcFailoverScenario();
+        Scenario scenario = scenario(args);
         List<ClientResult> results = scenario.run(settings);
         System.out.println(ResultTable.markdown(scenario, settings, results));
+    }
+
+    /** The scenario {@code --fault} names: switchover (default), kill or freeze. */
+    static Scenario scenario(String[] args) {
+        String fault = "switchover";
+        for (String arg : args) {
+            if (arg.startsWith("--fault=")) {
+                fault = arg.substring("--fault=".length()).trim().toLowerCase(Locale.ROOT);
+            }
+        }
+        return switch (fault) {
+            case "switchover" -> new JdbcFailoverScenario();
+            case "kill" -> new JdbcUnplannedFailoverScenario(JdbcUnplannedFailoverScenario.Fault.KILL);
+            case "freeze" -> new JdbcUnplannedFailoverScenario(JdbcUnplannedFailoverScenario.Fault.FREEZE);
+            default -> throw usage("--fault must be switchover, kill or freeze: " + fault);
+        };
     }
 
     static HarnessSettings settings(String[] args) {
@@ -49,6 +67,9 @@ public final class JdbcFailoverMain {
                 case "writers" -> writers = integer(name, value);
                 case "check-interval" -> checkInterval = duration(name, value);
                 case "settle" -> settle = duration(name, value);
+                case "fault" -> {
+                    // read by scenario()
+                }
                 default -> throw usage("unknown option --" + name);
             }
         }
@@ -83,7 +104,7 @@ public final class JdbcFailoverMain {
     }
 
     private static IllegalArgumentException usage(String problem) {
-        return new IllegalArgumentException(problem + "; usage: [--failovers=N] [--writers=N] [--check-interval=2s]"
-                + " [--settle=1s]");
+        return new IllegalArgumentException(problem + "; usage: [--fault=switchover|kill|freeze] [--failovers=N] [--writers=N]"
+                + " [--check-interval=2s] [--settle=1s]");
     }
 }

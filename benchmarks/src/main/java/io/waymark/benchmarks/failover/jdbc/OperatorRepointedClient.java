@@ -37,6 +37,10 @@ final class OperatorRepointedClient implements WriteClient {
 
     /** How long writers that already hold the old pool may keep using it before it is closed. */
     static final Duration GRACE = Duration.ofSeconds(5);
+    /** What the operator does, for the results file. */
+    static final String DESCRIPTION = "The fixed-URL pool is repointed by an operator script that watches Consul's"
+            + " passing primary with blocking queries (as consul watch does), builds a new HikariDataSource on the new"
+            + " host, soft-evicts the old pool and closes it " + GRACE.toSeconds() + " s later.";
     private static final Duration WAIT = Duration.ofSeconds(5);
     private static final Pattern SERVICE_ADDRESS =
             Pattern.compile("\"Service\"\\s*:\\s*\\{.*?\"Address\"\\s*:\\s*\"([^\"]*)\"", Pattern.DOTALL);
@@ -101,13 +105,27 @@ final class OperatorRepointedClient implements WriteClient {
 
     @Override
     public String note() {
+        return note(repoints.get(), reactionMillis());
+    }
+
+    /** How long after each failover began the operator had a new pool, in ms. */
+    List<Long> reactionMillis() {
         synchronized (reactionMillis) {
-            List<Long> sorted = new ArrayList<>(reactionMillis);
-            sorted.sort(null);
-            String median = sorted.isEmpty() ? "-" : sorted.get((sorted.size() - 1) / 2) + " ms";
-            return repoints.get() + " repoints, operator reacted (Consul change seen + new pool) a median " + median
-                    + " after the switchover was issued";
+            return List.copyOf(reactionMillis);
         }
+    }
+
+    int repoints() {
+        return repoints.get();
+    }
+
+    /** The note for {@code repoints} repoints with these reaction times (of one run or several). */
+    static String note(int repoints, List<Long> reactionMillis) {
+        List<Long> sorted = new ArrayList<>(reactionMillis);
+        sorted.sort(null);
+        String median = sorted.isEmpty() ? "-" : sorted.get((sorted.size() - 1) / 2) + " ms";
+        return repoints + " repoints, operator reacted (Consul change seen + new pool) a median " + median
+                + " after the failover began";
     }
 
     private void watch() {

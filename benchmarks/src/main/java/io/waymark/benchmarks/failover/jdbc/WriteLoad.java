@@ -27,6 +27,9 @@ import java.util.stream.Collectors;
 final class WriteLoad {
 
     static final Duration PACE = Duration.ofMillis(10);
+    /** What the writers do, for the results file. */
+    static final String DESCRIPTION = "auto-commit, each writer thread at most one insert per " + PACE.toMillis()
+            + " ms, a failed insert is not retried by the writer";
     static final String INSERT = "INSERT INTO writes (client, writer, seq, origin, executed)"
             + " VALUES (?, ?, ?, @@server_id, UNIX_TIMESTAMP(NOW(6)))";
 
@@ -114,6 +117,25 @@ final class WriteLoad {
         return latest != null && latest.get() - afterNanos > 0;
     }
 
+    /**
+     * How long after {@code fromNanos} the first insert executed by {@code origin} (its
+     * {@code @@server_id}, as stored in {@code rows}) was acknowledged, looking at acknowledgements
+     * in [{@code fromNanos}, {@code toNanos}); -1 when there was none.
+     */
+    long firstAckOn(Map<Long, JdbcBench.Row> rows, int origin, long fromNanos, long toNanos) {
+        long first = -1;
+        for (Ack a : acks) {
+            long after = a.ackNanos() - fromNanos;
+            if (after >= 0 && a.ackNanos() - toNanos < 0 && (first < 0 || after < first)) {
+                JdbcBench.Row r = rows.get(JdbcBench.key(a.writer(), a.seq()));
+                if (r != null && r.origin() == origin) {
+                    first = after;
+                }
+            }
+        }
+        return first;
+    }
+
     int ackCount() {
         return acks.size();
     }
@@ -126,12 +148,20 @@ final class WriteLoad {
         return errors.sum();
     }
 
+    /** Failed attempts by error code/SQLState (or exception class). */
+    Map<String, Long> errorCounts() {
+        return errorKinds.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().sum()));
+    }
+
     /** "1290/HY000 x 12, ..." most frequent first. */
     String errorKinds() {
-        return errorKinds.entrySet().stream()
-                .sorted((a, b) -> Long.compare(b.getValue().sum(), a.getValue().sum()))
-                .map(e -> e.getKey() + " x " + e.getValue().sum())
-                .collect(Collectors.joining(", "));
+        return describe(errorCounts());
+    }
+
+    /** Error counts as "1290/HY000 x 12, ...", most frequent first. */
+    static String describe(Map<String, Long> counts) {
+        return counts.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+                .map(e -> e.getKey() + " x " + e.getValue()).collect(Collectors.joining(", "));
     }
 
     /** Stops the writers and waits for them (each finishes its current attempt, bounded by the pool timeout). */

@@ -32,10 +32,26 @@ class JdbcFailoverMainTest {
         void rejectsUnknownOrMalformedOptions() {
             assertThatThrownBy(() -> JdbcFailoverMain.settings(new String[] {"--scenario=x"}))
                     .hasMessageContaining("unknown option --scenario");
+            assertThatThrownBy(() -> JdbcFailoverMain.scenario(new String[] {"--fault=reboot"}))
+                    .hasMessageContaining("--fault must be switchover, kill or freeze: reboot");
             assertThatThrownBy(() -> JdbcFailoverMain.settings(new String[] {"--writers=four"}))
                     .hasMessageContaining("--writers must be an integer: four");
             assertThatThrownBy(() -> JdbcFailoverMain.settings(new String[] {"failovers=2"}))
                     .hasMessageContaining("not --name=value");
+        }
+    }
+
+    @Nested
+    class Faults {
+
+        @Test
+        void aSwitchoverByDefaultAKilledOrFrozenPrimaryOnRequest() {
+            assertThat(JdbcFailoverMain.scenario(new String[0])).isInstanceOf(JdbcFailoverScenario.class);
+            assertThat(JdbcFailoverMain.scenario(new String[] {"--failovers=5", "--fault=kill"}).title())
+                    .contains("killed (kill -9)").contains("outside actor");
+            assertThat(JdbcFailoverMain.scenario(new String[] {"--fault=FREEZE"}).title()).contains("frozen (SIGSTOP");
+            assertThat(JdbcFailoverMain.settings(new String[] {"--fault=kill", "--failovers=5"}).failovers())
+                    .isEqualTo(5);
         }
     }
 
