@@ -63,6 +63,18 @@ class MetersOutliveTheirBinderTest {
         }
     }
 
+    @Test
+    void jdbcMetersKeepReadingAfterTheBinderIsNoLongerReferenced() throws Exception {
+        JdbcMeterBinder binder = JdbcMeterBinder.forUrl(
+                "jdbc:consul:mariadb://w-master-mysql-3306.service.consul/shop?consul.agent=127.0.0.1:1", Tags.empty());
+        binder.bindTo(registry);
+        WeakReference<JdbcMeterBinder> ref = new WeakReference<>(binder);
+        binder = null;
+
+        assertThat(collected(ref)).as("the meters hold their binder").isFalse();
+        assertThat(registry.get("waymark.jdbc.failovers").functionCounter().count()).isZero();
+    }
+
     private static RedisStats stats(long failovers) {
         return new RedisStats(TopologyMode.STANDALONE, List.of("127.0.0.21:8888"), List.of(), failovers, 0, 0, 0,
                 Duration.ZERO);

@@ -30,7 +30,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The example application, unchanged, against the seed topology (a Redis Cluster in Consul) and a MariaDB
  * primary with a replica in Consul: orders are placed by writer threads while the Redis Cluster fails
  * over, then while MariaDB switches over. No error reaches a template call, every acknowledged order is a
- * row and a count, Actuator health is UP before and after, and the Micrometer counters show the failover.
+ * row and a count, Actuator health is UP before and after, and the Micrometer counters show both failovers.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ShopApplicationIT {
@@ -147,6 +147,7 @@ class ShopApplicationIT {
         MariaDbNode target = db.replicas().get(0);
         underLoad(() -> db.switchover(target));
         assertThat(errors).as("errors reaching Orders.place during the MariaDB switchover").isEmpty();
+        assertThat(meters.get("waymark.jdbc.failovers").functionCounter().count()).isPositive();
 
         Orders orders = app.getBean(Orders.class);
         assertThat(orders.rows()).isEqualTo(acknowledged.get());
@@ -155,8 +156,11 @@ class ShopApplicationIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> "UP".equals(health()));
         assertThat(meters.get("waymark.discovery.requests").functionCounter().count()).isPositive();
         assertThat(meters.get("waymark.redis.masters").tag("client", "template").gauge().value()).isEqualTo(3);
-        System.out.printf("%d orders acknowledged, 0 errors; health seen: %s; waymark.redis.failovers=%.0f%n",
+        System.out.printf("%d orders acknowledged, 0 errors; health seen: %s; waymark.redis.failovers=%.0f, "
+                + "waymark.jdbc.failovers=%.0f, waymark.jdbc.statements.rerun=%.0f%n",
                 acknowledged.get(), new LinkedHashSet<>(healthSeen),
-                meters.get("waymark.redis.failovers").tag("client", "template").functionCounter().count());
+                meters.get("waymark.redis.failovers").tag("client", "template").functionCounter().count(),
+                meters.get("waymark.jdbc.failovers").functionCounter().count(),
+                meters.get("waymark.jdbc.statements.rerun").functionCounter().count());
     }
 }

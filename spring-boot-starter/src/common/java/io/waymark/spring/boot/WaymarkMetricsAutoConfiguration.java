@@ -4,7 +4,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.waymark.discovery.ConsulDiscovery;
+import io.waymark.jdbc.JdbcStats;
 import io.waymark.micrometer.DiscoveryMeterBinder;
+import io.waymark.micrometer.JdbcMeterBinder;
 import io.waymark.micrometer.RedisMeterBinder;
 import io.waymark.redis.DiscoveredRedis;
 import io.waymark.redis.RedisMetrics;
@@ -18,10 +20,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
- * Micrometer meters for Waymark's beans (see {@link DiscoveryMeterBinder} and {@link RedisMeterBinder}
- * for the names): the discovery binder is a {@link MeterBinder} bean (Boot binds it to every registry),
+ * Micrometer meters for Waymark's beans (see {@link DiscoveryMeterBinder}, {@link RedisMeterBinder} and
+ * {@link JdbcMeterBinder} for the names): the discovery binder, and the JDBC one when
+ * {@code spring.datasource.url} is a {@code jdbc:consul:} URL, are {@link MeterBinder} beans (Boot binds
+ * them to every registry),
  * the Redis binders are bound to the application's {@link MeterRegistry} as each {@link DiscoveredRedis}
  * is built, tagged {@code service} (the write service, from configuration) and {@code client}
  * ({@code template}, {@code reactive} or {@code string}).
@@ -69,5 +76,18 @@ public class WaymarkMetricsAutoConfiguration {
                 registry.ifAvailable(binder::bindTo);
             }
         };
+    }
+
+    /** {@code spring.datasource.url} is a {@code jdbc:consul:} URL: the meters of its primary service. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(JdbcStats.class)
+    @Conditional(OnConsulJdbcUrl.class)
+    public static class JdbcMetrics {
+
+        @Bean
+        @ConditionalOnMissingBean
+        public JdbcMeterBinder waymarkJdbcMeterBinder(Environment environment) {
+            return JdbcMeterBinder.forUrl(environment.getRequiredProperty("spring.datasource.url"), Tags.empty());
+        }
     }
 }

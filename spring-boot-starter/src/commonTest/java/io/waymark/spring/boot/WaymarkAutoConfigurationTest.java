@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.waymark.discovery.ConsulDiscovery;
 import io.waymark.discovery.InMemoryDiscovery;
 import io.waymark.micrometer.DiscoveryMeterBinder;
+import io.waymark.micrometer.JdbcMeterBinder;
 import io.waymark.redis.DiscoveredRedis;
 import io.waymark.redis.TopologyMode;
 import io.waymark.spring.redis.DiscoveredRedisConnectionFactory;
@@ -203,6 +204,18 @@ class WaymarkAutoConfigurationTest {
             String a = analysis(context);
             assertThat(a).contains("waymark.consul.token").doesNotContain("bad token");
         });
+    }
+
+    @Test
+    void aConsulDataSourceUrlGetsTheJdbcMetersOfItsPrimaryService() {
+        runner.withPropertyValues("spring.datasource.url=jdbc:consul:mariadb://w-master-mysql-3306.service.consul/shop")
+                .run(context -> {
+                    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                    context.getBean(JdbcMeterBinder.class).bindTo(registry);
+                    assertThat(registry.get("waymark.jdbc.failovers").functionCounter().count()).isZero();
+                });
+        runner.withPropertyValues("spring.datasource.url=jdbc:mariadb://127.0.0.1/shop").run(context ->
+                assertThat(context).doesNotHaveBean(JdbcMeterBinder.class));
     }
 
     @Test
