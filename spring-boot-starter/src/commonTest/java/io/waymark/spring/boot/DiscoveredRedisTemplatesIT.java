@@ -11,13 +11,11 @@ import io.waymark.testkit.RedisReplication;
 import io.waymark.testkit.WaymarkTopology;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -46,7 +44,7 @@ class DiscoveredRedisTemplatesIT {
     void templatesAndListenersFollowASwitchoverAndADeadNode(RedisReplication redis, ConsulCluster consul) {
         consul.awaitPassing(WaymarkTopology.REDIS_MASTER_SERVICE, 1, Duration.ofSeconds(60));
         consul.awaitPassing(WaymarkTopology.REDIS_REPLICA_SERVICE, 2, Duration.ofSeconds(60));
-        Set<String> threadsBefore = threadNames();
+        Set<String> threadsBefore = Threads.names();
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(WaymarkAutoConfiguration.class))
                 .withConfiguration(BootLine.redis())
@@ -145,17 +143,9 @@ class DiscoveredRedisTemplatesIT {
                     })).hasStackTraceContaining("withWriteConnection");
                 });
         // the context closed: every connector, Pub/Sub client and Lettuce resource with it
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            Set<String> after = threadNames();
-            after.removeAll(threadsBefore);
-            assertThat(after).noneMatch(n -> n.startsWith("waymark-redis") || n.startsWith("lettuce"));
-        });
+        Threads.awaitNoneLeftSince(threadsBefore);
     }
 
-    private static Set<String> threadNames() {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .collect(Collectors.toCollection(HashSet::new));
-    }
 
     private static void publishUntilReceived(StringRedisTemplate template, List<String> received, String message) {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {

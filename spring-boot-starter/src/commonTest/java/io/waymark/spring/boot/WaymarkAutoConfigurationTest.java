@@ -13,9 +13,7 @@ import io.waymark.redis.DiscoveredRedis;
 import io.waymark.redis.TopologyMode;
 import io.waymark.spring.redis.DiscoveredRedisConnectionFactory;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -114,7 +112,7 @@ class WaymarkAutoConfigurationTest {
 
     @Test
     void closingTheContextLeavesNoThreadOfTheConnectorsOrOfLettuce() {
-        Set<String> before = threadNames();
+        Set<String> before = Threads.names();
         redisWithoutServers().run(context -> {
             assertThat(context).hasNotFailed();
             context.getBean(DiscoveredRedis.class);
@@ -123,17 +121,9 @@ class WaymarkAutoConfigurationTest {
             assertThat(context.getBean(WaymarkRedisClients.class).all()).containsOnlyKeys("template", "string",
                     "reactive");
         });
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            Set<String> after = threadNames();
-            after.removeAll(before);
-            assertThat(after).noneMatch(n -> n.startsWith("waymark-redis") || n.startsWith("lettuce"));
-        });
+        Threads.awaitNoneLeftSince(before);
     }
 
-    private static Set<String> threadNames() {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .collect(Collectors.toCollection(HashSet::new));
-    }
 
     @Test
     void everyBeanBacksOffWhenTheApplicationDefinesItsOwn() {
