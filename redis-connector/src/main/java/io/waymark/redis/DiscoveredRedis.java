@@ -93,6 +93,16 @@ public interface DiscoveredRedis<K, V> extends AutoCloseable {
     RedisStats stats();
 
     /**
+     * A new Pub/Sub client whose subscriptions live on a node this connector lists and move to
+     * another one after a failover or a dead connection; messages published while no node held them
+     * are lost, and each such gap is reported (see {@link DiscoveredPubSub}). Each call opens a
+     * connection of its own; {@link #close()} closes every one still open.
+     *
+     * @throws IllegalStateException after {@link #close()}
+     */
+    DiscoveredPubSub<K, V> pubSub();
+
+    /**
      * Closes every connection, every thread started for this instance, and the discovery
      * client if the builder created it; blocks for a few seconds at most. Commands still
      * in flight fail with a cancellation: stop issuing commands first. Idempotent.

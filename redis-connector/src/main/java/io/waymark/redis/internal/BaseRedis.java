@@ -3,12 +3,15 @@ package io.waymark.redis.internal;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.waymark.redis.DiscoveredPubSub;
 import io.waymark.redis.DiscoveredRedis;
 import io.waymark.redis.RedisStats;
 import io.waymark.redis.TopologyMode;
 import java.lang.reflect.InvocationHandler;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -24,6 +27,7 @@ abstract class BaseRedis<K, V> implements DiscoveredRedis<K, V> {
     final Connectors.Resources resources;
     final RetryPolicy policy;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Set<DiscoveredPubSub<K, V>> pubSubs = ConcurrentHashMap.newKeySet();
     // set once by the mode's constructor (its handlers need what it builds first), read by any thread after
     private volatile RedisClusterAsyncCommands<K, V> async;
     private volatile RedisClusterCommands<K, V> sync;
@@ -66,11 +70,23 @@ abstract class BaseRedis<K, V> implements DiscoveredRedis<K, V> {
     }
 
     @Override
+    public final DiscoveredPubSub<K, V> pubSub() {
+        if (isClosed()) {
+            throw new IllegalStateException("DiscoveredRedis is closed");
+        }
+        DiscoveredPubSub<K, V> p = new PubSubFollower<>(settings, resources, this::stats, pubSubs::remove);
+        pubSubs.add(p);
+        return p;
+    }
+
+    @Override
     public final void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
         try {
+            // they use the resources closed below
+            List.copyOf(pubSubs).forEach(DiscoveredPubSub::close);
             closeConnections();
         } finally {
             resources.close();
