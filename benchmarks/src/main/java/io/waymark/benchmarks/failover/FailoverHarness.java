@@ -39,6 +39,8 @@ public final class FailoverHarness {
         }
         int failovers = 20;
         int slowFailovers = 8;
+        // a crash or a freeze costs a cluster election or an outside promotion each (~10-30 s): fewer of them
+        int outageFailovers = 5;
         int writers = 4;
         List<Duration> intervals = List.of(Duration.ofSeconds(2), Duration.ofSeconds(10));
         Path out = Path.of("benchmarks/RESULTS.md");
@@ -54,6 +56,7 @@ public final class FailoverHarness {
             switch (kv[0]) {
                 case "--failovers" -> failovers = positive(kv[0], kv[1]);
                 case "--slow-failovers" -> slowFailovers = positive(kv[0], kv[1]);
+                case "--outage-failovers" -> outageFailovers = positive(kv[0], kv[1]);
                 case "--writers" -> writers = positive(kv[0], kv[1]);
                 case "--check-intervals" -> intervals = seconds(kv[1]);
                 case "--only" -> only = List.of(kv[1].split(","));
@@ -62,7 +65,7 @@ public final class FailoverHarness {
                 case "--command" -> command = kv[1];
                 case "--commit" -> commit = kv[1];
                 default -> throw new IllegalArgumentException("unknown option " + kv[0]
-                        + " (known: --failovers --slow-failovers --writers --check-intervals --only --out --jmh --command --commit)");
+                        + " (known: --failovers --slow-failovers --outage-failovers --writers --check-intervals --only --out --jmh --command --commit)");
             }
         }
 
@@ -92,13 +95,15 @@ public final class FailoverHarness {
                 () -> new JdbcUnplannedFailoverScenario(JdbcUnplannedFailoverScenario.Fault.FREEZE));
         List<String> names = List.of("standalone", "cluster", "jdbc",
                 "cluster-kill", "cluster-freeze", "standalone-kill", "standalone-freeze", "jdbc-kill", "jdbc-freeze");
+        int planned = 3; // the first three are planned switchovers, the rest crashes and freezes
         for (Duration interval : intervals) {
-            int n = interval.compareTo(Duration.ofSeconds(5)) > 0 ? slowFailovers : failovers;
-            HarnessSettings settings = new HarnessSettings(n, writers, interval, Duration.ofSeconds(1));
+            int switchovers = interval.compareTo(Duration.ofSeconds(5)) > 0 ? slowFailovers : failovers;
             for (int i = 0; i < scenarios.size(); i++) {
                 if (!only.isEmpty() && !only.contains(names.get(i))) {
                     continue;
                 }
+                int n = i < planned ? switchovers : outageFailovers;
+                HarnessSettings settings = new HarnessSettings(n, writers, interval, Duration.ofSeconds(1));
                 Scenario scenario = scenarios.get(i).get();
                 System.err.printf("== %s (%d failovers, check interval %ds)%n", scenario.title(), n,
                         interval.toSeconds());
