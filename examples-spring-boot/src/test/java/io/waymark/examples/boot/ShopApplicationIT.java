@@ -12,8 +12,10 @@ import io.waymark.testkit.RoleChecks;
 import io.waymark.testkit.SeedTopology;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,8 +24,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.actuate.endpoint.CompositeHealthDescriptor;
 import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.actuate.endpoint.IndicatedHealthDescriptor;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -85,6 +89,21 @@ class ShopApplicationIT {
     private String health() {
         HealthDescriptor h = app.getBean(HealthEndpoint.class).health();
         return h.getStatus().getCode();
+    }
+
+    /** Every health component that is not UP, with its details: what a failed wait for UP reports. */
+    private String notUp() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        notUp("", app.getBean(HealthEndpoint.class).health(), out);
+        return out.toString();
+    }
+
+    private static void notUp(String path, HealthDescriptor h, Map<String, Object> out) {
+        if (h instanceof CompositeHealthDescriptor c) {
+            c.getComponents().forEach((name, child) -> notUp(path + "/" + name, child, out));
+        } else if (!"UP".equals(h.getStatus().getCode())) {
+            out.put(path, h.getStatus().getCode() + (h instanceof IndicatedHealthDescriptor i ? " " + i.getDetails() : ""));
+        }
     }
 
     /** Runs {@code fault} while writers place orders; returns once a few hundred more were acknowledged after it. */
@@ -153,7 +172,7 @@ class ShopApplicationIT {
         assertThat(orders.rows()).isEqualTo(acknowledged.get());
         assertThat(orders.counted()).isEqualTo(acknowledged.get());
         assertThat(healthSeen).first().isEqualTo("UP");
-        await().atMost(Duration.ofSeconds(30)).until(() -> "UP".equals(health()));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(notUp()).isEqualTo("{}"));
         assertThat(meters.get("waymark.discovery.requests").functionCounter().count()).isPositive();
         assertThat(meters.get("waymark.redis.masters").tag("client", "template").gauge().value()).isEqualTo(3);
         System.out.printf("%d orders acknowledged, 0 errors; health seen: %s; waymark.redis.failovers=%.0f, "
