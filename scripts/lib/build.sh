@@ -60,9 +60,12 @@ build_module() {
   : >"$started"
   say "build: $module and the modules it needs (mvn package, no tests); Maven's log: $log"
   local t0=$SECONDS
+  # -DskipTests, not -Dmaven.test.skip: the connectors' test scope needs discovery-core's test jar
+  # (InMemoryDiscovery), which is only packaged when test classes are compiled; on a fresh clone
+  # (nothing in ~/.m2) skipping their compile fails dependency resolution
   if ! (set -o pipefail
         mvn -B -pl "$module" -am package dependency:build-classpath \
-          -Dmaven.test.skip=true -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
+          -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true \
           -Dmdep.outputFile=target/classpath -Dmdep.includeScope=runtime 2>&1 \
           | tee "$log.partial" | maven_progress); then
     mv "$log.partial" "$log"

@@ -26,7 +26,7 @@ class ExamplesIT {
 
         @ParameterizedTest
         @EnumSource(DiscoveryMode.class)
-        void sees_both_instances_then_only_the_one_still_passing(DiscoveryMode mode) throws Exception {
+        void seesBothInstancesThenOnlyTheOneStillPassing(DiscoveryMode mode) throws Exception {
             try (ConsulCluster consul = ConsulCluster.builder().servers(1).clientAgent("web-host").start()) {
                 ConsulAgent agent = consul.clients().get(0);
                 for (int i = 1; i <= 2; i++) {
@@ -53,7 +53,7 @@ class ExamplesIT {
     class RedisSwitchoverExample {
 
         @Test
-        void every_increment_is_acknowledged_and_counted_on_the_new_master() throws Exception {
+        void everyIncrementIsAcknowledgedAndCountedOnTheNewMaster() throws Exception {
             try (RedisReplication redis = RedisReplication.builder().replicas(2).password("secret").start();
                     ConsulCluster consul = RedisSwitchover.agentsFor(redis)) {
                 String target = redis.replicas().get(0).address();
@@ -71,7 +71,7 @@ class ExamplesIT {
     class JdbcSwitchoverExample {
 
         @Test
-        void every_insert_is_acknowledged_and_on_the_new_primary_and_reads_go_to_the_replica() throws Exception {
+        void everyInsertIsAcknowledgedAndOnTheNewPrimaryAndReadsGoToTheReplica() throws Exception {
             try (MariaDbReplication db = MariaDbReplication.builder().replicas(1).database("shop")
                     .appUser("app", "apppass").start();
                     ConsulCluster consul = JdbcSwitchover.agentsFor(db)) {
@@ -91,7 +91,7 @@ class ExamplesIT {
     class SeedDemo {
 
         @Test
-        void the_seed_scenario_follows_a_cluster_failover_without_an_error_or_a_lost_write() throws Exception {
+        void theSeedScenarioFollowsAClusterFailoverWithoutAnErrorOrALostWrite() throws Exception {
             SeedDemoRunner.Outcome o = SeedDemoRunner.run("--check-interval=1s", "--duration=12s",
                     "--failover-after=4s", "--writers=2");
 

@@ -52,6 +52,13 @@ final class Fixtures {
         }
     }
 
+    /** Runs {@code sql} on {@code node} as root. */
+    static void executeAsRoot(MariaDbReplication db, MariaDbNode node, String sql) throws SQLException {
+        try (Connection c = root(db, node); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     private static Connection root(MariaDbReplication db, MariaDbNode node) throws SQLException {
         return DriverManager.getConnection("jdbc:mariadb://" + node.address() + "/", "root", db.rootPassword());
     }

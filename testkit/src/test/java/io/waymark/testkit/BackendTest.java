@@ -15,7 +15,7 @@ class BackendTest {
     private static final List<String> NEEDS = List.of("redis-server");
 
     @Test
-    void the_setting_wins_over_what_is_installed() {
+    void theSettingWinsOverWhatIsInstalled() {
         assertThat(Backend.select("RedisReplication", NEEDS, "containers", b -> true, () -> null))
                 .isEqualTo(Backend.CONTAINERS);
         assertThat(Backend.select("RedisReplication", NEEDS, " Processes ", b -> false, () -> "none"))
@@ -23,7 +23,7 @@ class BackendTest {
     }
 
     @Test
-    void a_bad_setting_names_the_setting_and_the_expected_form() {
+    void aBadSettingNamesTheSettingAndTheExpectedForm() {
         assertThatThrownBy(() -> Backend.select("RedisReplication", NEEDS, "docker", b -> true, () -> null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("waymark.testkit.backend (or WAYMARK_TESTKIT_BACKEND) must be processes or containers: "
@@ -31,20 +31,20 @@ class BackendTest {
     }
 
     @Test
-    void unset_it_is_processes_where_the_binaries_exist() {
+    void unsetItIsProcessesWhereTheBinariesExist() {
         assertThat(Backend.select("RedisReplication", NEEDS, null, b -> true, () -> {
             throw new AssertionError("Docker must not be asked when the binaries exist");
         })).isEqualTo(Backend.PROCESSES);
     }
 
     @Test
-    void unset_it_is_containers_where_a_binary_is_missing_and_docker_answers() {
+    void unsetItIsContainersWhereABinaryIsMissingAndDockerAnswers() {
         assertThat(Backend.select("MariaDbReplication", List.of("mariadbd", "mariadb"), null,
                 Set.of("mariadb")::contains, () -> null)).isEqualTo(Backend.CONTAINERS);
     }
 
     @Test
-    void with_neither_the_message_names_the_fixture_both_ways_and_the_setting() {
+    void withNeitherTheMessageNamesTheFixtureBothWaysAndTheSetting() {
         assertThatThrownBy(() -> Backend.select("RedisCluster", NEEDS, null, b -> false,
                 () -> "connection refused"))
                 .isInstanceOf(IllegalStateException.class)
@@ -58,14 +58,14 @@ class BackendTest {
     }
 
     @Test
-    void without_testcontainers_on_the_classpath_it_says_so() {
+    void withoutTestcontainersOnTheClasspathItSaysSo() {
         assertThatThrownBy(() -> Backend.select("RedisCluster", NEEDS, null, b -> false, () -> {
             throw new NoClassDefFoundError("org/testcontainers/DockerClientFactory");
         })).hasMessageContaining("Testcontainers is not on the classpath");
     }
 
     @Test
-    void no_engine_names_the_fixture_the_engine_and_what_to_do() {
+    void noEngineNamesTheFixtureTheEngineAndWhatToDo() {
         assertThat(Docker.noEngine("ConsulCluster", "Status 404: network bridge not found"))
                 .startsWith("ConsulCluster runs on the containers backend, but no Docker engine answered")
                 .contains("DOCKER_HOST=")

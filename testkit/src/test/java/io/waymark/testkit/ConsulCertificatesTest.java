@@ -32,7 +32,7 @@ class ConsulCertificatesTest {
     }
 
     @Test
-    void agent_certificates_name_the_agent_address_and_consul_names() throws Exception {
+    void agentCertificatesNameTheAgentAddressAndConsulNames() throws Exception {
         ConsulCertificates certs = ConsulCertificates.create(Binaries.require("consul"), dir, "dc1");
         ConsulCertificates.Pair server = certs.server("consul01", "127.0.0.150");
         ConsulCertificates.Pair client = certs.clientAgent("app", "127.0.0.151");
@@ -44,7 +44,7 @@ class ConsulCertificatesTest {
     }
 
     @Test
-    void the_cli_key_is_sec1_pem_read_by_pem_and_matches_its_certificate() throws Exception {
+    void theCliKeyIsSec1PemReadByPemAndMatchesItsCertificate() throws Exception {
         ConsulCertificates certs = ConsulCertificates.create(Binaries.require("consul"), dir, "dc1");
         ConsulSecurity.TlsFiles cli = certs.cli();
         assertThat(Files.readString(cli.clientKey())).startsWith("-----BEGIN EC PRIVATE KEY-----");
@@ -66,7 +66,7 @@ class ConsulCertificatesTest {
     }
 
     @Test
-    void the_untrusted_ca_is_another_one() throws Exception {
+    void theUntrustedCaIsAnotherOne() throws Exception {
         ConsulCertificates certs = ConsulCertificates.create(Binaries.require("consul"), dir, "dc1");
         ConsulSecurity.TlsFiles other = certs.untrusted();
         X509Certificate foreign = (X509Certificate) Pem.certificates(other.clientCertificate()).get(0);
@@ -76,7 +76,7 @@ class ConsulCertificatesTest {
     }
 
     @Test
-    void a_consul_without_the_tls_command_fails_naming_the_install_script() throws Exception {
+    void aConsulWithoutTheTlsCommandFailsNamingTheInstallScript() throws Exception {
         // what an old consul (before 1.4) answers to `consul tls ...`
         Path fake = dir.resolve("consul");
         Files.writeString(fake, "#!/bin/sh\nif [ \"$1\" = version ]; then echo 'Consul v1.2.0'; exit 0; fi\n"

@@ -49,7 +49,7 @@ class ConsulClusterIT {
     class Started {
 
         @Test
-        void every_agent_has_its_own_loopback_address_and_a_unique_node_name() {
+        void everyAgentHasItsOwnLoopbackAddressAndAUniqueNodeName() {
             List<ConsulAgent> agents = consul.agents();
             assertThat(agents).hasSize(4);
             assertThat(agents).extracting(ConsulAgent::host).doesNotHaveDuplicates()
@@ -62,7 +62,7 @@ class ConsulClusterIT {
         }
 
         @Test
-        void every_agent_runs_with_the_server_options() {
+        void everyAgentRunsWithTheServerOptions() {
             for (ConsulAgent a : consul.agents()) {
                 Map<?, ?> self = (Map<?, ?>) Json.parse(Http.PLAIN.getOk(a.httpAddress(), "/v1/agent/self"));
                 assertThat(self.get("Meta")).as(a.nodeName()).asInstanceOf(InstanceOfAssertFactories.MAP)
@@ -71,7 +71,7 @@ class ConsulClusterIT {
         }
 
         @Test
-        void a_leader_is_elected_among_the_servers() {
+        void aLeaderIsElectedAmongTheServers() {
             String leader = Http.PLAIN.getOk(consul.httpAddress(), "/v1/status/leader");
             Set<String> serverRaft = consul.servers().stream().map(s -> "\"" + s.host() + ":8300\"")
                     .collect(Collectors.toSet());
@@ -79,7 +79,7 @@ class ConsulClusterIT {
         }
 
         @Test
-        void consul_dns_on_port_8600_lists_the_servers() {
+        void consulDnsOnPort8600ListsTheServers() {
             ConsulAgent plain = consul.agent("plain");
             assertThat(plain.dnsAddress().getPort()).isEqualTo(8600);
             List<String> servers = consul.servers().stream().map(ConsulAgent::host).toList();
@@ -95,7 +95,7 @@ class ConsulClusterIT {
     class Checks {
 
         @Test
-        void ttl_check_follows_updates() {
+        void ttlCheckFollowsUpdates() {
             ConsulAgent plain = consul.agent("plain");
             plain.register(ServiceSpec.builder("ttl-svc").id("ttl-1").address(plain.host()).port(1234)
                     .ttlCheck(Duration.ofMinutes(1), "ttl-1-check").build());
@@ -112,7 +112,7 @@ class ConsulClusterIT {
         }
 
         @Test
-        void tcp_and_http_checks_pass_against_a_listening_port() {
+        void tcpAndHttpChecksPassAgainstAListeningPort() {
             ConsulAgent plain = consul.agent("plain");
             plain.register(ServiceSpec.builder("tcp-svc").address(plain.host()).port(8500)
                     .tcpCheck(Duration.ofMillis(500), plain.httpAddress()).build());
@@ -133,7 +133,7 @@ class ConsulClusterIT {
         }
 
         @Test
-        void script_check_follows_the_exit_code(@TempDir Path dir) throws IOException {
+        void scriptCheckFollowsTheExitCode(@TempDir Path dir) throws IOException {
             Path flag = dir.resolve("flag");
             Path script = dir.resolve("check.sh");
             Files.writeString(script, "#!/bin/sh\n[ -f \"$1\" ] || exit 2\n");
@@ -165,7 +165,7 @@ class ConsulClusterIT {
     class Faults {
 
         @Test
-        void a_killed_server_restarts_and_rejoins() {
+        void aKilledServerRestartsAndRejoins() {
             ConsulAgent victim = consul.servers().get(2);
             long oldPid = victim.pid();
             victim.kill();
@@ -178,7 +178,7 @@ class ConsulClusterIT {
         }
 
         @Test
-        void a_frozen_agent_does_not_answer_until_thawed() {
+        void aFrozenAgentDoesNotAnswerUntilThawed() {
             ConsulAgent plain = consul.agent("plain");
             plain.freeze();
             try {
@@ -193,7 +193,7 @@ class ConsulClusterIT {
         }
 
         @Test
-        void a_stopped_client_agent_restarts_with_its_config() {
+        void aStoppedClientAgentRestartsWithItsConfig() {
             ConsulAgent plain = consul.agent("plain");
             plain.stop();
             assertThat(plain.isRunning()).isFalse();
@@ -209,7 +209,7 @@ class ConsulClusterIT {
     class Close {
 
         @Test
-        void leaves_no_process_and_releases_the_addresses() {
+        void leavesNoProcessAndReleasesTheAddresses() {
             ConsulCluster small = ConsulCluster.builder().servers(1).clientAgent("c1").start();
             List<String> hosts = small.agents().stream().map(ConsulAgent::host).toList();
             Pids.assertCloseEndsAll(small.agents().stream().map(ConsulAgent::pid).toList(), small::close);

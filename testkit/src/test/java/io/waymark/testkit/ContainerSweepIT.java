@@ -18,7 +18,7 @@ class ContainerSweepIT {
 
     @Test
     @DisplayName("are removed by the next JVM's sweep; those of a live JVM stay")
-    void are_swept() throws Exception {
+    void areSwept() throws Exception {
         DockerClient client = Docker.client("ContainerSweepIT");
         String image = ContainerLauncher.configured(Launcher.Image.CONSUL);
         Process gone = new ProcessBuilder("true").start();

@@ -23,7 +23,7 @@ class FixtureErrorsIT {
 
     @Test
     @DisplayName("a port already taken names the fixture, what runs it, the port and what to do")
-    void port_taken() throws Exception {
+    void portTaken() throws Exception {
         try (ServerSocket squatter = new ServerSocket()) {
             squatter.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.93"), 7300));
             assertThatThrownBy(() -> RedisCluster.builder().hosts(HOSTS).port(7300).addressWait(Duration.ZERO)
@@ -42,7 +42,7 @@ class FixtureErrorsIT {
     @Test
     @EnabledIfSystemProperty(named = Backend.PROPERTY, matches = "containers")
     @DisplayName("an image that lacks the server's binary names the fixture, the image, the binary and what to do")
-    void image_without_the_binary() throws Exception {
+    void imageWithoutTheBinary() throws Exception {
         String consulImage = ContainerLauncher.configured(Launcher.Image.CONSUL);
         String key = "waymark.testkit.image.redis";
         String before = System.getProperty(key);

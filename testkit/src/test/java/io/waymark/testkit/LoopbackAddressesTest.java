@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class LoopbackAddressesTest {
 
     @Test
-    void leases_distinct_pool_addresses_until_closed() {
+    void leasesDistinctPoolAddressesUntilClosed() {
         try (LoopbackAddresses.Lease a = LoopbackAddresses.acquire(6379);
                 LoopbackAddresses.Lease b = LoopbackAddresses.acquire(6379)) {
             assertThat(a.address()).isNotEqualTo(b.address()).startsWith("127.0.0.");
@@ -21,7 +21,7 @@ class LoopbackAddressesTest {
     }
 
     @Test
-    void a_held_fixed_address_is_not_handed_out_twice() {
+    void aHeldFixedAddressIsNotHandedOutTwice() {
         try (LoopbackAddresses.Lease a = LoopbackAddresses.acquire(6379)) {
             assertThatThrownBy(() -> LoopbackAddresses.acquire(a.address(), Duration.ofMillis(300), 6379))
                     .hasMessageContaining(a.address());
@@ -29,7 +29,7 @@ class LoopbackAddressesTest {
     }
 
     @Test
-    void rejects_non_loopback_addresses_and_bad_ports() {
+    void rejectsNonLoopbackAddressesAndBadPorts() {
         assertThatThrownBy(() -> LoopbackAddresses.acquire("10.0.0.1", Duration.ZERO, 1))
                 .hasMessageContaining("loopback");
         assertThatThrownBy(() -> LoopbackAddresses.acquire(0)).hasMessage("port must be in 1..65535: 0");

@@ -53,7 +53,7 @@ class MariaDbPromotionIT {
 
         @Test
         @Order(1)
-        void promotes_the_replica_that_received_most_and_repoints_the_other() throws SQLException {
+        void promotesTheReplicaThatReceivedMostAndRepointsTheOther() throws SQLException {
             MariaDbNode old = db.primary();
             MariaDbNode lagging = db.replicas().get(0);
             MariaDbNode ahead = db.replicas().get(1);
@@ -81,7 +81,7 @@ class MariaDbPromotionIT {
 
         @Test
         @Order(2)
-        void the_old_primary_restarts_read_only_and_detached() {
+        void theOldPrimaryRestartsReadOnlyAndDetached() {
             MariaDbNode old = db.nodes().get(0);
             old.start();
             assertThat(old.isReadOnly()).isTrue();
@@ -99,7 +99,7 @@ class MariaDbPromotionIT {
     class AfterFreeze {
 
         @Test
-        void promotes_and_fences_the_old_primary_once_it_thaws() throws SQLException {
+        void promotesAndFencesTheOldPrimaryOnceItThaws() throws SQLException {
             MariaDbNode old = db.primary();
             MariaDbNode replica = db.nodes().get(1) == old ? db.nodes().get(2) : db.nodes().get(1);
             Promotion<MariaDbNode> p = db.promoteWhenPrimaryFails(Duration.ofMillis(200));
@@ -119,7 +119,7 @@ class MariaDbPromotionIT {
     class Close {
 
         @Test
-        void leaves_no_process() {
+        void leavesNoProcess() {
             Pids.assertCloseEndsAll(db.nodes().stream().map(MariaDbNode::pid).toList(), db::close);
         }
     }

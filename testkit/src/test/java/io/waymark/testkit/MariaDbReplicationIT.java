@@ -69,7 +69,7 @@ class MariaDbReplicationIT {
     class Started {
 
         @Test
-        void primary_is_writable_and_replicas_are_read_only() {
+        void primaryIsWritableAndReplicasAreReadOnly() {
             assertThat(db.nodes()).hasSize(2).extracting(MariaDbNode::host).doesNotHaveDuplicates();
             assertThat(db.primary().port()).isEqualTo(3306);
             assertThat(db.jdbcUrl(db.primary()))
@@ -79,7 +79,7 @@ class MariaDbReplicationIT {
         }
 
         @Test
-        void writes_replicate_and_the_app_user_cannot_write_to_a_replica() throws SQLException {
+        void writesReplicateAndTheAppUserCannotWriteToAReplica() throws SQLException {
             insert(db.primary(), 1);
             MariaDbNode replica = db.replicas().get(0);
             await().atMost(WAIT).until(() -> has(replica, 1));
@@ -88,7 +88,7 @@ class MariaDbReplicationIT {
         }
 
         @Test
-        void every_node_runs_with_the_server_options_and_the_dir_they_name_is_the_hosts() throws SQLException {
+        void everyNodeRunsWithTheServerOptionsAndTheDirTheyNameIsTheHosts() throws SQLException {
             for (MariaDbNode n : db.nodes()) {
                 assertThat(AppSql.root(db, n, "SELECT @@secure_file_priv")).isEqualTo(files + "/");
                 assertThatThrownBy(() -> AppSql.root(db, n, "SELECT 1 INTO OUTFILE '" + files.getParent()
@@ -101,7 +101,7 @@ class MariaDbReplicationIT {
         }
 
         @Test
-        void the_app_user_has_no_global_privileges() throws SQLException {
+        void theAppUserHasNoGlobalPrivileges() throws SQLException {
             List<String> grants = new ArrayList<>();
             try (Connection c = AppSql.connect(db, db.primary()); Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("SHOW GRANTS")) {
@@ -120,7 +120,7 @@ class MariaDbReplicationIT {
     class Faults {
 
         @Test
-        void a_restarted_replica_stays_read_only_and_catches_up() throws SQLException {
+        void aRestartedReplicaStaysReadOnlyAndCatchesUp() throws SQLException {
             MariaDbNode replica = db.replicas().get(0);
             replica.stop();
             assertThat(replica.isRunning()).isFalse();
@@ -131,7 +131,7 @@ class MariaDbReplicationIT {
         }
 
         @Test
-        void a_frozen_replica_answers_nothing_until_thawed() throws SQLException {
+        void aFrozenReplicaAnswersNothingUntilThawed() throws SQLException {
             MariaDbNode replica = db.replicas().get(0);
             replica.freeze();
             try {
@@ -154,7 +154,7 @@ class MariaDbReplicationIT {
     class Switchover {
 
         @Test
-        void swaps_the_roles_and_consul_follows() throws SQLException {
+        void swapsTheRolesAndConsulFollows() throws SQLException {
             MariaDbNode old = db.primary();
             MariaDbNode target = db.replicas().get(0);
             ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
@@ -191,7 +191,7 @@ class MariaDbReplicationIT {
     class Close {
 
         @Test
-        void leaves_no_process() {
+        void leavesNoProcess() {
             Pids.assertCloseEndsAll(db.nodes().stream().map(MariaDbNode::pid).toList(), db::close);
         }
     }

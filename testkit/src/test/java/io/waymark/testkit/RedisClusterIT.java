@@ -47,7 +47,7 @@ class RedisClusterIT {
     class Started {
 
         @Test
-        void first_three_nodes_are_masters_and_each_has_its_replica() {
+        void firstThreeNodesAreMastersAndEachHasItsReplica() {
             List<RedisNode> nodes = rc.nodes();
             assertThat(nodes).hasSize(6).extracting(RedisNode::host).doesNotHaveDuplicates();
             assertThat(nodes).extracting(RedisNode::port).containsOnly(7100);
@@ -61,7 +61,7 @@ class RedisClusterIT {
         }
 
         @Test
-        void nodes_announce_their_own_addresses() {
+        void nodesAnnounceTheirOwnAddresses() {
             String view = call(rc.nodes().get(0), "CLUSTER", "NODES");
             for (RedisNode n : rc.nodes()) {
                 assertThat(view).contains(n.address() + "@17100");
@@ -71,7 +71,7 @@ class RedisClusterIT {
         }
 
         @Test
-        void every_node_runs_with_the_server_options() {
+        void everyNodeRunsWithTheServerOptions() {
             for (RedisNode n : rc.nodes()) {
                 assertThat(call(n, "CONFIG", "GET", "maxmemory-policy")).isEqualTo("[maxmemory-policy, volatile-lfu]");
             }
@@ -84,7 +84,7 @@ class RedisClusterIT {
     class Failover {
 
         @Test
-        void swaps_master_and_replica() {
+        void swapsMasterAndReplica() {
             RedisNode master = rc.nodes().get(0);
             RedisNode replica = rc.replicaOf(master);
             rc.failover(replica);
@@ -101,7 +101,7 @@ class RedisClusterIT {
     class Kill {
 
         @Test
-        void the_cluster_promotes_the_replica_of_a_killed_master() {
+        void theClusterPromotesTheReplicaOfAKilledMaster() {
             RedisNode master = rc.nodes().get(1);
             RedisNode replica = rc.replicaOf(master);
             long pid = master.pid();
@@ -120,7 +120,7 @@ class RedisClusterIT {
     class Freeze {
 
         @Test
-        void a_master_frozen_past_the_node_timeout_is_replaced_and_rejoins_as_a_replica_when_thawed() {
+        void aMasterFrozenPastTheNodeTimeoutIsReplacedAndRejoinsAsAReplicaWhenThawed() {
             RedisNode master = rc.nodes().get(2);
             RedisNode replica = rc.replicaOf(master);
             master.freeze(Duration.ofSeconds(8));
@@ -141,7 +141,7 @@ class RedisClusterIT {
     class Close {
 
         @Test
-        void leaves_no_process() {
+        void leavesNoProcess() {
             Pids.assertCloseEndsAll(rc.nodes().stream().map(RedisNode::pid).toList(), rc::close);
         }
     }

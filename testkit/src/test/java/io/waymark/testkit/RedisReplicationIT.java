@@ -40,7 +40,7 @@ class RedisReplicationIT {
     class Started {
 
         @Test
-        void has_one_master_and_two_replicas_on_their_own_addresses() {
+        void hasOneMasterAndTwoReplicasOnTheirOwnAddresses() {
             assertThat(rr.nodes()).hasSize(3).extracting(RedisNode::host).doesNotHaveDuplicates();
             assertThat(rr.nodes()).extracting(RedisNode::port).containsOnly(6379);
             assertThat(rr.master().role()).isEqualTo("master");
@@ -49,7 +49,7 @@ class RedisReplicationIT {
         }
 
         @Test
-        void every_node_runs_with_the_server_options_also_after_a_restart() {
+        void everyNodeRunsWithTheServerOptionsAlsoAfterARestart() {
             for (RedisNode n : rr.nodes()) {
                 assertThat(call(n, "CONFIG", "GET", "maxmemory-policy"))
                         .isEqualTo(List.of("maxmemory-policy", "allkeys-lru"));
@@ -63,7 +63,7 @@ class RedisReplicationIT {
         }
 
         @Test
-        void replicates_writes_and_requires_auth() {
+        void replicatesWritesAndRequiresAuth() {
             call(rr.master(), "SET", "k", "v");
             for (RedisNode r : rr.replicas()) {
                 await().atMost(WAIT).until(() -> "v".equals(call(r, "GET", "k")));
@@ -79,7 +79,7 @@ class RedisReplicationIT {
     class Switchover {
 
         @Test
-        void promotes_the_replica_and_repoints_the_others_and_the_old_master() {
+        void promotesTheReplicaAndRepointsTheOthersAndTheOldMaster() {
             RedisNode old = rr.master();
             RedisNode target = rr.replicas().get(0);
             RedisNode other = rr.replicas().get(1);
@@ -102,7 +102,7 @@ class RedisReplicationIT {
     class Faults {
 
         @Test
-        void kill_then_promote_makes_the_replica_master() {
+        void killThenPromoteMakesTheReplicaMaster() {
             RedisNode old = rr.master();
             long pid = old.pid();
             rr.kill(old);
@@ -119,7 +119,7 @@ class RedisReplicationIT {
         }
 
         @Test
-        void a_frozen_node_answers_nothing_until_thawed() {
+        void aFrozenNodeAnswersNothingUntilThawed() {
             RedisNode r = rr.replicas().get(0);
             r.freeze();
             try {
@@ -132,7 +132,7 @@ class RedisReplicationIT {
         }
 
         @Test
-        void a_stopped_replica_restarts_as_a_replica_and_resyncs() {
+        void aStoppedReplicaRestartsAsAReplicaAndResyncs() {
             RedisNode r = rr.replicas().get(0);
             call(rr.master(), "SET", "k", "v");
             r.stop();
@@ -153,7 +153,7 @@ class RedisReplicationIT {
         }
 
         @Test
-        void promotes_the_replica_with_the_highest_offset_after_the_master_dies() {
+        void promotesTheReplicaWithTheHighestOffsetAfterTheMasterDies() {
             RedisNode old = rr.master();
             RedisNode lagging = rr.replicas().get(0);
             RedisNode ahead = rr.replicas().get(1);
@@ -194,7 +194,7 @@ class RedisReplicationIT {
         }
 
         @Test
-        void demotes_a_frozen_master_once_it_thaws() {
+        void demotesAFrozenMasterOnceItThaws() {
             RedisNode old = rr.master();
             Promotion<RedisNode> p = rr.promoteWhenMasterFails(Duration.ofMillis(200));
             old.freeze(Duration.ofSeconds(3));
@@ -208,7 +208,7 @@ class RedisReplicationIT {
         }
 
         @Test
-        void promotes_a_delay_after_being_triggered() {
+        void promotesADelayAfterBeingTriggered() {
             long triggered = System.nanoTime();
             Promotion<RedisNode> p = rr.promoteBestReplica(Duration.ofMillis(700));
             RedisNode promoted = p.await(WAIT);
@@ -219,7 +219,7 @@ class RedisReplicationIT {
         }
 
         @Test
-        void fails_clearly_when_no_replica_answers() {
+        void failsClearlyWhenNoReplicaAnswers() {
             rr.replicas().forEach(RedisNode::kill);
             Promotion<RedisNode> p = rr.promoteBestReplica(Duration.ZERO);
             assertThatThrownBy(() -> p.await(WAIT)).hasMessageContaining("no replica")
@@ -232,12 +232,12 @@ class RedisReplicationIT {
     class Close {
 
         @Test
-        void leaves_no_process() {
+        void leavesNoProcess() {
             Pids.assertCloseEndsAll(rr.nodes().stream().map(RedisNode::pid).toList(), rr::close);
         }
 
         @Test
-        void thaws_and_stops_frozen_nodes_and_cancels_what_is_pending() {
+        void thawsAndStopsFrozenNodesAndCancelsWhatIsPending() {
             rr.replicas().get(0).freeze();
             rr.replicas().get(1).freeze(Duration.ofMinutes(10));
             Promotion<RedisNode> pending = rr.promoteBestReplica(Duration.ofMinutes(10));
@@ -255,7 +255,7 @@ class RedisReplicationIT {
     class WithRoleChecks {
 
         @Test
-        void consul_follows_the_switchover() {
+        void consulFollowsTheSwitchover() {
             ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
             int i = 0;
             for (RedisNode n : rr.nodes()) {

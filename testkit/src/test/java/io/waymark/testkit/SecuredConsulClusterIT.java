@@ -117,7 +117,7 @@ class SecuredConsulClusterIT {
     class Tls {
 
         @Test
-        void every_agent_serves_https_on_8501_and_no_plain_http() {
+        void everyAgentServesHttpsOn8501AndNoPlainHttp() {
             for (ConsulAgent a : consul.agents()) {
                 assertThat(a.httpsAddress()).isEqualTo(a.host() + ":8501");
                 assertThat(get(a, "/v1/status/leader", null).status()).isEqualTo(200);
@@ -130,7 +130,7 @@ class SecuredConsulClusterIT {
         }
 
         @Test
-        void the_api_speaks_http2_over_tls() throws Exception {
+        void theApiSpeaksHttp2OverTls() throws Exception {
             HttpClient client = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_2).build();
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(
                     URI.create("https://" + app().httpsAddress() + "/v1/status/leader"))
@@ -140,7 +140,7 @@ class SecuredConsulClusterIT {
         }
 
         @Test
-        void a_client_without_a_certificate_is_refused() throws Exception {
+        void aClientWithoutACertificateIsRefused() throws Exception {
             KeyStore trust = KeyStore.getInstance("PKCS12");
             trust.load(null, null);
             trust.setCertificateEntry("ca", Pem.certificates(security.tls().caCertificate()).get(0));
@@ -157,7 +157,7 @@ class SecuredConsulClusterIT {
         }
 
         @Test
-        void certificates_of_another_ca_are_refused_both_ways() {
+        void certificatesOfAnotherCaAreRefusedBothWays() {
             ConsulSecurity.TlsFiles other = security.untrustedTls();
             // our client certificate, but trusting the other CA: the agent's certificate fails
             SSLContext wrongTrust = Pem.sslContext(other.caCertificate(), security.tls().clientCertificate(),
@@ -172,7 +172,7 @@ class SecuredConsulClusterIT {
         }
 
         @Test
-        void localhost_verifies_against_every_agent_and_server_dc1_consul_against_servers_only()
+        void localhostVerifiesAgainstEveryAgentAndServerDc1ConsulAgainstServersOnly()
                 throws Exception {
             assertThat(security.tlsServerName()).isEqualTo("localhost");
             for (ConsulAgent a : consul.agents()) {
@@ -191,7 +191,7 @@ class SecuredConsulClusterIT {
     class Acls {
 
         @Test
-        void default_deny_hides_services_from_requests_without_a_token() {
+        void defaultDenyHidesServicesFromRequestsWithoutAToken() {
             registerWeb();
             try {
                 consul.awaitPassing("web", 1, WAIT);
@@ -208,7 +208,7 @@ class SecuredConsulClusterIT {
         }
 
         @Test
-        void a_token_without_service_read_sees_an_empty_list() {
+        void aTokenWithoutServiceReadSeesAnEmptyList() {
             registerWeb();
             ConsulToken nodesOnly = security.createTokenWithoutServiceRead();
             try {
@@ -224,7 +224,7 @@ class SecuredConsulClusterIT {
         }
 
         @Test
-        void a_created_token_works_until_deleted_then_is_not_found() {
+        void aCreatedTokenWorksUntilDeletedThenIsNotFound() {
             ConsulToken t = security.createToken(ConsulSecurity.READ_RULES);
             assertThat(get(app(), "/v1/catalog/services", t).status()).isEqualTo(200);
             security.deleteToken(t);
@@ -234,7 +234,7 @@ class SecuredConsulClusterIT {
         }
 
         @Test
-        void secrets_never_show_in_to_string() {
+        void secretsNeverShowInToString() {
             List<ConsulToken> tokens = List.of(security.bootstrapToken(), security.readToken(),
                     security.agentToken());
             String shown = consul + " " + security + " " + tokens + consul.agents();
@@ -267,7 +267,7 @@ class SecuredConsulClusterIT {
     class RoleChecksAndFaults {
 
         @Test
-        void role_checked_redis_follows_an_outside_promotion_after_a_kill() {
+        void roleCheckedRedisFollowsAnOutsidePromotionAfterAKill() {
             try (RedisReplication rr = RedisReplication.builder().replicas(1).port(6390).start();
                     ConsulCluster secured = securedWithRoleChecks(rr)) {
                 secured.awaitPassing("w-master-redis-6390", 1, WAIT);
@@ -285,7 +285,7 @@ class SecuredConsulClusterIT {
         }
 
         @Test
-        void a_killed_server_restarts_and_a_frozen_client_agent_thaws_on_its_own() {
+        void aKilledServerRestartsAndAFrozenClientAgentThawsOnItsOwn() {
             ConsulAgent server = consul.servers().get(2);
             long pid = server.pid();
             server.kill();
@@ -322,7 +322,7 @@ class SecuredConsulClusterIT {
     class Close {
 
         @Test
-        void leaves_no_process_and_no_certificate_or_key_file() {
+        void leavesNoProcessAndNoCertificateOrKeyFile() {
             List<Path> files = List.of(security.tls().caCertificate(), security.tls().clientCertificate(),
                     security.tls().clientKey());
             assertThat(files).allMatch(Files::exists);

@@ -46,7 +46,7 @@ class SeedTopologyIT {
     class Started {
 
         @Test
-        void uses_the_seed_addresses() {
+        void usesTheSeedAddresses() {
             assertThat(seed.consul().servers()).extracting(ConsulAgent::host)
                     .containsExactly("127.0.0.11", "127.0.0.12", "127.0.0.13");
             assertThat(seed.consul().clients()).extracting(ConsulAgent::host)
@@ -59,7 +59,7 @@ class SeedTopologyIT {
         }
 
         @Test
-        void consul_dns_answers_masters_and_replicas() {
+        void consulDnsAnswersMastersAndReplicas() {
             ConsulAgent server = seed.consul().agent("consul01");
             assertThat(server.dnsAddress().getPort()).isEqualTo(8600);
             // DNS is eventually consistent (stale reads): allow it a moment, never forever
@@ -78,7 +78,7 @@ class SeedTopologyIT {
     class Failover {
 
         @Test
-        void dns_answers_with_24_in_place_of_its_old_master() {
+        void dnsAnswersWith24InPlaceOfItsOldMaster() {
             RedisNode replica = node("127.0.0.24");
             RedisNode oldMaster = node("127.0.0.21");
             assertThat(seed.redis().replicaOf(oldMaster)).isSameAs(replica);
@@ -100,7 +100,7 @@ class SeedTopologyIT {
     class Close {
 
         @Test
-        void leaves_no_process_and_frees_the_seed_addresses() {
+        void leavesNoProcessAndFreesTheSeedAddresses() {
             List<Long> pids = new ArrayList<>();
             seed.consul().agents().forEach(a -> pids.add(a.pid()));
             seed.redis().nodes().forEach(n -> pids.add(n.pid()));

@@ -29,7 +29,7 @@ class ServerOptionsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("builders")
-    void rejects_what_the_command_line_cannot_take_naming_the_setting_and_the_form(String fixture,
+    void rejectsWhatTheCommandLineCannotTakeNamingTheSettingAndTheForm(String fixture,
             Consumer<String> serverOption) {
         for (String bad : new String[] {null, "", "--", "secure-file-priv=/x", "-x", "--maxmemory 1mb\nbind 0.0.0.0",
                 "--a\rb", "--a\0b"}) {
@@ -43,7 +43,7 @@ class ServerOptionsTest {
     }
 
     @Test
-    void the_builders_take_options_fluently() {
+    void theBuildersTakeOptionsFluently() {
         MariaDbReplication.Builder b = MariaDbReplication.builder().serverOption("--max-connections=50")
                 .replicas(0).serverOption("--secure-file-priv=/x");
         assertThat(b.serverOptions).containsExactly("--max-connections=50", "--secure-file-priv=/x");
@@ -52,7 +52,7 @@ class ServerOptionsTest {
     }
 
     @Test
-    void existing_absolute_paths_named_by_options_are_what_the_containers_backend_mounts(@TempDir Path dir)
+    void existingAbsolutePathsNamedByOptionsAreWhatTheContainersBackendMounts(@TempDir Path dir)
             throws Exception {
         Path file = Files.writeString(dir.resolve("a.pem"), "x");
         List<Path> paths = LocalProcessNode.namedPaths(List.of("--secure-file-priv=" + dir, "--dir " + dir + "/",

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class ServiceSpecTest {
 
     @Test
-    void builds_the_agent_registration_body() {
+    void buildsTheAgentRegistrationBody() {
         ServiceSpec s = ServiceSpec.builder("web").id("web-1").address("127.0.0.5").port(8080)
                 .tags("a", "b").meta("k", "v").ttlCheck(Duration.ofSeconds(10), "web-ttl").build();
         assertThat(s.toJson()).isEqualTo("{\"ID\":\"web-1\",\"Name\":\"web\",\"Tags\":[\"a\",\"b\"],"
@@ -20,12 +20,12 @@ class ServiceSpecTest {
     }
 
     @Test
-    void id_defaults_to_the_name() {
+    void idDefaultsToTheName() {
         assertThat(ServiceSpec.builder("db").build().id()).isEqualTo("db");
     }
 
     @Test
-    void rejects_bad_parameters_naming_them() {
+    void rejectsBadParametersNamingThem() {
         assertThatThrownBy(() -> ServiceSpec.builder("x").port(0))
                 .hasMessage("port must be in 1..65535: 0");
         assertThatThrownBy(() -> ServiceSpec.builder("x").tcpCheck(Duration.ZERO, "h:1"))

@@ -24,7 +24,7 @@ class WaymarkTopologyIT {
 
     @Test
     @DisplayName("injects the fixtures it started, role checks passing")
-    void injects_started_fixtures(RedisReplication redis, ConsulCluster consul) {
+    void injectsStartedFixtures(RedisReplication redis, ConsulCluster consul) {
         assertThat(redis).isSameAs(beforeAll);
         assertThat(redis.master().role()).isEqualTo("master");
         assertThat(consul.clients()).extracting(ConsulAgent::nodeName).containsExactly("redis01", "redis02");
@@ -38,12 +38,12 @@ class WaymarkTopologyIT {
     class Inner {
         @Test
         @DisplayName("injects the same fixture, started once")
-        void same_fixture(RedisReplication redis) {
+        void sameFixture(RedisReplication redis) {
             assertThat(redis).isSameAs(beforeAll);
         }
     }
 
-    /** Run by {@link #closes_the_fixtures_after_the_class}, not by the build (a nested static class). */
+    /** Run by {@link #closesTheFixturesAfterTheClass}, not by the build (a nested static class). */
     @WaymarkTopology(redisReplicas = 0)
     static class Sample {
         static volatile RedisReplication seen;
@@ -65,7 +65,7 @@ class WaymarkTopologyIT {
 
     @Test
     @DisplayName("closes the fixtures after the class; a fixture it does not start fails the parameter")
-    void closes_the_fixtures_after_the_class() {
+    void closesTheFixturesAfterTheClass() {
         EngineTestKit.engine("junit-jupiter").selectors(selectClass(Sample.class)).execute()
                 .testEvents().assertStatistics(s -> s.succeeded(1).failed(0));
         RedisReplication seen = Sample.seen;

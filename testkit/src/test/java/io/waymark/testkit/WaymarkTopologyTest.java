@@ -25,26 +25,26 @@ class WaymarkTopologyTest {
     }
 
     @Test
-    void the_seed_stands_alone() {
+    void theSeedStandsAlone() {
         assertThatThrownBy(() -> check(SeedAndMore.class)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(SeedAndMore.class.getName())
                 .hasMessageContaining("seed = true takes no other attribute");
     }
 
     @Test
-    void role_checks_need_a_data_fixture() {
+    void roleChecksNeedADataFixture() {
         assertThatThrownBy(() -> check(ChecksOfNothing.class))
                 .hasMessageContaining("roleChecks = true needs redisReplicas, redisCluster or mariadbReplicas");
     }
 
     @Test
-    void role_checks_on_two_redis_fixtures_would_clash() {
+    void roleChecksOnTwoRedisFixturesWouldClash() {
         assertThatThrownBy(() -> check(TwoRedisWithChecks.class))
                 .hasMessageContaining("both redisReplicas and redisCluster");
     }
 
     @Test
-    void counts_are_checked_with_the_attribute_name() {
+    void countsAreCheckedWithTheAttributeName() {
         assertThatThrownBy(() -> check(TooManyReplicas.class)).hasMessage("redisReplicas must be in -1..5: 9");
     }
 }

@@ -330,6 +330,29 @@ final class Connector {
         return false;
     }
 
+    /**
+     * Whether Consul lists a primary and {@code p} (a primary connection's server) is not among
+     * them: another server was promoted. An empty answer (the gap of a switchover) or a failed
+     * lookup says nothing, so it is not counted as a demotion.
+     */
+    boolean listsAnotherPrimary(Physical p) {
+        List<Endpoint> listed;
+        try {
+            listed = discovery.resolve(url.service()).all();
+        } catch (RuntimeException e) {
+            return false;
+        }
+        if (listed.isEmpty()) {
+            return false;
+        }
+        for (Endpoint e : listed) {
+            if (p.sameServer(e, url.defaultPort())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     String serviceOf(Physical p) {
         return p.role == Physical.Role.PRIMARY ? url.service() : url.readService();
     }

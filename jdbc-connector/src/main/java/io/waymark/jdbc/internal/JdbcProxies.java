@@ -166,7 +166,7 @@ final class JdbcProxies {
             String name = method.getName();
             boolean lifecycle = "close".equals(name) || "isClosed".equals(name);
             boolean execute = name.startsWith("execute");
-            if (!lifecycle && (physical.retired || !owner.usable(physical))) {
+            if (!lifecycle && (physical.retired || !owner.usable(physical) || (execute && owner.demoted(physical) && replayable()))) {
                 if (physical.retired || owner.mayReconnect(physical)) {
                     moveBeforeCall();
                 } else if (execute) {

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.util.Locale;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -165,7 +166,7 @@ final class Routing {
      */
     private Physical forStatements() throws SQLException {
         Physical p = checkOpen();
-        if (usable(p)) {
+        if (usable(p) && !demoted(p)) {
             return p;
         }
         if (mayReconnect(p)) {
@@ -196,6 +197,17 @@ final class Routing {
             }
         }
         return !p.broken;
+    }
+
+    /**
+     * Whether {@code p} is a primary this connection may leave now (see {@link #mayReconnect}) and
+     * Consul lists another server as the primary: a switchover happened while this connection sent
+     * nothing. The next statement moves to the new primary before it is sent, so that it reads what
+     * other connections wrote there (the demoted server, a replica now, may lag behind) instead of
+     * waiting for a write to be refused as read-only. Costs a cached lookup per statement.
+     */
+    boolean demoted(Physical p) {
+        return p.role == Physical.Role.PRIMARY && mayReconnect(p) && connector.listsAnotherPrimary(p);
     }
 
     /** {@code p} broke before a statement was sent on it, and this connection cannot move now: say so, class 08. */
@@ -396,15 +408,37 @@ final class Routing {
 
     // ---------------------------------------------------------------- validity and lifecycle
 
-    /** False once the current server left the healthy instances of its role in Consul, refused a write as read-only, or broke. */
+    /**
+     * False once the current server left the healthy instances of its role in Consul, refused a write
+     * as read-only, or broke; but a primary connection that may move (see {@link #demoted}) moves to
+     * the primary Consul lists, within {@code timeout}, and stays valid. (A pool hands a connection it
+     * used within its last half second back without asking {@code isValid}, so a health check
+     * polling more often than that would otherwise see the same invalid connection for good.)
+     */
     boolean isValid(int timeout) throws SQLException {
         if (timeout < 0) {
             throw new SQLException("timeout must be >= 0: " + timeout, "HY000");
         }
-        if (closed || invalidReason != null) {
+        if (closed) {
             return false;
         }
         Physical p = current;
+        if (demoted(p)) {
+            long budget = connector.url().failoverTimeout().toNanos();
+            if (timeout > 0) {
+                budget = Math.min(budget, TimeUnit.SECONDS.toNanos(timeout));
+            }
+            try {
+                p = replacePrimary(p, System.nanoTime() + budget, true);
+            } catch (SQLException e) {
+                markInvalid(p, p.address() + " left '" + connector.url().service() + "' for another server, and this"
+                        + " connection could not move there: " + e.getMessage());
+                return false;
+            }
+        }
+        if (invalidReason != null) {
+            return false;
+        }
         if (!connector.isHealthy(p)) {
             markInvalid(p, p.address() + " left the healthy instances of '" + connector.serviceOf(p) + "'");
             return false;

@@ -396,11 +396,15 @@ class RoutingConnectionTest {
 
         private FakeServers.Server d;
 
-        /** The switchover: a demoted, d promoted and listed by Consul. */
+        /**
+         * The switchover as a write sees it when Consul lags behind: a demoted, d promoted, and
+         * Consul lists both (a's check has not run yet), so only a's refusal tells this connection
+         * (when Consul lists d alone, an idle connection moves before sending: {@link MovingBeforeSending}).
+         */
         private void switchover() {
             a.readOnly = true;
             d = servers.add("10.0.0.4:3306", 4, false);
-            discovery.set("primary", "10.0.0.4:3306");
+            discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306");
         }
 
         @Test
@@ -562,7 +566,7 @@ class RoutingConnectionTest {
             try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
                 a.down = true;
                 d = servers.add("10.0.0.4:3306", 4, false);
-                discovery.set("primary", "10.0.0.4:3306");
+                discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306"); // Consul has not seen a go yet
                 SQLException e = catchThrowableOfType(SQLException.class, () -> s.executeUpdate("INSERT INTO t VALUES (1)"));
                 assertThat(e.getSQLState()).startsWith("08");
                 assertThat(d.writes).as("it may have run on the old primary").isEmpty();
@@ -574,7 +578,7 @@ class RoutingConnectionTest {
             try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
                 a.down = true;
                 d = servers.add("10.0.0.4:3306", 4, false);
-                discovery.set("primary", "10.0.0.4:3306");
+                discovery.set("primary", "10.0.0.1:3306", "10.0.0.4:3306"); // Consul has not seen a go yet
                 assertThatThrownBy(() -> s.executeUpdate("INSERT INTO t VALUES (1)")).isInstanceOf(SQLException.class);
                 assertThat(conn.isValid(1)).isFalse();
                 s.executeUpdate("INSERT INTO t VALUES (2)");
@@ -1027,6 +1031,94 @@ class RoutingConnectionTest {
             try (RoutingConnection conn = open(URL)) {
                 assertThat(conn.toString()).contains("10.0.0.1:3306 (primary)").contains("password=****")
                         .doesNotContain("=pw");
+            }
+        }
+    }
+
+    /**
+     * A switchover while this connection sent nothing: once Consul lists another primary, and not
+     * this connection's server, the next statement moves before it is sent (auto-commit, no
+     * transaction), so it reads what was written on the new primary, and even a statement that is
+     * never re-run (a CALL) runs there, once; inside a transaction, or while Consul lists nobody,
+     * nothing moves.
+     */
+    @Nested
+    class MovingBeforeSending {
+
+        private FakeServers.Server d;
+
+        private void switchoverListedByConsul() {
+            a.readOnly = true;
+            d = servers.add("10.0.0.4:3306", 4, false);
+            discovery.set("primary", "10.0.0.4:3306");
+        }
+
+        @Test
+        void anIdleAutoCommitConnectionReadsAndCallsOnTheNewPrimary() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement();
+                    PreparedStatement ps = conn.prepareStatement("SELECT @@server_id")) {
+                switchoverListedByConsul();
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isEqualTo(4);
+                }
+                s.execute("CALL p()");
+                assertThat(d.writes).containsExactly("CALL p()");
+                assertThat(a.writes).isEmpty();
+                assertThat(a.queries).as("the statement was not sent to the demoted server (only role checks were)")
+                        .doesNotContain("SELECT @@server_id");
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.4:3306");
+                assertThat(conn.isValid(1)).isTrue();
+            }
+        }
+
+        @Test
+        void insideATransactionNothingMoves() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                conn.setAutoCommit(false);
+                s.executeQuery("SELECT @@server_id").close();
+                switchoverListedByConsul();
+                try (ResultSet rs = s.executeQuery("SELECT @@server_id")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).as("the transaction's server").isEqualTo(1);
+                }
+                assertThat(d.connections).isEmpty();
+            }
+        }
+
+        @Test
+        void isValidMovesAnIdleAutoCommitConnectionAndStaysTrue() throws SQLException {
+            try (RoutingConnection conn = open(URL)) {
+                switchoverListedByConsul();
+                assertThat(conn.isValid(1)).isTrue();
+                assertThat(conn.serverAddress()).isEqualTo("10.0.0.4:3306");
+                assertThat(a.connections.get(0).closed).as("the demoted server's connection").isTrue();
+            }
+        }
+
+        @Test
+        void isValidIsFalseWhenTheConnectionCannotMove() throws SQLException {
+            try (RoutingConnection inTransaction = open(URL); RoutingConnection noNewPrimary = open(URL)) {
+                inTransaction.setAutoCommit(false);
+                a.readOnly = true;
+                discovery.set("primary", "10.0.0.9:3306"); // listed, but nothing answers there
+                assertThat(inTransaction.isValid(1)).isFalse();
+                assertThat(noNewPrimary.isValid(1)).isFalse();
+                assertThat(noNewPrimary.invalidReason()).contains("could not move");
+            }
+        }
+
+        @Test
+        void whileConsulListsNobodyNothingMoves() throws SQLException {
+            try (RoutingConnection conn = open(URL); Statement s = conn.createStatement()) {
+                a.readOnly = true;
+                d = servers.add("10.0.0.4:3306", 4, false);
+                discovery.set("primary", new String[0]);
+                try (ResultSet rs = s.executeQuery("SELECT @@server_id")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isEqualTo(1);
+                }
+                assertThat(d.connections).isEmpty();
             }
         }
     }

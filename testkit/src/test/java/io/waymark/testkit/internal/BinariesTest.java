@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class BinariesTest {
 
     @Test
-    void a_missing_binary_fails_naming_it_and_the_install_script() {
+    void aMissingBinaryFailsNamingItAndTheInstallScript() {
         assertThatThrownBy(() -> Binaries.require("waymark-no-such-server"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("waymark-no-such-server")
@@ -18,7 +18,7 @@ class BinariesTest {
     }
 
     @Test
-    void a_present_binary_resolves_to_an_absolute_path() {
+    void aPresentBinaryResolvesToAnAbsolutePath() {
         assertThat(Binaries.require("sh")).startsWith("/").endsWith("/sh");
     }
 }

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class JsonTest {
 
     @Test
-    void parses_consul_style_documents() {
+    void parsesConsulStyleDocuments() {
         Object o = Json.parse("[{\"Name\":\"a\\\"b\",\"Port\":8500,\"Tags\":[\"x\"],\"ok\":true,"
                 + "\"n\":null,\"u\":\"\\u0041\"}]");
         Map<?, ?> m = (Map<?, ?>) ((List<?>) o).get(0);
@@ -26,7 +26,7 @@ class JsonTest {
     }
 
     @Test
-    void writes_what_it_parses() {
+    void writesWhatItParses() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("s", "line\nbreak \"q\"");
         m.put("l", List.of(1, "two"));
@@ -36,7 +36,7 @@ class JsonTest {
     }
 
     @Test
-    void rejects_garbage() {
+    void rejectsGarbage() {
         assertThatThrownBy(() -> Json.parse("{\"a\":1} x")).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -36,7 +36,7 @@ class ManagedProcessIT {
     class Faults {
 
         @Test
-        void freeze_stops_and_thaw_continues_the_process() throws Exception {
+        void freezeStopsAndThawContinuesTheProcess() throws Exception {
             ManagedProcess p = process("exec sleep 300");
             p.start();
             try {
@@ -52,7 +52,7 @@ class ManagedProcessIT {
         }
 
         @Test
-        void stop_ends_even_a_frozen_process() {
+        void stopEndsEvenAFrozenProcess() {
             ManagedProcess p = process("exec sleep 300");
             p.start();
             long pid = p.pid();
@@ -62,7 +62,7 @@ class ManagedProcessIT {
         }
 
         @Test
-        void a_timed_freeze_thaws_on_its_own() throws Exception {
+        void aTimedFreezeThawsOnItsOwn() throws Exception {
             ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
             ManagedProcess p = process("exec sleep 300");
             p.start();
@@ -82,7 +82,7 @@ class ManagedProcessIT {
         }
 
         @Test
-        void a_kill_or_thaw_drops_the_pending_thaw() {
+        void aKillOrThawDropsThePendingThaw() {
             ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
             scheduler.setRemoveOnCancelPolicy(true);
             ManagedProcess p = process("exec sleep 300");
@@ -103,7 +103,7 @@ class ManagedProcessIT {
         }
 
         @Test
-        void start_again_gets_a_new_pid() {
+        void startAgainGetsANewPid() {
             ManagedProcess p = process("exec sleep 300");
             p.start();
             long first = p.pid();
@@ -123,7 +123,7 @@ class ManagedProcessIT {
     class Readiness {
 
         @Test
-        void carry_the_tail_of_the_log() {
+        void carryTheTailOfTheLog() {
             ManagedProcess p = process("echo first line; echo the real reason; exit 3");
             p.start();
             assertThatThrownBy(() -> Poll.until(Duration.ofSeconds(10), () -> {
@@ -135,7 +135,7 @@ class ManagedProcessIT {
         }
 
         @Test
-        void time_out_with_what_was_seen() {
+        void timeOutWithWhatWasSeen() {
             assertThatThrownBy(() -> Poll.until(Duration.ofMillis(200), () -> false, () -> "nothing yet"))
                     .hasMessageContaining("timed out after 200 ms").hasMessageContaining("nothing yet");
         }

@@ -25,7 +25,7 @@ class PemTest {
     }
 
     @Test
-    void reads_a_pkcs8_ec_key() throws Exception {
+    void readsAPkcs8EcKey() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair kp = g.generateKeyPair();
@@ -35,7 +35,7 @@ class PemTest {
     }
 
     @Test
-    void a_malformed_key_fails_naming_the_file_not_the_content() throws Exception {
+    void aMalformedKeyFailsNamingTheFileNotTheContent() throws Exception {
         Path file = dir.resolve("bad-key.pem");
         String garbage = "MHcCAQEEIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAoAoGCCqGSM49";
         Files.writeString(file, "-----BEGIN EC PRIVATE KEY-----\n" + garbage + "\n-----END EC PRIVATE KEY-----\n");
@@ -47,7 +47,7 @@ class PemTest {
     }
 
     @Test
-    void a_file_without_a_key_or_certificate_says_what_is_missing() throws Exception {
+    void aFileWithoutAKeyOrCertificateSaysWhatIsMissing() throws Exception {
         Path file = dir.resolve("empty.pem");
         Files.writeString(file, "nothing here\n");
         assertThatThrownBy(() -> Pem.privateKey(file)).hasMessageContaining("no \"EC PRIVATE KEY\"")

@@ -13,7 +13,7 @@ class ReaperIT {
 
     @Test
     @DisplayName("sweeps the processes and dir of a fixture whose JVM died without cleaning up")
-    void sweeps_orphans_of_a_dead_jvm() throws Exception {
+    void sweepsOrphansOfADeadJvm() throws Exception {
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor(5, TimeUnit.SECONDS);
         Path dir = Files.createTempDirectory("waymark-orphan-");
