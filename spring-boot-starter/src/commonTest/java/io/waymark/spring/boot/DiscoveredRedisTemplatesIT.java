@@ -17,8 +17,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cache.Cache;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.cache.RedisCacheManager;
@@ -45,13 +43,7 @@ class DiscoveredRedisTemplatesIT {
         consul.awaitPassing(WaymarkTopology.REDIS_MASTER_SERVICE, 1, Duration.ofSeconds(60));
         consul.awaitPassing(WaymarkTopology.REDIS_REPLICA_SERVICE, 2, Duration.ofSeconds(60));
         Set<String> threadsBefore = Threads.names();
-        new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(WaymarkAutoConfiguration.class))
-                .withConfiguration(BootLine.redis())
-                .withPropertyValues("waymark.consul.agents=" + consul.clients().get(0).httpAddress(),
-                        "waymark.redis.write-service=" + WaymarkTopology.REDIS_MASTER_SERVICE + ".service.consul",
-                        "waymark.redis.read-service=" + WaymarkTopology.REDIS_REPLICA_SERVICE + ".service.consul",
-                        "waymark.redis.password=" + redis.password(), "waymark.redis.failover-budget=3s")
+        WaymarkContexts.replication(redis, consul)
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     StringRedisTemplate template = context.getBean(StringRedisTemplate.class);

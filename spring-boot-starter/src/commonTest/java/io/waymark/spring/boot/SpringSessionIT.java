@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationEvent;
 import org.springframework.data.redis.connection.RedisConnection;
@@ -67,11 +67,7 @@ class SpringSessionIT {
     @Test
     void sessionRepositoryKeepsAttributesAndExpiry(RedisReplication redis, ConsulCluster consul) {
         awaitTopology(redis, consul);
-        Set<String> threadsBefore = Threads.names();
-        runner(redis, consul, "waymark.redis.read-policy=master").run(context -> {
-            assertThat(context).hasNotFailed();
-            SessionRepository<Session> sessions = sessionRepository(context.getBean(RedisConnectionFactory.class));
-
+        withSessions(redis, consul, "master", (context, sessions) -> {
             Session s = sessions.createSession();
             s.setAttribute("user", "alice");
             s.setAttribute("cart", new ArrayList<>(List.of("apple", "pear")));
@@ -102,16 +98,12 @@ class SpringSessionIT {
             sessions.deleteById(newId);
             assertThat(sessions.findById(newId)).isNull();
         });
-        Threads.awaitNoneLeftSince(threadsBefore);
     }
 
     @Test
     void sessionRepositoryLosesNoSessionInASwitchoverUnderLoad(RedisReplication redis, ConsulCluster consul) {
         awaitTopology(redis, consul);
-        Set<String> threadsBefore = Threads.names();
-        runner(redis, consul, "waymark.redis.read-policy=master").run(context -> {
-            assertThat(context).hasNotFailed();
-            SessionRepository<Session> sessions = sessionRepository(context.getBean(RedisConnectionFactory.class));
+        withSessions(redis, consul, "master", (context, sessions) -> {
             SessionLoad load = new SessionLoad(sessions);
             int atSwitch;
             try {
@@ -142,7 +134,6 @@ class SpringSessionIT {
                     .collect(Collectors.toMap(id -> id, id -> c.ttl(sessionKey(id)))));
             assertThat(ttls.values()).allMatch(ttl -> ttl > 0 && ttl <= Duration.ofMinutes(30).toSeconds());
         });
-        Threads.awaitNoneLeftSince(threadsBefore);
     }
 
     @Test
@@ -167,7 +158,9 @@ class SpringSessionIT {
     }
 
     private static void indexedRepositoryRun(RedisReplication redis, ConsulCluster consul, RedisNode configured) {
-        runner(redis, consul, "waymark.redis.read-policy=master").run(context -> {
+        ApplicationContextRunner runner = WaymarkContexts.replication(redis, consul)
+                .withPropertyValues("waymark.redis.read-policy=master");
+        runner.run(context -> {
             assertThat(context).hasNotFailed();
             RedisConnectionFactory factory = context.getBean(RedisConnectionFactory.class);
             List<ApplicationEvent> events = new CopyOnWriteArrayList<>();
@@ -247,7 +240,6 @@ class SpringSessionIT {
     @Test
     void replicaReadsMissASessionSavedAMomentAgo(RedisReplication redis, ConsulCluster consul) {
         awaitTopology(redis, consul);
-        Set<String> threadsBefore = Threads.names();
         // both replicas lose their master link (as in a resync or a partition): still replicas, still listed,
         // serving what they had (replica-serve-stale-data yes, Redis' default)
         for (RedisNode n : redis.replicas()) {
@@ -261,10 +253,8 @@ class SpringSessionIT {
                 await().atMost(Duration.ofSeconds(10)).until(() ->
                         onNode(redis, n, c -> c.info("replication")).contains("master_link_status:down"));
             }
-            // the default with a read service: replica-preferred
-            runner(redis, consul).run(context -> {
-                assertThat(context).hasNotFailed();
-                SessionRepository<Session> sessions = sessionRepository(context.getBean(RedisConnectionFactory.class));
+            // the default with a read service
+            withSessions(redis, consul, "replica-preferred", (context, sessions) -> {
                 Session s = sessions.createSession();
                 s.setAttribute("user", "erin");
                 sessions.save(s);
@@ -273,9 +263,7 @@ class SpringSessionIT {
                 assertThatThrownBy(() -> sessions.save(s)).isInstanceOf(IllegalStateException.class)
                         .hasMessage("Session was invalidated");
             });
-            runner(redis, consul, "waymark.redis.read-policy=master").run(context -> {
-                assertThat(context).hasNotFailed();
-                SessionRepository<Session> sessions = sessionRepository(context.getBean(RedisConnectionFactory.class));
+            withSessions(redis, consul, "master", (context, sessions) -> {
                 Session s = sessions.createSession();
                 s.setAttribute("user", "erin");
                 sessions.save(s);
@@ -290,7 +278,6 @@ class SpringSessionIT {
             }
             redis.awaitReplicasInSync();
         }
-        Threads.awaitNoneLeftSince(threadsBefore);
     }
 
     /**
@@ -356,15 +343,25 @@ class SpringSessionIT {
         consul.awaitPassing(WaymarkTopology.REDIS_REPLICA_SERVICE, 2, Duration.ofSeconds(60));
     }
 
-    private static ApplicationContextRunner runner(RedisReplication redis, ConsulCluster consul, String... more) {
-        return new ApplicationContextRunner()
-                .withConfiguration(AutoConfigurations.of(WaymarkAutoConfiguration.class))
-                .withConfiguration(BootLine.redis())
-                .withPropertyValues("waymark.consul.agents=" + consul.clients().get(0).httpAddress(),
-                        "waymark.redis.write-service=" + WaymarkTopology.REDIS_MASTER_SERVICE + ".service.consul",
-                        "waymark.redis.read-service=" + WaymarkTopology.REDIS_REPLICA_SERVICE + ".service.consul",
-                        "waymark.redis.password=" + redis.password(), "waymark.redis.failover-budget=3s")
-                .withPropertyValues(more);
+    /** What a test does with the application context and Spring Session's default repository on its factory. */
+    private interface SessionTest {
+        void run(AssertableApplicationContext context, SessionRepository<Session> sessions) throws Throwable;
+    }
+
+    /**
+     * Runs {@code test} in a context of the starter reading with {@code readPolicy}, on a
+     * {@code RedisSessionRepository} built as {@code @EnableRedisHttpSession} builds it; no connector thread
+     * is left once the context closed.
+     */
+    private static void withSessions(RedisReplication redis, ConsulCluster consul, String readPolicy,
+            SessionTest test) {
+        Set<String> threadsBefore = Threads.names();
+        WaymarkContexts.replication(redis, consul).withPropertyValues("waymark.redis.read-policy=" + readPolicy)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    test.run(context, sessionRepository(context.getBean(RedisConnectionFactory.class)));
+                });
+        Threads.awaitNoneLeftSince(threadsBefore);
     }
 
     /** The template Spring Session's configurations build on the application's factory. */
