@@ -22,9 +22,9 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  * {@code DiscoveredRedis<String, String>} bean (built when first injected), and, with Spring Data Redis
  * on the class path, a {@link DiscoveredRedisConnectionFactory} as the application's
  * {@code RedisConnectionFactory} and {@code ReactiveRedisConnectionFactory}, so that Boot's own templates,
- * Spring Cache and Spring Session run on it. Runs before Boot's Redis auto-configuration (of either Boot
- * line), whose connection factory then backs off. Every bean backs off when the application defines one
- * of its type.
+ * Spring Cache and Spring Session run on it (Spring Session with read policy master: see the README).
+ * Runs before Boot's Redis auto-configuration (of either Boot line), whose connection factory then backs
+ * off. Every bean backs off when the application defines one of its type.
  *
  * <p><b>Threading:</b> Spring calls it once at startup.
  */

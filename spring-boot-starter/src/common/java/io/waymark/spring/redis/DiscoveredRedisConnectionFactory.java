@@ -21,11 +21,14 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionProvid
 /**
  * Spring Data Redis' {@link org.springframework.data.redis.connection.RedisConnectionFactory} and
  * {@link org.springframework.data.redis.connection.ReactiveRedisConnectionFactory}, running every
- * command through a {@link DiscoveredRedis}: templates, Spring Cache and Spring Session follow failovers
- * with its guarantees (writes only to the fenced master, retried only when they certainly did not run,
- * an outcome-unknown failure otherwise). It is Spring's own {@link LettuceConnectionFactory} with a
- * connection provider that hands out facades over {@code DiscoveredRedis} instead of Lettuce connections
- * to one configured host, so Spring's command translation, exceptions and converters are unchanged.
+ * command through a {@link DiscoveredRedis}: templates, Spring Cache and Spring Session's
+ * {@code RedisSessionRepository} (with read policy {@code MASTER}) follow failovers with its guarantees
+ * (writes only to the fenced master, retried only when they certainly did not run, an outcome-unknown
+ * failure otherwise); its indexed repository needs keyspace notifications configured on every node,
+ * as its {@code CONFIG SET} is routed to the master only (see the README). It is Spring's own
+ * {@link LettuceConnectionFactory} with a connection provider that hands out facades over
+ * {@code DiscoveredRedis} instead of Lettuce connections to one configured host, so Spring's command
+ * translation, exceptions and converters are unchanged.
  *
  * <p>What it does not do: transactions ({@code MULTI}/{@code EXEC}, {@code WATCH}, template transaction
  * support) and {@code SELECT} are refused with {@link UnsupportedOperationException} (use
