@@ -74,7 +74,7 @@ public class WaymarkAutoConfiguration {
                 WaymarkProperties.Redis r = properties.getRedis();
                 return new DiscoveredRedisConnectionFactory(clients,
                         new DiscoveredRedisConnectionFactory.NodeAccess(r.getUsername(), r.getPassword(), r.isSsl(),
-                                r.isVerifyPeer()),
+                                r.isVerifyPeer(), r.getDatabase()),
                         WaymarkSettings.springTimeout(r));
             }
         }

@@ -65,20 +65,27 @@ public class DiscoveredRedisConnectionFactory extends LettuceConnectionFactory {
         setShareNativeConnection(true);
     }
 
-    /** Credentials and TLS of the nodes, for Lettuce's own cluster connection; the password is never logged. */
-    public record NodeAccess(String username, String password, boolean ssl, boolean verifyPeer) {
+    /**
+     * Credentials and TLS of the nodes, for Lettuce's own cluster connection, and the database
+     * (standalone), which the factory reports as Spring's does (Spring Session names its event channels
+     * after it); the password is never logged.
+     */
+    public record NodeAccess(String username, String password, boolean ssl, boolean verifyPeer, int database) {
         @Override
         public String toString() {
             return "NodeAccess{username=" + username + ", password=" + (password == null ? "none" : "****")
-                    + ", ssl=" + ssl + "}";
+                    + ", ssl=" + ssl + ", database=" + database + "}";
         }
     }
 
     private static RedisConfiguration configuration(RedisStats stats, NodeAccess access) {
         Objects.requireNonNull(access, "nodeAccess");
         if (stats.mode() != TopologyMode.CLUSTER) {
-            // never connected to: every standalone connection is a facade over DiscoveredRedis
-            return new RedisStandaloneConfiguration();
+            // never connected to: every standalone connection is a facade over DiscoveredRedis (which selects
+            // the database itself); the database is here so that getDatabase() tells the truth
+            RedisStandaloneConfiguration c = new RedisStandaloneConfiguration();
+            c.setDatabase(access.database());
+            return c;
         }
         List<String> seeds = new ArrayList<>(stats.masters());
         seeds.addAll(stats.replicas());

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.waymark.redis.DiscoveredRedis;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisNode;
@@ -21,6 +24,7 @@ import org.springframework.cache.Cache;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.cache.RedisCacheManager;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.RedisOperations;
 import org.springframework.data.redis.core.SessionCallback;
@@ -37,6 +41,30 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 class DiscoveredRedisTemplatesIT {
 
     private static final int WRITERS = 4;
+
+    /**
+     * {@code waymark.redis.database} is the database the factory reports (Spring Session builds its event
+     * channel names from it) and the one the template's writes land in.
+     */
+    @Test
+    void theFactoryReportsAndUsesTheConfiguredDatabase(RedisReplication redis, ConsulCluster consul) {
+        consul.awaitPassing(WaymarkTopology.REDIS_MASTER_SERVICE, 1, Duration.ofSeconds(60));
+        WaymarkContexts.replication(redis, consul).withPropertyValues("waymark.redis.database=3",
+                "waymark.redis.read-policy=master").run(context -> {
+                    assertThat(context).hasNotFailed();
+                    LettuceConnectionFactory factory = context.getBean(LettuceConnectionFactory.class);
+                    assertThat(factory.getDatabase()).isEqualTo(3);
+                    context.getBean(StringRedisTemplate.class).opsForValue().set("in-db-3", "yes");
+                    RedisURI uri = RedisURI.builder().withHost(redis.master().host()).withPort(redis.master().port())
+                            .withPassword(redis.password().toCharArray()).withDatabase(3).build();
+                    RedisClient client = RedisClient.create(uri);
+                    try (StatefulRedisConnection<String, String> c = client.connect()) {
+                        assertThat(c.sync().get("in-db-3")).isEqualTo("yes");
+                    } finally {
+                        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                    }
+                });
+    }
 
     @Test
     void templatesAndListenersFollowASwitchoverAndADeadNode(RedisReplication redis, ConsulCluster consul) {
