@@ -45,6 +45,19 @@ final class ConsulToken implements Interceptor {
         this.setting = setting;
     }
 
+    /**
+     * A fixed token, {@link #clean cleaned}.
+     *
+     * @throws IllegalArgumentException naming {@code setting}, never quoting the value, when it
+     *     is blank or has a character other than visible ASCII
+     */
+    static ConsulToken fixed(String setting, String token) {
+        Objects.requireNonNull(token, setting);
+        String clean = clean(setting, token);
+        Checks.requireArgument(clean != null, setting + " must not be blank");
+        return new ConsulToken(() -> clean, setting);
+    }
+
     /** The token of {@code file}, re-read when the file changes. */
     static ConsulToken of(TokenFile file, String setting) {
         return new ConsulToken(file, setting);

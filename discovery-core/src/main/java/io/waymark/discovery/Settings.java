@@ -60,6 +60,7 @@ final class Settings {
      *     be used, or the TLS settings conflict (the message never shows a token or key)
      */
     Settings(ConsulDiscoveryBuilder b) {
+        rejectConflicts(b);
         ConsulEnvironment env = new ConsulEnvironment(b.environment);
         List<AgentAddress> http = new ArrayList<>(b.agents);
         if (http.isEmpty()) {
@@ -104,6 +105,23 @@ final class Settings {
         this.scheduler = b.scheduler;
         this.httpExecutor = b.httpExecutor;
         this.clock = b.clock;
+    }
+
+    /** Settings that apply to another mode or consistency than the one chosen: before any file is read. */
+    private static void rejectConflicts(ConsulDiscoveryBuilder b) {
+        if (b.mode == DiscoveryMode.DNS && b.consistency != Consistency.DEFAULT) {
+            throw new IllegalStateException("consistency " + b.consistency + " applies to mode HTTP only; mode is DNS");
+        }
+        if (b.mode == DiscoveryMode.HTTP && !b.dnsAgents.isEmpty()) {
+            throw new IllegalStateException("dnsAgent " + b.dnsAgents + " applies to mode DNS only; mode is HTTP");
+        }
+        if (b.agentProbeIntervalSet && b.mode == DiscoveryMode.DNS) {
+            throw new IllegalStateException("agentProbeInterval applies to mode HTTP only; mode is DNS");
+        }
+        if (b.maxStaleness != null && b.consistency != Consistency.STALE) {
+            throw new IllegalStateException("maxStaleness applies to consistency STALE only; consistency is "
+                    + b.consistency);
+        }
     }
 
     /**
