@@ -16,6 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -45,6 +48,10 @@ class TokenFileTest {
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
     private ConsulDiscovery discovery;
     private Captured captured;
+    /** While set, the agent holds each request that carries a token until it opens. */
+    private volatile CountDownLatch gate;
+    /** One permit per request the gate holds. */
+    private final Semaphore held = new Semaphore(0);
 
     @BeforeEach
     void start() throws Exception {
@@ -57,6 +64,15 @@ class TokenFileTest {
                 }
                 String token = String.valueOf(request.getHeaders().get("X-Consul-Token"));
                 sent.add(token);
+                CountDownLatch g = gate;
+                if (g != null) {
+                    held.release();
+                    try {
+                        g.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 if (deleted.contains(token)) {
                     return new MockResponse.Builder().code(403).body("rpc error making call: ACL not found").build();
                 }
@@ -87,6 +103,26 @@ class TokenFileTest {
         return f;
     }
 
+    /**
+     * Rewrites {@code f} in place with {@code token}, keeping its modification time, while the
+     * watch's request is held by the agent (its token taken before): no request can stat the file
+     * between the write and the restored time, which it would see as a change and read.
+     */
+    private void rewriteUnnoticed(Path f, String token) throws Exception {
+        CountDownLatch g = new CountDownLatch(1);
+        held.drainPermits();
+        gate = g;
+        try {
+            assertThat(held.tryAcquire(10, TimeUnit.SECONDS)).as("a request held by the agent").isTrue();
+            FileTime before = Files.getLastModifiedTime(f);
+            Files.writeString(f, token + "\n");
+            Files.setLastModifiedTime(f, before);
+        } finally {
+            gate = null;
+            g.countDown();
+        }
+    }
+
     /** Waits until {@code n} more requests were sent; returns their tokens. */
     private List<String> next(int n) {
         int from = sent.size();
@@ -101,9 +137,7 @@ class TokenFileTest {
         discovery = builder().tokenFile(f).build();
         discovery.watch("web", new Recorder());
         assertThat(next(3)).containsOnly(OLD);
-        FileTime before = Files.getLastModifiedTime(f);
-        Files.writeString(f, NEW + "\n");
-        Files.setLastModifiedTime(f, before);
+        rewriteUnnoticed(f, NEW);
         assertThat(next(5)).as("same size, same mtime, same file: not read again").containsOnly(OLD);
     }
 
@@ -129,9 +163,7 @@ class TokenFileTest {
         Recorder rec = new Recorder();
         discovery.watch("web", rec);
         next(2);
-        FileTime before = Files.getLastModifiedTime(f);
-        Files.writeString(f, NEW + "\n");
-        Files.setLastModifiedTime(f, before);
+        rewriteUnnoticed(f, NEW);
         deleted.add(OLD);
         int at = sent.size();
         List<String> after = next(4);

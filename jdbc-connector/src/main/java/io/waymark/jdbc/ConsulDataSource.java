@@ -1,5 +1,7 @@
 package io.waymark.jdbc;
 
+import io.waymark.discovery.ConsulDiscovery;
+import io.waymark.discovery.ConsulProperty;
 import io.waymark.jdbc.internal.ConsulUrl;
 import io.waymark.jdbc.internal.Secrets;
 import java.io.PrintWriter;
@@ -20,6 +22,28 @@ import javax.sql.DataSource;
  * ds.setUrl("jdbc:consul:mariadb://w-master-mysql-3306/shop?consul.agent=127.0.0.11:8500");
  * ds.setUser("app");
  * ds.setPassword(secret);
+ * }</pre>
+ *
+ * <p>The connection to Consul has a setter per setting ({@link #setAgent}, {@link #setCaCert},
+ * {@link #setClientCert}, {@link #setClientKey}, {@link #setTokenFile}, {@link #setTlsServerName},
+ * ...), each the URL's {@code consul.<name>} parameter (which wins over it), so that a pool's
+ * bean-style properties reach them: with HikariCP, {@code dataSourceClassName} this class and
+ * {@code dataSource.url}, {@code dataSource.caCert}, {@code dataSource.tokenFile}... Every other
+ * setting goes through {@link #setProperty}. Values are checked by discovery's parser when set
+ * ({@link IllegalArgumentException} naming the parameter, never a secret); files are read when
+ * the first connection builds the discovery client. HikariCP logs data source properties at
+ * DEBUG level with only {@code password} masked: give it a {@code tokenFile}, not a
+ * {@code token}.
+ *
+ * <pre>{@code
+ * HikariConfig config = new HikariConfig();
+ * config.setDataSourceClassName(ConsulDataSource.class.getName());
+ * config.addDataSourceProperty("url", "jdbc:consul:mariadb://w-master-mysql-3306/shop");
+ * config.addDataSourceProperty("agent", "https://127.0.0.11:8501");
+ * config.addDataSourceProperty("caCert", "/etc/consul/consul-agent-ca.pem");
+ * config.addDataSourceProperty("clientCert", "/etc/consul/dc1-cli-consul-0.pem");
+ * config.addDataSourceProperty("clientKey", "/etc/consul/dc1-cli-consul-0-key.pem");
+ * config.addDataSourceProperty("tokenFile", "/run/secrets/consul-token");
  * }</pre>
  *
  * <p>No pooling: each {@link #getConnection()} opens a new connection (discovery clients are
@@ -70,6 +94,110 @@ public class ConsulDataSource implements DataSource {
         this.password = password;
     }
 
+    /** Consul agents' HTTP API: {@code consul.agent} (several comma-separated; default {@code CONSUL_HTTP_ADDR}). */
+    public void setAgent(String agents) {
+        setConsul(ConsulProperty.AGENT, agents);
+    }
+
+    /** Agents given without a scheme use https: {@code consul.https}, true or false ({@code CONSUL_HTTP_SSL}). */
+    public void setHttps(String https) {
+        setConsul(ConsulProperty.HTTPS, https);
+    }
+
+    /** The ACL token: {@code consul.token} ({@code CONSUL_HTTP_TOKEN}); prefer {@link #setTokenFile}. Never shown. */
+    public void setToken(String token) {
+        setConsul(ConsulProperty.TOKEN, token);
+    }
+
+    /** A file holding the ACL token, read again when it changes: {@code consul.tokenFile} ({@code CONSUL_HTTP_TOKEN_FILE}). */
+    public void setTokenFile(String path) {
+        setConsul(ConsulProperty.TOKEN_FILE, path);
+    }
+
+    /** A PEM file of the CA certificates to trust: {@code consul.caCert} ({@code CONSUL_CACERT}). */
+    public void setCaCert(String path) {
+        setConsul(ConsulProperty.CA_CERT, path);
+    }
+
+    /** A directory of PEM files of the CA certificates to trust: {@code consul.caPath} ({@code CONSUL_CAPATH}). */
+    public void setCaPath(String path) {
+        setConsul(ConsulProperty.CA_PATH, path);
+    }
+
+    /** A PKCS #12 or JKS file of the certificates to trust: {@code consul.trustStore}. */
+    public void setTrustStore(String path) {
+        setConsul(ConsulProperty.TRUST_STORE, path);
+    }
+
+    /** The trust store's password: {@code consul.trustStorePassword}. Never shown. */
+    public void setTrustStorePassword(String password) {
+        setConsul(ConsulProperty.TRUST_STORE_PASSWORD, password);
+    }
+
+    /** The client certificate's PEM file (then its chain): {@code consul.clientCert} ({@code CONSUL_CLIENT_CERT}). */
+    public void setClientCert(String path) {
+        setConsul(ConsulProperty.CLIENT_CERT, path);
+    }
+
+    /** The client certificate's unencrypted PEM key: {@code consul.clientKey} ({@code CONSUL_CLIENT_KEY}). */
+    public void setClientKey(String path) {
+        setConsul(ConsulProperty.CLIENT_KEY, path);
+    }
+
+    /** A PKCS #12 or JKS file of the client certificate and key: {@code consul.keyStore}. */
+    public void setKeyStore(String path) {
+        setConsul(ConsulProperty.KEY_STORE, path);
+    }
+
+    /** The key store's (and its key's) password: {@code consul.keyStorePassword}. Never shown. */
+    public void setKeyStorePassword(String password) {
+        setConsul(ConsulProperty.KEY_STORE_PASSWORD, password);
+    }
+
+    /** The name agents' certificates are checked against: {@code consul.tlsServerName} ({@code CONSUL_TLS_SERVER_NAME}). */
+    public void setTlsServerName(String name) {
+        setConsul(ConsulProperty.TLS_SERVER_NAME, name);
+    }
+
+    /** Whether agents' certificates must name the agent: {@code consul.verifyHostname}, true or false (default true). */
+    public void setVerifyHostname(String verify) {
+        setConsul(ConsulProperty.VERIFY_HOSTNAME, verify);
+    }
+
+    /** False accepts any agent certificate (insecure): {@code consul.tlsVerify} ({@code CONSUL_HTTP_SSL_VERIFY}). */
+    public void setTlsVerify(String verify) {
+        setConsul(ConsulProperty.TLS_VERIFY, verify);
+    }
+
+    /** Consul Enterprise namespace: {@code consul.namespace} ({@code CONSUL_NAMESPACE}). */
+    public void setNamespace(String namespace) {
+        setConsul(ConsulProperty.NAMESPACE, namespace);
+    }
+
+    /** Consul Enterprise admin partition: {@code consul.partition} ({@code CONSUL_PARTITION}). */
+    public void setPartition(String partition) {
+        setConsul(ConsulProperty.PARTITION, partition);
+    }
+
+    /** The replicas' Consul name for {@code setReadOnly(true)}: {@code consul.readService}. */
+    public void setReadService(String name) {
+        setProperty("consul.readService", name);
+    }
+
+    /**
+     * A discovery setting as {@code consul.<key>}, checked now by discovery's parser (the same
+     * check the URL gets); null removes it.
+     *
+     * @throws IllegalArgumentException naming the parameter and the expected form, never a secret
+     */
+    private void setConsul(ConsulProperty p, String value) {
+        String name = "consul." + p.key();
+        if (value != null) {
+            ConsulDiscovery.builder().property(name, value);
+        }
+        setProperty(name, value);
+    }
+
     /** A property for the delegate driver, or a {@code consul.*} parameter. */
     public void setProperty(String name, String value) {
         synchronized (properties) {
@@ -89,10 +217,7 @@ public class ConsulDataSource implements DataSource {
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         String u = requireUrl();
-        Properties info = new Properties();
-        synchronized (properties) {
-            info.putAll(properties);
-        }
+        Properties info = properties();
         if (username != null) {
             info.setProperty("user", username);
         }
@@ -100,6 +225,15 @@ public class ConsulDataSource implements DataSource {
             info.setProperty("password", password);
         }
         return DRIVER.connect(u, info);
+    }
+
+    /** A copy of the properties set: the delegate's and the {@code consul.*} ones. */
+    Properties properties() {
+        Properties info = new Properties();
+        synchronized (properties) {
+            info.putAll(properties);
+        }
+        return info;
     }
 
     /**

@@ -29,14 +29,18 @@ import java.util.logging.Logger;
  *       ({@code org.mariadb.jdbc.Driver}); it must be on the classpath.</li>
  *   <li>The host part is the primary's Consul name (any form Consul DNS takes); an optional
  *       {@code :port} is used for instances Consul gives without a port (DNS A records).</li>
- *   <li>{@code consul.*} parameters configure discovery (see {@link #getPropertyInfo}):
- *       {@code consul.agent} (repeatable or comma-separated), {@code consul.token},
- *       {@code consul.readService}, {@code consul.mode} ({@code http|dns}),
- *       {@code consul.dnsAgent}, {@code consul.resolveTimeout}, {@code consul.failoverTimeout},
- *       {@code consul.roleCheck}, {@code consul.includeWarning}, {@code consul.retryReadOnlyWrites},
- *       {@code consul.probeKnownNodes}.
- *       Every other parameter and
- *       property goes to the delegate unchanged.</li>
+ *   <li>{@code consul.*} parameters (see {@link #getPropertyInfo}): every setting of
+ *       discovery-core's connection to Consul as {@code consul.<key>} of
+ *       {@link io.waymark.discovery.ConsulProperty}, read by discovery's own parser:
+ *       {@code consul.agent} (repeatable or comma-separated), {@code consul.https},
+ *       {@code consul.caCert}, {@code consul.clientCert}, {@code consul.clientKey},
+ *       {@code consul.tlsServerName}, {@code consul.token}, {@code consul.tokenFile},
+ *       {@code consul.mode} ({@code http|dns}), {@code consul.resolveTimeout}, ...; Consul's
+ *       environment variables ({@code CONSUL_HTTP_ADDR}, {@code CONSUL_CACERT},
+ *       {@code CONSUL_HTTP_TOKEN_FILE}, ...) for what they leave unset; and this driver's own:
+ *       {@code consul.readService}, {@code consul.failoverTimeout}, {@code consul.roleCheck},
+ *       {@code consul.retryReadOnlyWrites}, {@code consul.probeKnownNodes}. Every other
+ *       parameter and property goes to the delegate unchanged.</li>
  * </ul>
  *
  * <p>{@code connect} resolves the primary, checks {@code SELECT @@read_only = 0} and tries the
@@ -58,8 +62,10 @@ import java.util.logging.Logger;
  * writable, failing the statements waiting on it (outcome unknown). {@link #stats(String)} counts
  * failovers, re-runs, probes, invalidated and cut-off connections and split brains.
  *
- * <p>All connections with the same agents, token and discovery settings share one discovery
- * client. It is reference counted: closed a few seconds after the last of its connections is.
+ * <p>All connections with the same discovery settings (and Consul environment variables) share
+ * one discovery client. A setting discovery refuses (a TLS or token file that is missing or
+ * cannot be used, conflicting settings) fails {@code connect} with an {@link SQLException}
+ * ({@code 08001}) naming the parameter and the file, never a token or key material. It is reference counted: closed a few seconds after the last of its connections is.
  *
  * <p>Registered through {@code META-INF/services/java.sql.Driver}, so {@code DriverManager} and
  * pools such as HikariCP ({@code jdbcUrl}) find it. Passwords and tokens never appear in
@@ -83,8 +89,9 @@ public final class ConsulDriver implements Driver {
 
     /**
      * @return null for URLs that are not {@code jdbc:consul:} ones, as JDBC wants
-     * @throws SQLException on a malformed URL or parameter (naming it), a missing delegate
-     *     driver, or when no writable primary could be reached
+     * @throws SQLException on a malformed URL or parameter (naming it), Consul settings discovery
+     *     refuses (naming the parameter and the file), a missing delegate driver, or when no
+     *     writable primary could be reached
      */
     @Override
     public Connection connect(String url, Properties info) throws SQLException {

@@ -316,21 +316,9 @@ abstract class AbstractConsulDriverIT {
                     assertThat(serverId(c)).as("Consul settled after the previous switchover").isEqualTo(idOf(oldPrimary));
                 }
             });
-            try (HikariDataSource pool = pool("autocommit-" + subprotocol(), WRITERS, true);
-                    WriterLoad load = WriterLoad.start(pool, 10, WRITERS, true)) {
-                load.awaitAcks(40);
-
-                db.switchover(newPrimary);
-                long demoted = System.nanoTime();
-
-                load.awaitEveryWriterOn(newPrimary.address(), Duration.ofSeconds(30));
-                load.stop();
-                System.out.printf("%s auto-commit switchover: %d inserts acknowledged, %d failed%n", subprotocol(),
-                        load.acks().size(), load.failures().size());
-                assertThat(load.failures()).as("inserts that failed in the callers' hands").isEmpty();
-                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword())) {
-                    load.verify(c, idOf(oldPrimary), idOf(newPrimary), demoted);
-                }
+            try (HikariDataSource pool = pool("autocommit-" + subprotocol(), WRITERS, true)) {
+                WriterLoad.autoCommitSwitchover(pool, 10, WRITERS, db, newPrimary, idOf(oldPrimary), idOf(newPrimary),
+                        subprotocol());
             }
         }
     }

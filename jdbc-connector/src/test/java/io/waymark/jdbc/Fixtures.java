@@ -4,6 +4,7 @@ import io.waymark.testkit.MariaDbNode;
 import io.waymark.testkit.MariaDbReplication;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
@@ -36,11 +37,22 @@ final class Fixtures {
 
     /** Runs {@code sql} on {@code node} as root (every privilege), one statement after the other. */
     static void asRoot(MariaDbReplication db, MariaDbNode node, String... sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:mariadb://" + node.address() + "/", "root",
-                db.rootPassword()); Statement s = c.createStatement()) {
+        try (Connection c = root(db, node); Statement s = c.createStatement()) {
             for (String statement : sql) {
                 s.execute(statement);
             }
         }
+    }
+
+    /** The first column of the first row of {@code sql} on {@code node}, as root. */
+    static long queryAsRoot(MariaDbReplication db, MariaDbNode node, String sql) throws SQLException {
+        try (Connection c = root(db, node); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static Connection root(MariaDbReplication db, MariaDbNode node) throws SQLException {
+        return DriverManager.getConnection("jdbc:mariadb://" + node.address() + "/", "root", db.rootPassword());
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
+import io.waymark.testkit.MariaDbNode;
+import io.waymark.testkit.MariaDbReplication;
 import io.waymark.testkit.ServiceSpec;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,10 +14,10 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -31,24 +33,26 @@ class SecureFilePrivIT {
 
     static final String PRIMARY = "w-master-mysql-3306";
 
-    StandaloneMariaDb db;
+    MariaDbReplication db;
+    MariaDbNode primary;
     ConsulCluster consul;
 
     @BeforeAll
-    void startServers() throws SQLException {
-        db = StandaloneMariaDb.start("shop", "app", "app-pw",
-                dir -> List.of("--secure-file-priv=" + StandaloneMariaDb.createDirectory(dir.resolve("files"))));
+    void startServers(@TempDir Path files) throws SQLException {
+        db = MariaDbReplication.builder().replicas(0).database("shop").appUser("app", "app-pw")
+                .serverOption("--secure-file-priv=" + files).start();
+        primary = db.primary();
         Path outside = Path.of("/tmp", "waymark-not-in-secure-file-priv.txt");
-        db.admin("CREATE TABLE calls (id INT AUTO_INCREMENT PRIMARY KEY)",
-                "CREATE PROCEDURE record_and_export() BEGIN"
-                        + " INSERT INTO calls () VALUES ();"
-                        + " SELECT COUNT(*) FROM calls INTO OUTFILE '" + outside + "';"
+        Fixtures.asRoot(db, primary, "CREATE TABLE shop.calls (id INT AUTO_INCREMENT PRIMARY KEY)",
+                "CREATE PROCEDURE shop.record_and_export() BEGIN"
+                        + " INSERT INTO shop.calls () VALUES ();"
+                        + " SELECT COUNT(*) FROM shop.calls INTO OUTFILE '" + outside + "';"
                         + " END",
                 "GRANT EXECUTE ON shop.* TO 'app'@'%'");
         consul = ConsulCluster.builder().servers(1).clientAgent("app").start();
         ConsulAgent agent = consul.agent("app");
-        agent.register(ServiceSpec.builder(PRIMARY).id(PRIMARY).tags("master").address(db.host()).port(db.port())
-                .ttlCheck(Duration.ofMinutes(10), PRIMARY + "-role").build());
+        agent.register(ServiceSpec.builder(PRIMARY).id(PRIMARY).tags("master").address(primary.host())
+                .port(primary.port()).ttlCheck(Duration.ofMinutes(10), PRIMARY + "-role").build());
         agent.updateTtl(PRIMARY + "-role", "passing");
         consul.awaitPassing(PRIMARY, 1, Duration.ofSeconds(30));
     }
@@ -67,10 +71,10 @@ class SecureFilePrivIT {
     @ValueSource(strings = {"mariadb", "mysql"})
     void anAutoCommitCallRefusedForAnotherOptionRunsOnceAndTheCallerGetsTheServersError(String subprotocol)
             throws SQLException {
-        db.admin("DELETE FROM calls");
+        Fixtures.asRoot(db, primary, "DELETE FROM shop.calls");
         try (Connection c = DriverManager.getConnection(url(subprotocol)); Statement s = c.createStatement()) {
             SQLException e = catchThrowableOfType(SQLException.class, () -> s.execute("CALL record_and_export()"));
-            long runs = db.adminQuery("SELECT COUNT(*) FROM calls");
+            long runs = Fixtures.queryAsRoot(db, primary, "SELECT COUNT(*) FROM shop.calls");
             System.out.printf("%s: one auto-commit CALL refused with --secure-file-priv ran %d times%n", subprotocol,
                     runs);
             assertThat(runs).as("rows the CALL inserted").isEqualTo(1);

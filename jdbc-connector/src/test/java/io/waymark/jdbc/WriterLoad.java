@@ -3,7 +3,10 @@ package io.waymark.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.waymark.testkit.MariaDbNode;
+import io.waymark.testkit.MariaDbReplication;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -70,6 +73,34 @@ final class WriterLoad implements AutoCloseable {
             load.threads.add(t);
         }
         return load;
+    }
+
+    /**
+     * The auto-commit switchover of the ITs on a plain and on a secured Consul: {@code writers}
+     * auto-commit writers numbered from {@code firstWriter} insert through {@code pool} while
+     * {@code db}'s primary moves to {@code newPrimary}, until every writer got an insert through
+     * there. No insert may fail in the callers' hands (a pooled connection still on the demoted
+     * primary has its insert refused as read-only and re-run on the new one), every acknowledged
+     * one is stored, none that started after the demotion by the old primary.
+     *
+     * @param label what the printed line names (the delegate, the Consul)
+     */
+    static void autoCommitSwitchover(DataSource pool, int firstWriter, int writers, MariaDbReplication db,
+            MariaDbNode newPrimary, int oldId, int newId, String label) throws Exception {
+        try (WriterLoad load = start(pool, firstWriter, writers, true)) {
+            load.awaitAcks(40);
+            db.switchover(newPrimary);
+            long demoted = System.nanoTime();
+            load.awaitEveryWriterOn(newPrimary.address(), Duration.ofSeconds(30));
+            load.stop();
+            System.out.printf("%s auto-commit switchover: %d inserts acknowledged, %d failed, first insert on the new"
+                    + " primary %d ms after the demotion%n", label, load.acks().size(), load.failures().size(),
+                    (load.firstAckOn(newPrimary.address()) - demoted) / 1_000_000);
+            assertThat(load.failures()).as("inserts that failed in the callers' hands").isEmpty();
+            try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword())) {
+                load.verify(c, oldId, newId, demoted);
+            }
+        }
     }
 
     private void write(int writer) {

@@ -5,6 +5,7 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.waymark.discovery.AgentAddress;
 import io.waymark.discovery.ConsulDiscovery;
+import io.waymark.discovery.ConsulDiscoveryBuilder;
 import io.waymark.discovery.ServiceQuery;
 import io.waymark.redis.internal.Connectors;
 import io.waymark.redis.internal.RedisSettings;
@@ -18,6 +19,12 @@ import java.util.function.Consumer;
  * {@link IllegalArgumentException} naming the setting and the value; {@link #build()}
  * throws {@link IllegalStateException} for missing or conflicting settings. The
  * password never appears in messages or in {@link #toString()}.
+ *
+ * <p>Consul: the built instance creates a discovery client of its own, configured by
+ * {@link #consul(Consumer)} and {@link #consulAgent(String)} with every setting and default of
+ * {@link ConsulDiscovery#builder()} (Consul's environment variables, as the consul CLI reads
+ * them, for what is not set; else the agent {@code 127.0.0.1:8500}); or it uses a shared one,
+ * {@link #discovery(ConsulDiscovery)}.
  *
  * <p>Defaults: read policy {@link ReadPolicy#REPLICA_PREFERRED} with a read service,
  * {@link ReadPolicy#MASTER} without; topology {@link TopologyMode#AUTO}; command
@@ -47,11 +54,11 @@ public final class DiscoveredRedisBuilder<K, V> {
 
     /**
      * A Consul agent's HTTP address: {@code host}, {@code host:port}, {@code [ipv6]:port}, optionally
-     * with {@code http://} or {@code https://}; the port defaults to 8500. Repeatable: the agents are
-     * tried in order, and a watch moves to the next one when its agent fails (the local agent first,
-     * then a second one that takes over when it dies). Parsed by {@link AgentAddress#parse}, the rules
-     * every Waymark front door uses. The built instance creates a discovery client of its own and
-     * closes it on close(). Excludes {@link #discovery(ConsulDiscovery)}.
+     * with {@code http://} or {@code https://}, or {@code unix:///path}; the port defaults to 8500.
+     * Repeatable: the agents are tried in order, and a watch moves to the next one when its agent
+     * fails (the local agent first, then a second one that takes over when it dies). The same as
+     * {@code consul(c -> c.agent(address))}, its errors naming {@code consulAgent}. Excludes
+     * {@link #discovery(ConsulDiscovery)}.
      */
     public DiscoveredRedisBuilder<K, V> consulAgent(String address) {
         settings.consulAgent(AgentAddress.parse("consulAgent", address));
@@ -59,9 +66,35 @@ public final class DiscoveredRedisBuilder<K, V> {
     }
 
     /**
+     * Configures the connection to Consul of the discovery client the built instance creates
+     * (and closes on close()), with every setting of {@link ConsulDiscovery#builder()}: several
+     * agents, https, TLS (CA, client certificate and key, server name), an ACL token or a token
+     * file that is re-read when it changes, Consul's environment variables for what is not set
+     * ({@link ConsulDiscoveryBuilder#environment}), and the rest. Applied at once: a bad value
+     * fails here, as the discovery builder's setter does. Repeatable, each call continuing the
+     * same configuration; {@link #consulAgent(String)} adds to it too. Files (PEM, key stores,
+     * the token file) are read by {@link #build()}.
+     *
+     * <pre>{@code
+     * .consul(c -> c.agent("https://10.0.0.5:8501").agent("https://10.0.0.6:8501")
+     *         .caCert(Path.of("/etc/consul/consul-agent-ca.pem"))
+     *         .clientCert(Path.of("/etc/consul/dc1-cli-consul-0.pem"))
+     *         .clientKey(Path.of("/etc/consul/dc1-cli-consul-0-key.pem"))
+     *         .tokenFile(Path.of("/run/secrets/consul-token")))
+     * }</pre>
+     *
+     * Excludes {@link #discovery(ConsulDiscovery)}.
+     */
+    public DiscoveredRedisBuilder<K, V> consul(Consumer<ConsulDiscoveryBuilder> configure) {
+        settings.consul(Objects.requireNonNull(configure, "consul"));
+        return this;
+    }
+
+    /**
      * A discovery client shared with the rest of the application; the built instance
-     * uses it but never closes it. Excludes {@link #consulAgent(String)}. Service names are checked
-     * with Consul's default domain ({@code .consul}).
+     * uses it but never closes it. Excludes {@link #consul(Consumer)} and
+     * {@link #consulAgent(String)}. Service names are checked with Consul's default domain
+     * ({@code .consul}).
      */
     public DiscoveredRedisBuilder<K, V> discovery(ConsulDiscovery discovery) {
         settings.discovery(Objects.requireNonNull(discovery, "discovery"));
@@ -241,10 +274,12 @@ public final class DiscoveredRedisBuilder<K, V> {
     }
 
     /**
-     * Checks the settings, resolves the write service, detects the topology when
-     * {@link TopologyMode#AUTO}, and connects.
+     * Checks the settings, builds the discovery client (unless a shared one was given), resolves
+     * the write service, detects the topology when {@link TopologyMode#AUTO}, and connects.
      *
-     * @throws IllegalStateException for missing or conflicting settings
+     * @throws IllegalStateException for missing or conflicting settings, among them Consul
+     *     settings the discovery builder refuses (a TLS or token file that is missing or cannot
+     *     be used; the message names the setting and the file, never key material or a token)
      * @throws io.lettuce.core.RedisConnectionException if the topology must be detected and no node answered
      */
     public DiscoveredRedis<K, V> build() {

@@ -48,7 +48,7 @@ class DiscoveredRedisBuilderTest {
         void consulAgentsTakeTheDefaultPortAndRepeatInOrder() {
             DiscoveredRedisBuilder<String, String> b = DiscoveredRedis.builder().consulAgent("127.0.0.11")
                     .consulAgent(" https://127.0.0.12:8501/ ").consulAgent("[::1]");
-            assertThat(b.toString()).contains("consulAgent=[127.0.0.11:8500, https://127.0.0.12:8501, [::1]:8500]");
+            assertThat(b.toString()).contains("agents=[127.0.0.11:8500, https://127.0.0.12:8501, [::1]:8500]");
         }
 
         @Test
@@ -117,19 +117,24 @@ class DiscoveredRedisBuilderTest {
         }
 
         @Test
-        void aMissingConsulIsRejected() {
-            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").build())
-                    .isInstanceOf(IllegalStateException.class)
-                    .hasMessage("consulAgent or discovery is required");
-        }
-
-        @Test
         void anAgentAndADiscoveryTogetherAreRejected() {
             assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w").consulAgent("127.0.0.11:8500")
                     .discovery(new InMemoryDiscovery()).build())
                     .isInstanceOf(IllegalStateException.class)
-                    .hasMessageContaining("either consulAgent or discovery")
+                    .hasMessageContaining("either consul(...)/consulAgent")
+                    .hasMessageContaining("or discovery")
                     .hasMessageContaining("127.0.0.11:8500");
+        }
+
+        @Test
+        void consulSettingsAndADiscoveryTogetherAreRejectedWithoutShowingTheToken() {
+            assertThatThrownBy(() -> DiscoveredRedis.builder().writeService("w")
+                    .consul(c -> c.agent("https://127.0.0.11:8501").token(SECRET))
+                    .discovery(new InMemoryDiscovery()).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("either consul(...)/consulAgent")
+                    .hasMessageContaining("https://127.0.0.11:8501")
+                    .hasMessageNotContaining(SECRET);
         }
 
         @Test

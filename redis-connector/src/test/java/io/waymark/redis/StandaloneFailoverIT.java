@@ -318,32 +318,7 @@ class StandaloneFailoverIT {
     @Order(50)
     void aSwitchoverUnderLoadShowsNoCallerAnErrorAndLosesNoAcknowledgedWrite() throws Exception {
         RedisNode target = replication.replicas().get(0);
-        long retriesBefore = redis.stats().writeRetries();
-        redis.sync().set("switchover-read", "stable");
-        replication.awaitReplicasInSync();
-        ReadLoad readers = new ReadLoad(redis, "switchover-read", "stable", 2).start();
-        WriteLoad load = new WriteLoad(redis, "switchover", 4).start();
-        try {
-            await().atMost(Duration.ofSeconds(20)).until(() -> load.acknowledgedCount() > 200);
-            replication.switchover(target);
-            int afterSwitch = load.acknowledgedCount();
-            await().atMost(Duration.ofSeconds(20)).until(() -> load.acknowledgedCount() > afterSwitch + 400);
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> redis.stats().masters().equals(List.of(target.address())));
-        } finally {
-            load.stop();
-            readers.stop();
-        }
-        System.out.printf("switchover: %d writes, longest gap between two acknowledged writes %d ms, %d retries%n",
-                load.acknowledgedCount(), TimeUnit.NANOSECONDS.toMillis(load.maxGapNanos.get()),
-                redis.stats().writeRetries() - retriesBefore);
-        assertThat(load.failures).as("errors seen by writers").isEmpty();
-        assertThat(readers.failures).as("errors seen by readers").isEmpty();
-        assertThat(readers.reads.get()).isPositive();
-        assertThat(missingOn(target, load.acknowledged.keySet())).as("acknowledged writes missing").isEmpty();
-        assertThat(redis.stats().failoversSeen()).isGreaterThanOrEqualTo(1);
-        assertThat(redis.stats().writeRetries()).as("writes held by CLIENT PAUSE came back READONLY")
-                .isGreaterThan(retriesBefore);
+        SwitchoverUnderLoad.run(redis, replication, target).assertNoCallerErrorAndNothingLost(redis, direct(target));
         assertThat(metrics.retryReasons).contains("set:READONLY");
         assertThat(metrics.masterChanges).contains("null->" + target.address());
     }
@@ -480,7 +455,7 @@ class StandaloneFailoverIT {
         Set<String> afterPromotion = load.acknowledged.entrySet().stream()
                 .filter(e -> e.getValue() > promotedAt).map(Map.Entry::getKey).collect(Collectors.toSet());
         assertThat(afterPromotion).isNotEmpty();
-        assertThat(missingOn(heir, afterPromotion)).isEmpty();
+        assertThat(WriteLoad.missingOn(direct(heir), afterPromotion)).isEmpty();
     }
 
     @Test
@@ -545,22 +520,6 @@ class StandaloneFailoverIT {
         String stats = direct(node).info("commandstats");
         Matcher m = Pattern.compile("cmdstat_get:calls=(\\d+)").matcher(stats);
         return m.find() ? Long.parseLong(m.group(1)) : 0;
-    }
-
-    private List<String> missingOn(RedisNode node, Set<String> keys) {
-        RedisCommands<String, String> c = direct(node);
-        List<String> all = new ArrayList<>(keys);
-        List<String> missing = new ArrayList<>();
-        for (int i = 0; i < all.size(); i += 500) {
-            List<String> batch = all.subList(i, Math.min(all.size(), i + 500));
-            var values = c.mget(batch.toArray(new String[0]));
-            for (int j = 0; j < batch.size(); j++) {
-                if (!values.get(j).hasValue()) {
-                    missing.add(batch.get(j));
-                }
-            }
-        }
-        return missing;
     }
 
     private static String redisCli(RedisNode node, String... args) throws IOException, InterruptedException {

@@ -1,9 +1,11 @@
 package io.waymark.redis;
 
+import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -82,6 +84,22 @@ final class WriteLoad {
 
     int acknowledgedCount() {
         return acknowledged.size();
+    }
+
+    /** The keys of {@code keys} that {@code node} (a direct connection) does not hold. */
+    static List<String> missingOn(RedisCommands<String, String> node, Set<String> keys) {
+        List<String> all = new ArrayList<>(keys);
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += 500) {
+            List<String> batch = all.subList(i, Math.min(all.size(), i + 500));
+            var values = node.mget(batch.toArray(new String[0]));
+            for (int j = 0; j < batch.size(); j++) {
+                if (!values.get(j).hasValue()) {
+                    missing.add(batch.get(j));
+                }
+            }
+        }
+        return missing;
     }
 
     /** Stops the writers after their current write. */

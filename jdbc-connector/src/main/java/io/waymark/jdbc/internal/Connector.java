@@ -126,7 +126,7 @@ final class Connector {
             }
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
-                throw new SQLException("no writable primary for '" + url.service() + "' (Consul agents "
+                throw new SQLException("no writable primary for '" + url.service() + "' (Consul agents: "
                         + url.discoveryKey().agents() + ") within " + url.failoverTimeout().toMillis() + " ms: "
                         + String.join("; ", failures), "08001");
             }
@@ -377,7 +377,7 @@ final class Connector {
             throw new SQLException("'" + service + "' is not a valid Consul name: " + Secrets.redact(e.getMessage(), token),
                     "08001", Secrets.redact(e, token));
         } catch (DiscoveryException e) {
-            throw new SQLException("Consul (agents " + url.discoveryKey().agents() + ") did not resolve '" + service
+            throw new SQLException("Consul (agents: " + url.discoveryKey().agents() + ") did not resolve '" + service
                     + "': " + Secrets.redact(e.getMessage(), token), "08001", Secrets.redact(e, token));
         }
     }

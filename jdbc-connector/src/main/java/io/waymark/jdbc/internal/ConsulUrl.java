@@ -1,12 +1,16 @@
 package io.waymark.jdbc.internal;
 
-import io.waymark.discovery.AgentAddress;
-import io.waymark.discovery.DiscoveryMode;
+import io.waymark.discovery.ConsulDiscovery;
+import io.waymark.discovery.ConsulDiscoveryBuilder;
+import io.waymark.discovery.ConsulProperty;
+import io.waymark.jdbc.internal.ConsulParameters.Discovery;
+import io.waymark.jdbc.internal.ConsulParameters.Name;
 import io.waymark.jdbc.internal.ConsulParameters.Parameter;
 import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,14 +20,15 @@ import java.util.function.Function;
 /**
  * A parsed {@code jdbc:consul:<mysql|mariadb>://[user[:password]@]<service>[:port][/database][?parameters]} URL.
  *
- * <p>Parameters named {@code consul.*} (names percent-decoded first) configure discovery and are
- * consumed here, read through {@link ConsulParameters}; every other parameter is handed to the
- * delegate driver exactly as written (raw, in order), so the delegate sees what it would see on a
- * plain URL. Properties passed to {@code connect} work the same way; a {@code consul.*} parameter
- * in the URL wins over the same one in the properties. Consul's own defaults come from the
- * environment as the {@code consul} CLI takes them ({@code CONSUL_HTTP_ADDR},
- * {@code CONSUL_HTTP_TOKEN}), resolved here once, so that everything talking to Consul for this
- * URL uses the same agents and token.
+ * <p>Parameters named {@code consul.*} (names percent-decoded first) are consumed here, read
+ * through {@link ConsulParameters}: discovery's settings ({@code consul.<key>} of every
+ * {@link ConsulProperty}, checked by discovery's own parser) and this driver's own. Every other
+ * parameter is handed to the delegate driver exactly as written (raw, in order), so the delegate
+ * sees what it would see on a plain URL. Properties passed to {@code connect} work the same way;
+ * a {@code consul.*} parameter in the URL wins over the same one in the properties. Consul's
+ * environment variables (read for what the settings leave unset, as the {@code consul} CLI reads
+ * them) are taken here once, into the {@link DiscoveryKey}, so that everything talking to Consul
+ * for this URL uses the same agents, TLS settings and token.
  *
  * <p>Immutable. {@link #toString()} masks passwords and tokens.
  */
@@ -32,7 +37,6 @@ public final class ConsulUrl {
     public static final String PREFIX = "jdbc:consul:";
 
     static final int DEFAULT_PORT = 3306;
-    static final String DEFAULT_AGENT = "127.0.0.1:" + AgentAddress.DEFAULT_HTTP_PORT;
     /** How much of the (masked) URL a message echoes. */
     private static final int URL_ECHO = 300;
 
@@ -51,7 +55,7 @@ public final class ConsulUrl {
     private final DiscoveryKey discoveryKey;
 
     private ConsulUrl(String url, Subprotocol subprotocol, UrlSyntax.HostPart host, String database,
-            List<String> delegateQuery, Properties delegateProperties, Map<Parameter<?>, List<String>> given,
+            List<String> delegateQuery, Properties delegateProperties, Map<Name, List<String>> given,
             DiscoveryKey discoveryKey) throws SQLException {
         this.url = url;
         this.subprotocol = subprotocol;
@@ -75,16 +79,24 @@ public final class ConsulUrl {
      * values given in {@code info} are shown, secrets masked.
      */
     public static DriverPropertyInfo[] propertyInfo(Properties info) {
-        DriverPropertyInfo[] result = new DriverPropertyInfo[ConsulParameters.ALL.size()];
-        int i = 0;
-        for (Parameter<?> p : ConsulParameters.ALL) {
-            String value = info == null ? null : info.getProperty(p.name());
-            DriverPropertyInfo d = new DriverPropertyInfo(p.name(), value == null ? null : Secrets.maskValue(p.name(), value));
-            d.description = p.description();
-            d.required = false;
-            result[i++] = d;
+        List<DriverPropertyInfo> result = new ArrayList<>();
+        for (ConsulProperty p : ConsulProperty.values()) {
+            Discovery d = new Discovery(p);
+            result.add(propertyInfo(d.name(), d.description(), p.secret(), info));
         }
-        return result;
+        for (Parameter<?> p : ConsulParameters.ALL) {
+            result.add(propertyInfo(p.name(), p.description(), false, info));
+        }
+        return result.toArray(new DriverPropertyInfo[0]);
+    }
+
+    private static DriverPropertyInfo propertyInfo(String name, String description, boolean secret, Properties info) {
+        String value = info == null ? null : info.getProperty(name);
+        DriverPropertyInfo d = new DriverPropertyInfo(name, value == null ? null
+                : secret ? Secrets.MASK : Secrets.maskValue(name, value));
+        d.description = description;
+        d.required = false;
+        return d;
     }
 
     /** True for URLs of this driver (the {@code jdbc:consul:} prefix); says nothing of their validity. */
@@ -125,10 +137,10 @@ public final class ConsulUrl {
         UrlSyntax.Parts parts = UrlSyntax.parts(rest.substring(sep + 3), masked);
 
         Properties delegateProperties = new Properties();
-        Map<Parameter<?>, List<String>> fromInfo = new LinkedHashMap<>();
+        Map<Name, List<String>> fromInfo = new LinkedHashMap<>();
         if (info != null) {
             for (String key : info.stringPropertyNames()) {
-                Parameter<?> p = ConsulParameters.of(key, masked);
+                Name p = ConsulParameters.of(key, masked);
                 if (p == null) {
                     delegateProperties.setProperty(key, info.getProperty(key));
                 } else {
@@ -153,14 +165,14 @@ public final class ConsulUrl {
         UrlSyntax.HostPart host = UrlSyntax.hostPart(parts.authority(), DEFAULT_PORT, masked);
 
         List<String> delegateQuery = new ArrayList<>();
-        Map<Parameter<?>, List<String>> fromUrl = new LinkedHashMap<>();
+        Map<Name, List<String>> fromUrl = new LinkedHashMap<>();
         for (String segment : parts.query().split("&", -1)) {
             if (segment.isEmpty()) {
                 continue;
             }
             int eq = segment.indexOf('=');
             String name = UrlSyntax.decode(eq < 0 ? segment : segment.substring(0, eq), "a parameter name", masked);
-            Parameter<?> p = ConsulParameters.of(name, masked);
+            Name p = ConsulParameters.of(name, masked);
             if (p == null) {
                 delegateQuery.add(segment);
                 continue;
@@ -172,34 +184,39 @@ public final class ConsulUrl {
             }
             values.add(value);
         }
-        Map<Parameter<?>, List<String>> given = new LinkedHashMap<>(fromInfo);
+        Map<Name, List<String>> given = new LinkedHashMap<>(fromInfo);
         given.putAll(fromUrl);
         return new ConsulUrl(url, subprotocol, host, parts.database(), delegateQuery, delegateProperties, given,
                 discoveryKey(given, env));
     }
 
-    /** What makes the discovery client: agents and token default to Consul's environment variables. */
-    private static DiscoveryKey discoveryKey(Map<Parameter<?>, List<String>> given, Function<String, String> env)
+    /**
+     * What makes the discovery client: the discovery settings given, each checked by discovery's
+     * own parser now (so that a bad value fails here, naming its parameter), and the Consul
+     * environment variables, read once.
+     */
+    private static DiscoveryKey discoveryKey(Map<Name, List<String>> given, Function<String, String> env)
             throws SQLException {
-        List<String> agents = ConsulParameters.AGENT.read(given);
-        if (agents == null) {
-            String fromEnv = env.apply("CONSUL_HTTP_ADDR");
-            agents = List.of(fromEnv == null || fromEnv.isBlank() ? DEFAULT_AGENT
-                    : ConsulParameters.address("the environment variable CONSUL_HTTP_ADDR", fromEnv, true));
+        Map<ConsulProperty, String> settings = new EnumMap<>(ConsulProperty.class);
+        ConsulDiscoveryBuilder check = ConsulDiscovery.builder();
+        for (Map.Entry<Name, List<String>> e : given.entrySet()) {
+            if (!(e.getKey() instanceof Discovery d)) {
+                continue;
+            }
+            List<String> values = e.getValue();
+            String value = d.repeatable() ? String.join(",", values) : values.get(values.size() - 1);
+            if (d.property() == ConsulProperty.AGENT || d.property() == ConsulProperty.DNS_AGENT) {
+                value = ConsulParameters.addresses(d.name(), value, d.property() == ConsulProperty.AGENT);
+            }
+            try {
+                check.property(d.name(), value);
+            } catch (IllegalArgumentException ex) {
+                // discovery's messages name the parameter and never show a secret value
+                throw UrlSyntax.error(ex.getMessage());
+            }
+            settings.put(d.property(), d.property().secret() ? value : value.strip());
         }
-        String token = ConsulParameters.TOKEN.read(given);
-        if (token == null) {
-            String fromEnv = env.apply("CONSUL_HTTP_TOKEN");
-            token = fromEnv == null || fromEnv.isBlank() ? null : fromEnv;
-        }
-        DiscoveryMode mode = orElse(ConsulParameters.MODE.read(given), DiscoveryMode.HTTP);
-        String dnsAgent = ConsulParameters.DNS_AGENT.read(given);
-        if (dnsAgent != null && mode != DiscoveryMode.DNS) {
-            throw UrlSyntax.error(ConsulParameters.DNS_AGENT.name() + " is only used with " + ConsulParameters.MODE.name()
-                    + "=dns, but the mode is http");
-        }
-        return new DiscoveryKey(agents, token, mode, dnsAgent, ConsulParameters.RESOLVE_TIMEOUT.read(given),
-                orElse(ConsulParameters.INCLUDE_WARNING.read(given), false));
+        return new DiscoveryKey(settings, DiscoveryKey.environment(env));
     }
 
     private static <T> T orElse(T value, T dflt) {

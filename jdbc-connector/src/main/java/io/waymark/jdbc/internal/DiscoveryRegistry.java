@@ -1,7 +1,6 @@
 package io.waymark.jdbc.internal;
 
 import io.waymark.discovery.ConsulDiscovery;
-import io.waymark.discovery.ConsulDiscoveryBuilder;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -121,24 +120,16 @@ public final class DiscoveryRegistry {
         return reaper;
     }
 
+    /**
+     * The discovery client of {@code key}: its settings through discovery's one parser, read
+     * against the environment the key recorded; {@code build()} reads the files.
+     *
+     * @throws IllegalStateException when discovery refuses the settings (naming the setting and
+     *     the file, never a secret or key material)
+     */
     static ConsulDiscovery build(DiscoveryKey key) {
-        ConsulDiscoveryBuilder b = ConsulDiscovery.builder();
-        key.agents().forEach(b::agent);
-        if (key.token() != null) {
-            b.token(key.token());
-        }
-        b.mode(key.mode());
-        if (key.dnsAgent() != null) {
-            b.dnsAgent(key.dnsAgent());
-        }
-        if (key.resolveTimeout() != null) {
-            b.resolveTimeout(key.resolveTimeout());
-        }
-        if (key.includeWarning()) {
-            b.includeWarning(true);
-        }
         LOG.debug("starting a Consul discovery client for {}", key);
-        return b.build();
+        return key.configure(ConsulDiscovery.builder()).build();
     }
 
     private final class Entry {

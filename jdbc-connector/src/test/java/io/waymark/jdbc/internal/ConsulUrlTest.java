@@ -3,7 +3,7 @@ package io.waymark.jdbc.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.waymark.discovery.DiscoveryMode;
+import io.waymark.discovery.ConsulProperty;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
@@ -55,9 +55,8 @@ class ConsulUrlTest {
         @Test
         void takesTheConsulParameters() throws SQLException {
             ConsulUrl url = parse(SEED);
-            assertThat(url.discoveryKey().agents()).containsExactly("127.0.0.11:8500");
+            assertThat(url.discoveryKey().settings()).containsOnly(Map.entry(ConsulProperty.AGENT, "127.0.0.11:8500"));
             assertThat(url.readService()).isEqualTo("r-slave-mysql-3306.service.consul");
-            assertThat(url.discoveryKey().mode()).isEqualTo(DiscoveryMode.HTTP);
             assertThat(url.roleCheck()).isTrue();
             assertThat(url.retryReadOnlyWrites()).isTrue();
             assertThat(url.probeKnownNodes()).isTrue();
@@ -262,17 +261,26 @@ class ConsulUrlTest {
         void agentsAreRepeatableAndCommaSeparated() throws SQLException {
             ConsulUrl url = parse("jdbc:consul:mysql://db?consul.agent=127.0.0.11:8500,127.0.0.12"
                     + "&consul.agent=https://consul.example:8501&consul.agent=http://127.0.0.13:8500/");
-            assertThat(url.discoveryKey().agents()).containsExactly("127.0.0.11:8500", "127.0.0.12:8500",
-                    "https://consul.example:8501", "127.0.0.13:8500");
+            assertThat(url.discoveryKey().settings().get(ConsulProperty.AGENT))
+                    .isEqualTo("127.0.0.11:8500,127.0.0.12:8500,https://consul.example:8501,127.0.0.13:8500");
         }
 
         @Test
-        void agentDefaultsToTheEnvironmentThenLocalhost() throws SQLException {
-            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null, name -> null).discoveryKey().agents())
-                    .containsExactly("127.0.0.1:8500");
-            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null,
-                    name -> name.equals("CONSUL_HTTP_ADDR") ? "127.0.0.9:8500" : null).discoveryKey().agents())
-                    .containsExactly("127.0.0.9:8500");
+        void consulsEnvironmentVariablesAreReadOnceIntoTheKeyForWhatTheUrlLeavesUnset() throws SQLException {
+            DiscoveryKey none = ConsulUrl.parse("jdbc:consul:mysql://db", null, name -> null).discoveryKey();
+            assertThat(none.environment()).isEmpty();
+            assertThat(none.agents()).isEqualTo("the default, 127.0.0.1:8500");
+            Map<String, String> env = Map.of("CONSUL_HTTP_ADDR", "127.0.0.9:8500", "CONSUL_CACERT", "/etc/ca.pem",
+                    "CONSUL_HTTP_TOKEN", "env-t0ken", "CONSUL_NAMESPACE", "", "HOME", "/root");
+            DiscoveryKey key = ConsulUrl.parse("jdbc:consul:mysql://db", null, env::get).discoveryKey();
+            assertThat(key.environment()).as("Consul's variables that are set, an empty one being unset")
+                    .containsOnly(Map.entry("CONSUL_HTTP_ADDR", "127.0.0.9:8500"),
+                            Map.entry("CONSUL_CACERT", "/etc/ca.pem"), Map.entry("CONSUL_HTTP_TOKEN", "env-t0ken"));
+            assertThat(key.agents()).isEqualTo("CONSUL_HTTP_ADDR=127.0.0.9:8500");
+            assertThat(key.token()).isEqualTo("env-t0ken");
+            assertThat(key.toString()).contains("CONSUL_CACERT=/etc/ca.pem").contains("CONSUL_HTTP_TOKEN=****")
+                    .doesNotContain("env-t0ken");
+            assertThat(key).as("another environment, another client").isNotEqualTo(none);
         }
 
         @ParameterizedTest
@@ -312,7 +320,7 @@ class ConsulUrlTest {
             assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null, env).discoveryKey().token()).isEqualTo("from-env");
             assertThat(ConsulUrl.parse("jdbc:consul:mysql://db?consul.token=from-url", null, env).discoveryKey().token())
                     .isEqualTo("from-url");
-            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null, name -> " ").discoveryKey().token()).isNull();
+            assertThat(ConsulUrl.parse("jdbc:consul:mysql://db", null, name -> "").discoveryKey().token()).isNull();
         }
 
         @Test
@@ -329,16 +337,16 @@ class ConsulUrlTest {
                     + "&consul.probeKnownNodes=false");
             DiscoveryKey key = url.discoveryKey();
             assertThat(key.token()).isEqualTo("t0ken");
-            assertThat(key.mode()).isEqualTo(DiscoveryMode.DNS);
-            assertThat(key.dnsAgent()).isEqualTo("127.0.0.11:8600");
-            assertThat(key.resolveTimeout()).isEqualTo(Duration.ofMillis(750));
-            assertThat(key.includeWarning()).isTrue();
+            assertThat(key.settings()).containsOnly(Map.entry(ConsulProperty.TOKEN, "t0ken"),
+                    Map.entry(ConsulProperty.MODE, "DNS"), Map.entry(ConsulProperty.DNS_AGENT, "127.0.0.11:8600"),
+                    Map.entry(ConsulProperty.RESOLVE_TIMEOUT, "750ms"),
+                    Map.entry(ConsulProperty.INCLUDE_WARNING, "TRUE"));
             assertThat(url.failoverTimeout()).isEqualTo(Duration.ofSeconds(3));
             assertThat(url.roleCheck()).isFalse();
             assertThat(url.retryReadOnlyWrites()).isFalse();
             assertThat(url.probeKnownNodes()).isFalse();
             assertThat(url.delegateQuery()).isEmpty();
-            assertThat(key.toString()).doesNotContain("t0ken").contains("token=****");
+            assertThat(key.toString()).doesNotContain("t0ken").contains("consul.token=****");
             assertThat(url.toString()).doesNotContain("t0ken");
         }
 
@@ -362,19 +370,20 @@ class ConsulUrlTest {
         @Test
         void rejectsAnUnknownMode() {
             assertThat(failure("jdbc:consul:mysql://db?consul.mode=grpc").getMessage())
-                    .contains("consul.mode must be http or dns: 'grpc'");
+                    .contains("consul.mode must be one of http, dns: 'grpc'");
         }
 
         @Test
-        void dnsAgentNeedsDnsMode() {
-            assertThat(failure("jdbc:consul:mysql://db?consul.dnsAgent=127.0.0.1:8600").getMessage())
-                    .contains("consul.dnsAgent is only used with consul.mode=dns");
+        void dnsAgentNeedsDnsModeWhichDiscoverySaysWhenTheClientIsBuilt() throws SQLException {
+            DiscoveryKey key = parse("jdbc:consul:mysql://db?consul.dnsAgent=127.0.0.1:8600").discoveryKey();
+            assertThatThrownBy(() -> DiscoveryRegistry.build(key)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("dnsAgent").hasMessageContaining("mode DNS only");
         }
 
         @Test
         void dnsAgentIsReadAsDiscoveryReadsItPort8600UnlessGiven() throws SQLException {
-            assertThat(parse("jdbc:consul:mysql://db?consul.mode=dns&consul.dnsAgent=127.0.0.1").discoveryKey().dnsAgent())
-                    .isEqualTo("127.0.0.1:8600");
+            assertThat(parse("jdbc:consul:mysql://db?consul.mode=dns&consul.dnsAgent=127.0.0.1").discoveryKey()
+                    .settings().get(ConsulProperty.DNS_AGENT)).isEqualTo("127.0.0.1:8600");
             assertThat(failure("jdbc:consul:mysql://db?consul.mode=dns&consul.dnsAgent=http://127.0.0.1").getMessage())
                     .contains("consul.dnsAgent must be host[:port], without a scheme");
         }
@@ -400,7 +409,7 @@ class ConsulUrlTest {
         @Test
         void resolveTimeoutMustBePositive() {
             assertThat(failure("jdbc:consul:mysql://db?consul.resolveTimeout=0").getMessage())
-                    .contains("consul.resolveTimeout must be positive: '0'");
+                    .contains("consul.resolveTimeout must be positive");
         }
 
         @Test
@@ -415,14 +424,116 @@ class ConsulUrlTest {
 
         @Test
         void anEmptyTokenIsAnErrorThatShowsNoValue() {
-            assertThat(failure("jdbc:consul:mysql://db?consul.token=").getMessage()).contains("consul.token must not be empty");
+            assertThat(failure("jdbc:consul:mysql://db?consul.token=").getMessage()).contains("consul.token must not be blank");
         }
 
         @Test
         void percentEncodedConsulValuesAreDecoded() throws SQLException {
             assertThat(parse("jdbc:consul:mysql://db?consul.token=a%2Bb+c").discoveryKey().token()).isEqualTo("a+b+c");
-            assertThat(parse("jdbc:consul:mysql://db?consul.token=%C3%A9\uD83D\uDE00%21").discoveryKey().token())
-                    .isEqualTo("\u00e9\uD83D\uDE00!");
+            assertThat(failure("jdbc:consul:mysql://db?consul.token=s3cr%C3%A9t").getMessage())
+                    .as("a token is visible ASCII, as Consul's are").contains("consul.token must be visible ASCII")
+                    .doesNotContain("s3cr");
+        }
+    }
+
+    @Nested
+    class DiscoverySettings {
+
+        /** A valid value of every discovery setting: a setting added to discovery fails this test until it has one. */
+        private static final Map<ConsulProperty, String> SAMPLES = new java.util.EnumMap<>(Map.ofEntries(
+                Map.entry(ConsulProperty.AGENT, "https://127.0.0.12:8501"), Map.entry(ConsulProperty.HTTPS, "true"),
+                Map.entry(ConsulProperty.TOKEN, "t0k3n-s3cret"),
+                Map.entry(ConsulProperty.TOKEN_FILE, "/run/secrets/consul-token"),
+                Map.entry(ConsulProperty.CA_CERT, "/etc/consul/ca.pem"), Map.entry(ConsulProperty.CA_PATH, "/etc/ca"),
+                Map.entry(ConsulProperty.TRUST_STORE, "/etc/consul/trust.p12"),
+                Map.entry(ConsulProperty.TRUST_STORE_PASSWORD, "tru5t-s3cret"),
+                Map.entry(ConsulProperty.CLIENT_CERT, "/etc/consul/cli.pem"),
+                Map.entry(ConsulProperty.CLIENT_KEY, "/etc/consul/cli-key.pem"),
+                Map.entry(ConsulProperty.KEY_STORE, "/etc/consul/key.p12"),
+                Map.entry(ConsulProperty.KEY_STORE_PASSWORD, "k3y-s3cret"),
+                Map.entry(ConsulProperty.TLS_SERVER_NAME, "server.dc1.consul"),
+                Map.entry(ConsulProperty.VERIFY_HOSTNAME, "false"), Map.entry(ConsulProperty.TLS_VERIFY, "false"),
+                Map.entry(ConsulProperty.NAMESPACE, "team-a"), Map.entry(ConsulProperty.PARTITION, "part-b"),
+                Map.entry(ConsulProperty.MODE, "dns"), Map.entry(ConsulProperty.DNS_AGENT, "127.0.0.12:8600"),
+                Map.entry(ConsulProperty.CONSISTENCY, "stale"), Map.entry(ConsulProperty.INCLUDE_WARNING, "true"),
+                Map.entry(ConsulProperty.RESOLVE_TIMEOUT, "2s"), Map.entry(ConsulProperty.REQUEST_TIMEOUT, "3s"),
+                Map.entry(ConsulProperty.BLOCKING_WAIT, "1m"), Map.entry(ConsulProperty.POLL_INTERVAL, "2s"),
+                Map.entry(ConsulProperty.IDLE_WATCH_TIMEOUT, "5m"), Map.entry(ConsulProperty.MAX_WATCHES, "50"),
+                Map.entry(ConsulProperty.AGENT_PROBE_INTERVAL, "1s"), Map.entry(ConsulProperty.MAX_STALENESS, "5s"),
+                Map.entry(ConsulProperty.DOMAIN, "example")));
+
+        @Test
+        void everyDiscoverySettingIsAConsulParameterAndPartOfTheSharedKeySecretsMasked() throws SQLException {
+            assertThat(SAMPLES.keySet()).containsExactlyInAnyOrder(ConsulProperty.values());
+            DiscoveryKey base = parse("jdbc:consul:mysql://db").discoveryKey();
+            for (Map.Entry<ConsulProperty, String> e : SAMPLES.entrySet()) {
+                String name = "consul." + e.getKey().key();
+                ConsulUrl url = parse("jdbc:consul:mysql://db/shop?" + name + "=" + e.getValue() + "&user=app");
+                DiscoveryKey key = url.discoveryKey();
+                assertThat(key.settings()).as(name).containsOnly(Map.entry(e.getKey(), e.getValue()));
+                assertThat(key).as(name).isNotEqualTo(base);
+                assertThat(url.delegateQuery()).as(name).containsExactly("user=app");
+                if (e.getKey().secret()) {
+                    assertThat(key.toString()).as(name).contains(name + "=****").doesNotContain(e.getValue());
+                    assertThat(url.toString()).as(name).doesNotContain(e.getValue());
+                } else {
+                    assertThat(key.toString()).as(name).contains(name + "=" + e.getValue());
+                }
+            }
+        }
+
+        @Test
+        void namesMatchAsDiscoveryMatchesThemIgnoringCaseDashesAndUnderscores() throws SQLException {
+            for (String name : List.of("consul.caCert", "consul.ca-cert", "Consul.CA_CERT", "consul.cacert")) {
+                assertThat(parse("jdbc:consul:mysql://db?" + name + "=/etc/ca.pem").discoveryKey().settings())
+                        .as(name).containsOnly(Map.entry(ConsulProperty.CA_CERT, "/etc/ca.pem"));
+            }
+            assertThat(failure("jdbc:consul:mysql://db?consul.caCert=/a.pem&consul.ca-cert=/b.pem").getMessage())
+                    .contains("consul.caCert is given more than once");
+        }
+
+        @Test
+        void aDiscoverySettingInTheUrlWinsOverTheSameInTheProperties() throws SQLException {
+            Properties info = new Properties();
+            info.setProperty("consul.tokenFile", "/from/properties");
+            info.setProperty("consul.tlsServerName", "server.dc1.consul");
+            assertThat(parse("jdbc:consul:mysql://db?consul.tokenFile=/from/url", info).discoveryKey().settings())
+                    .containsOnly(Map.entry(ConsulProperty.TOKEN_FILE, "/from/url"),
+                            Map.entry(ConsulProperty.TLS_SERVER_NAME, "server.dc1.consul"));
+        }
+
+        @Test
+        void aBadValueIsRefusedByDiscoverysParserNamingTheParameterNeverASecret() {
+            SQLException https = failure("jdbc:consul:mysql://db?consul.https=yes");
+            assertThat(https.getMessage()).isEqualTo("consul.https must be true or false: 'yes'");
+            assertThat(https.getSQLState()).isEqualTo("08001");
+            assertThat(failure("jdbc:consul:mysql://db?consul.clientKey=").getMessage())
+                    .startsWith("consul.clientKey must be a file path");
+            assertThat(failure("jdbc:consul:mysql://db?consul.tlsServerName=a%20b").getMessage())
+                    .startsWith("consul.tlsServerName must be a host name");
+            assertThat(failure("jdbc:consul:mysql://db?consul.blockingWait=1h").getMessage())
+                    .contains("consul.blockingWait must be in 1s..10m");
+            assertThat(failure("jdbc:consul:mysql://db?consul.token=s3cr%0At&password=pw").getMessage())
+                    .startsWith("consul.token must be visible ASCII").doesNotContain("s3cr").doesNotContain("=pw");
+        }
+
+        @Test
+        void propertyInfoDescribesEverySettingAndMasksSecrets() {
+            Properties info = new Properties();
+            info.setProperty("consul.trustStorePassword", "tru5t-s3cret");
+            info.setProperty("consul.caCert", "/etc/ca.pem");
+            java.sql.DriverPropertyInfo[] props = ConsulUrl.propertyInfo(info);
+            assertThat(java.util.Arrays.stream(props).map(p -> p.name)).containsAll(ConsulParameters.names());
+            assertThat(props).hasSize(ConsulParameters.names().size())
+                    .allMatch(p -> p.description != null && !p.description.isBlank());
+            assertThat(java.util.Arrays.stream(props).map(p -> p.value)).contains("/etc/ca.pem", "****")
+                    .doesNotContain("tru5t-s3cret");
+        }
+
+        @Test
+        void noParameterOfThisDriverShadowsADiscoverySetting() {
+            assertThat(ConsulParameters.ALL).allSatisfy(p -> assertThat(ConsulProperty.find(p.name())).as(p.name())
+                    .isEmpty());
         }
     }
 
@@ -438,7 +549,7 @@ class ConsulUrlTest {
             info.setProperty("password", "pw");
             ConsulUrl url = parse("jdbc:consul:mysql://db/shop", info);
             assertThat(url.readService()).isEqualTo("replicas");
-            assertThat(url.discoveryKey().agents()).containsExactly("127.0.0.11:8500", "127.0.0.12:8500");
+            assertThat(url.discoveryKey().settings().get(ConsulProperty.AGENT)).isEqualTo("127.0.0.11:8500,127.0.0.12:8500");
             assertThat(url.delegateProperties()).containsOnly(Map.entry("user", "app"), Map.entry("password", "pw"));
         }
 
@@ -453,7 +564,7 @@ class ConsulUrlTest {
         void badConsulPropertiesAreErrorsToo() {
             Properties info = new Properties();
             info.setProperty("consul.mode", "udp");
-            assertThat(failure("jdbc:consul:mysql://db", info).getMessage()).contains("consul.mode must be http or dns");
+            assertThat(failure("jdbc:consul:mysql://db", info).getMessage()).contains("consul.mode must be one of http, dns");
         }
 
         @Test

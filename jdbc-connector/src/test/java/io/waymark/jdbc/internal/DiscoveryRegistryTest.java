@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.waymark.discovery.DiscoveryMode;
+import io.waymark.discovery.ConsulProperty;
 import io.waymark.discovery.InMemoryDiscovery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class DiscoveryRegistryTest {
 
     private static DiscoveryKey key(String agent) {
-        return new DiscoveryKey(List.of(agent), null, DiscoveryMode.HTTP, null, null, false);
+        return new DiscoveryKey(Map.of(ConsulProperty.AGENT, agent), Map.of());
     }
 
     private final List<InMemoryDiscovery> built = new ArrayList<>();

@@ -3,12 +3,13 @@ package io.waymark.jdbc.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.waymark.discovery.DiscoveryMode;
+import io.waymark.discovery.ConsulProperty;
 import io.waymark.discovery.Endpoint;
 import io.waymark.discovery.InMemoryDiscovery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -97,7 +98,7 @@ class NodeProberTest {
         @Test
         void theRegistryClosesItWithTheDiscoveryClient() {
             DiscoveryRegistry registry = new DiscoveryRegistry(k -> new InMemoryDiscovery(), Duration.ZERO);
-            DiscoveryKey key = new DiscoveryKey(List.of("127.0.0.11:8500"), null, DiscoveryMode.HTTP, null, null, false);
+            DiscoveryKey key = new DiscoveryKey(Map.of(ConsulProperty.AGENT, "127.0.0.11:8500"), Map.of());
             DiscoveryRegistry.Lease first = registry.acquire(key);
             DiscoveryRegistry.Lease second = registry.acquire(key);
             NodeProber shared = first.prober();

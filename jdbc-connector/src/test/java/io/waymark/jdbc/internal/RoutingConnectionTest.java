@@ -128,11 +128,12 @@ class RoutingConnectionTest {
 
         @Test
         void aTokenEchoedByDiscoveryNeverShowsInTheMessageNorTheStackTrace() {
+            // (discovery refuses such a token before sending it; this stands for any message quoting one)
             discovery.fail("primary", new io.waymark.discovery.DiscoveryException(
-                    "request failed: Unexpected char 0x0a at 4 in X-Consul-Token value: t0p-s3cret\nX",
-                    new IllegalArgumentException("X-Consul-Token value: t0p-s3cret\nX")));
+                    "request failed: Unexpected value in X-Consul-Token: t0p-s3cret",
+                    new IllegalArgumentException("X-Consul-Token value: t0p-s3cret")));
             SQLException e = catchThrowableOfType(SQLException.class,
-                    () -> open(URL + "&consul.token=t0p-s3cret%0AX"));
+                    () -> open(URL + "&consul.token=t0p-s3cret"));
             java.io.StringWriter trace = new java.io.StringWriter();
             e.printStackTrace(new java.io.PrintWriter(trace));
             assertThat(trace.toString()).contains("did not resolve 'primary'").doesNotContain("t0p-s3cret");

@@ -10,8 +10,6 @@ import io.waymark.redis.ReadPolicy;
 import io.waymark.redis.RedisMetrics;
 import io.waymark.redis.TopologyMode;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -102,7 +100,7 @@ public final class RedisSettings<K, V> {
         return discovery;
     }
 
-    /** Whether the discovery client was made for these settings (from an agent address) and closes with them. */
+    /** Whether the discovery client was made for these settings (not given as a shared one) and closes with them. */
     public boolean ownsDiscovery() {
         return ownsDiscovery;
     }
@@ -241,8 +239,10 @@ public final class RedisSettings<K, V> {
     public static final class Builder<K, V> {
 
         private final RedisCodec<K, V> codec;
-        /** The agents to create a discovery client for, in order. */
-        private final List<AgentAddress> consulAgents = new ArrayList<>();
+        /** The connection to Consul of the discovery client these settings create; discovery's defaults until configured. */
+        private final ConsulDiscoveryBuilder consul = ConsulDiscovery.builder();
+        /** Whether {@link #consul} was configured: a shared discovery then conflicts. */
+        private boolean consulConfigured;
         private ConsulDiscovery discovery;
         private String writeService;
         private String readService;
@@ -281,7 +281,16 @@ public final class RedisSettings<K, V> {
 
         /** One more agent, tried after those added before. */
         public Builder<K, V> consulAgent(AgentAddress address) {
-            this.consulAgents.add(address);
+            return consul(c -> c.agent(address.toString()));
+        }
+
+        /**
+         * Configures the connection to Consul of the discovery client these settings create
+         * (applied at once: the discovery builder checks each value as it is set).
+         */
+        public Builder<K, V> consul(Consumer<ConsulDiscoveryBuilder> configure) {
+            configure.accept(consul);
+            this.consulConfigured = true;
             return this;
         }
 
@@ -408,21 +417,20 @@ public final class RedisSettings<K, V> {
         }
 
         /**
-         * Checks the settings together and, given an agent address, creates the discovery client the
-         * settings then own.
+         * Checks the settings together and, unless given a shared discovery client, builds the one
+         * the settings then own (last, so that nothing is left open when a check fails).
          *
-         * @throws IllegalStateException for missing or conflicting settings
+         * @throws IllegalStateException for missing or conflicting settings, or Consul settings
+         *     discovery refuses (a TLS or token file that cannot be used: the message names the
+         *     setting and the file, never key material or a token)
          */
         public RedisSettings<K, V> build() {
             if (writeService == null) {
                 throw new IllegalStateException("writeService is required");
             }
-            if (!consulAgents.isEmpty() && discovery != null) {
-                throw new IllegalStateException("set either consulAgent or discovery, not both: consulAgent="
-                        + consulAgents);
-            }
-            if (consulAgents.isEmpty() && discovery == null) {
-                throw new IllegalStateException("consulAgent or discovery is required");
+            if (consulConfigured && discovery != null) {
+                throw new IllegalStateException("set either consul(...)/consulAgent (a discovery client of this "
+                        + "instance's own) or discovery (a shared one), not both: consul=" + consul);
             }
             ReadPolicy policy = readPolicy != null ? readPolicy
                     : readService != null ? ReadPolicy.REPLICA_PREFERRED : ReadPolicy.MASTER;
@@ -447,20 +455,14 @@ public final class RedisSettings<K, V> {
                 throw new IllegalStateException("poolSize maxIdle must be <= maxTotal: " + maxIdle + " > "
                         + poolMaxTotal);
             }
-            return new RedisSettings<>(this, discovery != null ? discovery : ownDiscovery(), policy, maxIdle);
+            return new RedisSettings<>(this, discovery != null ? discovery : consul.build(), policy, maxIdle);
         }
 
-        private ConsulDiscovery ownDiscovery() {
-            ConsulDiscoveryBuilder b = ConsulDiscovery.builder();
-            for (AgentAddress a : consulAgents) {
-                b.agent(a.toString());
-            }
-            return b.build();
-        }
-
+        /** Never shows a token or password (the discovery builder's {@code toString} hides its token). */
         @Override
         public String toString() {
-            return "{consulAgent=" + consulAgents + ", writeService=" + writeService + ", readService=" + readService
+            return "{consul=" + (discovery != null ? "shared discovery" : consulConfigured ? consul : "Consul's defaults")
+                    + ", writeService=" + writeService + ", readService=" + readService
                     + ", username=" + username + ", password=" + (password == null ? "none" : "****")
                     + ", readFrom=" + readPolicy + ", topology=" + mode + ", database=" + database + ", ssl=" + ssl
                     + '}';
