@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link ConsulDiscovery}. Each setter checks its value at once; conflicting
@@ -55,12 +56,12 @@ public final class ConsulDiscoveryBuilder {
     final List<AgentAddress> agents = new ArrayList<>();
     final List<AgentAddress> dnsAgents = new ArrayList<>();
     /** Last of token(String), token(Supplier), tokenFile: one token source. */
-    ConsulToken token;
-    Tls.Named<Path> tokenFile;
-    Boolean https;
+    @Nullable ConsulToken token;
+    Tls.@Nullable Named<Path> tokenFile;
+    @Nullable Boolean https;
     final Tls tls = new Tls();
-    String namespace;
-    String partition;
+    @Nullable String namespace;
+    @Nullable String partition;
     DiscoveryMode mode = DiscoveryMode.HTTP;
     Consistency consistency = Consistency.DEFAULT;
     boolean includeWarning;
@@ -72,15 +73,15 @@ public final class ConsulDiscoveryBuilder {
     int maxWatches = DEFAULT_MAX_WATCHES;
     Duration agentProbeInterval = Duration.ofSeconds(2);
     boolean agentProbeIntervalSet;
-    Duration maxStaleness;
+    @Nullable Duration maxStaleness;
     Duration backoffInitial = Duration.ofMillis(100);
     Duration backoffMax = Duration.ofSeconds(10);
     double watchRequestsPerSecond = 5;
     int watchBurst = 5;
     String domain = ServiceQuery.DEFAULT_DOMAIN;
-    Executor listenerExecutor;
-    ScheduledExecutorService scheduler;
-    ExecutorService httpExecutor;
+    @Nullable Executor listenerExecutor;
+    @Nullable ScheduledExecutorService scheduler;
+    @Nullable ExecutorService httpExecutor;
     Clock clock = Clock.systemUTC();
     Function<String, String> environment = System::getenv;
 

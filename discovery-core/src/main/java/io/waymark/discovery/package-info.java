@@ -68,4 +68,7 @@
  * withheld: the last endpoints stay, marked stale, with a WARN log and a count in
  * {@link io.waymark.discovery.DiscoveryStats#aclEmptySuspicions()}.
  */
+@NullMarked
 package io.waymark.discovery;
+
+import org.jspecify.annotations.NullMarked;
