@@ -2,6 +2,7 @@ package io.waymark.discovery;
 
 import java.util.Locale;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Consul agent's address, parsed by the one set of rules every Waymark front door uses
@@ -41,11 +42,11 @@ public final class AgentAddress {
     private final String host;
     private final int port;
     /** Null for TCP. */
-    private final String socketPath;
+    private final @Nullable String socketPath;
     /** Whether the scheme was written: {@code https(true)} upgrades only addresses without one. */
     private final boolean schemeGiven;
 
-    private AgentAddress(boolean https, String host, int port, String socketPath, boolean schemeGiven) {
+    private AgentAddress(boolean https, String host, int port, @Nullable String socketPath, boolean schemeGiven) {
         this.https = https;
         this.host = host;
         this.port = port;
@@ -171,7 +172,7 @@ public final class AgentAddress {
     }
 
     /** The path of the Unix domain socket of a {@code unix://} agent; null for an agent reached over TCP. */
-    public String socketPath() {
+    public @Nullable String socketPath() {
         return socketPath;
     }
 

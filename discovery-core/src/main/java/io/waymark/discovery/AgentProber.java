@@ -4,11 +4,13 @@ import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +63,7 @@ final class AgentProber<A> implements AutoCloseable {
     private final Map<A, State> states = new IdentityHashMap<>();
     private final Io<A> io;
     private volatile boolean closed;
-    private volatile ScheduledFuture<?> ticks;
+    private volatile @Nullable ScheduledFuture<?> ticks;
 
     AgentProber(List<A> agents, Io<A> io) {
         this.agents = List.copyOf(agents);
@@ -91,7 +93,8 @@ final class AgentProber<A> implements AutoCloseable {
             if (closed) {
                 return;
             }
-            State st = states.get(a);
+            // every agent has its state from the constructor on
+            State st = Objects.requireNonNull(states.get(a));
             synchronized (st) {
                 if (st.probing || !(st.down || io.busy(a))) {
                     continue;

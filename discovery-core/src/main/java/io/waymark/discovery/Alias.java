@@ -1,5 +1,7 @@
 package io.waymark.discovery;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A name as one caller spelled it, and its parsed query. Snapshots are shared by every
  * spelling of a query; this hands each caller the snapshot under its own spelling,
@@ -11,16 +13,19 @@ final class Alias {
 
     final String name;
     final ServiceQuery query;
-    private volatile Endpoints renamed;
+    private volatile @Nullable Endpoints renamed;
     /** The watches last used for this name: the fast path skips the cache lookup. */
-    volatile NameWatch watch;
-    volatile NameWatch everyInstanceWatch;
+    volatile @Nullable NameWatch watch;
+    volatile @Nullable NameWatch everyInstanceWatch;
 
     Alias(String name, ServiceQuery query) {
         this.name = name;
         this.query = query;
     }
 
+    // identity on purpose: the copy is reused only for the very answer it was made from; an equal
+    // answer in other objects is a new one, copied again (cheap), never a wrong reuse
+    @SuppressWarnings("ReferenceEquality")
     Endpoints named(Endpoints e) {
         if (e.name().equals(name)) {
             return e;

@@ -32,6 +32,20 @@ final class Checks {
         return d;
     }
 
+    /** {@code d}, non-null and within {@code min..max}; {@code range} is how the message shows those. */
+    static Duration inRange(String setting, Duration d, Duration min, Duration max, String range) {
+        Objects.requireNonNull(d, setting);
+        requireArgument(d.compareTo(min) >= 0 && d.compareTo(max) <= 0, setting + " must be in " + range + ": " + d);
+        return d;
+    }
+
+    /** {@code d}, non-null and zero or at least {@code min}; {@code expected} is how the message shows that. */
+    static Duration zeroOrAtLeast(String setting, Duration d, Duration min, String expected) {
+        Objects.requireNonNull(d, setting);
+        requireArgument(d.isZero() || d.compareTo(min) >= 0, setting + " must be " + expected + ": " + d);
+        return d;
+    }
+
     /** {@code d} in nanoseconds, saturated at {@link Long#MAX_VALUE} (about 292 years): never overflows. */
     static long nanos(Duration d) {
         return d.compareTo(MAX_NANOS) >= 0 ? Long.MAX_VALUE : d.toNanos();

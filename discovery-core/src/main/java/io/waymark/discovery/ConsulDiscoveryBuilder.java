@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link ConsulDiscovery}. Each setter checks its value at once; conflicting
@@ -21,14 +22,11 @@ import javax.net.ssl.X509TrustManager;
  *
  * <p>The connection to Consul (agents, ACL token, TLS, Enterprise namespace and partition)
  * takes its defaults from Consul's environment variables, as the consul CLI does, setting by
- * setting; an explicit setting always wins. See {@link ConsulProperty} for every setting by its
- * string key ({@link #property(String, String)}) and its variable: {@code CONSUL_HTTP_ADDR},
- * {@code CONSUL_HTTP_SSL}, {@code CONSUL_HTTP_SSL_VERIFY}, {@code CONSUL_CACERT},
- * {@code CONSUL_CAPATH}, {@code CONSUL_CLIENT_CERT}, {@code CONSUL_CLIENT_KEY},
- * {@code CONSUL_TLS_SERVER_NAME}, {@code CONSUL_HTTP_TOKEN_FILE} (wins over
- * {@code CONSUL_HTTP_TOKEN}), {@code CONSUL_NAMESPACE}, {@code CONSUL_PARTITION}. Files (PEM,
- * key stores, the token file) are read by {@link #build()}, whose errors name the setting (or
- * variable) and the file, never key material or a token.
+ * setting ({@code CONSUL_HTTP_ADDR}, {@code CONSUL_CACERT}, {@code CONSUL_HTTP_TOKEN_FILE},
+ * ...); an explicit setting always wins. See {@link ConsulProperty} for every setting by its
+ * string key ({@link #property(String, String)}) and its variable. Files (PEM, key stores, the
+ * token file) are read by {@link #build()}, whose errors name the setting (or variable) and
+ * the file, never key material or a token.
  *
  * <p>Defaults: agent {@code CONSUL_HTTP_ADDR}, else {@code 127.0.0.1:8500}; no token; TLS with
  * the JVM's trust store, no client certificate, host names verified; {@link DiscoveryMode#HTTP};
@@ -46,6 +44,7 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class ConsulDiscoveryBuilder {
 
+    static final Duration MIN_BLOCKING_WAIT = Duration.ofSeconds(1);
     static final Duration MAX_BLOCKING_WAIT = Duration.ofMinutes(10);
     static final Duration MIN_AGENT_PROBE_INTERVAL = Duration.ofMillis(100);
     /** Below this, a watch loop would practically stop: one request per 1000 s. */
@@ -57,12 +56,12 @@ public final class ConsulDiscoveryBuilder {
     final List<AgentAddress> agents = new ArrayList<>();
     final List<AgentAddress> dnsAgents = new ArrayList<>();
     /** Last of token(String), token(Supplier), tokenFile: one token source. */
-    ConsulToken token;
-    Tls.Named<Path> tokenFile;
-    Boolean https;
+    @Nullable ConsulToken token;
+    Tls.@Nullable Named<Path> tokenFile;
+    @Nullable Boolean https;
     final Tls tls = new Tls();
-    String namespace;
-    String partition;
+    @Nullable String namespace;
+    @Nullable String partition;
     DiscoveryMode mode = DiscoveryMode.HTTP;
     Consistency consistency = Consistency.DEFAULT;
     boolean includeWarning;
@@ -74,15 +73,15 @@ public final class ConsulDiscoveryBuilder {
     int maxWatches = DEFAULT_MAX_WATCHES;
     Duration agentProbeInterval = Duration.ofSeconds(2);
     boolean agentProbeIntervalSet;
-    Duration maxStaleness;
+    @Nullable Duration maxStaleness;
     Duration backoffInitial = Duration.ofMillis(100);
     Duration backoffMax = Duration.ofSeconds(10);
     double watchRequestsPerSecond = 5;
     int watchBurst = 5;
     String domain = ServiceQuery.DEFAULT_DOMAIN;
-    Executor listenerExecutor;
-    ScheduledExecutorService scheduler;
-    ExecutorService httpExecutor;
+    @Nullable Executor listenerExecutor;
+    @Nullable ScheduledExecutorService scheduler;
+    @Nullable ExecutorService httpExecutor;
     Clock clock = Clock.systemUTC();
     Function<String, String> environment = System::getenv;
 
@@ -124,10 +123,7 @@ public final class ConsulDiscoveryBuilder {
     }
 
     ConsulDiscoveryBuilder token(String setting, String token) {
-        Objects.requireNonNull(token, setting);
-        String clean = ConsulToken.clean(setting, token);
-        Checks.requireArgument(clean != null, setting + " must not be blank");
-        return tokenSource(new ConsulToken(() -> clean, setting));
+        return tokenSource(ConsulToken.fixed(setting, token));
     }
 
     /**
@@ -371,11 +367,8 @@ public final class ConsulDiscoveryBuilder {
      * agent probe}.
      */
     public ConsulDiscoveryBuilder blockingWait(Duration wait) {
-        Checks.positive("blockingWait", wait);
-        if (wait.compareTo(Duration.ofSeconds(1)) < 0 || wait.compareTo(MAX_BLOCKING_WAIT) > 0) {
-            throw new IllegalArgumentException("blockingWait must be in 1s..10m: " + wait);
-        }
-        this.blockingWait = wait;
+        this.blockingWait = Checks.inRange("blockingWait", Checks.positive("blockingWait", wait), MIN_BLOCKING_WAIT,
+                MAX_BLOCKING_WAIT, "1s..10m");
         return this;
     }
 
@@ -401,17 +394,11 @@ public final class ConsulDiscoveryBuilder {
 
     /**
      * At most this many names are watched at once (1..100,000); default 1,000. Each watched
-     * name keeps one request in flight, which holds one thread (OkHttp has no non-blocking
-     * I/O) and, in HTTP mode, one connection over plain HTTP (HTTP/1.1) or one HTTP/2 stream
-     * over https (Consul's agents allow 250 per connection, so 1,000 names take 4
-     * connections). This also bounds threads: at most {@code maxWatches + 64} carry requests.
-     *
-     * <p>At the cap, a new name takes the place of the least recently used watch that has no
-     * listener and has answered (to the precision of the idle sweep, a quarter of
-     * {@link #idleWatchTimeout}); that watch stops and its name is looked up again on its next
-     * use. When every watch has a listener (or still waits for its first answer), a new name's
-     * {@code resolve}, {@code refresh} and {@code registered} are answered by a one-shot request
-     * that is not kept, and {@code watch} fails with an {@link IllegalStateException}.
+     * name keeps one request in flight, which holds one thread and one connection or HTTP/2
+     * stream (see the {@linkplain io.waymark.discovery package} notes); at most
+     * {@code maxWatches + 64} threads carry requests. At the cap, the least recently used
+     * watch without a listener gives way, or a new name is answered by a one-shot request
+     * (package notes).
      */
     public ConsulDiscoveryBuilder maxWatches(int maxWatches) {
         Checks.requireArgument(maxWatches >= 1 && maxWatches <= MAX_MAX_WATCHES,
@@ -421,38 +408,18 @@ public final class ConsulDiscoveryBuilder {
     }
 
     /**
-     * How often an agent is probed while requests wait on it (HTTP mode); default 2 s,
-     * {@link Duration#ZERO} turns probing off. A blocking request to an agent that stopped
-     * answering without closing its connections (a paused or hung process, a host gone
-     * without a TCP reset) would otherwise only fail after its read timeout, minutes.
-     *
-     * <p>While requests are in flight on an agent, one probe per agent (however many
-     * names are watched) sends {@code GET /v1/agent/services}, which the agent answers from
-     * its own state without asking the servers; any HTTP answer counts, and no token is sent
-     * (an agent enforcing ACLs answers an empty list, not an error). A probe
-     * gives up after the interval, but after at least 1 s and at most the
-     * {@link #requestTimeout request timeout}; a failed probe is repeated at once. After 2
-     * failed probes in a row the agent is down: its requests in flight are cancelled, the
-     * names served through it are marked {@link Endpoints#stale() stale}, watches move to
-     * the next configured agent that is not down and retry with the usual backoff. A down
-     * agent keeps being probed; once it answers it is eligible again when the rotation
-     * comes round to it. With the defaults a frozen agent is left within about 6 s.
-     *
-     * <p>Agents that answer over HTTP/2 (Consul's https agents) are not sent probe requests,
-     * which would each take a stream and, once blocking queries take every stream of the
-     * connections, a connection of their own: their connections send HTTP/2 PING frames at
-     * the same pace instead. A connection whose PING is not answered by the next one fails
-     * with its requests, and the watches move on as above, after the handshake of the one new
-     * connection OkHttp tries has timed out (the request timeout): about 9 s with the defaults.
+     * How often an agent is probed while requests wait on it (HTTP mode), so that one that
+     * stopped answering is left before a blocking request's read timeout, minutes (see the
+     * {@linkplain io.waymark.discovery package} notes); default 2 s, {@link Duration#ZERO} off.
+     * A probe gives up after the interval, but after at least 1 s and at most the
+     * {@link #requestTimeout request timeout}. With the defaults a frozen agent is left within
+     * about 6 s.
      *
      * @param interval zero (off), or at least 100 ms
      */
     public ConsulDiscoveryBuilder agentProbeInterval(Duration interval) {
-        Objects.requireNonNull(interval, "agentProbeInterval");
-        if (!interval.isZero() && interval.compareTo(MIN_AGENT_PROBE_INTERVAL) < 0) {
-            throw new IllegalArgumentException("agentProbeInterval must be 0 (off) or at least 100ms: " + interval);
-        }
-        this.agentProbeInterval = interval;
+        this.agentProbeInterval = Checks.zeroOrAtLeast("agentProbeInterval", interval, MIN_AGENT_PROBE_INTERVAL,
+                "0 (off) or at least 100ms");
         this.agentProbeIntervalSet = true;
         return this;
     }
@@ -461,9 +428,7 @@ public final class ConsulDiscoveryBuilder {
     public ConsulDiscoveryBuilder retryBackoff(Duration initial, Duration max) {
         Checks.positive("retryBackoff initial", initial);
         Checks.positive("retryBackoff max", max);
-        if (max.compareTo(initial) < 0) {
-            throw new IllegalArgumentException("retryBackoff max must be >= initial: " + max + " < " + initial);
-        }
+        Checks.requireArgument(max.compareTo(initial) >= 0, "retryBackoff max must be >= initial: " + max + " < " + initial);
         this.backoffInitial = initial;
         this.backoffMax = max;
         return this;
@@ -475,13 +440,10 @@ public final class ConsulDiscoveryBuilder {
      * per second, burst 5.
      */
     public ConsulDiscoveryBuilder watchRateLimit(double requestsPerSecond, int burst) {
-        if (!(requestsPerSecond >= MIN_WATCH_RATE) || Double.isInfinite(requestsPerSecond)) {
-            throw new IllegalArgumentException("watchRateLimit requestsPerSecond must be at least " + MIN_WATCH_RATE
-                    + " (one request per 1000 s) and finite: " + requestsPerSecond);
-        }
-        if (burst < 1) {
-            throw new IllegalArgumentException("watchRateLimit burst must be >= 1: " + burst);
-        }
+        Checks.requireArgument(requestsPerSecond >= MIN_WATCH_RATE && !Double.isInfinite(requestsPerSecond),
+                "watchRateLimit requestsPerSecond must be at least " + MIN_WATCH_RATE
+                        + " (one request per 1000 s) and finite: " + requestsPerSecond);
+        Checks.requireArgument(burst >= 1, "watchRateLimit burst must be >= 1: " + burst);
         this.watchRequestsPerSecond = requestsPerSecond;
         this.watchBurst = burst;
         return this;
@@ -536,19 +498,7 @@ public final class ConsulDiscoveryBuilder {
      *     variable and the file, never key material or a token
      */
     public ConsulDiscovery build() {
-        if (mode == DiscoveryMode.DNS && consistency != Consistency.DEFAULT) {
-            throw new IllegalStateException("consistency " + consistency + " applies to mode HTTP only; mode is DNS");
-        }
-        if (mode == DiscoveryMode.HTTP && !dnsAgents.isEmpty()) {
-            throw new IllegalStateException("dnsAgent " + dnsAgents + " applies to mode DNS only; mode is HTTP");
-        }
-        if (agentProbeIntervalSet && mode == DiscoveryMode.DNS) {
-            throw new IllegalStateException("agentProbeInterval applies to mode HTTP only; mode is DNS");
-        }
-        if (maxStaleness != null && consistency != Consistency.STALE) {
-            throw new IllegalStateException("maxStaleness applies to consistency STALE only; consistency is "
-                    + consistency);
-        }
+        // Settings rejects the conflicts, then reads the environment and the files
         return new DefaultConsulDiscovery(new Settings(this));
     }
 

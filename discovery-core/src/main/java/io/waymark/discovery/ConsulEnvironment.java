@@ -3,6 +3,7 @@ package io.waymark.discovery;
 import java.nio.file.Path;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Consul's environment variables, read as the consul CLI (its Go API client) reads them, for
@@ -36,19 +37,19 @@ final class ConsulEnvironment {
     }
 
     /** The variable, or null when unset or empty. */
-    String get(String name) {
+    @Nullable String get(String name) {
         String v = variables.apply(name);
         return v == null || v.isEmpty() ? null : v;
     }
 
     /** {@code CONSUL_HTTP_ADDR}, or null. */
-    AgentAddress agent() {
+    @Nullable AgentAddress agent() {
         String v = get(HTTP_ADDR);
         return v == null ? null : parse(() -> AgentAddress.parse(HTTP_ADDR, v));
     }
 
     /** {@code CONSUL_HTTP_SSL}, or null. */
-    Boolean https() {
+    @Nullable Boolean https() {
         return bool(HTTP_SSL);
     }
 
@@ -56,7 +57,7 @@ final class ConsulEnvironment {
      * {@code CONSUL_HTTP_TOKEN_FILE}, else {@code CONSUL_HTTP_TOKEN} (the file wins, as in the
      * consul CLI); null when neither is set.
      */
-    ConsulToken token() {
+    @Nullable ConsulToken token() {
         String file = get(HTTP_TOKEN_FILE);
         if (file != null) {
             Path p = parse(() -> ConsulProperty.path(HTTP_TOKEN_FILE, file));
@@ -90,23 +91,23 @@ final class ConsulEnvironment {
     }
 
     /** {@code CONSUL_NAMESPACE}, or null. */
-    String namespace() {
+    @Nullable String namespace() {
         String v = get(NAMESPACE);
         return v == null ? null : parse(() -> ConsulProperty.scopeName(NAMESPACE, v));
     }
 
     /** {@code CONSUL_PARTITION}, or null. */
-    String partition() {
+    @Nullable String partition() {
         String v = get(PARTITION);
         return v == null ? null : parse(() -> ConsulProperty.scopeName(PARTITION, v));
     }
 
-    private Tls.Named<Path> file(String name) {
+    private Tls.@Nullable Named<Path> file(String name) {
         String v = get(name);
         return v == null ? null : new Tls.Named<>(parse(() -> ConsulProperty.path(name, v)), name);
     }
 
-    private Boolean bool(String name) {
+    private @Nullable Boolean bool(String name) {
         String v = get(name);
         return v == null ? null : parse(() -> ConsulProperty.bool(name, v));
     }

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every {@link ConsulDiscoveryBuilder} setting by a string key, for configuration that arrives
@@ -158,12 +159,12 @@ public enum ConsulProperty {
 
     private final String key;
     private final String form;
-    private final String environmentVariable;
+    private final @Nullable String environmentVariable;
     private final String description;
     private final boolean secret;
     private final Setter setter;
 
-    ConsulProperty(String form, String environmentVariable, String description, boolean secret, Setter setter) {
+    ConsulProperty(String form, @Nullable String environmentVariable, String description, boolean secret, Setter setter) {
         this.key = camel(name());
         this.form = form;
         this.environmentVariable = environmentVariable;

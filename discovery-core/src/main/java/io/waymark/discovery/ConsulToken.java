@@ -6,6 +6,7 @@ import java.util.function.Supplier;
 import okhttp3.Interceptor;
 import okhttp3.Request;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,7 @@ final class ConsulToken implements Interceptor {
     private static final Logger LOG = LoggerFactory.getLogger(ConsulToken.class);
 
     private final Supplier<String> source;
-    private final TokenFile file;
+    private final @Nullable TokenFile file;
     private final String setting;
 
     /**
@@ -43,6 +44,19 @@ final class ConsulToken implements Interceptor {
         this.source = source;
         this.file = source instanceof TokenFile ? (TokenFile) source : null;
         this.setting = setting;
+    }
+
+    /**
+     * A fixed token, {@link #clean cleaned}.
+     *
+     * @throws IllegalArgumentException naming {@code setting}, never quoting the value, when it
+     *     is blank or has a character other than visible ASCII
+     */
+    static ConsulToken fixed(String setting, String token) {
+        Objects.requireNonNull(token, setting);
+        String clean = clean(setting, token);
+        Checks.requireArgument(clean != null, setting + " must not be blank");
+        return new ConsulToken(() -> clean, setting);
     }
 
     /** The token of {@code file}, re-read when the file changes. */
@@ -57,7 +71,7 @@ final class ConsulToken implements Interceptor {
      * @throws IllegalArgumentException naming {@code setting}, never quoting the value, when
      *     a character other than visible ASCII remains
      */
-    static String clean(String setting, String raw) {
+    static @Nullable String clean(String setting, @Nullable String raw) {
         if (raw == null) {
             return null;
         }
@@ -84,7 +98,7 @@ final class ConsulToken implements Interceptor {
     }
 
     /** The token to send now, or null for none. */
-    String current() throws TokenException {
+    @Nullable String current() throws TokenException {
         String raw;
         try {
             raw = source.get();
@@ -110,7 +124,7 @@ final class ConsulToken implements Interceptor {
     }
 
     /** The token to send after a 403; a file is read anew first. */
-    private String afterRefusal() throws TokenException {
+    private @Nullable String afterRefusal() throws TokenException {
         if (file != null) {
             file.reload();
         }
@@ -135,7 +149,7 @@ final class ConsulToken implements Interceptor {
         return chain.proceed(withToken(chain.request(), next));
     }
 
-    private Request withToken(Request request, String token) throws TokenException {
+    private Request withToken(Request request, @Nullable String token) throws TokenException {
         if (token == null) {
             return request;
         }
@@ -152,7 +166,7 @@ final class ConsulToken implements Interceptor {
     static final class TokenException extends IOException {
         private static final long serialVersionUID = 1L;
 
-        TokenException(String message, Throwable cause) {
+        TokenException(@Nullable String message, @Nullable Throwable cause) {
             super(message, cause);
         }
     }

@@ -21,6 +21,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,14 +46,14 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
     final Executor listenerExecutor;
     final ScheduledExecutorService scheduler;
     private final List<ExecutorService> owned = new CopyOnWriteArrayList<>();
-    private final ExecutorService dnsExecutor;
-    private final Rotation<AgentAddress> dnsServers;
-    private final DnsClient dns;
+    private final @Nullable ExecutorService dnsExecutor;
+    private final @Nullable Rotation<AgentAddress> dnsServers;
+    private final @Nullable DnsClient dns;
     private final ConcurrentHashMap<String, Alias> aliases = new ConcurrentHashMap<>();
     private final Watches watches;
     private final AtomicBoolean closed = new AtomicBoolean();
     // made at once in HTTP mode, on the first registered() in DNS mode; guarded by this
-    private volatile HttpTransport http;
+    private volatile @Nullable HttpTransport http;
 
     DefaultConsulDiscovery(Settings s) {
         this.settings = s;
@@ -138,7 +139,7 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
     }
 
     String agentsDescription() {
-        return dnsServers == null ? http.describe() : dnsServers.all().toString();
+        return dnsServers == null ? http().describe() : dnsServers.all().toString();
     }
 
     private void checkOpen() {
@@ -167,10 +168,10 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
     private NameWatch newWatch(WatchKey k) {
         // the new watch's slot is already counted
         // over https, HTTP/2 carries many watches per connection (250 streams each on Consul's agents)
-        if (dnsServers == null && watches.count() == CONNECTION_WARNING && !http.agents.current().address.https()) {
+        if (dnsServers == null && watches.count() == CONNECTION_WARNING && !http().agents.current().address.https()) {
             LOG.warn("{} names are watched through {}: each holds one HTTP connection while it blocks, and Consul "
                     + "accepts at most limits.http_max_conns_per_client (default 200) per client address",
-                    CONNECTION_WARNING, http.agents.current());
+                    CONNECTION_WARNING, http().agents.current());
         }
         NameWatch w = unstarted(k);
         w.start();
@@ -179,14 +180,15 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
 
     private NameWatch unstarted(WatchKey k) {
         return dnsServers == null || k.everyInstance() ? new HttpWatch(k, this, http())
-                : new DnsWatch(k, this, dnsServers, dns, dnsExecutor);
+                // DNS mode: made with dnsServers by the constructor
+                : new DnsWatch(k, this, dnsServers, Objects.requireNonNull(dns), Objects.requireNonNull(dnsExecutor));
     }
 
     /**
      * The alias's watch, started if need be; null when the cap leaves no room. The fast path
      * is two volatile reads.
      */
-    private NameWatch watchOf(Alias a, boolean everyInstance) {
+    private @Nullable NameWatch watchOf(Alias a, boolean everyInstance) {
         NameWatch w = everyInstance ? a.everyInstanceWatch : a.watch;
         if (w == null || w.isStopped()) {
             checkOpen();

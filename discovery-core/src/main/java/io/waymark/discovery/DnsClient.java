@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -134,7 +135,7 @@ final class DnsClient {
         return List.copyOf(out);
     }
 
-    private static String address(Record r) {
+    private static @Nullable String address(Record r) {
         if (r instanceof ARecord) {
             return ((ARecord) r).getAddress().getHostAddress();
         }

@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,6 +25,7 @@ import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The agents' HTTP API on OkHttp: one client (one dispatcher, one connection pool, one
@@ -71,7 +73,7 @@ final class HttpTransport implements AutoCloseable {
         private final OkHttpClient client;
         private final OkHttpClient blockingClient;
         /** Null when probing is off. */
-        private final OkHttpClient probeClient;
+        private final @Nullable OkHttpClient probeClient;
         private final Set<Call> calls = ConcurrentHashMap.newKeySet();
         /**
          * Whether its last answer came over HTTP/2 (as Consul's https answers do): its
@@ -80,7 +82,7 @@ final class HttpTransport implements AutoCloseable {
         private volatile boolean http2;
 
         /** Reached through the clients given, or, for a {@code unix://} agent, clients derived from them. */
-        Agent(AgentAddress address, OkHttpClient client, OkHttpClient blockingClient, OkHttpClient probeClient) {
+        Agent(AgentAddress address, OkHttpClient client, OkHttpClient blockingClient, @Nullable OkHttpClient probeClient) {
             this.address = address;
             this.base = new HttpUrl.Builder().scheme(address.https() ? "https" : "http").host(address.host())
                     .port(address.port()).build();
@@ -124,11 +126,11 @@ final class HttpTransport implements AutoCloseable {
     static final class Reply {
         final String body;
         /** {@code X-Consul-Index}; null when absent or not a number. */
-        final BigInteger index;
+        final @Nullable BigInteger index;
         /** {@code X-Consul-LastContact} in milliseconds, 0 when absent. */
         final long lastContactMillis;
 
-        Reply(String body, BigInteger index, long lastContactMillis) {
+        Reply(String body, @Nullable BigInteger index, long lastContactMillis) {
             this.body = body;
             this.index = index;
             this.lastContactMillis = lastContactMillis;
@@ -138,7 +140,7 @@ final class HttpTransport implements AutoCloseable {
     /** A request sent: its answer to come, and the means to cancel it. */
     static final class Exchange {
         final CompletableFuture<Reply> reply = new CompletableFuture<>();
-        private volatile Call call;
+        private volatile @Nullable Call call;
         private volatile boolean abandoned;
 
         /** Cancels the request: its sender no longer wants the answer (not a failure of the agent). */
@@ -171,8 +173,8 @@ final class HttpTransport implements AutoCloseable {
     private final ConnectionPool pool;
     private final OkHttpClient client;
     private final OkHttpClient blockingClient;
-    private final OkHttpClient probeClient;
-    private final AgentProber<Agent> prober;
+    private final @Nullable OkHttpClient probeClient;
+    private final @Nullable AgentProber<Agent> prober;
 
     /**
      * @param executor runs every call (each holds a thread while in flight)
@@ -288,7 +290,7 @@ final class HttpTransport implements AutoCloseable {
         return Math.min(interval, Checks.intMillis(s.requestTimeout));
     }
 
-    private OkHttpClient probeClient(Settings s, ExecutorService executor, Tls.Context tls) {
+    private OkHttpClient probeClient(Settings s, ExecutorService executor, Tls.@Nullable Context tls) {
         long timeout = probeTimeoutMillis(s);
         // a dispatcher of its own: probes must never wait behind blocking queries
         OkHttpClient.Builder b = new OkHttpClient.Builder()
@@ -314,7 +316,8 @@ final class HttpTransport implements AutoCloseable {
         CompletableFuture<Void> f = new CompletableFuture<>();
         Request request = new Request.Builder().url(scoped(agent.base.newBuilder().encodedPath(PROBE_PATH).build()))
                 .get().build();
-        agent.probeClient.newCall(request).enqueue(new Callback() {
+        // probes run only when probing is on, and then every agent has its probe client
+        Objects.requireNonNull(agent.probeClient).newCall(request).enqueue(new Callback() {
             @Override
             public void onFailure(Call call, IOException e) {
                 f.completeExceptionally(e);
@@ -394,7 +397,7 @@ final class HttpTransport implements AutoCloseable {
         return oneLine.length() <= 200 ? oneLine : oneLine.substring(0, 200) + "...";
     }
 
-    private static BigInteger number(String header) {
+    private static @Nullable BigInteger number(String header) {
         if (header == null || header.isEmpty() || !header.chars().allMatch(Character::isDigit)) {
             return null;
         }
@@ -415,6 +418,8 @@ final class HttpTransport implements AutoCloseable {
     public void close() {
         if (prober != null) {
             prober.close();
+        }
+        if (probeClient != null) {
             probeClient.dispatcher().cancelAll();
         }
         client.dispatcher().cancelAll();

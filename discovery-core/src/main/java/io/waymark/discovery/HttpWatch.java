@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import okhttp3.HttpUrl;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,7 @@ final class HttpWatch extends NameWatch {
     // the loop has one request in flight at a time; volatile for the hand-over between pool threads
     private volatile long index;
     private volatile boolean forceDefault;
-    private volatile HttpTransport.Exchange inFlight;
+    private volatile HttpTransport.@Nullable Exchange inFlight;
 
     HttpWatch(WatchKey key, DefaultConsulDiscovery owner, HttpTransport transport) {
         super(key, owner);
@@ -52,7 +53,7 @@ final class HttpWatch extends NameWatch {
     }
 
     /** Consul's guidance on X-Consul-Index: backwards means start over, below 1 means 1. */
-    static long nextIndex(long previous, BigInteger received) {
+    static long nextIndex(long previous, @Nullable BigInteger received) {
         long r = received == null ? 0 : (received.bitLength() > 63 ? Long.MAX_VALUE : received.longValue());
         if (r < previous) {
             return 0;

@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,7 @@ abstract class NameWatch {
     private final TokenBucket limiter;
     private final Backoff backoff;
 
-    private volatile Endpoints current;
+    private volatile @Nullable Endpoints current;
     private volatile boolean stopped;
     // set by users, cleared by the idle sweep: cheaper than a cache access on every resolve
     private volatile boolean used = true;
@@ -53,9 +54,9 @@ abstract class NameWatch {
     private volatile long lastUsedNanos = System.nanoTime();
     // guarded by this
     private CompletableFuture<Endpoints> firstAnswer = new CompletableFuture<>();
-    private ScheduledFuture<?> pending;
+    private @Nullable ScheduledFuture<?> pending;
     private int failures;
-    private CompletableFuture<Endpoints> refreshing;
+    private @Nullable CompletableFuture<Endpoints> refreshing;
     private boolean aclSuspected;
 
     NameWatch(WatchKey key, DefaultConsulDiscovery owner) {
@@ -95,7 +96,7 @@ abstract class NameWatch {
         return stopped;
     }
 
-    final Endpoints current() {
+    final @Nullable Endpoints current() {
         return current;
     }
 
@@ -257,7 +258,7 @@ abstract class NameWatch {
      * What went wrong, for a log line or a DiscoveryException; ACL refusals say what
      * permission is needed. {@code agent} may be null when unknown.
      */
-    final String problem(String agent, Throwable cause) {
+    final String problem(@Nullable String agent, Throwable cause) {
         if (Counters.kind(cause) == ErrorKind.ACL_DENIED) {
             String permission = query.preparedQuery()
                     ? "query:read on '" + query.service() + "' or service:read on its service"
@@ -368,7 +369,7 @@ abstract class NameWatch {
         private final EndpointListener listener;
         private volatile boolean closed;
         // confined to the listener queue
-        private Endpoints lastDelivered;
+        private @Nullable Endpoints lastDelivered;
 
         Registration(String name, EndpointListener listener) {
             this.alias = new Alias(name, query);

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Certificates and private keys from PEM files, as {@code consul tls} and openssl write them:
@@ -188,7 +189,7 @@ final class Pem {
         }
     }
 
-    private static String signatureAlgorithm(String keyAlgorithm) {
+    private static @Nullable String signatureAlgorithm(String keyAlgorithm) {
         switch (keyAlgorithm) {
             case "EC":
                 return "SHA256withECDSA";
@@ -394,7 +395,7 @@ final class Pem {
         }
 
         /** The algorithm OID of a PKCS #8 {@code PrivateKeyInfo}, dotted; null when it cannot be parsed. */
-        static String pkcs8Algorithm(byte[] der) {
+        static @Nullable String pkcs8Algorithm(byte[] der) {
             try {
                 Der outer = new Der(der, 0);
                 int[] seq = outer.next();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Consul name, parsed: which service (or prepared query), which tag, which datacenter.
@@ -41,13 +42,13 @@ public final class ServiceQuery {
     private static final int MAX_NAME = 253;
 
     private final String service;
-    private final String tag;
-    private final String datacenter;
+    private final @Nullable String tag;
+    private final @Nullable String datacenter;
     private final boolean preparedQuery;
     private final String domain;
     private final String canonical;
 
-    private ServiceQuery(String service, String tag, String datacenter, boolean preparedQuery, String domain) {
+    private ServiceQuery(String service, @Nullable String tag, @Nullable String datacenter, boolean preparedQuery, String domain) {
         this.service = service;
         this.tag = tag;
         this.datacenter = datacenter;

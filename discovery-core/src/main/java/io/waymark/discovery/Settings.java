@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +26,7 @@ final class Settings {
     final List<AgentAddress> agents;
     final List<AgentAddress> dnsAgents;
     /** Null: no token. */
-    final ConsulToken token;
+    final @Nullable ConsulToken token;
     final DiscoveryMode mode;
     final Consistency consistency;
     final boolean includeWarning;
@@ -43,15 +44,15 @@ final class Settings {
     final double watchRequestsPerSecond;
     final int watchBurst;
     final String domain;
-    final Executor listenerExecutor;
-    final ScheduledExecutorService scheduler;
-    final ExecutorService httpExecutor;
+    final @Nullable Executor listenerExecutor;
+    final @Nullable ScheduledExecutorService scheduler;
+    final @Nullable ExecutorService httpExecutor;
     final Clock clock;
     /** Null: no https agent (or the mode needs none). */
-    final Tls.Context tls;
+    final Tls.@Nullable Context tls;
     /** Consul Enterprise scope sent with every request; null: none. */
-    final String namespace;
-    final String partition;
+    final @Nullable String namespace;
+    final @Nullable String partition;
 
     /**
      * Reads the environment for what the builder leaves unset, then the files.
@@ -60,6 +61,7 @@ final class Settings {
      *     be used, or the TLS settings conflict (the message never shows a token or key)
      */
     Settings(ConsulDiscoveryBuilder b) {
+        rejectConflicts(b);
         ConsulEnvironment env = new ConsulEnvironment(b.environment);
         List<AgentAddress> http = new ArrayList<>(b.agents);
         if (http.isEmpty()) {
@@ -106,13 +108,30 @@ final class Settings {
         this.clock = b.clock;
     }
 
+    /** Settings that apply to another mode or consistency than the one chosen: before any file is read. */
+    private static void rejectConflicts(ConsulDiscoveryBuilder b) {
+        if (b.mode == DiscoveryMode.DNS && b.consistency != Consistency.DEFAULT) {
+            throw new IllegalStateException("consistency " + b.consistency + " applies to mode HTTP only; mode is DNS");
+        }
+        if (b.mode == DiscoveryMode.HTTP && !b.dnsAgents.isEmpty()) {
+            throw new IllegalStateException("dnsAgent " + b.dnsAgents + " applies to mode DNS only; mode is HTTP");
+        }
+        if (b.agentProbeIntervalSet && b.mode == DiscoveryMode.DNS) {
+            throw new IllegalStateException("agentProbeInterval applies to mode HTTP only; mode is DNS");
+        }
+        if (b.maxStaleness != null && b.consistency != Consistency.STALE) {
+            throw new IllegalStateException("maxStaleness applies to consistency STALE only; consistency is "
+                    + b.consistency);
+        }
+    }
+
     /**
      * The TLS context of the https agents (the JVM's trust when none is configured); null when
      * there is no https agent. Settings made on the builder without an https agent are a mistake
      * worth an error; the environment's are ignored then, as the consul CLI ignores them for an
      * http address.
      */
-    private static Tls.Context tls(ConsulDiscoveryBuilder b, ConsulEnvironment env, List<AgentAddress> agents) {
+    private static Tls.@Nullable Context tls(ConsulDiscoveryBuilder b, ConsulEnvironment env, List<AgentAddress> agents) {
         Tls options = b.tls.copy();
         options.checkConsistent();
         boolean https = agents.stream().anyMatch(AgentAddress::https);

@@ -13,6 +13,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
@@ -24,6 +25,7 @@ import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How {@code https://} agents are reached: the trust (a CA file or directory, a trust store,
@@ -56,21 +58,21 @@ final class Tls {
     }
 
     // trust: at most one
-    Named<Path> caCert;
-    Named<Path> caPath;
-    Named<Path> trustStoreFile;
-    String trustStorePassword;
-    KeyStore trustStore;
-    X509TrustManager trustManager;
+    @Nullable Named<Path> caCert;
+    @Nullable Named<Path> caPath;
+    @Nullable Named<Path> trustStoreFile;
+    @Nullable String trustStorePassword;
+    @Nullable KeyStore trustStore;
+    @Nullable X509TrustManager trustManager;
     // client certificate: a pair of PEM files, or a key store
-    Named<Path> clientCert;
-    Named<Path> clientKey;
-    Named<Path> keyStoreFile;
-    String keyStorePassword;
-    KeyStore keyStore;
-    Named<String> serverName;
-    Boolean verifyHostname;
-    Named<Boolean> verify;
+    @Nullable Named<Path> clientCert;
+    @Nullable Named<Path> clientKey;
+    @Nullable Named<Path> keyStoreFile;
+    @Nullable String keyStorePassword;
+    @Nullable KeyStore keyStore;
+    @Nullable Named<String> serverName;
+    @Nullable Boolean verifyHostname;
+    @Nullable Named<Boolean> verify;
 
     Tls copy() {
         Tls t = new Tls();
@@ -110,7 +112,7 @@ final class Tls {
         return n;
     }
 
-    private static List<Named<?>> present(Named<?>... candidates) {
+    private static List<Named<?>> present(@Nullable Named<?>... candidates) {
         List<Named<?>> n = new ArrayList<>();
         for (Named<?> c : candidates) {
             if (c != null) {
@@ -187,7 +189,7 @@ final class Tls {
         }
         if (pem && (clientCert == null || clientKey == null)) {
             throw new IllegalStateException(clientCert == null
-                    ? clientKey.setting + " is set without a client certificate (clientCert): set both"
+                    ? Objects.requireNonNull(clientKey).setting + " is set without a client certificate (clientCert): set both"
                     : clientCert.setting + " is set without its private key (clientKey): set both");
         }
     }
@@ -294,7 +296,7 @@ final class Tls {
         return store;
     }
 
-    private KeyManager[] keyManagers() {
+    private KeyManager @Nullable [] keyManagers() {
         if (!hasClientCertificate()) {
             return null;
         }
@@ -303,8 +305,9 @@ final class Tls {
             char[] password;
             if (clientCert != null) {
                 List<X509Certificate> chain = Pem.certificates(clientCert.setting, clientCert.value);
-                PrivateKey key = Pem.privateKey(clientKey.setting, clientKey.value);
-                Pem.requireMatch(key, chain.get(0), clientKey.setting, clientCert.setting);
+                Named<Path> keyFile = Objects.requireNonNull(clientKey); // validate(): a certificate has its key
+                PrivateKey key = Pem.privateKey(keyFile.setting, keyFile.value);
+                Pem.requireMatch(key, chain.get(0), keyFile.setting, clientCert.setting);
                 password = new char[0];
                 store = KeyStore.getInstance("PKCS12");
                 store.load(null, null);
@@ -330,12 +333,12 @@ final class Tls {
         }
     }
 
-    private static char[] chars(String password) {
+    private static char[] chars(@Nullable String password) {
         return password == null ? new char[0] : password.toCharArray();
     }
 
     /** A key store file of any type the JDK knows (PKCS #12, JKS), detected from its content. */
-    private static KeyStore load(Named<Path> file, String password, String what) {
+    private static KeyStore load(Named<Path> file, @Nullable String password, String what) {
         if (!Files.isRegularFile(file.value)) {
             throw Pem.fileError(file.setting, file.value, Files.exists(file.value) ? "is not a regular file"
                     : "does not exist");
@@ -396,11 +399,11 @@ final class Tls {
      */
     static final class NamingSocketFactory extends SSLSocketFactory {
         private final SSLSocketFactory delegate;
-        private final String serverName;
+        private final @Nullable String serverName;
         private final boolean verifyHostname;
         private final int handshakeMillis;
 
-        NamingSocketFactory(SSLSocketFactory delegate, String serverName, boolean verifyHostname,
+        NamingSocketFactory(SSLSocketFactory delegate, @Nullable String serverName, boolean verifyHostname,
                 int handshakeMillis) {
             this.delegate = delegate;
             this.serverName = serverName;

@@ -7,7 +7,9 @@ import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.util.Locale;
+import java.util.Objects;
 import javax.net.ssl.SSLException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a failed TLS connection to an agent most likely means, in the words of the settings
@@ -23,7 +25,7 @@ final class TlsHint {
     }
 
     /** A sentence for {@code failure}, or null when it is no TLS problem we can explain. */
-    static String explain(Throwable failure, Settings s) {
+    static @Nullable String explain(Throwable failure, Settings s) {
         if (s.agents.stream().noneMatch(AgentAddress::https)) {
             return null;
         }
@@ -68,12 +70,13 @@ final class TlsHint {
     }
 
     private static String trust(Settings s) {
-        return s.tls.defaultTrust ? Tls.DEFAULT_TRUST + "; set caCert (CONSUL_CACERT) to the agents' CA"
-                : "trust: " + s.tls.trust;
+        Tls.Context tls = Objects.requireNonNull(s.tls); // explain() asks only when an agent is https
+        return tls.defaultTrust ? Tls.DEFAULT_TRUST + "; set caCert (CONSUL_CACERT) to the agents' CA"
+                : "trust: " + tls.trust;
     }
 
     private static String identity(Settings s) {
-        return s.tls.identity;
+        return Objects.requireNonNull(s.tls).identity;
     }
 
     private static Throwable root(Throwable t) {

@@ -18,6 +18,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import javax.net.SocketFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sockets to an agent's HTTP API on a Unix domain socket ({@code unix:///path}), for OkHttp,
@@ -74,9 +75,9 @@ final class UnixSocketFactory extends SocketFactory {
     /** A socket on a Unix domain socket channel. */
     static final class UnixSocket extends Socket {
         private final UnixDomainSocketAddress address;
-        private volatile SocketChannel channel;
-        private volatile Selector readable;
-        private volatile Selector writable;
+        private volatile @Nullable SocketChannel channel;
+        private volatile @Nullable Selector readable;
+        private volatile @Nullable Selector writable;
         private volatile int soTimeout;
         private volatile boolean closed;
         private volatile boolean inputShut;
@@ -196,7 +197,11 @@ final class UnixSocketFactory extends SocketFactory {
         }
 
         /** Waits until the channel is ready or {@code millis} pass (0: no limit); fails once the socket is closed. */
-        private void await(Selector selector, long millis) throws IOException {
+        private void await(@Nullable Selector selector, long millis) throws IOException {
+            if (selector == null) { // made before the channel: closed meanwhile, or never connected
+                requireOpen();
+                throw new SocketException("Socket closed");
+            }
             try {
                 selector.select(millis);
                 if (!closed) {
@@ -219,6 +224,9 @@ final class UnixSocketFactory extends SocketFactory {
             return c;
         }
 
+        // Socket's own lock is not needed: the state is volatile and closing twice is harmless
+        // (SocketChannel.close and Selector.close are idempotent)
+        @SuppressWarnings("UnsynchronizedOverridesSynchronized")
         @Override
         public void close() throws IOException {
             if (closed) {
@@ -294,6 +302,7 @@ final class UnixSocketFactory extends SocketFactory {
             return outputShut;
         }
 
+        @SuppressWarnings("UnsynchronizedOverridesSynchronized") // soTimeout is volatile
         @Override
         public void setSoTimeout(int timeout) throws SocketException {
             if (timeout < 0) {
@@ -302,6 +311,7 @@ final class UnixSocketFactory extends SocketFactory {
             soTimeout = timeout;
         }
 
+        @SuppressWarnings("UnsynchronizedOverridesSynchronized") // soTimeout is volatile
         @Override
         public int getSoTimeout() {
             return soTimeout;

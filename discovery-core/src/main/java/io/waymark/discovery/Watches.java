@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +69,7 @@ final class Watches {
                         return w.hasRegistrations() ? Long.MAX_VALUE : idleNanos;
                     }
                 })
-                .removalListener((WatchKey key, NameWatch w, RemovalCause c) -> {
+                .removalListener((@Nullable WatchKey key, @Nullable NameWatch w, RemovalCause c) -> {
                     slots.decrementAndGet();
                     if (w != null) {
                         if (c == RemovalCause.EXPIRED) {
@@ -87,7 +88,7 @@ final class Watches {
      * The running watch of {@code key}, made if need be; null when {@code maxWatches} watches
      * run and none of them may make room.
      */
-    NameWatch get(WatchKey key) {
+    @Nullable NameWatch get(WatchKey key) {
         for (;;) {
             NameWatch w = cache.getIfPresent(key);
             if (w == null) {
@@ -117,6 +118,7 @@ final class Watches {
     }
 
     /** Re-computes the idle expiry of {@code key}'s watch (listeners came or went). */
+    @SuppressWarnings("CheckReturnValue") // the read itself is the point: it runs expireAfterRead
     void touch(WatchKey key) {
         cache.getIfPresent(key);
     }
@@ -166,6 +168,7 @@ final class Watches {
         return a.lastUsedNanos() - b.lastUsedNanos() < 0;
     }
 
+    @SuppressWarnings("CheckReturnValue") // getIfPresent for its expireAfterRead, as in touch
     private void sweepIdle() {
         for (NameWatch w : cache.asMap().values()) {
             if (w.takeUsed()) {

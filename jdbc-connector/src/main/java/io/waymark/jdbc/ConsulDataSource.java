@@ -11,6 +11,7 @@ import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link DataSource} over {@link ConsulDriver}: set a {@code jdbc:consul:} URL and
@@ -54,14 +55,12 @@ import javax.sql.DataSource;
  */
 public class ConsulDataSource implements DataSource {
 
-    private static final ConsulDriver DRIVER = new ConsulDriver();
-
-    private volatile String url;
-    private volatile String user;
-    private volatile String password;
+    private volatile @Nullable String url;
+    private volatile @Nullable String user;
+    private volatile @Nullable String password;
     private final Properties properties = new Properties();
     private volatile int loginTimeout;
-    private volatile PrintWriter logWriter;
+    private volatile @Nullable PrintWriter logWriter;
 
     public ConsulDataSource() {
     }
@@ -78,7 +77,7 @@ public class ConsulDataSource implements DataSource {
     }
 
     /** The URL as set (it may carry a password: do not log it). */
-    public String getUrl() {
+    public @Nullable String getUrl() {
         return url;
     }
 
@@ -86,7 +85,7 @@ public class ConsulDataSource implements DataSource {
         this.user = user;
     }
 
-    public String getUser() {
+    public @Nullable String getUser() {
         return user;
     }
 
@@ -215,7 +214,7 @@ public class ConsulDataSource implements DataSource {
     }
 
     @Override
-    public Connection getConnection(String username, String password) throws SQLException {
+    public Connection getConnection(@Nullable String username, @Nullable String password) throws SQLException {
         String u = requireUrl();
         Properties info = properties();
         if (username != null) {
@@ -224,7 +223,8 @@ public class ConsulDataSource implements DataSource {
         if (password != null) {
             info.setProperty("password", password);
         }
-        return DRIVER.connect(u, info);
+        // setUrl took jdbc:consul: URLs only
+        return ConsulDriver.open(u, info);
     }
 
     /** A copy of the properties set: the delegate's and the {@code consul.*} ones. */
@@ -255,7 +255,7 @@ public class ConsulDataSource implements DataSource {
     }
 
     @Override
-    public PrintWriter getLogWriter() {
+    public @Nullable PrintWriter getLogWriter() {
         return logWriter;
     }
 

@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.util.Properties;
 import java.util.logging.Logger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code jdbc:consul:} driver: MySQL / MariaDB connections to whichever server Consul
@@ -94,10 +95,12 @@ public final class ConsulDriver implements Driver {
      *     writable primary could be reached
      */
     @Override
-    public Connection connect(String url, Properties info) throws SQLException {
-        if (!acceptsURL(url)) {
-            return null;
-        }
+    public @Nullable Connection connect(String url, Properties info) throws SQLException {
+        return acceptsURL(url) ? open(url, info) : null;
+    }
+
+    /** {@link #connect} of a URL known to be a {@code jdbc:consul:} one: never null. */
+    static Connection open(String url, Properties info) throws SQLException {
         ConsulUrl parsed = ConsulUrl.parse(url, info);
         return RoutingConnection.open(parsed, parsed.subprotocol().driver(), DiscoveryRegistry.shared());
     }

@@ -5,4 +5,7 @@
  * {@code DriverManager} and pools through {@code META-INF/services/java.sql.Driver}) and
  * {@link io.waymark.jdbc.ConsulDataSource}.
  */
+@NullMarked
 package io.waymark.jdbc;
+
+import org.jspecify.annotations.NullMarked;

@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Micrometer meters for a {@link DiscoveredRedis}: gauges and counters read from
@@ -56,8 +57,8 @@ public final class RedisMeterBinder implements MeterBinder, RedisMetrics {
 
     private final Tags tags;
     private final LongAdder masterChanges = new LongAdder();
-    private volatile Snapshot<RedisStats> stats;
-    private volatile Timer gap;
+    private volatile @Nullable Snapshot<RedisStats> stats;
+    private volatile @Nullable Timer gap;
 
     /** Meters with {@code tags} besides their own; {@link #stats} says where the gauges read from. */
     public RedisMeterBinder(Iterable<Tag> tags) {

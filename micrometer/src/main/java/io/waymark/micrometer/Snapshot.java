@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One stats snapshot shared by every meter of a binder for a short while: a scrape reads a dozen
@@ -20,7 +21,7 @@ final class Snapshot<T> {
 
     private final Supplier<T> source;
     private final LongSupplier nanoTime;
-    private volatile Taken<T> last;
+    private volatile @Nullable Taken<T> last;
 
     private record Taken<T>(T value, long at) {
     }

@@ -7,4 +7,7 @@
  * base units); tags never take values from traffic. The core modules do not depend on Micrometer:
  * this module depends on them, and the connectors are optional dependencies here.
  */
+@NullMarked
 package io.waymark.micrometer;
+
+import org.jspecify.annotations.NullMarked;

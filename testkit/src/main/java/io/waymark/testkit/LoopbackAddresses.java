@@ -51,7 +51,7 @@ public final class LoopbackAddresses {
         int offset = ThreadLocalRandom.current().nextInt(size);
         for (int k = 0; k < size; k++) {
             String address = "127.0.0." + (POOL_FIRST + (offset + k) % size);
-            Lease lease = tryLock(address, ports);
+            Lease lease = tryLock(address);
             if (lease != null) {
                 if (bindable(address, ports)) {
                     return lease;
@@ -76,7 +76,7 @@ public final class LoopbackAddresses {
                 wait,
                 Duration.ofMillis(200),
                 () -> {
-                    Lease lease = tryLock(address, ports);
+                    Lease lease = tryLock(address);
                     if (lease == null) {
                         return false;
                     }
@@ -111,7 +111,7 @@ public final class LoopbackAddresses {
         }
     }
 
-    private static Lease tryLock(String address, int[] ports) {
+    private static Lease tryLock(String address) {
         Lease fresh = new Lease(address);
         if (HELD.putIfAbsent(address, fresh) != null) {
             return null;

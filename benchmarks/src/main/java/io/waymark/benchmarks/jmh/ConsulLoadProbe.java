@@ -168,7 +168,7 @@ public final class ConsulLoadProbe {
                 ConsulDiscoveryBuilder b = ConsulDiscovery.builder().environment(Map.of())
                         .agent("https://" + agent.httpsAddress()).caCert(s.tls().caCertificate())
                         .clientCert(s.tls().clientCertificate()).clientKey(s.tls().clientKey()).tokenFile(token);
-                return scale(consul.servers().get(0), agent, agent.httpsAddress(), b, names, Duration.ofSeconds(60));
+                return scale(consul.servers().get(0), agent.httpsAddress(), b, names, Duration.ofSeconds(60));
             } finally {
                 Files.deleteIfExists(token);
             }
@@ -178,15 +178,15 @@ public final class ConsulLoadProbe {
     /** The same over plain HTTP, bounded in time: an agent at its connection limit leaves names unanswered. */
     private static Scale plainScale(ConsulAgent server, ConsulAgent agent, int names) throws Exception {
         System.out.printf("Watching %d names over plain HTTP...%n", names);
-        return scale(server, agent, agent.httpAddress(), ConsulDiscovery.builder().environment(Map.of())
+        return scale(server, agent.httpAddress(), ConsulDiscovery.builder().environment(Map.of())
                 .agent(agent.httpAddress()), names, Duration.ofSeconds(20));
     }
 
     /**
-     * Registers {@code names} services on {@code server}, watches them through {@code agent},
+     * Registers {@code names} services on {@code server}, watches them through the agent at {@code address},
      * then registers a second instance of each and times until its listener sees it.
      */
-    private static Scale scale(ConsulAgent server, ConsulAgent agent, String address, ConsulDiscoveryBuilder builder,
+    private static Scale scale(ConsulAgent server, String address, ConsulDiscoveryBuilder builder,
             int names, Duration patience) throws Exception {
         for (int i = 0; i < names; i++) {
             server.register(ServiceSpec.builder(scaleName(i)).id(scaleName(i) + "-1").address("127.0.0.91").port(80)

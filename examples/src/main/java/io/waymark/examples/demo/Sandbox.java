@@ -43,39 +43,48 @@ interface Sandbox extends AutoCloseable {
                 .filter(m -> seed.redis().replicaOf(m).address().equals(target.address()))
                 .findFirst().orElseThrow(() -> new IllegalStateException("no master replicated by " + target));
         return new Sandbox() {
+            @Override
             public String consulAgent() {
                 return seed.consul().clients().get(0).httpAddress();
             }
 
+            @Override
             public String writeService() {
                 return SeedTopology.MASTER_SERVICE + ".service.consul";
             }
 
+            @Override
             public String readService() {
                 return SeedTopology.REPLICA_SERVICE + ".service.consul";
             }
 
+            @Override
             public String password() {
                 return SeedTopology.PASSWORD;
             }
 
+            @Override
             public RedisNode target() {
                 return target;
             }
 
+            @Override
             public RedisNode oldMaster() {
                 return master;
             }
 
+            @Override
             public void failover() {
                 seed.redis().failover(target);
             }
 
+            @Override
             public String describe() {
                 return "Redis Cluster (3 masters + 3 replicas on :8888) behind 3 Consul servers and "
                         + seed.consul().clients().size() + " client agents";
             }
 
+            @Override
             public void close() {
                 seed.close();
             }
@@ -104,40 +113,49 @@ interface Sandbox extends AutoCloseable {
         RedisNode target = redis.replicas().get(0);
         RedisNode old = redis.master();
         return new Sandbox() {
+            @Override
             public String consulAgent() {
                 return agents.clients().get(0).httpAddress();
             }
 
+            @Override
             public String writeService() {
                 return master + ".service.consul";
             }
 
+            @Override
             public String readService() {
                 return replica + ".service.consul";
             }
 
+            @Override
             public String password() {
                 return "secret";
             }
 
+            @Override
             public RedisNode target() {
                 return target;
             }
 
+            @Override
             public RedisNode oldMaster() {
                 return old;
             }
 
+            @Override
             public void failover() {
                 redis.switchover(target);
             }
 
+            @Override
             public String describe() {
                 List<String> nodes = redis.nodes().stream().map(RedisNode::address).toList();
                 return "standalone replication " + nodes + " behind 3 Consul servers and "
                         + agents.clients().size() + " client agents";
             }
 
+            @Override
             public void close() {
                 try {
                     agents.close();

@@ -33,9 +33,13 @@ final class KeySet<K> {
     @SuppressWarnings("unchecked")
     void addAll(Collection<K> add) {
         for (K k : add) {
-            Object id = id(k);
-            // a copy of the bytes: the caller may reuse its array, the next node must get what was subscribed
-            keys.putIfAbsent(id, id instanceof ByteBuffer b && k instanceof byte[] ? (K) b.array() : k);
+            if (k instanceof byte[] bytes) {
+                // a copy of the bytes: the caller may reuse its array, the next node must get what was subscribed
+                byte[] copy = bytes.clone();
+                keys.putIfAbsent(ByteBuffer.wrap(copy), (K) copy);
+            } else {
+                keys.putIfAbsent(id(k), k);
+            }
         }
     }
 

@@ -76,6 +76,7 @@ final class MasterChoice {
     }
 
     /** One reconciliation's masters, at {@code now} (nanoTime): starts, reports or ends an episode. */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // one reconciliation at a time writes; volatile for the readers
     void observe(List<? extends Node<?, ?>> masters, Node<?, ?> chosen, long now) {
         if (masters.size() <= 1) {
             if (reported) {

@@ -124,6 +124,7 @@ final class RetryPolicy {
         return backoffNanos(attempt, deadline - ticker.getAsLong(), random.getAsDouble());
     }
 
+    @SuppressWarnings("NarrowCalculation") // cap is MIN_BACKOFF_NANOS times a power of two: even, cap / 2 is exact
     static long backoffNanos(int attempt, long nanosLeft, double random) {
         long cap = Math.min(MAX_BACKOFF_NANOS, MIN_BACKOFF_NANOS << Math.min(Math.max(attempt, 0), 4));
         long delay = cap / 2 + (long) (random * (cap / 2));

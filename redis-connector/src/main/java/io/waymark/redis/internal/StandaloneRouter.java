@@ -146,6 +146,7 @@ final class StandaloneRouter<K, V> {
      * Completes with a usable fenced master as soon as there is one, asking Consul and
      * probing the nodes meanwhile; fails when {@code deadlineNanos} passes first.
      */
+    @SuppressWarnings("CollectionUndefinedEquality") // awaiting holds these very futures: identity is what is meant
     CompletableFuture<Node<K, V>> awaitMaster(long deadlineNanos) {
         Node<K, V> m = usableMaster();
         if (m != null) {

@@ -61,7 +61,7 @@ public final class Resp {
             out.flush();
             return read(in);
         } catch (IOException e) {
-            throw new UncheckedIOException(String.join(" ", args[0]) + " on " + host + ":" + port
+            throw new UncheckedIOException(args[0] + " on " + host + ":" + port
                     + " failed: " + e.getMessage(), e);
         }
     }

@@ -91,6 +91,7 @@ final class ConsulDnsWriteClient implements WriteClient {
     }
 
     /** Resolves again and switches to the answer unless another thread already replaced {@code failed}. */
+    @SuppressWarnings("ReferenceEquality") // this very target failed: identity is what is meant
     private synchronized void reconnect(Target failed) {
         if (current != failed) {
             return;
