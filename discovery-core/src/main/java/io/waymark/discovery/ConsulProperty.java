@@ -113,7 +113,7 @@ public enum ConsulProperty {
                 }
             }),
     /** Read consistency. */
-    CONSISTENCY("default, stale, consistent or cached", null, "read consistency of blocking queries; default default",
+    CONSISTENCY("default, stale or cached", null, "read consistency of blocking queries; default default",
             false, (b, k, v) -> b.consistency(choice(k, v, Consistency.class))),
     /** Serve instances in warning too. */
     INCLUDE_WARNING("true or false", null, "also use instances whose checks warn; default false", false,
