@@ -44,14 +44,6 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ConsulDiscoveryBuilder {
 
-    static final Duration MIN_BLOCKING_WAIT = Duration.ofSeconds(1);
-    static final Duration MAX_BLOCKING_WAIT = Duration.ofMinutes(10);
-    static final Duration MIN_AGENT_PROBE_INTERVAL = Duration.ofMillis(100);
-    /** Below this, a watch loop would practically stop: one request per 1000 s. */
-    static final double MIN_WATCH_RATE = 0.001;
-    static final int DEFAULT_MAX_WATCHES = 1_000;
-    static final int MAX_MAX_WATCHES = 100_000;
-
     // package-private: Settings copies them (the builder hands itself over, as Caffeine's does)
     final List<AgentAddress> agents = new ArrayList<>();
     final List<AgentAddress> dnsAgents = new ArrayList<>();
@@ -70,7 +62,7 @@ public final class ConsulDiscoveryBuilder {
     Duration blockingWait = Duration.ofMinutes(5);
     Duration pollInterval = Duration.ofSeconds(1);
     Duration idleWatchTimeout = Duration.ofMinutes(10);
-    int maxWatches = DEFAULT_MAX_WATCHES;
+    int maxWatches = 1_000;
     Duration agentProbeInterval = Duration.ofSeconds(2);
     boolean agentProbeIntervalSet;
     @Nullable Duration maxStaleness;
@@ -119,11 +111,7 @@ public final class ConsulDiscoveryBuilder {
      *     (the message does not show the value)
      */
     public ConsulDiscoveryBuilder token(String token) {
-        return token("token", token);
-    }
-
-    ConsulDiscoveryBuilder token(String setting, String token) {
-        return tokenSource(ConsulToken.fixed(setting, token));
+        return tokenSource(ConsulToken.fixed("token", token));
     }
 
     /**
@@ -158,7 +146,7 @@ public final class ConsulDiscoveryBuilder {
         return this;
     }
 
-    private ConsulDiscoveryBuilder tokenSource(ConsulToken t) {
+    ConsulDiscoveryBuilder tokenSource(ConsulToken t) {
         this.tokenFile = null;
         this.token = t;
         return this;
@@ -367,8 +355,8 @@ public final class ConsulDiscoveryBuilder {
      * agent probe}.
      */
     public ConsulDiscoveryBuilder blockingWait(Duration wait) {
-        this.blockingWait = Checks.inRange("blockingWait", Checks.positive("blockingWait", wait), MIN_BLOCKING_WAIT,
-                MAX_BLOCKING_WAIT, "1s..10m");
+        this.blockingWait = Checks.inRange("blockingWait", Checks.positive("blockingWait", wait),
+                Duration.ofSeconds(1), Duration.ofMinutes(10), "1s..10m");
         return this;
     }
 
@@ -401,8 +389,8 @@ public final class ConsulDiscoveryBuilder {
      * (package notes).
      */
     public ConsulDiscoveryBuilder maxWatches(int maxWatches) {
-        Checks.requireArgument(maxWatches >= 1 && maxWatches <= MAX_MAX_WATCHES,
-                "maxWatches must be in 1.." + MAX_MAX_WATCHES + ": " + maxWatches);
+        Checks.requireArgument(maxWatches >= 1 && maxWatches <= 100_000,
+                "maxWatches must be in 1..100000: " + maxWatches);
         this.maxWatches = maxWatches;
         return this;
     }
@@ -418,7 +406,7 @@ public final class ConsulDiscoveryBuilder {
      * @param interval zero (off), or at least 100 ms
      */
     public ConsulDiscoveryBuilder agentProbeInterval(Duration interval) {
-        this.agentProbeInterval = Checks.zeroOrAtLeast("agentProbeInterval", interval, MIN_AGENT_PROBE_INTERVAL,
+        this.agentProbeInterval = Checks.zeroOrAtLeast("agentProbeInterval", interval, Duration.ofMillis(100),
                 "0 (off) or at least 100ms");
         this.agentProbeIntervalSet = true;
         return this;
@@ -440,9 +428,9 @@ public final class ConsulDiscoveryBuilder {
      * per second, burst 5.
      */
     public ConsulDiscoveryBuilder watchRateLimit(double requestsPerSecond, int burst) {
-        Checks.requireArgument(requestsPerSecond >= MIN_WATCH_RATE && !Double.isInfinite(requestsPerSecond),
-                "watchRateLimit requestsPerSecond must be at least " + MIN_WATCH_RATE
-                        + " (one request per 1000 s) and finite: " + requestsPerSecond);
+        Checks.requireArgument(requestsPerSecond >= 0.001 && !Double.isInfinite(requestsPerSecond),
+                "watchRateLimit requestsPerSecond must be at least 0.001 (one request per 1000 s) and finite: "
+                        + requestsPerSecond);
         Checks.requireArgument(burst >= 1, "watchRateLimit burst must be >= 1: " + burst);
         this.watchRequestsPerSecond = requestsPerSecond;
         this.watchBurst = burst;

@@ -47,7 +47,7 @@ public enum ConsulProperty {
     /** The ACL token. */
     TOKEN("ACL token (visible ASCII)", ConsulEnvironment.HTTP_TOKEN,
             "ACL token sent as X-Consul-Token; default none (CONSUL_HTTP_TOKEN_FILE wins over CONSUL_HTTP_TOKEN)",
-            true, (b, k, v) -> b.token(k, v)),
+            true, (b, k, v) -> b.tokenSource(ConsulToken.fixed(k, v))),
     /** A file holding the ACL token, re-read when it changes. */
     TOKEN_FILE("path of a file holding the token", ConsulEnvironment.HTTP_TOKEN_FILE,
             "ACL token read from this file, and read again when the file changes (rotation)", false,

@@ -273,12 +273,20 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
                 Throwable cause = Counters.cause(error);
                 throw new CompletionException(new DiscoveryException(probe.problem(null, cause), cause));
             }
-            return Endpoints.of(a.name, answer.endpoints, false, clock.instant(), answer.index);
+            return Endpoints.of(a.name, answer.endpoints(), false, clock.instant(), answer.index());
         });
     }
 
     @Override
     public CompletableFuture<Endpoints> resolveAsync(String name) {
+        return async(name, false);
+    }
+
+    /**
+     * {@link #resolveAsync} (the watched answer when there is one) or, {@code fresh}, {@link #refresh}
+     * (a new request); a bad name fails the future instead of throwing.
+     */
+    private CompletableFuture<Endpoints> async(String name, boolean fresh) {
         Alias a;
         NameWatch w;
         try {
@@ -287,11 +295,14 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Endpoints e = w == null ? null : w.current();
+        if (w == null) {
+            return bounded(oneShot(a, false), name).thenApply(a::named);
+        }
+        Endpoints e = fresh ? null : w.current();
         if (e != null) {
             return CompletableFuture.completedFuture(a.named(e));
         }
-        return bounded(w != null ? w.firstAnswer() : oneShot(a, false), name).thenApply(a::named);
+        return bounded(fresh ? w.refresh() : w.firstAnswer(), name).thenApply(a::named);
     }
 
     /** Times out on our scheduler, not on CompletableFuture's own delayer thread. */
@@ -314,15 +325,7 @@ final class DefaultConsulDiscovery implements ConsulDiscovery {
 
     @Override
     public CompletableFuture<Endpoints> refresh(String name) {
-        Alias a;
-        NameWatch w;
-        try {
-            a = alias(name);
-            w = watchOf(a, false);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return bounded(w != null ? w.refresh() : oneShot(a, false), name).thenApply(a::named);
+        return async(name, true);
     }
 
     @Override

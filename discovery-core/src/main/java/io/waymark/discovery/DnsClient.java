@@ -37,14 +37,7 @@ import org.xbill.DNS.Type;
 final class DnsClient {
 
     /** What a lookup found, and how long it may be cached (seconds). */
-    static final class Result {
-        final List<Endpoint> endpoints;
-        final long ttlSeconds;
-
-        Result(List<Endpoint> endpoints, long ttlSeconds) {
-            this.endpoints = endpoints;
-            this.ttlSeconds = ttlSeconds;
-        }
+    record Result(List<Endpoint> endpoints, long ttlSeconds) {
     }
 
     private static final Comparator<Endpoint> ORDER = Comparator.comparing(Endpoint::host)

@@ -43,9 +43,9 @@ final class DnsWatch extends NameWatch {
                 failed(server.toString(), e);
                 return;
             }
-            succeeded(new Answer(r.endpoints, 0));
+            succeeded(new Answer(r.endpoints(), 0));
             // TTLs are at most 2^31 - 1 seconds: no overflow
-            next(r.ttlSeconds > 0 ? TimeUnit.SECONDS.toNanos(r.ttlSeconds) : Checks.nanos(owner.settings.pollInterval));
+            next(r.ttlSeconds() > 0 ? TimeUnit.SECONDS.toNanos(r.ttlSeconds()) : Checks.nanos(owner.settings.pollInterval));
         });
     }
 
@@ -53,7 +53,7 @@ final class DnsWatch extends NameWatch {
     CompletableFuture<Answer> fetchNow() {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return new Answer(lookup(servers.current()).endpoints, 0);
+                return new Answer(lookup(servers.current()).endpoints(), 0);
             } catch (Exception e) {
                 throw new CompletionException(e);
             }

@@ -111,7 +111,7 @@ final class HttpWatch extends NameWatch {
         index = nextIdx;
         Answer answer = new Answer(endpoints(r.body), r.index == null ? 0 : r.index.longValue());
         Endpoints c = current();
-        if (!answer.endpoints.isEmpty() || c != null && c.isEmpty()) {
+        if (!answer.endpoints().isEmpty() || c != null && c.isEmpty()) {
             succeeded(answer);
             next(0);
             return;
@@ -190,7 +190,7 @@ final class HttpWatch extends NameWatch {
         HttpTransport.Agent agent = transport.agents.current();
         return fetch(agent).thenCompose(answer -> {
             Endpoints c = current();
-            if (!answer.endpoints.isEmpty() || query.preparedQuery() || c != null && c.isEmpty()) {
+            if (!answer.endpoints().isEmpty() || query.preparedQuery() || c != null && c.isEmpty()) {
                 return CompletableFuture.completedFuture(answer);
             }
             return authorized(agent).thenApply(allowed -> {

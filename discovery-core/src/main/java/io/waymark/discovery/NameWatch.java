@@ -28,14 +28,7 @@ abstract class NameWatch {
     private static final Logger LOG = LoggerFactory.getLogger(NameWatch.class);
 
     /** A successful answer of Consul. */
-    static final class Answer {
-        final List<Endpoint> endpoints;
-        final long index;
-
-        Answer(List<Endpoint> endpoints, long index) {
-            this.endpoints = endpoints;
-            this.index = index;
-        }
+    record Answer(List<Endpoint> endpoints, long index) {
     }
 
     final WatchKey key;
@@ -173,8 +166,8 @@ abstract class NameWatch {
         }
         synchronized (this) {
             Endpoints prev = current;
-            Endpoints next = Endpoints.of(query.toString(), answer.endpoints, false, owner.clock.instant(),
-                    answer.index);
+            Endpoints next = Endpoints.of(query.toString(), answer.endpoints(), false, owner.clock.instant(),
+                    answer.index());
             current = next;
             if (failures > 0) {
                 LOG.info("{}: Consul answers again after {} failed request(s)", key, failures);
@@ -318,7 +311,7 @@ abstract class NameWatch {
             if (error == null) {
                 Endpoints c = current;
                 // an older answer than the loop's must not overwrite it
-                if (c == null || answer.index == 0 || answer.index >= c.index() || c.stale()) {
+                if (c == null || answer.index() == 0 || answer.index() >= c.index() || c.stale()) {
                     succeeded(answer);
                 }
                 mine.complete(current);

@@ -116,9 +116,7 @@ public final class DiscoveredRedisBuilder<K, V> {
     /** ACL user name (Redis 6+); needs a password. */
     public DiscoveredRedisBuilder<K, V> username(String username) {
         Objects.requireNonNull(username, "username");
-        if (username.isBlank()) {
-            throw new IllegalArgumentException("username must not be blank: '" + username + "'");
-        }
+        requireArgument(!username.isBlank(), "username must not be blank: '" + username + "'");
         settings.username(username);
         return this;
     }
@@ -142,9 +140,7 @@ public final class DiscoveredRedisBuilder<K, V> {
 
     /** Database index for {@code SELECT} (standalone mode only). */
     public DiscoveredRedisBuilder<K, V> database(int database) {
-        if (database < 0) {
-            throw new IllegalArgumentException("database must be >= 0: " + database);
-        }
+        requireArgument(database >= 0, "database must be >= 0: " + database);
         settings.database(database);
         return this;
     }
@@ -152,9 +148,8 @@ public final class DiscoveredRedisBuilder<K, V> {
     /** {@code CLIENT SETNAME} on every connection. */
     public DiscoveredRedisBuilder<K, V> clientName(String clientName) {
         Objects.requireNonNull(clientName, "clientName");
-        if (clientName.isBlank() || clientName.chars().anyMatch(c -> c <= ' ')) {
-            throw new IllegalArgumentException("clientName must be non-blank without spaces: '" + clientName + "'");
-        }
+        requireArgument(!clientName.isBlank() && clientName.chars().noneMatch(c -> c <= ' '),
+                "clientName must be non-blank without spaces: '" + clientName + "'");
         settings.clientName(clientName);
         return this;
     }
@@ -173,9 +168,7 @@ public final class DiscoveredRedisBuilder<K, V> {
 
     /** Port for endpoints that Consul gives without one (DNS A records); default 6379. */
     public DiscoveredRedisBuilder<K, V> defaultPort(int port) {
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException("defaultPort must be in 1..65535: " + port);
-        }
+        requireArgument(port >= 1 && port <= 65535, "defaultPort must be in 1..65535: " + port);
         settings.defaultPort(port);
         return this;
     }
@@ -198,9 +191,7 @@ public final class DiscoveredRedisBuilder<K, V> {
      */
     public DiscoveredRedisBuilder<K, V> failoverBudget(Duration budget) {
         Objects.requireNonNull(budget, "failoverBudget");
-        if (budget.isNegative()) {
-            throw new IllegalArgumentException("failoverBudget must not be negative: " + budget);
-        }
+        requireArgument(!budget.isNegative(), "failoverBudget must not be negative: " + budget);
         settings.failoverBudget(atMost("failoverBudget", budget, MAX_DURATION, "24 days"));
         return this;
     }
@@ -215,9 +206,7 @@ public final class DiscoveredRedisBuilder<K, V> {
     public DiscoveredRedisBuilder<K, V> tcpKeepAlive(Duration idle, Duration interval, int count) {
         Duration checkedIdle = keepAlive("tcpKeepAlive idle", idle);
         Duration checkedInterval = keepAlive("tcpKeepAlive interval", interval);
-        if (count < 1) {
-            throw new IllegalArgumentException("tcpKeepAlive count must be >= 1: " + count);
-        }
+        requireArgument(count >= 1, "tcpKeepAlive count must be >= 1: " + count);
         settings.tcpKeepAlive(checkedIdle, checkedInterval, count);
         return this;
     }
@@ -230,12 +219,8 @@ public final class DiscoveredRedisBuilder<K, V> {
 
     /** Pool of pinned connections for {@link DiscoveredRedis#withWriteConnection} and blocking commands. */
     public DiscoveredRedisBuilder<K, V> poolSize(int maxTotal, int maxIdle) {
-        if (maxTotal < 1) {
-            throw new IllegalArgumentException("poolSize maxTotal must be >= 1: " + maxTotal);
-        }
-        if (maxIdle < 0) {
-            throw new IllegalArgumentException("poolSize maxIdle must be >= 0: " + maxIdle);
-        }
+        requireArgument(maxTotal >= 1, "poolSize maxTotal must be >= 1: " + maxTotal);
+        requireArgument(maxIdle >= 0, "poolSize maxIdle must be >= 0: " + maxIdle);
         settings.poolSize(maxTotal, maxIdle);
         return this;
     }
@@ -308,9 +293,7 @@ public final class DiscoveredRedisBuilder<K, V> {
     /** A positive duration of at most {@link #MAX_DURATION}. */
     private static Duration positive(String setting, Duration d) {
         Objects.requireNonNull(d, setting);
-        if (d.isZero() || d.isNegative()) {
-            throw new IllegalArgumentException(setting + " must be positive: " + d);
-        }
+        requireArgument(!d.isZero() && !d.isNegative(), setting + " must be positive: " + d);
         return atMost(setting, d, MAX_DURATION, "24 days");
     }
 
@@ -319,10 +302,15 @@ public final class DiscoveredRedisBuilder<K, V> {
     }
 
     private static Duration atMost(String setting, Duration d, Duration max, String what) {
-        if (d.compareTo(max) > 0) {
-            throw new IllegalArgumentException(setting + " must be at most " + max + " (" + what + "): " + d);
-        }
+        requireArgument(d.compareTo(max) <= 0, setting + " must be at most " + max + " (" + what + "): " + d);
         return d;
+    }
+
+    /** Throws {@code IllegalArgumentException(message)} unless {@code condition}: the one argument check. */
+    private static void requireArgument(boolean condition, String message) {
+        if (!condition) {
+            throw new IllegalArgumentException(message);
+        }
     }
 
     @Override

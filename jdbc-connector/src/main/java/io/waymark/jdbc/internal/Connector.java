@@ -231,7 +231,7 @@ final class Connector {
                 }
             });
         } catch (RuntimeException e) {
-            sleep(nanos);
+            sleep(nanos, "looking for a writable primary", "08001");
             return null;
         }
         try {
@@ -432,12 +432,13 @@ final class Connector {
         }
     }
 
-    private static void sleep(long nanos) throws SQLException {
+    /** Sleeps {@code nanos} (not at all unless positive); an interrupt ends it, saying what was {@code doing}. */
+    static void sleep(long nanos, String doing, String sqlState) throws SQLException {
         try {
             TimeUnit.NANOSECONDS.sleep(nanos);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new SQLException("interrupted while looking for a writable primary", "08001", e);
+            throw new SQLException("interrupted while " + doing, sqlState, e);
         }
     }
 }

@@ -104,6 +104,11 @@ final class DelegateConnections {
                 LOG.trace("closing the socket of {} failed", p, e);
             }
         }
+        abortQuietly(p, executor);
+    }
+
+    /** Aborts {@code p} on {@code executor}; a failure is only traced (the connection is given up either way). */
+    static void abortQuietly(Physical p, Executor executor) {
         try {
             p.conn.abort(executor);
         } catch (SQLException | RuntimeException e) {

@@ -215,7 +215,8 @@ final class JdbcProxies {
                 Physical next;
                 try {
                     if (pause > 0) {
-                        pause(Math.min(pause, deadline - System.nanoTime()));
+                        Connector.sleep(Math.min(pause, deadline - System.nanoTime()),
+                                "waiting to re-run a statement refused as read-only", "HY000");
                     }
                     next = owner.replacePrimary(failedOn, deadline, true);
                 } catch (SQLException noPrimary) {
@@ -255,18 +256,6 @@ final class JdbcProxies {
                 return method.invoke(target, args);
             } finally {
                 p.end();
-            }
-        }
-
-        private static void pause(long nanos) throws SQLException {
-            if (nanos <= 0) {
-                return;
-            }
-            try {
-                TimeUnit.NANOSECONDS.sleep(nanos);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SQLException("interrupted while waiting to re-run a statement refused as read-only", "HY000", e);
             }
         }
 

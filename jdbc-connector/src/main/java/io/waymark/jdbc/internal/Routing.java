@@ -456,7 +456,7 @@ final class Routing {
     }
 
     void abort(Executor executor) {
-        end(p -> abortQuietly(p, executor));
+        end(p -> DelegateConnections.abortQuietly(p, executor));
     }
 
     /** Closes once: the replica and the primary the way given, then the lease on the discovery client. */
@@ -474,14 +474,6 @@ final class Routing {
         } finally {
             connector.prober.watch().remove(this);
             releaseLease();
-        }
-    }
-
-    private static void abortQuietly(Physical p, Executor executor) {
-        try {
-            p.conn.abort(executor);
-        } catch (SQLException | RuntimeException e) {
-            LOG.trace("aborting {} failed", p, e);
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,11 +128,7 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public void setAutoCommit(boolean autoCommit) throws SQLException {
-        routing.run(p -> {
-            p.conn.setAutoCommit(autoCommit);
-            p.session.autoCommit = autoCommit;
-        });
-        routing.session.autoCommit = autoCommit;
+        setSession(p -> p.conn.setAutoCommit(autoCommit), s -> s.autoCommit = autoCommit);
         if (autoCommit) {
             // switching auto-commit on commits the open transaction
             routing.transactions.ended();
@@ -190,11 +187,7 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public void setTransactionIsolation(int level) throws SQLException {
-        routing.run(p -> {
-            p.conn.setTransactionIsolation(level);
-            p.session.isolation = level;
-        });
-        routing.session.isolation = level;
+        setSession(p -> p.conn.setTransactionIsolation(level), s -> s.isolation = level);
     }
 
     @Override
@@ -204,11 +197,7 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public void setCatalog(String catalog) throws SQLException {
-        routing.run(p -> {
-            p.conn.setCatalog(catalog);
-            p.session.catalog = catalog;
-        });
-        routing.session.catalog = catalog;
+        setSession(p -> p.conn.setCatalog(catalog), s -> s.catalog = catalog);
     }
 
     @Override
@@ -218,11 +207,7 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public void setSchema(String schema) throws SQLException {
-        routing.run(p -> {
-            p.conn.setSchema(schema);
-            p.session.schema = schema;
-        });
-        routing.session.schema = schema;
+        setSession(p -> p.conn.setSchema(schema), s -> s.schema = schema);
     }
 
     @Override
@@ -232,13 +217,10 @@ public final class RoutingConnection implements ConsulConnection {
 
     @Override
     public void setNetworkTimeout(Executor executor, int milliseconds) throws SQLException {
-        routing.run(p -> {
-            p.conn.setNetworkTimeout(executor, milliseconds);
-            p.session.networkExecutor = executor;
-            p.session.networkTimeout = milliseconds;
+        setSession(p -> p.conn.setNetworkTimeout(executor, milliseconds), s -> {
+            s.networkExecutor = executor;
+            s.networkTimeout = milliseconds;
         });
-        routing.session.networkExecutor = executor;
-        routing.session.networkTimeout = milliseconds;
     }
 
     @Override
@@ -256,79 +238,88 @@ public final class RoutingConnection implements ConsulConnection {
         return routing.call(p -> p.conn.getHoldability());
     }
 
+    /**
+     * Applies a session setting to the current physical connection and, once it took, records it
+     * both as applied there and as wanted by this connection, so that a move to another server
+     * carries it over (see {@link SessionState#applyTo}).
+     */
+    private void setSession(Routing.SqlRun apply, Consumer<SessionState> record) throws SQLException {
+        routing.run(p -> {
+            apply.run(p);
+            record.accept(p.session);
+        });
+        record.accept(routing.session);
+    }
+
     // ---------------------------------------------------------------- statements
 
     @Override
     public Statement createStatement() throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p, c -> c.createStatement(), null));
+        return statement(c -> c.createStatement(), null);
     }
 
     @Override
     public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
-                c -> c.createStatement(resultSetType, resultSetConcurrency), null));
+        return statement(c -> c.createStatement(resultSetType, resultSetConcurrency), null);
     }
 
     @Override
     public Statement createStatement(int resultSetType, int resultSetConcurrency, int resultSetHoldability)
             throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
-                c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability), null));
+        return statement(c -> c.createStatement(resultSetType, resultSetConcurrency, resultSetHoldability), null);
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql) throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p, c -> c.prepareStatement(sql), sql));
+        return statement(c -> c.prepareStatement(sql), sql);
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int autoGeneratedKeys) throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
-                c -> c.prepareStatement(sql, autoGeneratedKeys), sql));
+        return statement(c -> c.prepareStatement(sql, autoGeneratedKeys), sql);
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int[] columnIndexes) throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p, c -> c.prepareStatement(sql, columnIndexes),
-                sql));
+        return statement(c -> c.prepareStatement(sql, columnIndexes), sql);
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, String[] columnNames) throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p, c -> c.prepareStatement(sql, columnNames),
-                sql));
+        return statement(c -> c.prepareStatement(sql, columnNames), sql);
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency)
             throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
-                c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency), sql));
+        return statement(c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency), sql);
     }
 
     @Override
     public PreparedStatement prepareStatement(String sql, int resultSetType, int resultSetConcurrency,
             int resultSetHoldability) throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
-                c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql));
+        return statement(c -> c.prepareStatement(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql);
     }
 
     @Override
     public CallableStatement prepareCall(String sql) throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p, c -> c.prepareCall(sql), sql));
+        return statement(c -> c.prepareCall(sql), sql);
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency) throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
-                c -> c.prepareCall(sql, resultSetType, resultSetConcurrency), sql));
+        return statement(c -> c.prepareCall(sql, resultSetType, resultSetConcurrency), sql);
     }
 
     @Override
     public CallableStatement prepareCall(String sql, int resultSetType, int resultSetConcurrency,
             int resultSetHoldability) throws SQLException {
-        return routing.onStatements(p -> JdbcProxies.statement(routing, p,
-                c -> c.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql));
+        return statement(c -> c.prepareCall(sql, resultSetType, resultSetConcurrency, resultSetHoldability), sql);
+    }
+
+    /** A statement proxy over one created by {@code factory} on the connection statements go to. */
+    private <T extends Statement> T statement(JdbcProxies.StatementFactory<T> factory, String sql) throws SQLException {
+        return routing.onStatements(p -> JdbcProxies.statement(routing, p, factory, sql));
     }
 
     @Override

@@ -69,9 +69,8 @@ final class ServerErrors {
     static Kind classify(SQLException e) {
         Kind found = Kind.OTHER;
         Throwable x = e;
-        for (int depth = 0; x != null && depth < MAX_CHAIN; depth++) {
-            if (x instanceof SQLException) {
-                SQLException s = (SQLException) x;
+        for (int depth = 0; x != null && depth < MAX_CHAIN; x = next(x), depth++) {
+            if (x instanceof SQLException s) {
                 Kind k = own(s);
                 if (k == Kind.CONNECTION_LOST) {
                     return k;
@@ -79,12 +78,17 @@ final class ServerErrors {
                 if (found == Kind.OTHER) {
                     found = k;
                 }
-                x = s.getNextException() != null ? s.getNextException() : s.getCause();
-            } else {
-                x = x.getCause();
             }
         }
         return found;
+    }
+
+    /** What follows {@code x} in its chain: an {@link SQLException}'s next exception if it has one, else the cause. */
+    private static Throwable next(Throwable x) {
+        if (x instanceof SQLException s && s.getNextException() != null) {
+            return s.getNextException();
+        }
+        return x.getCause();
     }
 
     /** The meaning of {@code e} alone, nothing chained to it. */
@@ -135,15 +139,9 @@ final class ServerErrors {
     /** The first exception of {@code e}'s chain (itself included) that means {@code kind}, or null. */
     static SQLException find(SQLException e, Kind kind) {
         Throwable x = e;
-        for (int depth = 0; x != null && depth < MAX_CHAIN; depth++) {
-            if (x instanceof SQLException) {
-                SQLException s = (SQLException) x;
-                if (own(s) == kind) {
-                    return s;
-                }
-                x = s.getNextException() != null ? s.getNextException() : s.getCause();
-            } else {
-                x = x.getCause();
+        for (int depth = 0; x != null && depth < MAX_CHAIN; x = next(x), depth++) {
+            if (x instanceof SQLException s && own(s) == kind) {
+                return s;
             }
         }
         return null;

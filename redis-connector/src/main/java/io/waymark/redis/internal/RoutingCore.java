@@ -321,7 +321,6 @@ final class RoutingCore<K, V> {
         }
     }
 
-
     // ---------------------------------------------------------------- sync
 
     /**
@@ -468,7 +467,6 @@ final class RoutingCore<K, V> {
         return Flux.from(Proxies.publisher(c.reactive(), method, args));
     }
 
-
     // ---------------------------------------------------------------- helpers
 
     /** Calls that need a connection but no routing (digest, getJsonParser, isOpen). */
@@ -491,8 +489,6 @@ final class RoutingCore<K, V> {
         }
         return Proxies.call(api.apply(c), method, args);
     }
-
-
 
     Object objectMethod(Object proxy, Method method, Object[] args, String what) {
         return Proxies.objectMethod(proxy, method, args, "DiscoveredRedis." + what + "(" + settings.writeService() + ")");
