@@ -212,7 +212,8 @@ class StandaloneRouterTest {
                     .isEqualTo(m.address());
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a round does not wait for a suspect master")
                     .isLessThan(Duration.ofMillis(900));
-            await().atMost(Duration.ofSeconds(3)).until(() -> reconcile().master() == null);
+            // each round may wait out a 1 s probe timeout: a loaded 2-core CI machine stretched three rounds past 3 s
+            await().atMost(Duration.ofSeconds(10)).until(() -> reconcile().master() == null);
         }
 
         @Test
