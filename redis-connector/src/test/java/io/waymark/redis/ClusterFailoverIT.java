@@ -1,5 +1,9 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
+import static io.waymark.redis.RoleCheckedRedis.READ;
+import static io.waymark.redis.RoleCheckedRedis.WRITE;
+import static io.waymark.redis.RoleCheckedRedis.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -14,10 +18,10 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.ClusterPartitionParser;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,10 +46,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFailoverIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
-
     private RedisCluster cluster;
     private ConsulCluster consul;
     private DiscoveredRedis<String, String> redis;
@@ -55,20 +55,12 @@ class ClusterFailoverIT {
     @BeforeAll
     void startServers() {
         cluster = RedisCluster.builder().password(PASSWORD).start();
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 0;
-        for (RedisNode n : cluster.nodes()) {
-            b.clientAgent("cluster-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, Duration.ofSeconds(2)));
-        }
-        b.clientAgent("app");
-        consul = b.start();
+        consul = RoleCheckedRedis.consul(ConsulCluster.builder().servers(1), "cluster", cluster.nodes(),
+                Duration.ofSeconds(2), "app");
         consul.awaitPassing(WRITE, 3, Duration.ofSeconds(60));
         consul.awaitPassing(READ, 3, Duration.ofSeconds(60));
-        redis = DiscoveredRedis.builder()
+        redis = RoleCheckedRedis.services(DiscoveredRedis.builder())
                 .consulAgent(consul.agent("app").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
                 .clientName("waymark-cluster-it")
                 .metrics(new RedisMetrics() {
                     @Override
@@ -86,15 +78,7 @@ class ClusterFailoverIT {
 
     @AfterAll
     void stopServers() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        Closeables.closeAll(redis, consul, cluster);
     }
 
     @Test
@@ -165,8 +149,7 @@ class ClusterFailoverIT {
         RedisClient client = RedisClient.create();
         try {
             for (RedisNode n : nodes) {
-                try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder()
-                        .withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray()).build())) {
+                try (StatefulRedisConnection<String, String> c = client.connect(uri(n))) {
                     Matcher m = Pattern.compile(regex).matcher(c.sync().info(section));
                     sum += m.find() ? Long.parseLong(m.group(1)) : 0;
                 }
@@ -208,8 +191,7 @@ class ClusterFailoverIT {
     private List<String> missingOnMasters(WriteLoad load) {
         List<RedisURI> seeds = new ArrayList<>();
         for (RedisNode n : cluster.masters()) {
-            seeds.add(RedisURI.builder().withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray())
-                    .build());
+            seeds.add(uri(n));
         }
         RedisClusterClient raw = RedisClusterClient.create(seeds);
         try (StatefulRedisClusterConnection<String, String> c = raw.connect()) {
@@ -331,8 +313,7 @@ class ClusterFailoverIT {
 
     private RedisCommands<String, String> connect(RedisClient client, RedisNode n,
             List<StatefulRedisConnection<String, String>> conns) {
-        StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder().withHost(n.host())
-                .withPort(n.port()).withPassword(PASSWORD.toCharArray()).build());
+        StatefulRedisConnection<String, String> c = client.connect(uri(n));
         conns.add(c);
         return c.sync();
     }
@@ -351,8 +332,7 @@ class ClusterFailoverIT {
         RedisClient client = RedisClient.create();
         try {
             for (RedisNode n : cluster.nodes()) {
-                try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder()
-                        .withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray()).build())) {
+                try (StatefulRedisConnection<String, String> c = client.connect(uri(n))) {
                     all.append(c.sync().clientList());
                 }
             }

@@ -1,5 +1,8 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
+import static io.waymark.redis.RoleCheckedRedis.WRITE;
+import static io.waymark.redis.RoleCheckedRedis.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,10 +12,10 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,9 +46,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterOutageIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
     private static final int SHARDS = 3;
     private static final int[] SHARD_LAST_SLOT = {5460, 10922, 16383};
     private static final int WRITERS_PER_SHARD = 2;
@@ -58,38 +58,19 @@ class ClusterOutageIT {
     @BeforeAll
     void startServers() {
         cluster = RedisCluster.builder().password(PASSWORD).start();
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 0;
-        for (RedisNode n : cluster.nodes()) {
-            b.clientAgent("cluster-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, Duration.ofSeconds(2)));
-        }
-        b.clientAgent("app");
-        consul = b.start();
+        consul = RoleCheckedRedis.consul(ConsulCluster.builder().servers(1), "cluster", cluster.nodes(),
+                Duration.ofSeconds(2), "app");
         consul.awaitPassing(WRITE, 3, Duration.ofSeconds(60));
         raw = RedisClient.create();
-        redis = DiscoveredRedis.builder()
+        redis = RoleCheckedRedis.services(DiscoveredRedis.builder())
                 .consulAgent(consul.agent("app").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
                 .failoverBudget(Duration.ofSeconds(10))
                 .build();
     }
 
     @AfterAll
     void stopServers() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (raw != null) {
-            raw.shutdown();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
+        Closeables.closeAll(redis, raw, consul, cluster);
     }
 
     @Test
@@ -187,7 +168,7 @@ class ClusterOutageIT {
         cluster.awaitOk();
         List<RedisURI> seeds = new ArrayList<>();
         for (RedisNode n : cluster.masters()) {
-            seeds.add(uri(n));
+            seeds.add(uri(n, Duration.ofSeconds(2)));
         }
         RedisClusterClient direct = RedisClusterClient.create(seeds);
         try (StatefulRedisClusterConnection<String, String> c = direct.connect()) {
@@ -202,7 +183,7 @@ class ClusterOutageIT {
 
     /** Polls {@code heir}'s ROLE until it says master; returns when (nanoTime), within 10 ms. */
     private long awaitMaster(RedisNode heir) {
-        try (StatefulRedisConnection<String, String> c = raw.connect(uri(heir))) {
+        try (StatefulRedisConnection<String, String> c = raw.connect(uri(heir, Duration.ofSeconds(2)))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() - deadline < 0) {
                 if ("master".equals(String.valueOf(c.sync().role().get(0)))) {
@@ -243,16 +224,6 @@ class ClusterOutageIT {
     }
 
     private String role(RedisNode node) {
-        try (StatefulRedisConnection<String, String> c = raw.connect(uri(node))) {
-            c.setTimeout(Duration.ofMillis(500));
-            return String.valueOf(c.sync().role().get(0));
-        } catch (RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private static RedisURI uri(RedisNode node) {
-        return RedisURI.builder().withHost(node.host()).withPort(node.port()).withPassword(PASSWORD.toCharArray())
-                .withTimeout(Duration.ofSeconds(2)).build();
+        return RoleCheckedRedis.role(raw, node);
     }
 }

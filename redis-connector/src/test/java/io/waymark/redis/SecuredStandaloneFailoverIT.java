@@ -1,19 +1,21 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
+import static io.waymark.redis.RoleCheckedRedis.READ;
+import static io.waymark.redis.RoleCheckedRedis.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.waymark.discovery.Closeables;
 import io.waymark.discovery.ConsulDiscoveryBuilder;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.ConsulSecurity;
 import io.waymark.testkit.RedisNode;
 import io.waymark.testkit.RedisReplication;
-import io.waymark.testkit.RoleChecks;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -43,10 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SecuredStandaloneFailoverIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
-
     private RedisReplication replication;
     private ConsulCluster consul;
     private ConsulSecurity security;
@@ -58,23 +56,15 @@ class SecuredStandaloneFailoverIT {
     @BeforeAll
     void startServers(@TempDir Path dir) throws IOException {
         replication = RedisReplication.builder().replicas(2).password(PASSWORD).start();
-        ConsulCluster.Builder b = ConsulCluster.builder().secured().servers(1);
-        int i = 0;
-        for (RedisNode n : replication.nodes()) {
-            b.clientAgent("redis-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, Duration.ofSeconds(1)));
-        }
-        b.clientAgent("app");
-        consul = b.start();
+        consul = RoleCheckedRedis.consul(ConsulCluster.builder().secured().servers(1), "redis", replication.nodes(),
+                Duration.ofSeconds(1), "app");
         security = consul.security();
         consul.awaitPassing(WRITE, 1, Duration.ofSeconds(60));
         consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
         tokenFile = Files.writeString(dir.resolve("consul-token"), security.readToken().secretId() + "\n");
         raw = RedisClient.create();
-        redis = DiscoveredRedis.builder()
+        redis = RoleCheckedRedis.services(DiscoveredRedis.builder())
                 .consul(mtls(consul.agent("app")))
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
                 .readFrom(ReadPolicy.REPLICA_PREFERRED)
                 .commandTimeout(Duration.ofSeconds(2))
                 .failoverBudget(Duration.ofSeconds(2))
@@ -90,21 +80,7 @@ class SecuredStandaloneFailoverIT {
 
     @AfterAll
     void stopServers() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (direct != null) {
-            direct.close();
-        }
-        if (raw != null) {
-            raw.shutdown();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (replication != null) {
-            replication.close();
-        }
+        Closeables.closeAll(redis, direct, raw, consul, replication);
     }
 
     @Test
@@ -123,8 +99,7 @@ class SecuredStandaloneFailoverIT {
     @Order(20)
     void aSwitchoverUnderLoadShowsNoCallerAnErrorAsOnThePlainConsul() throws Exception {
         RedisNode target = replication.replicas().get(0);
-        direct = raw.connect(RedisURI.builder().withHost(target.host()).withPort(target.port())
-                .withPassword(PASSWORD.toCharArray()).build());
+        direct = raw.connect(RoleCheckedRedis.uri(target));
         SwitchoverUnderLoad.run(redis, replication, target).assertNoCallerErrorAndNothingLost(redis, direct.sync());
     }
 

@@ -1,20 +1,22 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
+import static io.waymark.redis.RoleCheckedRedis.READ;
+import static io.waymark.redis.RoleCheckedRedis.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisNode;
 import io.waymark.testkit.RedisReplication;
-import io.waymark.testkit.RoleChecks;
 import io.waymark.testkit.ServiceSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,9 +50,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneFailoverIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
     private static final String CLIENT_NAME = "waymark-it";
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration BUDGET = Duration.ofSeconds(2);
@@ -91,13 +90,8 @@ class StandaloneFailoverIT {
     @BeforeAll
     void startServers() {
         replication = RedisReplication.builder().replicas(2).password(PASSWORD).start();
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 0;
-        for (RedisNode n : replication.nodes()) {
-            b.clientAgent("redis-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, CHECK_INTERVAL));
-        }
-        b.clientAgent("app");
-        consul = b.start();
+        consul = RoleCheckedRedis.consul(ConsulCluster.builder().servers(1), "redis", replication.nodes(),
+                CHECK_INTERVAL, "app");
         consul.awaitPassing(WRITE, 1, Duration.ofSeconds(60));
         consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
         raw = RedisClient.create();
@@ -112,18 +106,7 @@ class StandaloneFailoverIT {
 
     @AfterAll
     void stopServers() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (raw != null) {
-            raw.shutdown();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (replication != null) {
-            replication.close();
-        }
+        Closeables.closeAll(redis, raw, consul, replication);
     }
 
     @Test
@@ -487,17 +470,13 @@ class StandaloneFailoverIT {
 
     /** A builder for this group as the application's agent sees it. */
     private <K, V> DiscoveredRedisBuilder<K, V> connector(DiscoveredRedisBuilder<K, V> builder) {
-        return builder.consulAgent(consul.agent("app").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
+        return RoleCheckedRedis.services(builder).consulAgent(consul.agent("app").httpAddress())
                 .clientName(CLIENT_NAME);
     }
 
     private RedisCommands<String, String> direct(RedisNode node) {
         StatefulRedisConnection<String, String> c = direct.computeIfAbsent(node.address(), a ->
-                raw.connect(RedisURI.builder().withHost(node.host()).withPort(node.port())
-                        .withPassword(PASSWORD.toCharArray()).build()));
+                raw.connect(RoleCheckedRedis.uri(node)));
         return c.sync();
     }
 

@@ -1,17 +1,20 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
+import static io.waymark.redis.RoleCheckedRedis.READ;
+import static io.waymark.redis.RoleCheckedRedis.WRITE;
+import static io.waymark.redis.RoleCheckedRedis.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.Promotion;
 import io.waymark.testkit.RedisNode;
 import io.waymark.testkit.RedisReplication;
-import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -37,9 +40,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneOutageIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
     private static final int WRITERS = 4;
     /** Covers the outside actor's detection (~1.2 s) and its 3 s delay: writes wait for the promotion. */
     private static final Duration BUDGET = Duration.ofSeconds(6);
@@ -52,40 +52,21 @@ class StandaloneOutageIT {
     @BeforeAll
     void startServers() {
         replication = RedisReplication.builder().replicas(2).password(PASSWORD).start();
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 0;
-        for (RedisNode n : replication.nodes()) {
-            b.clientAgent("redis-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, Duration.ofSeconds(1)));
-        }
-        b.clientAgent("app").clientAgent("app2");
-        consul = b.start();
+        consul = RoleCheckedRedis.consul(ConsulCluster.builder().servers(1), "redis", replication.nodes(),
+                Duration.ofSeconds(1), "app", "app2");
         consul.awaitPassing(WRITE, 1, Duration.ofSeconds(60));
         consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
         raw = RedisClient.create();
-        redis = DiscoveredRedis.builder()
+        redis = RoleCheckedRedis.services(DiscoveredRedis.builder())
                 .consulAgent(consul.agent("app").httpAddress())
                 .consulAgent(consul.agent("app2").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
                 .failoverBudget(BUDGET)
                 .build();
     }
 
     @AfterAll
     void stopServers() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (raw != null) {
-            raw.shutdown();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (replication != null) {
-            replication.close();
-        }
+        Closeables.closeAll(redis, raw, consul, replication);
     }
 
     @Test
@@ -203,7 +184,7 @@ class StandaloneOutageIT {
         }
         System.out.printf("%s: %d reads, %d failed (%s)%n", prefix, readers.reads.get(), readers.failures.size(),
                 readers.failures.stream().limit(3).map(Throwable::toString).toList());
-        try (StatefulRedisConnection<String, String> c = raw.connect(uri(promoted))) {
+        try (StatefulRedisConnection<String, String> c = raw.connect(uri(promoted, Duration.ofSeconds(2)))) {
             return new Outcome(load.acknowledged.get(), load.failures.size(), load.failures,
                     load.gapMillisAfter(0, promotedAt), load.acceptedByReplica(),
                     load.acknowledgedLost(key -> value(c, key)), load.ranButFailed(key -> value(c, key)),
@@ -225,16 +206,6 @@ class StandaloneOutageIT {
     }
 
     private String role(RedisNode node) {
-        try (StatefulRedisConnection<String, String> c = raw.connect(uri(node))) {
-            c.setTimeout(Duration.ofMillis(500));
-            return String.valueOf(c.sync().role().get(0));
-        } catch (RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private static RedisURI uri(RedisNode node) {
-        return RedisURI.builder().withHost(node.host()).withPort(node.port()).withPassword(PASSWORD.toCharArray())
-                .withTimeout(Duration.ofSeconds(2)).build();
+        return RoleCheckedRedis.role(raw, node);
     }
 }
