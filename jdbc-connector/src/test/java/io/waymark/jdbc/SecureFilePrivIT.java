@@ -3,6 +3,7 @@ package io.waymark.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.MariaDbNode;
@@ -59,7 +60,7 @@ class SecureFilePrivIT {
 
     @AfterAll
     void stopServers() {
-        Fixtures.closeAll(consul, db);
+        Closeables.closeAll(consul, db);
     }
 
     String url(String subprotocol) {
