@@ -1,12 +1,12 @@
 package io.waymark.jdbc;
 
 import com.zaxxer.hikari.HikariConfig;
-import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.MariaDbNode;
 import io.waymark.testkit.MariaDbReplication;
 import io.waymark.testkit.RoleChecks;
+import io.waymark.testkit.Teardown;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -67,7 +67,7 @@ abstract class AbstractDatabaseIT {
 
     @AfterAll
     void stopServers() {
-        Closeables.closeAll(consul, db);
+        Teardown.closeAll(consul, db);
     }
 
     /**

@@ -3,12 +3,12 @@ package io.waymark.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.MariaDbNode;
 import io.waymark.testkit.MariaDbReplication;
 import io.waymark.testkit.ServiceSpec;
+import io.waymark.testkit.Teardown;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -60,7 +60,7 @@ class SecureFilePrivIT {
 
     @AfterAll
     void stopServers() {
-        Closeables.closeAll(consul, db);
+        Teardown.closeAll(consul, db);
     }
 
     String url(String subprotocol) {

@@ -11,17 +11,17 @@ import static org.awaitility.Awaitility.await;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.ClusterPartitionParser;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
+import io.waymark.testkit.Teardown;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +78,7 @@ class ClusterFailoverIT {
 
     @AfterAll
     void stopServers() {
-        Closeables.closeAll(redis, consul, cluster);
+        Teardown.closeAll(redis, consul, cluster);
     }
 
     @Test

@@ -12,10 +12,10 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
+import io.waymark.testkit.Teardown;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +70,7 @@ class ClusterOutageIT {
 
     @AfterAll
     void stopServers() {
-        Closeables.closeAll(redis, raw, consul, cluster);
+        Teardown.closeAll(redis, raw, consul, cluster);
     }
 
     @Test

@@ -9,13 +9,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.waymark.discovery.Closeables;
 import io.waymark.discovery.ConsulDiscoveryBuilder;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.ConsulSecurity;
 import io.waymark.testkit.RedisNode;
 import io.waymark.testkit.RedisReplication;
+import io.waymark.testkit.Teardown;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -80,7 +80,7 @@ class SecuredStandaloneFailoverIT {
 
     @AfterAll
     void stopServers() {
-        Closeables.closeAll(redis, direct, raw, consul, replication);
+        Teardown.closeAll(redis, direct, raw, consul, replication);
     }
 
     @Test

@@ -13,11 +13,11 @@ import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
-import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisNode;
 import io.waymark.testkit.RedisReplication;
 import io.waymark.testkit.ServiceSpec;
+import io.waymark.testkit.Teardown;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -106,7 +106,7 @@ class StandaloneFailoverIT {
 
     @AfterAll
     void stopServers() {
-        Closeables.closeAll(redis, raw, consul, replication);
+        Teardown.closeAll(redis, raw, consul, replication);
     }
 
     @Test

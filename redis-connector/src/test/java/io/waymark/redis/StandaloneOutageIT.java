@@ -9,12 +9,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.waymark.discovery.Closeables;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.Promotion;
 import io.waymark.testkit.RedisNode;
 import io.waymark.testkit.RedisReplication;
+import io.waymark.testkit.Teardown;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -66,7 +66,7 @@ class StandaloneOutageIT {
 
     @AfterAll
     void stopServers() {
-        Closeables.closeAll(redis, raw, consul, replication);
+        Teardown.closeAll(redis, raw, consul, replication);
     }
 
     @Test
