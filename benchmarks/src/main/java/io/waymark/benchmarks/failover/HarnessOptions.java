@@ -109,7 +109,7 @@ public final class HarnessOptions {
         }
     }
 
-    /** An error for {@code problem}, followed by the usage: the main's own options ({@code ownUsage}), then the knobs. */
+    /** An error for {@code problem}, then the usage: the main's own options ({@code ownUsage}) and the knobs. */
     public static IllegalArgumentException usage(String ownUsage, String problem) {
         return new IllegalArgumentException(problem + "; usage: " + ownUsage
                 + " [--failovers=N] [--writers=N] [--check-interval=2s] [--settle=1s]");
