@@ -40,7 +40,8 @@ class HarnessOptionsTest {
                     "scenario");
             assertThat(o.option("scenario", null)).isEqualTo("b");
             assertThat(o.option("fault", "none")).isEqualTo("none");
-            assertThat(o.settings()).isEqualTo(new HarnessSettings(20, 3, Duration.ofSeconds(2), Duration.ofSeconds(1)));
+            assertThat(o.settings())
+                    .isEqualTo(new HarnessSettings(20, 3, Duration.ofSeconds(2), Duration.ofSeconds(1)));
             assertThatIllegalArgumentException().isThrownBy(() -> settings("--fault=kill"))
                     .withMessageContaining("unknown option --fault").withMessageContaining("usage: --scenario=a|b")
                     .withMessageContaining("[--settle=1s]");
