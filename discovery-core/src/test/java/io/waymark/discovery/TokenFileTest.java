@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.waymark.discovery.DiscoveryStats.ErrorKind;
+import io.waymark.testkit.Teardown;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -85,11 +86,7 @@ class TokenFileTest {
 
     @AfterEach
     void stop() {
-        if (discovery != null) {
-            discovery.close();
-        }
-        captured.close();
-        server.close();
+        Teardown.closeAll(discovery, captured, server);
     }
 
     private ConsulDiscoveryBuilder builder() {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.waymark.testkit.Teardown;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -58,11 +59,7 @@ class TokenLeakTest {
 
     @AfterEach
     void stop() {
-        if (discovery != null) {
-            discovery.close();
-        }
-        captured.close();
-        server.close();
+        Teardown.closeAll(discovery, captured, server);
     }
 
     private ConsulDiscoveryBuilder builder() {
