@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.waymark.discovery.DiscoveryStats.ErrorKind;
 import io.waymark.testkit.Teardown;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,10 +20,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -56,31 +53,26 @@ class TokenFileTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new MockWebServer();
-        server.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                if (HttpTransport.PROBE_PATH.equals(request.getUrl().encodedPath())) {
-                    return new MockResponse.Builder().code(200).body("{}").build();
-                }
-                String token = String.valueOf(request.getHeaders().get("X-Consul-Token"));
-                sent.add(token);
-                CountDownLatch g = gate;
-                if (g != null) {
-                    held.release();
-                    try {
-                        g.await(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                if (deleted.contains(token)) {
-                    return new MockResponse.Builder().code(403).body("rpc error making call: ACL not found").build();
-                }
-                return HttpWatchTest.health(5, "10.0.0.1");
+        server = ScriptedAgent.start(request -> {
+            if (HttpTransport.PROBE_PATH.equals(request.getUrl().encodedPath())) {
+                return new MockResponse.Builder().code(200).body("{}").build();
             }
+            String token = String.valueOf(request.getHeaders().get("X-Consul-Token"));
+            sent.add(token);
+            CountDownLatch g = gate;
+            if (g != null) {
+                held.release();
+                try {
+                    g.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (deleted.contains(token)) {
+                return new MockResponse.Builder().code(403).body("rpc error making call: ACL not found").build();
+            }
+            return HttpWatchTest.health(5, "10.0.0.1");
         });
-        server.start(InetAddress.getByName("127.0.0.1"), 0);
         captured = new Captured();
     }
 

@@ -13,10 +13,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -42,18 +39,13 @@ class TokenLeakTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new MockWebServer();
-        server.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                String t = request.getHeaders().get("X-Consul-Token");
-                if (t != null) {
-                    sentTokens.add(t);
-                }
-                return HttpWatchTest.health(5, "10.0.0.1");
+        server = ScriptedAgent.start(request -> {
+            String t = request.getHeaders().get("X-Consul-Token");
+            if (t != null) {
+                sentTokens.add(t);
             }
+            return HttpWatchTest.health(5, "10.0.0.1");
         });
-        server.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
         captured = new Captured();
     }
 
