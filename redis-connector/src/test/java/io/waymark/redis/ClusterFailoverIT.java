@@ -1,8 +1,5 @@
 package io.waymark.redis;
 
-import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
-import static io.waymark.redis.RoleCheckedRedis.READ;
-import static io.waymark.redis.RoleCheckedRedis.WRITE;
 import static io.waymark.redis.RoleCheckedRedis.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,10 +15,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.ClusterPartitionParser;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.waymark.testkit.ConsulCluster;
-import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.Teardown;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,37 +24,26 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The seed's shape: a Redis Cluster of 3 masters and 3 replicas, one Consul client agent
  * per Redis node running the seed's role checks, and an agent for the application.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterFailoverIT {
+class ClusterFailoverIT extends AbstractRedisIT {
 
-    private RedisCluster cluster;
-    private ConsulCluster consul;
-    private DiscoveredRedis<String, String> redis;
     private final List<String> retriedReasons = new CopyOnWriteArrayList<>();
     private final List<String> masterChanges = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     void startServers() {
-        cluster = RedisCluster.builder().password(PASSWORD).start();
-        consul = RoleCheckedRedis.consul(ConsulCluster.builder().servers(1), "cluster", cluster.nodes(),
-                Duration.ofSeconds(2), "app");
-        consul.awaitPassing(WRITE, 3, Duration.ofSeconds(60));
-        consul.awaitPassing(READ, 3, Duration.ofSeconds(60));
-        redis = RoleCheckedRedis.services(DiscoveredRedis.builder())
-                .consulAgent(consul.agent("app").httpAddress())
+        startCluster();
+        redis = connector(DiscoveredRedis.builder())
                 .clientName("waymark-cluster-it")
                 .metrics(new RedisMetrics() {
                     @Override
@@ -74,11 +57,6 @@ class ClusterFailoverIT {
                     }
                 })
                 .build();
-    }
-
-    @AfterAll
-    void stopServers() {
-        Teardown.closeAll(redis, consul, cluster);
     }
 
     @Test

@@ -1,7 +1,5 @@
 package io.waymark.redis;
 
-import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
-import static io.waymark.redis.RoleCheckedRedis.WRITE;
 import static io.waymark.redis.RoleCheckedRedis.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -12,22 +10,17 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.waymark.testkit.ConsulCluster;
-import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.Teardown;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -42,35 +35,20 @@ import org.junit.jupiter.api.TestMethodOrder;
  * its slots). The failover budget covers the cluster's own failover time (node timeout plus election),
  * so that writes issued meanwhile wait rather than fail. The gap after the promotion is printed.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterOutageIT {
+class ClusterOutageIT extends AbstractRedisIT {
 
     private static final int SHARDS = 3;
     private static final int[] SHARD_LAST_SLOT = {5460, 10922, 16383};
     private static final int WRITERS_PER_SHARD = 2;
 
-    private RedisCluster cluster;
-    private ConsulCluster consul;
-    private RedisClient raw;
-    private DiscoveredRedis<String, String> redis;
-
     @BeforeAll
     void startServers() {
-        cluster = RedisCluster.builder().password(PASSWORD).start();
-        consul = RoleCheckedRedis.consul(ConsulCluster.builder().servers(1), "cluster", cluster.nodes(),
-                Duration.ofSeconds(2), "app");
-        consul.awaitPassing(WRITE, 3, Duration.ofSeconds(60));
+        startCluster();
         raw = RedisClient.create();
-        redis = RoleCheckedRedis.services(DiscoveredRedis.builder())
-                .consulAgent(consul.agent("app").httpAddress())
+        redis = connector(DiscoveredRedis.builder())
                 .failoverBudget(Duration.ofSeconds(10))
                 .build();
-    }
-
-    @AfterAll
-    void stopServers() {
-        Teardown.closeAll(redis, raw, consul, cluster);
     }
 
     @Test
@@ -221,9 +199,5 @@ class ClusterOutageIT {
             }
         }
         throw new IllegalStateException("no master for shard " + shard + " in " + cluster);
-    }
-
-    private String role(RedisNode node) {
-        return RoleCheckedRedis.role(raw, node);
     }
 }

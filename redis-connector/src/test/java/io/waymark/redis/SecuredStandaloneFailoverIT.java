@@ -1,7 +1,6 @@
 package io.waymark.redis;
 
 import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
-import static io.waymark.redis.RoleCheckedRedis.READ;
 import static io.waymark.redis.RoleCheckedRedis.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -14,8 +13,6 @@ import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.ConsulSecurity;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RedisReplication;
-import io.waymark.testkit.Teardown;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,12 +21,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,26 +36,17 @@ import org.junit.jupiter.api.io.TempDir;
  * plain Consul. Then bad TLS files of the same kind fail {@code build()} naming the setting and
  * the file, never key material or the token.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SecuredStandaloneFailoverIT {
+class SecuredStandaloneFailoverIT extends AbstractRedisIT {
 
-    private RedisReplication replication;
-    private ConsulCluster consul;
     private ConsulSecurity security;
     private Path tokenFile;
-    private RedisClient raw;
     private StatefulRedisConnection<String, String> direct;
-    private DiscoveredRedis<String, String> redis;
 
     @BeforeAll
     void startServers(@TempDir Path dir) throws IOException {
-        replication = RedisReplication.builder().replicas(2).password(PASSWORD).start();
-        consul = RoleCheckedRedis.consul(ConsulCluster.builder().secured().servers(1), "redis", replication.nodes(),
-                Duration.ofSeconds(1), "app");
+        startReplication(ConsulCluster.builder().secured().servers(1), Duration.ofSeconds(1), "app");
         security = consul.security();
-        consul.awaitPassing(WRITE, 1, Duration.ofSeconds(60));
-        consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
         tokenFile = Files.writeString(dir.resolve("consul-token"), security.readToken().secretId() + "\n");
         raw = RedisClient.create();
         redis = RoleCheckedRedis.services(DiscoveredRedis.builder())
@@ -76,11 +62,6 @@ class SecuredStandaloneFailoverIT {
         ConsulSecurity.TlsFiles tls = security.tls();
         return c -> c.agent("https://" + agent.httpsAddress()).caCert(tls.caCertificate())
                 .clientCert(tls.clientCertificate()).clientKey(tls.clientKey()).tokenFile(tokenFile);
-    }
-
-    @AfterAll
-    void stopServers() {
-        Teardown.closeAll(redis, direct, raw, consul, replication);
     }
 
     @Test

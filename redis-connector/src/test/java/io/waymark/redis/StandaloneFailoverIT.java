@@ -1,7 +1,6 @@
 package io.waymark.redis;
 
 import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
-import static io.waymark.redis.RoleCheckedRedis.READ;
 import static io.waymark.redis.RoleCheckedRedis.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,9 +14,7 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RedisReplication;
 import io.waymark.testkit.ServiceSpec;
-import io.waymark.testkit.Teardown;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,12 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -46,9 +41,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * agent for the application. The steps run in order and share the fixtures, as the
  * faults of one step shape the topology of the next.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class StandaloneFailoverIT {
+class StandaloneFailoverIT extends AbstractRedisIT {
 
     private static final String CLIENT_NAME = "waymark-it";
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
@@ -57,10 +51,6 @@ class StandaloneFailoverIT {
     private static final Duration CHECK_INTERVAL =
             Duration.ofSeconds(Long.getLong("waymark.it.checkIntervalSeconds", 1));
 
-    private RedisReplication replication;
-    private ConsulCluster consul;
-    private RedisClient raw;
-    private DiscoveredRedis<String, String> redis;
     private Set<String> threadsBefore;
     private final RecordingMetrics metrics = new RecordingMetrics();
     private final Map<String, StatefulRedisConnection<String, String>> direct = new ConcurrentHashMap<>();
@@ -89,11 +79,7 @@ class StandaloneFailoverIT {
 
     @BeforeAll
     void startServers() {
-        replication = RedisReplication.builder().replicas(2).password(PASSWORD).start();
-        consul = RoleCheckedRedis.consul(ConsulCluster.builder().servers(1), "redis", replication.nodes(),
-                CHECK_INTERVAL, "app");
-        consul.awaitPassing(WRITE, 1, Duration.ofSeconds(60));
-        consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
+        startReplication(ConsulCluster.builder().servers(1), CHECK_INTERVAL, "app");
         raw = RedisClient.create();
         threadsBefore = threadNames();
         redis = connector(DiscoveredRedis.builder())
@@ -102,11 +88,6 @@ class StandaloneFailoverIT {
                 .failoverBudget(BUDGET)
                 .metrics(metrics)
                 .build();
-    }
-
-    @AfterAll
-    void stopServers() {
-        Teardown.closeAll(redis, raw, consul, replication);
     }
 
     @Test
@@ -469,9 +450,9 @@ class StandaloneFailoverIT {
     // ---------------------------------------------------------------- helpers
 
     /** A builder for this group as the application's agent sees it. */
-    private <K, V> DiscoveredRedisBuilder<K, V> connector(DiscoveredRedisBuilder<K, V> builder) {
-        return RoleCheckedRedis.services(builder).consulAgent(consul.agent("app").httpAddress())
-                .clientName(CLIENT_NAME);
+    @Override
+    <K, V> DiscoveredRedisBuilder<K, V> connector(DiscoveredRedisBuilder<K, V> builder) {
+        return super.connector(builder).clientName(CLIENT_NAME);
     }
 
     private RedisCommands<String, String> direct(RedisNode node) {

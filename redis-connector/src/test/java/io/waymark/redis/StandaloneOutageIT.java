@@ -1,8 +1,5 @@
 package io.waymark.redis;
 
-import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
-import static io.waymark.redis.RoleCheckedRedis.READ;
-import static io.waymark.redis.RoleCheckedRedis.WRITE;
 import static io.waymark.redis.RoleCheckedRedis.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -13,16 +10,12 @@ import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.Promotion;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RedisReplication;
-import io.waymark.testkit.Teardown;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -36,37 +29,21 @@ import org.junit.jupiter.api.TestMethodOrder;
  * acknowledged write is lost. The gap after the promotion and what a kill lost (asynchronous
  * replication) are printed, not asserted: they are benchmark numbers (see the failover harness).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class StandaloneOutageIT {
+class StandaloneOutageIT extends AbstractRedisIT {
 
     private static final int WRITERS = 4;
     /** Covers the outside actor's detection (~1.2 s) and its 3 s delay: writes wait for the promotion. */
     private static final Duration BUDGET = Duration.ofSeconds(6);
 
-    private RedisReplication replication;
-    private ConsulCluster consul;
-    private RedisClient raw;
-    private DiscoveredRedis<String, String> redis;
-
     @BeforeAll
     void startServers() {
-        replication = RedisReplication.builder().replicas(2).password(PASSWORD).start();
-        consul = RoleCheckedRedis.consul(ConsulCluster.builder().servers(1), "redis", replication.nodes(),
-                Duration.ofSeconds(1), "app", "app2");
-        consul.awaitPassing(WRITE, 1, Duration.ofSeconds(60));
-        consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
+        startReplication(ConsulCluster.builder().servers(1), Duration.ofSeconds(1), "app", "app2");
         raw = RedisClient.create();
-        redis = RoleCheckedRedis.services(DiscoveredRedis.builder())
-                .consulAgent(consul.agent("app").httpAddress())
+        redis = connector(DiscoveredRedis.builder())
                 .consulAgent(consul.agent("app2").httpAddress())
                 .failoverBudget(BUDGET)
                 .build();
-    }
-
-    @AfterAll
-    void stopServers() {
-        Teardown.closeAll(redis, raw, consul, replication);
     }
 
     @Test
@@ -203,9 +180,5 @@ class StandaloneOutageIT {
         replication.awaitReplicasInSync();
         await().atMost(Duration.ofSeconds(30)).until(() -> redis.stats().masters().equals(
                 List.of(replication.master().address())));
-    }
-
-    private String role(RedisNode node) {
-        return RoleCheckedRedis.role(raw, node);
     }
 }
