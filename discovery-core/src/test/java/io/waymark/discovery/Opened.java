@@ -2,13 +2,15 @@ package io.waymark.discovery;
 
 import io.waymark.testkit.Teardown;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * What a test opened ({@link #track}), closed after it, in the order opened: register one as a
- * {@code @RegisterExtension} field; it also serves the {@code @Nested} classes.
+ * What a test opened ({@link #track}), closed after it, the last opened first (as try-with-resources
+ * would): register one as a {@code @RegisterExtension} field; it also serves the {@code @Nested}
+ * classes.
  *
  * <p>Threading: for the test's thread.
  */
@@ -24,8 +26,9 @@ final class Opened implements AfterEachCallback {
 
     @Override
     public void afterEach(ExtensionContext context) {
-        AutoCloseable[] all = resources.toArray(AutoCloseable[]::new);
+        List<AutoCloseable> all = new ArrayList<>(resources);
         resources.clear();
-        Teardown.closeAll(all);
+        Collections.reverse(all);
+        Teardown.closeAll(all.toArray(AutoCloseable[]::new));
     }
 }
