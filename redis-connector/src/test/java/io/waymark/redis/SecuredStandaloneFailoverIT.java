@@ -41,7 +41,6 @@ class SecuredStandaloneFailoverIT extends AbstractRedisIT {
 
     private ConsulSecurity security;
     private Path tokenFile;
-    private StatefulRedisConnection<String, String> direct;
 
     @BeforeAll
     void startServers(@TempDir Path dir) throws IOException {
@@ -80,8 +79,10 @@ class SecuredStandaloneFailoverIT extends AbstractRedisIT {
     @Order(20)
     void aSwitchoverUnderLoadShowsNoCallerAnErrorAsOnThePlainConsul() throws Exception {
         RedisNode target = replication.replicas().get(0);
-        direct = raw.connect(RoleCheckedRedis.uri(target));
-        SwitchoverUnderLoad.run(redis, replication, target).assertNoCallerErrorAndNothingLost(redis, direct.sync());
+        try (StatefulRedisConnection<String, String> direct = raw.connect(RoleCheckedRedis.uri(target))) {
+            SwitchoverUnderLoad.run(redis, replication, target).assertNoCallerErrorAndNothingLost(redis,
+                    direct.sync());
+        }
     }
 
     @Test
