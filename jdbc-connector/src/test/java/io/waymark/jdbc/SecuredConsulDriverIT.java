@@ -38,8 +38,9 @@ class SecuredConsulDriverIT extends AbstractDatabaseIT {
 
     static final int WRITERS = 4;
 
+    /** Static: JUnit fills a @TempDir instance field only before each test, after ready() ran. */
     @TempDir
-    Path dir;
+    static Path dir;
     ConsulSecurity security;
     Path tokenFile;
 
