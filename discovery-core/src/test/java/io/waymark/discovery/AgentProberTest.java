@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -20,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -278,31 +276,26 @@ class AgentProberTest {
             AtomicInteger held = new AtomicInteger();
             AtomicInteger index = new AtomicInteger(5);
             AtomicReference<RecordedRequest> aProbe = new AtomicReference<>();
-            server = new MockWebServer();
-            server.setDispatcher(new Dispatcher() {
-                @Override
-                public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-                    boolean probe = HttpTransport.PROBE_PATH.equals(request.getUrl().encodedPath());
-                    if (probe) {
-                        aProbe.set(request);
-                    }
-                    boolean blocking = request.getUrl().queryParameter("index") != null;
-                    if (frozen.get() || blocking) {
-                        // frozen: the connection stays open and nothing comes back; a blocking
-                        // query is held far longer than any timeout, so only a cancel ends it early
-                        if (blocking) {
-                            held.incrementAndGet();
-                        }
-                        released.await(60, TimeUnit.SECONDS);
-                        return new MockResponse.Builder().code(500).body("released").build();
-                    }
-                    if (probe) {
-                        return new MockResponse.Builder().code(200).body("{}").build();
-                    }
-                    return HttpWatchTest.health(index.incrementAndGet(), "10.0.0.1");
+            server = ScriptedAgent.start(request -> {
+                boolean probe = HttpTransport.PROBE_PATH.equals(request.getUrl().encodedPath());
+                if (probe) {
+                    aProbe.set(request);
                 }
+                boolean blocking = request.getUrl().queryParameter("index") != null;
+                if (frozen.get() || blocking) {
+                    // frozen: the connection stays open and nothing comes back; a blocking
+                    // query is held far longer than any timeout, so only a cancel ends it early
+                    if (blocking) {
+                        held.incrementAndGet();
+                    }
+                    released.await(60, TimeUnit.SECONDS);
+                    return new MockResponse.Builder().code(500).body("released").build();
+                }
+                if (probe) {
+                    return new MockResponse.Builder().code(200).body("{}").build();
+                }
+                return HttpWatchTest.health(index.incrementAndGet(), "10.0.0.1");
             });
-            server.start(InetAddress.getByName("127.0.0.1"), 0);
             discovery = ConsulDiscovery.builder().agent("127.0.0.1:" + server.getPort())
                     .agentProbeInterval(Duration.ofMillis(200)).blockingWait(Duration.ofMinutes(5))
                     .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(500)).token("probe-secret-token").build();

@@ -16,12 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Against real Consul: one server and two client agents, "a" (which the discovery asks)
@@ -37,7 +37,8 @@ class DiscoveryIT {
     private ConsulCluster consul;
     private ConsulAgent a;
     private ConsulAgent b;
-    private final List<ConsulDiscovery> opened = new ArrayList<>();
+    @RegisterExtension
+    final Opened opened = new Opened();
 
     @BeforeAll
     void startConsul() {
@@ -53,24 +54,13 @@ class DiscoveryIT {
         }
     }
 
-    @AfterEach
-    void closeDiscoveries() {
-        opened.forEach(ConsulDiscovery::close);
-        opened.clear();
-    }
-
     private ConsulDiscovery http(ConsulAgent... agents) {
         ConsulDiscoveryBuilder builder = ConsulDiscovery.builder().retryBackoff(Duration.ofMillis(50),
                 Duration.ofSeconds(1));
         for (ConsulAgent agent : agents) {
             builder.agent(agent.httpAddress());
         }
-        return track(builder.build());
-    }
-
-    private ConsulDiscovery track(ConsulDiscovery d) {
-        opened.add(d);
-        return d;
+        return opened.track(builder.build());
     }
 
     private static String unique(String prefix) {
@@ -79,6 +69,13 @@ class DiscoveryIT {
 
     private static ServiceSpec plain(String name, String id, String address, int port, String... tags) {
         return ServiceSpec.builder(name).id(id).address(address).port(port).tags(tags).build();
+    }
+
+    /** Registers {@code svc-1} at {@code address}:9000 on agent b, with the TTL check {@code svc-check} passing. */
+    private void registerPassingTtl(String svc, String address) {
+        b.register(ServiceSpec.builder(svc).id(svc + "-1").address(address).port(9000)
+                .ttlCheck(Duration.ofMinutes(5), svc + "-check").build());
+        b.updateTtl(svc + "-check", "passing");
     }
 
     private static void httpPost(ConsulAgent agent, String path, String json) {
@@ -146,9 +143,7 @@ class DiscoveryIT {
         @DisplayName("a TTL check going critical removes the instance; passing again brings it back")
         void healthFlip() {
             String svc = unique("ttl");
-            b.register(ServiceSpec.builder(svc).id(svc + "-1").address("127.0.0.53").port(9000)
-                    .ttlCheck(Duration.ofMinutes(5), svc + "-check").build());
-            b.updateTtl(svc + "-check", "passing");
+            registerPassingTtl(svc, "127.0.0.53");
             ConsulDiscovery d = http(a);
             Recorder rec = new Recorder();
             d.watch(svc, rec);
@@ -166,11 +161,9 @@ class DiscoveryIT {
         @DisplayName("warning instances are served only with includeWarning, and a status bump is no change")
         void warning() {
             String svc = unique("warn");
-            b.register(ServiceSpec.builder(svc).id(svc + "-1").address("127.0.0.54").port(9000)
-                    .ttlCheck(Duration.ofMinutes(5), svc + "-check").build());
-            b.updateTtl(svc + "-check", "passing");
+            registerPassingTtl(svc, "127.0.0.54");
             ConsulDiscovery passingOnly = http(a);
-            ConsulDiscovery withWarning = track(ConsulDiscovery.builder().agent(a.httpAddress())
+            ConsulDiscovery withWarning = opened.track(ConsulDiscovery.builder().agent(a.httpAddress())
                     .includeWarning(true).build());
             Recorder rec = new Recorder();
             withWarning.watch(svc, rec);
@@ -223,9 +216,9 @@ class DiscoveryIT {
         void consistencyModes() {
             String svc = unique("modes");
             b.register(plain(svc, svc + "-1", "127.0.0.59", 1));
-            ConsulDiscovery stale = track(ConsulDiscovery.builder().agent(a.httpAddress())
+            ConsulDiscovery stale = opened.track(ConsulDiscovery.builder().agent(a.httpAddress())
                     .consistency(Consistency.STALE).maxStaleness(Duration.ofSeconds(5)).build());
-            ConsulDiscovery cached = track(ConsulDiscovery.builder().agent(a.httpAddress())
+            ConsulDiscovery cached = opened.track(ConsulDiscovery.builder().agent(a.httpAddress())
                     .consistency(Consistency.CACHED).build());
             Recorder staleRec = new Recorder();
             Recorder cachedRec = new Recorder();
@@ -242,10 +235,10 @@ class DiscoveryIT {
             String svc = unique("pq");
             b.register(plain(svc, svc + "-1", "127.0.0.65", 65));
             httpPost(a, "/v1/query", "{\"Name\":\"" + svc + "-query\",\"Service\":{\"Service\":\"" + svc + "\"}}");
-            ConsulDiscovery viaHttp = track(ConsulDiscovery.builder().agent(a.httpAddress())
+            ConsulDiscovery viaHttp = opened.track(ConsulDiscovery.builder().agent(a.httpAddress())
                     .pollInterval(Duration.ofMillis(300)).build());
-            ConsulDiscovery viaDns = track(ConsulDiscovery.builder().agent(a.httpAddress()).mode(DiscoveryMode.DNS)
-                    .build());
+            ConsulDiscovery viaDns = opened.track(ConsulDiscovery.builder().agent(a.httpAddress())
+                    .mode(DiscoveryMode.DNS).build());
             Recorder rec = new Recorder();
             viaHttp.watch(svc + "-query.query.consul", rec);
             await().atMost(WAIT).until(() -> rec.addresses().equals(List.of("127.0.0.65:65")));
@@ -304,10 +297,11 @@ class DiscoveryIT {
             String svc = unique("tok");
             try {
                 b.register(plain(svc, svc + "-1", "127.0.0.58", 58));
-                ConsulDiscovery good = track(ConsulDiscovery.builder().agent(a.httpAddress()).token(token).build());
+                ConsulDiscovery good = opened.track(ConsulDiscovery.builder().agent(a.httpAddress()).token(token)
+                        .build());
                 assertThat(good.resolve(svc).all()).hasSize(1);
                 // an agent that is not there: failures get logged and thrown
-                ConsulDiscovery bad = track(ConsulDiscovery.builder().agent("127.0.0.1:1").token(token)
+                ConsulDiscovery bad = opened.track(ConsulDiscovery.builder().agent("127.0.0.1:1").token(token)
                         .resolveTimeout(Duration.ofSeconds(3)).build());
                 messages = "";
                 try {
@@ -340,7 +334,7 @@ class DiscoveryIT {
             b.updateTtl(svc + "-check-2", "warning");
             // the third stays critical, as a TTL check starts
             ConsulDiscovery http = http(a);
-            ConsulDiscovery dns = track(ConsulDiscovery.builder().agent(a.httpAddress()).mode(DiscoveryMode.DNS)
+            ConsulDiscovery dns = opened.track(ConsulDiscovery.builder().agent(a.httpAddress()).mode(DiscoveryMode.DNS)
                     .build());
             for (ConsulDiscovery d : List.of(http, dns)) {
                 await().atMost(WAIT).until(() -> health(d.registered(svc + ".service.consul")).equals(
@@ -369,11 +363,11 @@ class DiscoveryIT {
         void outage() {
             String svc = unique("regout");
             b.register(plain(svc, svc + "-1", "127.0.0.84", 3306));
-            ConsulDiscovery d = track(ConsulDiscovery.builder().agent(a.httpAddress()).agent("127.0.0.1:1")
+            ConsulDiscovery d = opened.track(ConsulDiscovery.builder().agent(a.httpAddress()).agent("127.0.0.1:1")
                     .retryBackoff(Duration.ofMillis(50), Duration.ofSeconds(1)).resolveTimeout(Duration.ofSeconds(3))
                     .build());
             assertThat(d.registered(svc).all()).hasSize(1);
-            ConsulDiscovery unreachable = track(ConsulDiscovery.builder().agent("127.0.0.1:1")
+            ConsulDiscovery unreachable = opened.track(ConsulDiscovery.builder().agent("127.0.0.1:1")
                     .resolveTimeout(Duration.ofSeconds(3)).build());
             assertThatThrownBy(() -> unreachable.registered(svc)).isInstanceOf(DiscoveryException.class)
                     .hasMessageContaining("127.0.0.1:1");
@@ -412,7 +406,7 @@ class DiscoveryIT {
             String prefix = unique("many");
             String svc = prefix + "-real";
             b.register(plain(svc, svc + "-1", "127.0.0.59", 59));
-            ConsulDiscovery d = track(ConsulDiscovery.builder().agent(a.httpAddress()).maxWatches(40).build());
+            ConsulDiscovery d = opened.track(ConsulDiscovery.builder().agent(a.httpAddress()).maxWatches(40).build());
             long bound = DefaultConsulDiscovery.ioThreads(((DefaultConsulDiscovery) d).settings);
             long maxThreads = 0;
             for (int i = 0; i < 300; i++) {
@@ -437,7 +431,7 @@ class DiscoveryIT {
         void capFullOfListeners() {
             String prefix = unique("capped");
             b.register(plain(prefix + "-new", prefix + "-new-1", "127.0.0.60", 60));
-            ConsulDiscovery d = track(ConsulDiscovery.builder().agent(a.httpAddress()).maxWatches(3).build());
+            ConsulDiscovery d = opened.track(ConsulDiscovery.builder().agent(a.httpAddress()).maxWatches(3).build());
             List<Watch> watches = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 Recorder rec = new Recorder();
@@ -509,7 +503,7 @@ class DiscoveryIT {
         @Test
         @DisplayName("a name never known, with Consul unreachable: a clear exception, bounded in time")
         void unreachable() {
-            ConsulDiscovery d = track(ConsulDiscovery.builder().agent("127.0.0.1:1").resolveTimeout(
+            ConsulDiscovery d = opened.track(ConsulDiscovery.builder().agent("127.0.0.1:1").resolveTimeout(
                     Duration.ofSeconds(2)).build());
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> d.resolve("web"))
                     .isInstanceOf(DiscoveryException.class).hasMessageContaining("127.0.0.1:1");
@@ -525,7 +519,7 @@ class DiscoveryIT {
         void resolvesAndFollows() {
             String svc = unique("dns");
             b.register(plain(svc, svc + "-1", "127.0.0.71", 7001));
-            ConsulDiscovery d = track(ConsulDiscovery.builder().agent(a.httpAddress()).mode(DiscoveryMode.DNS)
+            ConsulDiscovery d = opened.track(ConsulDiscovery.builder().agent(a.httpAddress()).mode(DiscoveryMode.DNS)
                     .dnsPollInterval(Duration.ofMillis(300)).build());
             Recorder rec = new Recorder();
             d.watch(svc + ".service.consul", rec);
@@ -544,7 +538,7 @@ class DiscoveryIT {
         void nodeAddress() {
             String svc = unique("dnsnode");
             b.register(ServiceSpec.builder(svc).id(svc + "-1").port(7003).build());
-            ConsulDiscovery d = track(ConsulDiscovery.builder().agent(a.httpAddress()).mode(DiscoveryMode.DNS)
+            ConsulDiscovery d = opened.track(ConsulDiscovery.builder().agent(a.httpAddress()).mode(DiscoveryMode.DNS)
                     .build());
             await().atMost(WAIT).until(() -> !d.resolve(svc).isEmpty());
             Endpoint e = d.resolve(svc).all().get(0);

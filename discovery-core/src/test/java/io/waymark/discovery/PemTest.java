@@ -39,7 +39,7 @@ class PemTest {
 
     /** A slice of the key's encoding as it appears in the PEM file: finding it in a message is a leak. */
     private static String material(TestCertificates.Pair p) {
-        return Base64.getEncoder().encodeToString(p.key.getEncoded()).substring(40, 60);
+        return Base64.getEncoder().encodeToString(p.key().getEncoded()).substring(40, 60);
     }
 
     private static PrivateKey key(String file, String content) throws Exception {
@@ -52,30 +52,30 @@ class PemTest {
         for (PrivateKey k : List.of(key("ec.pkcs8", TestCertificates.pkcs8Pem(ec)),
                 key("ec.sec1", TestCertificates.sec1Pem(ec)))) {
             assertThat(k.getAlgorithm()).isEqualTo("EC");
-            Pem.requireMatch(k, ec.certificate, "clientKey", "clientCert");
+            Pem.requireMatch(k, ec.certificate(), "clientKey", "clientCert");
         }
         for (PrivateKey k : List.of(key("rsa.pkcs8", TestCertificates.pkcs8Pem(rsa)),
                 key("rsa.pkcs1", TestCertificates.pkcs1Pem(rsa)))) {
             assertThat(k.getAlgorithm()).isEqualTo("RSA");
-            Pem.requireMatch(k, rsa.certificate, "clientKey", "clientCert");
+            Pem.requireMatch(k, rsa.certificate(), "clientKey", "clientCert");
         }
         // a combined file: certificate first, then the key
         Path both = write(dir, "both.pem", certificatePem(ec) + TestCertificates.sec1Pem(ec));
         assertThat(Pem.privateKey("clientKey", both).getAlgorithm()).isEqualTo("EC");
-        assertThat(Pem.certificates("clientCert", both)).containsExactly(ec.certificate);
+        assertThat(Pem.certificates("clientCert", both)).containsExactly(ec.certificate());
     }
 
     @Test
     @DisplayName("a key that is not the certificate's: named with both settings, whatever the algorithms")
     void mismatch() throws Exception {
         PrivateKey otherEc = key("ec2.sec1", TestCertificates.sec1Pem(ec2));
-        assertThatThrownBy(() -> Pem.requireMatch(otherEc, ec.certificate, "CONSUL_CLIENT_KEY", "CONSUL_CLIENT_CERT"))
+        assertThatThrownBy(() -> Pem.requireMatch(otherEc, ec.certificate(), "CONSUL_CLIENT_KEY", "CONSUL_CLIENT_CERT"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageStartingWith("CONSUL_CLIENT_KEY does not belong to the certificate of CONSUL_CLIENT_CERT");
         PrivateKey otherRsa = key("rsa2.pkcs1", TestCertificates.pkcs1Pem(rsa2));
-        assertThatThrownBy(() -> Pem.requireMatch(otherRsa, rsa.certificate, "clientKey", "clientCert"))
+        assertThatThrownBy(() -> Pem.requireMatch(otherRsa, rsa.certificate(), "clientKey", "clientCert"))
                 .hasMessageContaining("does not belong").hasMessageContaining("RSA moduli differ");
-        assertThatThrownBy(() -> Pem.requireMatch(otherRsa, ec.certificate, "clientKey", "clientCert"))
+        assertThatThrownBy(() -> Pem.requireMatch(otherRsa, ec.certificate(), "clientKey", "clientCert"))
                 .hasMessageContaining("the key is RSA, the certificate's key is EC");
     }
 

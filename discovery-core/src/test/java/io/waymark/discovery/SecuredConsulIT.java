@@ -22,17 +22,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -55,7 +54,8 @@ class SecuredConsulIT {
     private ConsulSecurity security;
     private ConsulAgent app;
     private ConsulAgent server;
-    private final List<ConsulDiscovery> opened = new ArrayList<>();
+    @RegisterExtension
+    final Opened opened = new Opened();
     @TempDir
     Path dir;
 
@@ -72,12 +72,6 @@ class SecuredConsulIT {
         if (consul != null) {
             consul.close();
         }
-    }
-
-    @AfterEach
-    void closeDiscoveries() {
-        opened.forEach(ConsulDiscovery::close);
-        opened.clear();
     }
 
     private static String unique(String prefix) {
@@ -102,11 +96,6 @@ class SecuredConsulIT {
                 .resolveTimeout(RESOLVE_TIMEOUT).retryBackoff(Duration.ofMillis(50), Duration.ofMillis(500));
     }
 
-    private ConsulDiscovery track(ConsulDiscovery d) {
-        opened.add(d);
-        return d;
-    }
-
     private Path tokenFile(ConsulToken token) throws IOException {
         Path f = dir.resolve(unique("token"));
         Files.writeString(f, token.secretId() + "\n");
@@ -118,7 +107,7 @@ class SecuredConsulIT {
     void resolveAndWatch() throws IOException {
         String svc = unique("web");
         String first = register(svc, 1);
-        ConsulDiscovery d = track(mtls().tokenFile(tokenFile(security.readToken())).build());
+        ConsulDiscovery d = opened.track(mtls().tokenFile(tokenFile(security.readToken())).build());
         assertThat(Recorder.addresses(d.resolve(svc))).containsExactly(first);
         Recorder rec = new Recorder();
         d.watch(svc, rec);
@@ -133,11 +122,11 @@ class SecuredConsulIT {
         String svc = unique("named");
         String first = register(svc, 1);
         Path token = tokenFile(security.readToken());
-        ConsulDiscovery ok = track(mtls().tlsServerName("client.dc1.consul").tokenFile(token).build());
+        ConsulDiscovery ok = opened.track(mtls().tlsServerName("client.dc1.consul").tokenFile(token).build());
         assertThat(Recorder.addresses(ok.resolve(svc))).containsExactly(first);
 
         // server.dc1.consul is in the servers' certificates only
-        ConsulDiscovery wrong = track(mtls().tlsServerName("server.dc1.consul").tokenFile(token).build());
+        ConsulDiscovery wrong = opened.track(mtls().tlsServerName("server.dc1.consul").tokenFile(token).build());
         assertThatThrownBy(() -> wrong.resolve(svc)).isInstanceOf(DiscoveryException.class)
                 .hasMessageContaining("does not name the host").hasMessageContaining("tlsServerName");
     }
@@ -145,7 +134,7 @@ class SecuredConsulIT {
     @Test
     @DisplayName("no client certificate: an error saying the agent requires one, within the resolve timeout")
     void noClientCertificate() throws IOException {
-        ConsulDiscovery d = track(ConsulDiscovery.builder().environment(Map.of())
+        ConsulDiscovery d = opened.track(ConsulDiscovery.builder().environment(Map.of())
                 .agent("https://" + app.httpsAddress()).caCert(security.tls().caCertificate())
                 .tokenFile(tokenFile(security.readToken())).resolveTimeout(RESOLVE_TIMEOUT).build());
         long start = System.nanoTime();
@@ -159,7 +148,7 @@ class SecuredConsulIT {
     @DisplayName("a CA that did not sign the agents: an error naming the caCert file, within the resolve timeout")
     void wrongCa() throws IOException {
         Path otherCa = security.untrustedTls().caCertificate();
-        ConsulDiscovery d = track(mtls().caCert(otherCa).tokenFile(tokenFile(security.readToken())).build());
+        ConsulDiscovery d = opened.track(mtls().caCert(otherCa).tokenFile(tokenFile(security.readToken())).build());
         long start = System.nanoTime();
         assertThatThrownBy(() -> d.resolve(unique("any"))).isInstanceOf(DiscoveryException.class)
                 .hasMessageContaining("not signed by a CA this client trusts")
@@ -171,7 +160,7 @@ class SecuredConsulIT {
     @DisplayName("a client certificate of another CA: an error saying the agent refused it")
     void foreignClientCertificate() throws IOException {
         ConsulSecurity.TlsFiles foreign = security.untrustedTls();
-        ConsulDiscovery d = track(mtls().clientCert(foreign.clientCertificate()).clientKey(foreign.clientKey())
+        ConsulDiscovery d = opened.track(mtls().clientCert(foreign.clientCertificate()).clientKey(foreign.clientKey())
                 .tokenFile(tokenFile(security.readToken())).build());
         assertThatThrownBy(() -> d.resolve(unique("any"))).isInstanceOf(DiscoveryException.class)
                 .hasMessageContaining("refused the client certificate")
@@ -184,7 +173,7 @@ class SecuredConsulIT {
         String svc = unique("hidden");
         register(svc, 1);
         ConsulToken token = security.createTokenWithoutServiceRead();
-        ConsulDiscovery d = track(mtls().tokenFile(tokenFile(token)).build());
+        ConsulDiscovery d = opened.track(mtls().tokenFile(tokenFile(token)).build());
         long start = System.nanoTime();
         assertThatThrownBy(() -> d.resolve(svc)).isInstanceOf(DiscoveryException.class)
                 .hasMessageContaining("answered no instances of '" + svc + ".service.consul'")
@@ -196,12 +185,12 @@ class SecuredConsulIT {
         assertThat(d.stats().errors(ErrorKind.ACL_DENIED)).isPositive();
 
         // without any token the agent's default (anonymous) token is used: the message says so
-        ConsulDiscovery anonymous = track(mtls().build());
+        ConsulDiscovery anonymous = opened.track(mtls().build());
         assertThatThrownBy(() -> anonymous.resolve(svc)).isInstanceOf(DiscoveryException.class)
                 .hasMessageContaining("no ACL token is set").hasMessageContaining("service:read");
 
         // a name that really has no instance, with a token that may read it: empty, not an error
-        ConsulDiscovery allowed = track(mtls().tokenFile(tokenFile(security.readToken())).build());
+        ConsulDiscovery allowed = opened.track(mtls().tokenFile(tokenFile(security.readToken())).build());
         assertThat(allowed.resolve(unique("nothing")).isEmpty()).isTrue();
     }
 
@@ -213,7 +202,7 @@ class SecuredConsulIT {
         ConsulToken token = security.createToken(ConsulSecurity.READ_RULES);
         try (ServerSocket sentinel = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             AtomicInteger connections = accept(sentinel);
-            ConsulDiscovery d = track(mtls().agent("https://127.0.0.1:" + sentinel.getLocalPort())
+            ConsulDiscovery d = opened.track(mtls().agent("https://127.0.0.1:" + sentinel.getLocalPort())
                     .token(token.secretId()).blockingWait(Duration.ofSeconds(1)).build());
             assertThat(Recorder.addresses(d.resolve(svc))).containsExactly(first);
 
@@ -261,7 +250,8 @@ class SecuredConsulIT {
         // a policy change wakes no blocking query: a short wait lets the watch see it. The server, because a
         // client agent answers the ACL check from its cache (acl.policy_ttl, 30 s): the permission given back
         // would only show there within 30 s, and the real removal below would be withheld until then
-        ConsulDiscovery d = track(mtls(server).token(tokenWith(policy)).blockingWait(Duration.ofSeconds(1)).build());
+        ConsulDiscovery d = opened.track(mtls(server).token(tokenWith(policy)).blockingWait(Duration.ofSeconds(1))
+                .build());
         Recorder rec = new Recorder();
         d.watch(svc, rec);
         await().atMost(WAIT).until(() -> rec.addresses().equals(List.of(first)));
@@ -291,7 +281,7 @@ class SecuredConsulIT {
     void probeWithoutToken() throws IOException {
         String svc = unique("acl-probe");
         register(svc, 1);
-        ConsulDiscovery d = track(mtls().tokenFile(tokenFile(security.readToken())).build());
+        ConsulDiscovery d = opened.track(mtls().tokenFile(tokenFile(security.readToken())).build());
         assertThat(d.resolve(svc).isEmpty()).isFalse();
         // blocking queries in flight get probed every 2 s; a refused probe would mark the agent down
         await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).until(() -> !d.resolve(svc).stale());
@@ -341,7 +331,7 @@ class SecuredConsulIT {
         String first = register(svc, 1);
         ConsulToken old = security.createToken(ConsulSecurity.READ_RULES);
         Path file = tokenFile(old);
-        ConsulDiscovery d = track(mtls().tokenFile(file).build());
+        ConsulDiscovery d = opened.track(mtls().tokenFile(file).build());
         Recorder rec = new Recorder();
         d.watch(svc, rec);
         await().atMost(WAIT).until(() -> rec.addresses().equals(List.of(first)));
@@ -391,7 +381,7 @@ class SecuredConsulIT {
         String svc = unique("frozen");
         String first = register(svc, 1);
         // the backoff keeps the stale moment between giving up on app and asking the server observable
-        ConsulDiscovery d = track(mtls().agent("https://" + server.httpsAddress())
+        ConsulDiscovery d = opened.track(mtls().agent("https://" + server.httpsAddress())
                 .tokenFile(tokenFile(security.readToken())).retryBackoff(Duration.ofSeconds(1), Duration.ofSeconds(2))
                 .build());
         Recorder rec = new Recorder();
@@ -417,7 +407,7 @@ class SecuredConsulIT {
     @Test
     @DisplayName("a namespace is sent (?ns=): Consul OSS 1.8 refuses it, and the error quotes it")
     void namespaceSent() throws IOException {
-        ConsulDiscovery d = track(mtls().tokenFile(tokenFile(security.readToken())).namespace("team-a").build());
+        ConsulDiscovery d = opened.track(mtls().tokenFile(tokenFile(security.readToken())).namespace("team-a").build());
         assertThatThrownBy(() -> d.resolve(unique("ns"))).isInstanceOf(DiscoveryException.class)
                 .hasMessageContaining("HTTP 400").hasMessageContaining("ns");
     }

@@ -27,16 +27,7 @@ final class TestCertificates {
     private static final byte[] P256 = {0x06, 0x08, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x03, 0x01, 0x07};
 
     /** A key pair and its self-signed certificate; the key store keytool made (password "changeit"). */
-    static final class Pair {
-        final PrivateKey key;
-        final X509Certificate certificate;
-        final Path keyStore;
-
-        Pair(PrivateKey key, X509Certificate certificate, Path keyStore) {
-            this.key = key;
-            this.certificate = certificate;
-            this.keyStore = keyStore;
-        }
+    record Pair(PrivateKey key, X509Certificate certificate, Path keyStore) {
     }
 
     private TestCertificates() {
@@ -81,16 +72,16 @@ final class TestCertificates {
     }
 
     static String certificatePem(Pair p) throws Exception {
-        return pem("CERTIFICATE", p.certificate.getEncoded());
+        return pem("CERTIFICATE", p.certificate().getEncoded());
     }
 
     static String pkcs8Pem(Pair p) {
-        return pem("PRIVATE KEY", p.key.getEncoded());
+        return pem("PRIVATE KEY", p.key().getEncoded());
     }
 
     /** SEC 1, with the named curve, preceded by the EC PARAMETERS block openssl writes. */
     static String sec1Pem(Pair p) {
-        byte[][] inner = fields(innerKey(p.key.getEncoded()));
+        byte[][] inner = fields(innerKey(p.key().getEncoded()));
         // version, privateKey, then [0] curve; keep [1] public key when the JDK wrote one
         ByteArrayOutputStream content = new ByteArrayOutputStream();
         content.writeBytes(inner[0]);
@@ -106,7 +97,7 @@ final class TestCertificates {
 
     /** PKCS #1: the RSAPrivateKey inside the PKCS #8 structure. */
     static String pkcs1Pem(Pair p) {
-        return pem("RSA PRIVATE KEY", innerKey(p.key.getEncoded()));
+        return pem("RSA PRIVATE KEY", innerKey(p.key().getEncoded()));
     }
 
     /** The OCTET STRING content of a PKCS #8 PrivateKeyInfo (the third field). */

@@ -65,14 +65,14 @@ class TlsTest {
     /** An agent on 127.0.0.1 presenting {@code agent}'s certificate, trusting {@code client}'s, requiring one. */
     private String start(boolean requireClientCertificate) throws Exception {
         KeyStore keys = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(agent.keyStore)) {
+        try (InputStream in = Files.newInputStream(agent.keyStore())) {
             keys.load(in, "changeit".toCharArray());
         }
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(keys, "changeit".toCharArray());
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
-        trust.setCertificateEntry("client", client.certificate);
+        trust.setCertificateEntry("client", client.certificate());
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(trust);
         SSLContext ctx = SSLContext.getInstance("TLS");
@@ -119,13 +119,13 @@ class TlsTest {
         discovery = builder(url).caCert(agentCert).clientCert(clientCert).clientKey(clientKey).build();
         assertThat(Recorder.addresses(discovery.resolve("web"))).containsExactly("10.0.0.1:80");
         RecordedRequest r = server.takeRequest();
-        assertThat(r.getHandshake().peerCertificates()).containsExactly(client.certificate);
+        assertThat(r.getHandshake().peerCertificates()).containsExactly(client.certificate());
         discovery.close();
         discovery = null;
 
-        resolves(builder(url).caCert(agentCert).keyStore(client.keyStore, "changeit"));
+        resolves(builder(url).caCert(agentCert).keyStore(client.keyStore(), "changeit"));
         resolves(builder(url).property("caCert", agentCert.toString())
-                .property("key-store", client.keyStore.toString()).property("consul.keyStorePassword", "changeit"));
+                .property("key-store", client.keyStore().toString()).property("consul.keyStorePassword", "changeit"));
         fails(builder(url).caCert(agentCert), "no client certificate is configured", "clientCert", "clientKey");
     }
 
@@ -150,7 +150,7 @@ class TlsTest {
         write(cas, "agent.pem", certificatePem(agent));
         write(cas, "unrelated.pem", certificatePem(client));
         resolves(builder(url).caPath(cas));
-        resolves(builder(url).trustStore(agent.keyStore, "changeit"));
+        resolves(builder(url).trustStore(agent.keyStore(), "changeit"));
         fails(builder(url).caCert(clientCert), "not signed by a CA this client trusts", "caCert '" + clientCert + "'");
         fails(builder(url), "not signed by a CA this client trusts", "the JVM's trust store", "caCert");
         resolves(builder(url).tlsVerify(false));
@@ -169,8 +169,8 @@ class TlsTest {
         write(Files.createDirectories(junk), "README", "not a certificate");
         assertThatThrownBy(() -> builder(url).caPath(junk).build())
                 .hasMessageStartingWith("caPath '" + junk.resolve("README") + "' holds no PEM certificate");
-        assertThatThrownBy(() -> builder(url).trustStore(agent.keyStore, "wrong").build())
-                .hasMessage("trustStore '" + agent.keyStore + "' cannot be opened with the trust store password given "
+        assertThatThrownBy(() -> builder(url).trustStore(agent.keyStore(), "wrong").build())
+                .hasMessage("trustStore '" + agent.keyStore() + "' cannot be opened with the trust store password given "
                         + "(wrong password?)");
         assertThatThrownBy(() -> builder(url).caCert(agentCert).caPath(junk).build())
                 .hasMessage("set one source of trust, not caCert and caPath");
@@ -179,7 +179,7 @@ class TlsTest {
         assertThatThrownBy(() -> builder(url).clientKey(clientKey).build())
                 .hasMessage("clientKey is set without a client certificate (clientCert): set both");
         assertThatThrownBy(() -> builder(url).clientCert(clientCert).clientKey(clientKey)
-                .keyStore(client.keyStore, "changeit").build())
+                .keyStore(client.keyStore(), "changeit").build())
                 .hasMessage("set one client certificate, clientCert and clientKey or a key store, not both: clientCert, "
                         + "clientKey, keyStore");
         Path agentKey = write(dir, "agent-key.pem", TestCertificates.pkcs8Pem(agent));

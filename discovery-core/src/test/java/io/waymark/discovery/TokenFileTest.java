@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.waymark.discovery.DiscoveryStats.ErrorKind;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -20,14 +19,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -43,6 +40,8 @@ class TokenFileTest {
 
     @TempDir
     Path dir;
+    @RegisterExtension
+    final Opened opened = new Opened();
     private MockWebServer server;
     private final List<String> sent = new CopyOnWriteArrayList<>();
     private final Set<String> deleted = ConcurrentHashMap.newKeySet();
@@ -55,41 +54,27 @@ class TokenFileTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new MockWebServer();
-        server.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                if (HttpTransport.PROBE_PATH.equals(request.getUrl().encodedPath())) {
-                    return new MockResponse.Builder().code(200).body("{}").build();
-                }
-                String token = String.valueOf(request.getHeaders().get("X-Consul-Token"));
-                sent.add(token);
-                CountDownLatch g = gate;
-                if (g != null) {
-                    held.release();
-                    try {
-                        g.await(10, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                if (deleted.contains(token)) {
-                    return new MockResponse.Builder().code(403).body("rpc error making call: ACL not found").build();
-                }
-                return HttpWatchTest.health(5, "10.0.0.1");
+        server = opened.track(ScriptedAgent.start(request -> {
+            if (HttpTransport.PROBE_PATH.equals(request.getUrl().encodedPath())) {
+                return new MockResponse.Builder().code(200).body("{}").build();
             }
-        });
-        server.start(InetAddress.getByName("127.0.0.1"), 0);
-        captured = new Captured();
-    }
-
-    @AfterEach
-    void stop() {
-        if (discovery != null) {
-            discovery.close();
-        }
-        captured.close();
-        server.close();
+            String token = String.valueOf(request.getHeaders().get("X-Consul-Token"));
+            sent.add(token);
+            CountDownLatch g = gate;
+            if (g != null) {
+                held.release();
+                try {
+                    g.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (deleted.contains(token)) {
+                return new MockResponse.Builder().code(403).body("rpc error making call: ACL not found").build();
+            }
+            return HttpWatchTest.health(5, "10.0.0.1");
+        }));
+        captured = opened.track(new Captured());
     }
 
     private ConsulDiscoveryBuilder builder() {
@@ -134,7 +119,7 @@ class TokenFileTest {
     @DisplayName("each request looks at the file's attributes, not its content: an unchanged stat sends the old token")
     void noReadPerRequest() throws Exception {
         Path f = file(OLD);
-        discovery = builder().tokenFile(f).build();
+        discovery = opened.track(builder().tokenFile(f).build());
         discovery.watch("web", new Recorder());
         assertThat(next(3)).containsOnly(OLD);
         rewriteUnnoticed(f, NEW);
@@ -145,7 +130,7 @@ class TokenFileTest {
     @DisplayName("a file replaced (rename) or rewritten is read again: the next request carries the new token")
     void changeNoticed() throws Exception {
         Path f = file(OLD);
-        discovery = builder().tokenFile(f).build();
+        discovery = opened.track(builder().tokenFile(f).build());
         discovery.watch("web", new Recorder());
         next(2);
         Path tmp = dir.resolve("token.new");
@@ -159,7 +144,7 @@ class TokenFileTest {
     @DisplayName("403 after a change the stat missed: the file is read at once and the request re-sent, nothing fails")
     void refusedThenReread() throws Exception {
         Path f = file(OLD);
-        discovery = builder().tokenFile(f).build();
+        discovery = opened.track(builder().tokenFile(f).build());
         Recorder rec = new Recorder();
         discovery.watch("web", rec);
         next(2);
@@ -180,7 +165,7 @@ class TokenFileTest {
     @DisplayName("a supplier is asked again after a 403: a new answer re-sends the request; the same one is the answer")
     void supplierAfterRefusal() {
         AtomicReference<String> current = new AtomicReference<>(OLD);
-        discovery = builder().token(current::get).build();
+        discovery = opened.track(builder().token(current::get).build());
         discovery.watch("web", new Recorder());
         next(2);
         deleted.add(OLD);
@@ -197,7 +182,7 @@ class TokenFileTest {
     @DisplayName("a file missing or empty for a while keeps the last token; what comes next is used")
     void transientTrouble() throws Exception {
         Path f = file(OLD);
-        discovery = builder().tokenFile(f).build();
+        discovery = opened.track(builder().tokenFile(f).build());
         discovery.watch("web", new Recorder());
         next(2);
         Files.delete(f);

@@ -12,14 +12,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import mockwebserver3.Dispatcher;
-import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
-import mockwebserver3.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -35,34 +32,22 @@ class TokenLeakTest {
     private static final String SECRET = "S3CRET";
 
     private final List<String> sentTokens = new CopyOnWriteArrayList<>();
+    @RegisterExtension
+    final Opened opened = new Opened();
     private MockWebServer server;
     private Captured captured;
     private ConsulDiscovery discovery;
 
     @BeforeEach
     void start() throws Exception {
-        server = new MockWebServer();
-        server.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest request) {
-                String t = request.getHeaders().get("X-Consul-Token");
-                if (t != null) {
-                    sentTokens.add(t);
-                }
-                return HttpWatchTest.health(5, "10.0.0.1");
+        server = opened.track(ScriptedAgent.start(request -> {
+            String t = request.getHeaders().get("X-Consul-Token");
+            if (t != null) {
+                sentTokens.add(t);
             }
-        });
-        server.start(java.net.InetAddress.getByName("127.0.0.1"), 0);
-        captured = new Captured();
-    }
-
-    @AfterEach
-    void stop() {
-        if (discovery != null) {
-            discovery.close();
-        }
-        captured.close();
-        server.close();
+            return HttpWatchTest.health(5, "10.0.0.1");
+        }));
+        captured = opened.track(new Captured());
     }
 
     private ConsulDiscoveryBuilder builder() {
@@ -93,13 +78,13 @@ class TokenLeakTest {
     @Test
     @DisplayName("a BOM and surrounding whitespace are trimmed: the clean token is sent")
     void bomTrimmed() {
-        discovery = builder().token("\uFEFF S3CRET-good\r\n").build();
+        discovery = opened.track(builder().token("\uFEFF S3CRET-good\r\n").build());
         assertThat(Recorder.addresses(discovery.resolve("web"))).containsExactly("10.0.0.1:80");
         assertThat(sentTokens).isNotEmpty().allMatch((SECRET + "-good")::equals);
         discovery.close();
 
         sentTokens.clear();
-        discovery = builder().token(() -> "\uFEFFS3CRET-good\n").build();
+        discovery = opened.track(builder().token(() -> "\uFEFFS3CRET-good\n").build());
         assertThat(Recorder.addresses(discovery.resolve("web"))).containsExactly("10.0.0.1:80");
         assertThat(sentTokens).isNotEmpty().allMatch((SECRET + "-good")::equals);
     }
@@ -110,7 +95,7 @@ class TokenLeakTest {
         List<String> answers = List.of("\uFEFFS3CRET-x\ny", "S3CRET-\u0000", "S3CRET-\u2028z");
         AtomicInteger reads = new AtomicInteger();
         Supplier<String> supplier = () -> answers.get(reads.getAndIncrement() % answers.size());
-        discovery = builder().token(supplier).build();
+        discovery = opened.track(builder().token(supplier).build());
 
         assertThatThrownBy(() -> discovery.resolve("web")).isInstanceOf(DiscoveryException.class)
                 .satisfies(captured::add)

@@ -7,11 +7,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.MariaDbNode;
 import io.waymark.testkit.MariaDbReplication;
-import io.waymark.testkit.RoleChecks;
 import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -20,26 +18,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The {@code jdbc:consul:} driver against a real MariaDB primary + replica, with one Consul
@@ -48,18 +32,11 @@ import org.junit.jupiter.api.TestInstance;
  *
  * <p>The groups run in order because the last one changes the topology (a switchover).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
-abstract class AbstractConsulDriverIT {
+abstract class AbstractConsulDriverIT extends AbstractDatabaseIT {
 
-    static final String PRIMARY = "w-master-mysql-3306";
-    static final String REPLICA = "r-slave-mysql-3306";
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
     static final int WRITERS = 4;
-
-    MariaDbReplication db;
-    ConsulCluster consul;
-    final Map<String, Integer> serverIds = new HashMap<>();
 
     /** {@code mysql} or {@code mariadb}. */
     abstract String subprotocol();
@@ -69,38 +46,21 @@ abstract class AbstractConsulDriverIT {
         return "";
     }
 
-    @BeforeAll
-    void startServers() throws SQLException {
-        db = MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "app-pw-" + subprotocol())
+    @Override
+    MariaDbReplication startDatabase() {
+        return MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "app-pw-" + subprotocol())
                 .start();
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 1;
-        for (MariaDbNode node : db.nodes()) {
-            b.clientAgent("db" + i++, RoleChecks.mariadb(node, db.appUser(), db.appPassword(), PRIMARY, REPLICA,
-                    CHECK_INTERVAL));
-        }
-        consul = b.start();
-        consul.awaitPassing(PRIMARY, 1, Duration.ofSeconds(60));
-        consul.awaitPassing(REPLICA, 1, Duration.ofSeconds(60));
-        for (MariaDbNode node : db.nodes()) {
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl(node), db.appUser(), db.appPassword())) {
-                serverIds.put(node.address(), serverId(c));
-            }
-        }
-        try (Connection c = DriverManager.getConnection(url())) {
-            WriterLoad.createTable(c);
-        }
     }
 
-    @AfterAll
-    void stopServers() {
-        Fixtures.closeAll(consul, db);
+    @Override
+    ConsulCluster startConsul() {
+        return roleCheckedConsul(ConsulCluster.builder().servers(1), CHECK_INTERVAL);
     }
 
+    @Override
     String url() {
-        String agents = consul.clients().stream().map(ConsulAgent::httpAddress).collect(Collectors.joining(","));
         return "jdbc:consul:" + subprotocol() + "://" + PRIMARY + ".service.consul/" + db.database()
-                + "?consul.agent=" + agents + "&consul.readService=" + REPLICA + ".service.consul"
+                + "?consul.agent=" + agents() + "&consul.readService=" + REPLICA + ".service.consul"
                 + "&consul.failoverTimeout=10s&user=" + db.appUser() + "&password=" + db.appPassword()
                 + delegateParameters();
     }
@@ -110,19 +70,9 @@ abstract class AbstractConsulDriverIT {
     }
 
     HikariDataSource pool(String name, int size, boolean autoCommit) {
-        HikariConfig config = new HikariConfig();
-        config.setPoolName(name);
-        config.setJdbcUrl(url());
-        config.setMaximumPoolSize(size);
-        config.setMinimumIdle(size);
+        HikariConfig config = poolConfig(name, url(), size);
         config.setAutoCommit(autoCommit);
-        config.setConnectionTimeout(20_000);
-        config.setValidationTimeout(1_000);
         return new HikariDataSource(config);
-    }
-
-    int idOf(MariaDbNode node) {
-        return serverIds.get(node.address());
     }
 
     static int serverId(Connection c) throws SQLException {
@@ -278,7 +228,7 @@ abstract class AbstractConsulDriverIT {
                 load.stop();
 
                 Map<Integer, Long> byServer;
-                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword())) {
+                try (Connection c = direct(newPrimary)) {
                     byServer = load.verify(c, idOf(oldPrimary), idOf(newPrimary), demoted);
                 }
                 // for the record (timing is the benchmarks' business, not asserted here)

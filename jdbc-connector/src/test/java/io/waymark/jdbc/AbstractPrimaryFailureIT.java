@@ -5,28 +5,21 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.MariaDbNode;
 import io.waymark.testkit.MariaDbReplication;
 import io.waymark.testkit.Promotion;
-import io.waymark.testkit.RoleChecks;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -47,34 +40,29 @@ import org.junit.jupiter.api.TestMethodOrder;
  * lose the last inserts an old primary acknowledged, whatever the client does; semi-sync makes
  * "0 acknowledged rows lost" a property of the connector here.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-abstract class AbstractPrimaryFailureIT {
+abstract class AbstractPrimaryFailureIT extends AbstractDatabaseIT {
 
-    static final String PRIMARY = "w-master-mysql-3306";
-    static final String REPLICA = "r-slave-mysql-3306";
     static final int WRITERS = 4;
     static final Duration PROMOTION_DELAY = Duration.ofSeconds(3);
     static final String OUTCOME_UNKNOWN = "outcome is unknown";
 
-    MariaDbReplication db;
-    ConsulCluster consul;
-    final Map<String, Integer> serverIds = new HashMap<>();
-
     /** {@code mysql} or {@code mariadb}. */
     abstract String subprotocol();
 
-    @BeforeAll
-    void startServers() throws SQLException {
-        db = MariaDbReplication.builder().replicas(2).database("shop").appUser("app", "fail-pw-" + subprotocol())
+    @Override
+    MariaDbReplication startDatabase() {
+        return MariaDbReplication.builder().replicas(2).database("shop").appUser("app", "fail-pw-" + subprotocol())
                 .start();
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 1;
-        for (MariaDbNode node : db.nodes()) {
-            b.clientAgent("db" + i++, RoleChecks.mariadb(node, db.appUser(), db.appPassword(), PRIMARY, REPLICA,
-                    Duration.ofSeconds(1)));
-        }
-        consul = b.start();
+    }
+
+    @Override
+    ConsulCluster startConsul() {
+        return roleCheckedConsul(ConsulCluster.builder().servers(1), Duration.ofSeconds(1));
+    }
+
+    @Override
+    void ready() throws SQLException {
         consul.awaitPassing(PRIMARY, 1, Duration.ofSeconds(60));
         for (MariaDbNode node : db.nodes()) {
             // every node may become the primary; a primary without semi-sync replicas does not wait for one
@@ -86,36 +74,20 @@ abstract class AbstractPrimaryFailureIT {
             if (node != db.primary()) {
                 Fixtures.asRoot(db, node, "STOP SLAVE IO_THREAD", "START SLAVE IO_THREAD");
             }
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl(node), db.appUser(), db.appPassword())) {
-                serverIds.put(node.address(), WriterLoad.serverId(c));
-            }
         }
         db.awaitReplicasRunning();
-        try (Connection c = DriverManager.getConnection(url())) {
-            WriterLoad.createTable(c);
-        }
     }
 
-    @AfterAll
-    void stopServers() {
-        Fixtures.closeAll(consul, db);
-    }
-
+    @Override
     String url() {
-        String agents = consul.clients().stream().map(ConsulAgent::httpAddress).collect(Collectors.joining(","));
         return "jdbc:consul:" + subprotocol() + "://" + PRIMARY + ".service.consul/" + db.database()
-                + "?consul.agent=" + agents + "&consul.failoverTimeout=15s&user=" + db.appUser()
+                + "?consul.agent=" + agents() + "&consul.failoverTimeout=15s&user=" + db.appUser()
                 + "&password=" + db.appPassword();
     }
 
     private HikariDataSource pool(String name) {
-        HikariConfig config = new HikariConfig();
-        config.setPoolName(name + "-" + subprotocol());
-        config.setJdbcUrl(url());
-        config.setMaximumPoolSize(WRITERS);
-        config.setMinimumIdle(WRITERS);
+        HikariConfig config = poolConfig(name + "-" + subprotocol(), url(), WRITERS);
         config.setConnectionTimeout(30_000);
-        config.setValidationTimeout(1_000);
         return new HikariDataSource(config);
     }
 
@@ -138,7 +110,7 @@ abstract class AbstractPrimaryFailureIT {
             report("crash", load, promoted, dead, promotedAt);
 
             assertCallerErrors(load, killed);
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl(promoted), db.appUser(), db.appPassword())) {
+            try (Connection c = direct(promoted)) {
                 load.verify(c, idOf(old), idOf(promoted), dead);
             }
             old.start();
@@ -175,7 +147,7 @@ abstract class AbstractPrimaryFailureIT {
             assertCallerErrors(load, freezing);
             assertThat(load.failures()).as("inserts that failed: all in flight on the frozen primary, sent before the"
                     + " promotion").allMatch(f -> f.startedNanos() - promotedAt < 0);
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl(promoted), db.appUser(), db.appPassword())) {
+            try (Connection c = direct(promoted)) {
                 load.verify(c, idOf(old), idOf(promoted), frozen);
             }
             assertOnlyFailedInsertsAreLeftOn(old, promoted, load);
@@ -208,10 +180,10 @@ abstract class AbstractPrimaryFailureIT {
             throws SQLException {
         Map<List<Integer>, Integer> onOld;
         Map<List<Integer>, Integer> onPromoted;
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl(old), db.appUser(), db.appPassword())) {
+        try (Connection c = direct(old)) {
             onOld = load.stored(c);
         }
-        try (Connection c = DriverManager.getConnection(db.jdbcUrl(promoted), db.appUser(), db.appPassword())) {
+        try (Connection c = direct(promoted)) {
             onPromoted = load.stored(c);
         }
         Set<List<Integer>> failed = load.failures().stream().map(f -> List.of(f.writer(), f.seq()))
@@ -236,10 +208,6 @@ abstract class AbstractPrimaryFailureIT {
                 f.writer(), f.seq(), TimeUnit.NANOSECONDS.toMillis(f.startedNanos() - failedAt), what,
                 chain(f.error()).stream().map(e -> e.getSQLState() + " " + e.getMessage())
                         .collect(Collectors.joining(" / "))));
-    }
-
-    private int idOf(MariaDbNode node) {
-        return serverIds.get(node.address());
     }
 
     private static List<SQLException> chain(SQLException e) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
@@ -13,30 +12,17 @@ import io.waymark.testkit.MariaDbReplication;
 import io.waymark.testkit.ServiceSpec;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -47,26 +33,24 @@ import org.junit.jupiter.api.TestMethodOrder;
  * to run during the second after a switchover is chance; here Consul notices exactly when the
  * test says so, and the test can assert that the writes moved before.)
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestClassOrder(ClassOrderer.OrderAnnotation.class)
-abstract class AbstractProbeFailoverIT {
+abstract class AbstractProbeFailoverIT extends AbstractDatabaseIT {
 
-    static final String PRIMARY = "w-master-mysql-3306";
-    static final String REPLICA = "r-slave-mysql-3306";
     static final int WRITERS = 4;
 
-    MariaDbReplication db;
-    ConsulCluster consul;
-    final Map<String, Integer> serverIds = new HashMap<>();
     final Map<String, String> agentOf = new HashMap<>();
 
     /** {@code mysql} or {@code mariadb}. */
     abstract String subprotocol();
 
-    @BeforeAll
-    void startServers() throws SQLException {
-        db = MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "probe-pw-" + subprotocol())
+    @Override
+    MariaDbReplication startDatabase() {
+        return MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "probe-pw-" + subprotocol())
                 .start();
+    }
+
+    @Override
+    ConsulCluster startConsul() {
         ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
         int i = 1;
         for (MariaDbNode node : db.nodes()) {
@@ -78,21 +62,12 @@ abstract class AbstractProbeFailoverIT {
                     ServiceSpec.builder(REPLICA).id(REPLICA).tags("slave").address(node.host()).port(node.port())
                             .ttlCheck(Duration.ofMinutes(10), REPLICA + "-role").build()));
         }
-        consul = b.start();
-        consulSees(db.primary(), db.replicas().get(0));
-        for (MariaDbNode node : db.nodes()) {
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl(node), db.appUser(), db.appPassword())) {
-                serverIds.put(node.address(), serverId(c));
-            }
-        }
-        try (Connection c = DriverManager.getConnection(url())) {
-            WriterLoad.createTable(c);
-        }
+        return b.start();
     }
 
-    @AfterAll
-    void stopServers() {
-        Fixtures.closeAll(consul, db);
+    @Override
+    void ready() {
+        consulSees(db.primary(), db.replicas().get(0));
     }
 
     /** What the role checks would report, once they run: {@code primary} is the primary. */
@@ -109,10 +84,10 @@ abstract class AbstractProbeFailoverIT {
         });
     }
 
+    @Override
     String url() {
-        String agents = consul.clients().stream().map(ConsulAgent::httpAddress).collect(Collectors.joining(","));
         return "jdbc:consul:" + subprotocol() + "://" + PRIMARY + ".service.consul/" + db.database()
-                + "?consul.agent=" + agents + "&consul.readService=" + REPLICA + ".service.consul"
+                + "?consul.agent=" + agents() + "&consul.readService=" + REPLICA + ".service.consul"
                 + "&consul.failoverTimeout=10s&user=" + db.appUser() + "&password=" + db.appPassword();
     }
 
@@ -148,14 +123,7 @@ abstract class AbstractProbeFailoverIT {
         private void switchoverBehindConsulsBack(String url, int firstWriter) throws Exception {
             MariaDbNode oldPrimary = db.primary();
             MariaDbNode newPrimary = db.replicas().get(0);
-            HikariConfig config = new HikariConfig();
-            config.setPoolName("probing-" + subprotocol());
-            config.setJdbcUrl(url);
-            config.setMaximumPoolSize(WRITERS);
-            config.setMinimumIdle(WRITERS);
-            config.setConnectionTimeout(20_000);
-            config.setValidationTimeout(1_000);
-            try (HikariDataSource pool = new HikariDataSource(config);
+            try (HikariDataSource pool = new HikariDataSource(poolConfig("probing-" + subprotocol(), url, WRITERS));
                     WriterLoad load = WriterLoad.start(pool, firstWriter, WRITERS, true)) {
                 load.awaitAcks(40);
 
@@ -168,15 +136,15 @@ abstract class AbstractProbeFailoverIT {
                 assertThat(consul.passing(REPLICA)).containsExactly(newPrimary.address());
                 try (Connection fresh = DriverManager.getConnection(url)) {
                     assertThat(serverId(fresh)).as("connect() finds the new primary too")
-                            .isEqualTo(serverIds.get(newPrimary.address()));
+                            .isEqualTo(idOf(newPrimary));
                 }
                 load.stop();
                 System.out.printf("%s switchover behind Consul's back: %d inserts acknowledged, %d failed%n",
                         subprotocol(), load.acks().size(), load.failures().size());
                 assertThat(load.failures()).as("inserts that failed in the callers' hands").isEmpty();
-                try (Connection c = DriverManager.getConnection(db.jdbcUrl(newPrimary), db.appUser(), db.appPassword())) {
-                    assertThat(load.verify(c, serverIds.get(oldPrimary.address()), serverIds.get(newPrimary.address()),
-                            demoted)).as("inserts taken by the new primary").containsKey(serverIds.get(newPrimary.address()));
+                try (Connection c = direct(newPrimary)) {
+                    assertThat(load.verify(c, idOf(oldPrimary), idOf(newPrimary), demoted))
+                            .as("inserts taken by the new primary").containsKey(idOf(newPrimary));
                 }
             }
             consulSees(newPrimary, oldPrimary);
@@ -217,7 +185,7 @@ abstract class AbstractProbeFailoverIT {
                 onReplica.updateTtl(PRIMARY + "-role", "critical");
             }
             try (Connection c = DriverManager.getConnection(url)) {
-                assertThat(serverId(c)).as("one writable server again").isEqualTo(serverIds.get(primary.address()));
+                assertThat(serverId(c)).as("one writable server again").isEqualTo(idOf(primary));
             }
         }
 

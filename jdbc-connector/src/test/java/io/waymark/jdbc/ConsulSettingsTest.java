@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.waymark.discovery.BadPemFiles;
 import io.waymark.discovery.ConsulProperty;
 import io.waymark.jdbc.internal.ConsulUrl;
 import java.io.PrintWriter;
@@ -13,16 +14,12 @@ import java.io.StringWriter;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -185,29 +182,21 @@ class ConsulSettingsTest {
 
         @Test
         void aMalformedCertificateShowsNoneOfItsContent() throws Exception {
-            String body = Base64.getEncoder().encodeToString("not a certificate but private-looking text"
-                    .getBytes(StandardCharsets.US_ASCII));
-            Path bad = Files.writeString(dir.resolve("bad.pem"),
-                    "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n");
+            Path bad = new BadPemFiles(dir).malformedCertificate();
+            String body = BadPemFiles.NOT_A_CERTIFICATE;
             refused("consul.ca-cert=" + bad, "consul.caCert", bad, List.of(body, body.substring(8, 32)));
         }
 
         @Test
         void aMalformedOrForeignKeyShowsNoKeyMaterial() throws Exception {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(new ECGenParameterSpec("secp256r1"));
-            String key = Base64.getMimeEncoder(64, new byte[] {'\n'})
-                    .encodeToString(g.generateKeyPair().getPrivate().getEncoded());
-            List<String> lines = List.of(key.split("\n"));
-            Path foreign = Files.writeString(dir.resolve("foreign-key.pem"),
-                    "-----BEGIN PRIVATE KEY-----\n" + key + "\n-----END PRIVATE KEY-----\n");
+            BadPemFiles files = new BadPemFiles(dir);
+            Path foreign = files.foreignKey();
             assertThat(refused("consul.clientCert=" + certificate() + "&consul.clientKey=" + foreign,
-                    "consul.clientKey", null, lines).getMessage())
+                    "consul.clientKey", null, files.keyLines()).getMessage())
                     .contains("does not belong to the certificate of consul.clientCert");
-            Path truncated = Files.writeString(dir.resolve("truncated-key.pem"), "-----BEGIN EC PRIVATE KEY-----\n"
-                    + key.substring(0, key.length() / 2) + "\n-----END EC PRIVATE KEY-----\n");
+            Path truncated = files.truncatedKey();
             refused("consul.clientCert=" + certificate() + "&consul.clientKey=" + truncated, "consul.clientKey",
-                    truncated, lines);
+                    truncated, files.keyLines());
         }
     }
 

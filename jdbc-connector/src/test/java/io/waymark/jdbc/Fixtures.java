@@ -14,27 +14,6 @@ final class Fixtures {
     private Fixtures() {
     }
 
-    /** Closes each of {@code fixtures} that was started (null ones were not), every one even when one fails. */
-    static void closeAll(AutoCloseable... fixtures) {
-        RuntimeException failure = null;
-        for (AutoCloseable f : fixtures) {
-            try {
-                if (f != null) {
-                    f.close();
-                }
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = new IllegalStateException("closing " + f + " failed", e);
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
-    }
-
     /** Runs {@code sql} on {@code node} as root (every privilege), one statement after the other. */
     static void asRoot(MariaDbReplication db, MariaDbNode node, String... sql) throws SQLException {
         try (Connection c = root(db, node); Statement s = c.createStatement()) {

@@ -8,6 +8,7 @@ import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.MariaDbNode;
 import io.waymark.testkit.MariaDbReplication;
 import io.waymark.testkit.ServiceSpec;
+import io.waymark.testkit.Teardown;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -59,7 +60,7 @@ class SecureFilePrivIT {
 
     @AfterAll
     void stopServers() {
-        Fixtures.closeAll(consul, db);
+        Teardown.closeAll(consul, db);
     }
 
     String url(String subprotocol) {

@@ -9,8 +9,6 @@ import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.ConsulSecurity;
 import io.waymark.testkit.MariaDbNode;
 import io.waymark.testkit.MariaDbReplication;
-import io.waymark.testkit.RoleChecks;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -19,15 +17,10 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,50 +33,36 @@ import org.junit.jupiter.api.io.TempDir;
  * auto-commit switchover under 4 writers through HikariCP shows no caller an error, as on the
  * plain Consul ({@link AbstractConsulDriverIT}).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SecuredConsulDriverIT {
+class SecuredConsulDriverIT extends AbstractDatabaseIT {
 
-    static final String PRIMARY = "w-master-mysql-3306";
-    static final String REPLICA = "r-slave-mysql-3306";
     static final int WRITERS = 4;
 
-    MariaDbReplication db;
-    ConsulCluster consul;
+    /** Static: JUnit fills a @TempDir instance field only before each test, after ready() ran. */
+    @TempDir
+    static Path dir;
     ConsulSecurity security;
     Path tokenFile;
-    final Map<String, Integer> serverIds = new HashMap<>();
 
-    @BeforeAll
-    void startServers(@TempDir Path dir) throws SQLException, IOException {
-        db = MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "app-pw-secured").start();
-        ConsulCluster.Builder b = ConsulCluster.builder().secured().servers(1);
-        int i = 1;
-        for (MariaDbNode node : db.nodes()) {
-            b.clientAgent("db" + i++, RoleChecks.mariadb(node, db.appUser(), db.appPassword(), PRIMARY, REPLICA,
-                    Duration.ofSeconds(1)));
-        }
-        consul = b.start();
-        security = consul.security();
-        consul.awaitPassing(PRIMARY, 1, Duration.ofSeconds(60));
-        consul.awaitPassing(REPLICA, 1, Duration.ofSeconds(60));
-        tokenFile = Files.writeString(dir.resolve("consul-token"), security.readToken().secretId() + "\n");
-        for (MariaDbNode node : db.nodes()) {
-            try (Connection c = DriverManager.getConnection(db.jdbcUrl(node), db.appUser(), db.appPassword())) {
-                serverIds.put(node.address(), WriterLoad.serverId(c));
-            }
-        }
-        try (Connection c = DriverManager.getConnection(url())) {
-            WriterLoad.createTable(c);
-        }
+    @Override
+    MariaDbReplication startDatabase() {
+        return MariaDbReplication.builder().replicas(1).database("shop").appUser("app", "app-pw-secured").start();
     }
 
-    @AfterAll
-    void stopServers() {
-        Fixtures.closeAll(consul, db);
+    @Override
+    ConsulCluster startConsul() {
+        return roleCheckedConsul(ConsulCluster.builder().secured().servers(1), Duration.ofSeconds(1));
+    }
+
+    @Override
+    void ready() throws Exception {
+        super.ready();
+        security = consul.security();
+        tokenFile = Files.writeString(dir.resolve("consul-token"), security.readToken().secretId() + "\n");
     }
 
     /** Every client agent over https. */
+    @Override
     String agents() {
         return consul.clients().stream().map(a -> "https://" + a.httpsAddress()).collect(Collectors.joining(","));
     }
@@ -96,14 +75,11 @@ class SecuredConsulDriverIT {
     }
 
     /** The secured Consul as URL parameters: agents, CA, client certificate and key, token file. */
+    @Override
     String url() {
         ConsulSecurity.TlsFiles tls = security.tls();
         return url("consul.agent=" + agents() + "&consul.caCert=" + tls.caCertificate() + "&consul.clientCert="
                 + tls.clientCertificate() + "&consul.clientKey=" + tls.clientKey() + "&consul.tokenFile=" + tokenFile);
-    }
-
-    int idOf(MariaDbNode node) {
-        return serverIds.get(node.address());
     }
 
     @Test
@@ -162,14 +138,8 @@ class SecuredConsulDriverIT {
     void anAutoCommitSwitchoverUnderLoadShowsNoCallerAnErrorAsOnThePlainConsul() throws Exception {
         MariaDbNode oldPrimary = db.primary();
         MariaDbNode newPrimary = db.replicas().get(0);
-        HikariConfig config = new HikariConfig();
-        config.setPoolName("secured-writers");
-        config.setJdbcUrl(url());
-        config.setMaximumPoolSize(WRITERS);
-        config.setMinimumIdle(WRITERS);
+        HikariConfig config = poolConfig("secured-writers", url(), WRITERS);
         config.setAutoCommit(true);
-        config.setConnectionTimeout(20_000);
-        config.setValidationTimeout(1_000);
         try (HikariDataSource pool = new HikariDataSource(config)) {
             WriterLoad.autoCommitSwitchover(pool, 0, WRITERS, db, newPrimary, idOf(oldPrimary), idOf(newPrimary),
                     "secured Consul, mariadb");

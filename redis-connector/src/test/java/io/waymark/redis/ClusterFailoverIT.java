@@ -1,5 +1,6 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -7,17 +8,14 @@ import static org.awaitility.Awaitility.await;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.ClusterPartitionParser;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.waymark.testkit.ConsulCluster;
-import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,49 +24,26 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The seed's shape: a Redis Cluster of 3 masters and 3 replicas, one Consul client agent
  * per Redis node running the seed's role checks, and an agent for the application.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterFailoverIT {
+class ClusterFailoverIT extends AbstractRedisIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
-
-    private RedisCluster cluster;
-    private ConsulCluster consul;
-    private DiscoveredRedis<String, String> redis;
     private final List<String> retriedReasons = new CopyOnWriteArrayList<>();
     private final List<String> masterChanges = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     void startServers() {
-        cluster = RedisCluster.builder().password(PASSWORD).start();
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 0;
-        for (RedisNode n : cluster.nodes()) {
-            b.clientAgent("cluster-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, Duration.ofSeconds(2)));
-        }
-        b.clientAgent("app");
-        consul = b.start();
-        consul.awaitPassing(WRITE, 3, Duration.ofSeconds(60));
-        consul.awaitPassing(READ, 3, Duration.ofSeconds(60));
-        redis = DiscoveredRedis.builder()
-                .consulAgent(consul.agent("app").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
+        startCluster();
+        redis = connector(DiscoveredRedis.builder())
                 .clientName("waymark-cluster-it")
                 .metrics(new RedisMetrics() {
                     @Override
@@ -82,19 +57,6 @@ class ClusterFailoverIT {
                     }
                 })
                 .build();
-    }
-
-    @AfterAll
-    void stopServers() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
     }
 
     @Test
@@ -165,8 +127,7 @@ class ClusterFailoverIT {
         RedisClient client = RedisClient.create();
         try {
             for (RedisNode n : nodes) {
-                try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder()
-                        .withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray()).build())) {
+                try (StatefulRedisConnection<String, String> c = client.connect(uri(n))) {
                     Matcher m = Pattern.compile(regex).matcher(c.sync().info(section));
                     sum += m.find() ? Long.parseLong(m.group(1)) : 0;
                 }
@@ -208,8 +169,7 @@ class ClusterFailoverIT {
     private List<String> missingOnMasters(WriteLoad load) {
         List<RedisURI> seeds = new ArrayList<>();
         for (RedisNode n : cluster.masters()) {
-            seeds.add(RedisURI.builder().withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray())
-                    .build());
+            seeds.add(uri(n));
         }
         RedisClusterClient raw = RedisClusterClient.create(seeds);
         try (StatefulRedisClusterConnection<String, String> c = raw.connect()) {
@@ -331,8 +291,7 @@ class ClusterFailoverIT {
 
     private RedisCommands<String, String> connect(RedisClient client, RedisNode n,
             List<StatefulRedisConnection<String, String>> conns) {
-        StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder().withHost(n.host())
-                .withPort(n.port()).withPassword(PASSWORD.toCharArray()).build());
+        StatefulRedisConnection<String, String> c = client.connect(uri(n));
         conns.add(c);
         return c.sync();
     }
@@ -351,8 +310,7 @@ class ClusterFailoverIT {
         RedisClient client = RedisClient.create();
         try {
             for (RedisNode n : cluster.nodes()) {
-                try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.builder()
-                        .withHost(n.host()).withPort(n.port()).withPassword(PASSWORD.toCharArray()).build())) {
+                try (StatefulRedisConnection<String, String> c = client.connect(uri(n))) {
                     all.append(c.sync().clientList());
                 }
             }

@@ -1,5 +1,6 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,22 +10,17 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.waymark.testkit.ConsulCluster;
-import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -39,57 +35,20 @@ import org.junit.jupiter.api.TestMethodOrder;
  * its slots). The failover budget covers the cluster's own failover time (node timeout plus election),
  * so that writes issued meanwhile wait rather than fail. The gap after the promotion is printed.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterOutageIT {
+class ClusterOutageIT extends AbstractRedisIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
     private static final int SHARDS = 3;
     private static final int[] SHARD_LAST_SLOT = {5460, 10922, 16383};
     private static final int WRITERS_PER_SHARD = 2;
 
-    private RedisCluster cluster;
-    private ConsulCluster consul;
-    private RedisClient raw;
-    private DiscoveredRedis<String, String> redis;
-
     @BeforeAll
     void startServers() {
-        cluster = RedisCluster.builder().password(PASSWORD).start();
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 0;
-        for (RedisNode n : cluster.nodes()) {
-            b.clientAgent("cluster-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, Duration.ofSeconds(2)));
-        }
-        b.clientAgent("app");
-        consul = b.start();
-        consul.awaitPassing(WRITE, 3, Duration.ofSeconds(60));
+        startCluster();
         raw = RedisClient.create();
-        redis = DiscoveredRedis.builder()
-                .consulAgent(consul.agent("app").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
+        redis = connector(DiscoveredRedis.builder())
                 .failoverBudget(Duration.ofSeconds(10))
                 .build();
-    }
-
-    @AfterAll
-    void stopServers() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (raw != null) {
-            raw.shutdown();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
     }
 
     @Test
@@ -187,7 +146,7 @@ class ClusterOutageIT {
         cluster.awaitOk();
         List<RedisURI> seeds = new ArrayList<>();
         for (RedisNode n : cluster.masters()) {
-            seeds.add(uri(n));
+            seeds.add(uri(n, Duration.ofSeconds(2)));
         }
         RedisClusterClient direct = RedisClusterClient.create(seeds);
         try (StatefulRedisClusterConnection<String, String> c = direct.connect()) {
@@ -202,7 +161,7 @@ class ClusterOutageIT {
 
     /** Polls {@code heir}'s ROLE until it says master; returns when (nanoTime), within 10 ms. */
     private long awaitMaster(RedisNode heir) {
-        try (StatefulRedisConnection<String, String> c = raw.connect(uri(heir))) {
+        try (StatefulRedisConnection<String, String> c = raw.connect(uri(heir, Duration.ofSeconds(2)))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() - deadline < 0) {
                 if ("master".equals(String.valueOf(c.sync().role().get(0)))) {
@@ -240,19 +199,5 @@ class ClusterOutageIT {
             }
         }
         throw new IllegalStateException("no master for shard " + shard + " in " + cluster);
-    }
-
-    private String role(RedisNode node) {
-        try (StatefulRedisConnection<String, String> c = raw.connect(uri(node))) {
-            c.setTimeout(Duration.ofMillis(500));
-            return String.valueOf(c.sync().role().get(0));
-        } catch (RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private static RedisURI uri(RedisNode node) {
-        return RedisURI.builder().withHost(node.host()).withPort(node.port()).withPassword(PASSWORD.toCharArray())
-                .withTimeout(Duration.ofSeconds(2)).build();
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import com.sun.net.httpserver.HttpServer;
+import io.waymark.discovery.BadPemFiles;
 import io.waymark.discovery.ConsulDiscoveryBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -15,13 +16,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -172,31 +169,23 @@ class DiscoveredRedisConsulTest {
 
         @Test
         void aMalformedCertificateShowsNoneOfItsContent() throws Exception {
-            String body = Base64.getEncoder().encodeToString("not a certificate but private-looking text"
-                    .getBytes(StandardCharsets.US_ASCII));
-            Path bad = Files.writeString(dir.resolve("bad.pem"),
-                    "-----BEGIN CERTIFICATE-----\n" + body + "\n-----END CERTIFICATE-----\n");
+            Path bad = new BadPemFiles(dir).malformedCertificate();
+            String body = BadPemFiles.NOT_A_CERTIFICATE;
             refused(secured(c -> c.caCert(bad)), "caCert", bad, List.of(body, body.substring(8, 32)));
             refused(secured(c -> c.clientCert(bad).clientKey(bad)), "clientCert", bad, List.of(body));
         }
 
         @Test
         void aMalformedOrForeignKeyShowsNoKeyMaterial() throws Exception {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(new ECGenParameterSpec("secp256r1"));
-            String key = Base64.getMimeEncoder(64, new byte[] {'\n'})
-                    .encodeToString(g.generateKeyPair().getPrivate().getEncoded());
-            List<String> lines = List.of(key.split("\n"));
+            BadPemFiles files = new BadPemFiles(dir);
             Path certificate = certificate();
-            Path foreign = Files.writeString(dir.resolve("foreign-key.pem"),
-                    "-----BEGIN PRIVATE KEY-----\n" + key + "\n-----END PRIVATE KEY-----\n");
-            assertThat(refused(secured(c -> c.clientCert(certificate).clientKey(foreign)), "clientKey", null, lines))
-                    .hasMessageContaining("does not belong to the certificate of clientCert");
+            Path foreign = files.foreignKey();
+            assertThat(refused(secured(c -> c.clientCert(certificate).clientKey(foreign)), "clientKey", null,
+                    files.keyLines())).hasMessageContaining("does not belong to the certificate of clientCert");
 
-            Path truncated = Files.writeString(dir.resolve("truncated-key.pem"),
-                    "-----BEGIN EC PRIVATE KEY-----\n" + key.substring(0, key.length() / 2)
-                            + "\n-----END EC PRIVATE KEY-----\n");
-            refused(secured(c -> c.clientCert(certificate).clientKey(truncated)), "clientKey", truncated, lines);
+            Path truncated = files.truncatedKey();
+            refused(secured(c -> c.clientCert(certificate).clientKey(truncated)), "clientKey", truncated,
+                    files.keyLines());
         }
     }
 }

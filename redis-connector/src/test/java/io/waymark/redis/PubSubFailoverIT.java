@@ -1,5 +1,8 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
+import static io.waymark.redis.RoleCheckedRedis.READ;
+import static io.waymark.redis.RoleCheckedRedis.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,7 +12,6 @@ import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
 import io.waymark.testkit.RedisReplication;
-import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -23,9 +25,6 @@ import org.junit.jupiter.api.Test;
  */
 class PubSubFailoverIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
     private static final Duration CHECK = Duration.ofSeconds(1);
 
     /** Messages and gaps as the listeners saw them. */
@@ -45,18 +44,12 @@ class PubSubFailoverIT {
     }
 
     private static ConsulCluster agentsFor(List<RedisNode> nodes) {
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 0;
-        for (RedisNode n : nodes) {
-            b.clientAgent("redis-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, CHECK));
-        }
-        return b.clientAgent("app").start();
+        return RoleCheckedRedis.consul(ConsulCluster.builder().servers(1), "redis", nodes, CHECK, "app");
     }
 
     private static DiscoveredRedis<String, String> connector(ConsulCluster consul) {
-        return DiscoveredRedis.builder().consulAgent(consul.agent("app").httpAddress())
-                .writeService(WRITE + ".service.consul").readService(READ + ".service.consul")
-                .password(PASSWORD).build();
+        return RoleCheckedRedis.services(DiscoveredRedis.builder()).consulAgent(consul.agent("app").httpAddress())
+                .build();
     }
 
     /**

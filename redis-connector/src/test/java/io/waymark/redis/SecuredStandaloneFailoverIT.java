@@ -1,19 +1,18 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
+import static io.waymark.redis.RoleCheckedRedis.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.waymark.discovery.ConsulDiscoveryBuilder;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.ConsulSecurity;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RedisReplication;
-import io.waymark.testkit.RoleChecks;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -22,12 +21,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,42 +36,20 @@ import org.junit.jupiter.api.io.TempDir;
  * plain Consul. Then bad TLS files of the same kind fail {@code build()} naming the setting and
  * the file, never key material or the token.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class SecuredStandaloneFailoverIT {
+class SecuredStandaloneFailoverIT extends AbstractRedisIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
-
-    private RedisReplication replication;
-    private ConsulCluster consul;
     private ConsulSecurity security;
     private Path tokenFile;
-    private RedisClient raw;
-    private StatefulRedisConnection<String, String> direct;
-    private DiscoveredRedis<String, String> redis;
 
     @BeforeAll
     void startServers(@TempDir Path dir) throws IOException {
-        replication = RedisReplication.builder().replicas(2).password(PASSWORD).start();
-        ConsulCluster.Builder b = ConsulCluster.builder().secured().servers(1);
-        int i = 0;
-        for (RedisNode n : replication.nodes()) {
-            b.clientAgent("redis-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, Duration.ofSeconds(1)));
-        }
-        b.clientAgent("app");
-        consul = b.start();
+        startReplication(ConsulCluster.builder().secured().servers(1), Duration.ofSeconds(1), "app");
         security = consul.security();
-        consul.awaitPassing(WRITE, 1, Duration.ofSeconds(60));
-        consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
         tokenFile = Files.writeString(dir.resolve("consul-token"), security.readToken().secretId() + "\n");
         raw = RedisClient.create();
-        redis = DiscoveredRedis.builder()
+        redis = RoleCheckedRedis.services(DiscoveredRedis.builder())
                 .consul(mtls(consul.agent("app")))
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
                 .readFrom(ReadPolicy.REPLICA_PREFERRED)
                 .commandTimeout(Duration.ofSeconds(2))
                 .failoverBudget(Duration.ofSeconds(2))
@@ -86,25 +61,6 @@ class SecuredStandaloneFailoverIT {
         ConsulSecurity.TlsFiles tls = security.tls();
         return c -> c.agent("https://" + agent.httpsAddress()).caCert(tls.caCertificate())
                 .clientCert(tls.clientCertificate()).clientKey(tls.clientKey()).tokenFile(tokenFile);
-    }
-
-    @AfterAll
-    void stopServers() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (direct != null) {
-            direct.close();
-        }
-        if (raw != null) {
-            raw.shutdown();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (replication != null) {
-            replication.close();
-        }
     }
 
     @Test
@@ -123,9 +79,10 @@ class SecuredStandaloneFailoverIT {
     @Order(20)
     void aSwitchoverUnderLoadShowsNoCallerAnErrorAsOnThePlainConsul() throws Exception {
         RedisNode target = replication.replicas().get(0);
-        direct = raw.connect(RedisURI.builder().withHost(target.host()).withPort(target.port())
-                .withPassword(PASSWORD.toCharArray()).build());
-        SwitchoverUnderLoad.run(redis, replication, target).assertNoCallerErrorAndNothingLost(redis, direct.sync());
+        try (StatefulRedisConnection<String, String> direct = raw.connect(RoleCheckedRedis.uri(target))) {
+            SwitchoverUnderLoad.run(redis, replication, target).assertNoCallerErrorAndNothingLost(redis,
+                    direct.sync());
+        }
     }
 
     @Test

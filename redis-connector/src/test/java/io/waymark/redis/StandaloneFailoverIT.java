@@ -1,20 +1,19 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.PASSWORD;
+import static io.waymark.redis.RoleCheckedRedis.WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RedisReplication;
-import io.waymark.testkit.RoleChecks;
 import io.waymark.testkit.ServiceSpec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,12 +29,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -44,13 +41,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * agent for the application. The steps run in order and share the fixtures, as the
  * faults of one step shape the topology of the next.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class StandaloneFailoverIT {
+class StandaloneFailoverIT extends AbstractRedisIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
     private static final String CLIENT_NAME = "waymark-it";
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(2);
     private static final Duration BUDGET = Duration.ofSeconds(2);
@@ -58,10 +51,6 @@ class StandaloneFailoverIT {
     private static final Duration CHECK_INTERVAL =
             Duration.ofSeconds(Long.getLong("waymark.it.checkIntervalSeconds", 1));
 
-    private RedisReplication replication;
-    private ConsulCluster consul;
-    private RedisClient raw;
-    private DiscoveredRedis<String, String> redis;
     private Set<String> threadsBefore;
     private final RecordingMetrics metrics = new RecordingMetrics();
     private final Map<String, StatefulRedisConnection<String, String>> direct = new ConcurrentHashMap<>();
@@ -90,16 +79,7 @@ class StandaloneFailoverIT {
 
     @BeforeAll
     void startServers() {
-        replication = RedisReplication.builder().replicas(2).password(PASSWORD).start();
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 0;
-        for (RedisNode n : replication.nodes()) {
-            b.clientAgent("redis-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, CHECK_INTERVAL));
-        }
-        b.clientAgent("app");
-        consul = b.start();
-        consul.awaitPassing(WRITE, 1, Duration.ofSeconds(60));
-        consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
+        startReplication(ConsulCluster.builder().servers(1), CHECK_INTERVAL, "app");
         raw = RedisClient.create();
         threadsBefore = threadNames();
         redis = connector(DiscoveredRedis.builder())
@@ -108,22 +88,6 @@ class StandaloneFailoverIT {
                 .failoverBudget(BUDGET)
                 .metrics(metrics)
                 .build();
-    }
-
-    @AfterAll
-    void stopServers() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (raw != null) {
-            raw.shutdown();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (replication != null) {
-            replication.close();
-        }
     }
 
     @Test
@@ -486,18 +450,14 @@ class StandaloneFailoverIT {
     // ---------------------------------------------------------------- helpers
 
     /** A builder for this group as the application's agent sees it. */
-    private <K, V> DiscoveredRedisBuilder<K, V> connector(DiscoveredRedisBuilder<K, V> builder) {
-        return builder.consulAgent(consul.agent("app").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
-                .clientName(CLIENT_NAME);
+    @Override
+    <K, V> DiscoveredRedisBuilder<K, V> connector(DiscoveredRedisBuilder<K, V> builder) {
+        return super.connector(builder).clientName(CLIENT_NAME);
     }
 
     private RedisCommands<String, String> direct(RedisNode node) {
         StatefulRedisConnection<String, String> c = direct.computeIfAbsent(node.address(), a ->
-                raw.connect(RedisURI.builder().withHost(node.host()).withPort(node.port())
-                        .withPassword(PASSWORD.toCharArray()).build()));
+                raw.connect(RoleCheckedRedis.uri(node)));
         return c.sync();
     }
 

@@ -1,25 +1,21 @@
 package io.waymark.redis;
 
+import static io.waymark.redis.RoleCheckedRedis.uri;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.Promotion;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RedisReplication;
-import io.waymark.testkit.RoleChecks;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
@@ -33,59 +29,21 @@ import org.junit.jupiter.api.TestMethodOrder;
  * acknowledged write is lost. The gap after the promotion and what a kill lost (asynchronous
  * replication) are printed, not asserted: they are benchmark numbers (see the failover harness).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class StandaloneOutageIT {
+class StandaloneOutageIT extends AbstractRedisIT {
 
-    private static final String PASSWORD = "secret";
-    private static final String WRITE = "w-master-redis-6379";
-    private static final String READ = "r-slave-redis-6379";
     private static final int WRITERS = 4;
     /** Covers the outside actor's detection (~1.2 s) and its 3 s delay: writes wait for the promotion. */
     private static final Duration BUDGET = Duration.ofSeconds(6);
 
-    private RedisReplication replication;
-    private ConsulCluster consul;
-    private RedisClient raw;
-    private DiscoveredRedis<String, String> redis;
-
     @BeforeAll
     void startServers() {
-        replication = RedisReplication.builder().replicas(2).password(PASSWORD).start();
-        ConsulCluster.Builder b = ConsulCluster.builder().servers(1);
-        int i = 0;
-        for (RedisNode n : replication.nodes()) {
-            b.clientAgent("redis-" + i++, RoleChecks.redis(n, PASSWORD, WRITE, READ, Duration.ofSeconds(1)));
-        }
-        b.clientAgent("app").clientAgent("app2");
-        consul = b.start();
-        consul.awaitPassing(WRITE, 1, Duration.ofSeconds(60));
-        consul.awaitPassing(READ, 2, Duration.ofSeconds(60));
+        startReplication(ConsulCluster.builder().servers(1), Duration.ofSeconds(1), "app", "app2");
         raw = RedisClient.create();
-        redis = DiscoveredRedis.builder()
-                .consulAgent(consul.agent("app").httpAddress())
+        redis = connector(DiscoveredRedis.builder())
                 .consulAgent(consul.agent("app2").httpAddress())
-                .writeService(WRITE + ".service.consul")
-                .readService(READ + ".service.consul")
-                .password(PASSWORD)
                 .failoverBudget(BUDGET)
                 .build();
-    }
-
-    @AfterAll
-    void stopServers() {
-        if (redis != null) {
-            redis.close();
-        }
-        if (raw != null) {
-            raw.shutdown();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (replication != null) {
-            replication.close();
-        }
     }
 
     @Test
@@ -203,7 +161,7 @@ class StandaloneOutageIT {
         }
         System.out.printf("%s: %d reads, %d failed (%s)%n", prefix, readers.reads.get(), readers.failures.size(),
                 readers.failures.stream().limit(3).map(Throwable::toString).toList());
-        try (StatefulRedisConnection<String, String> c = raw.connect(uri(promoted))) {
+        try (StatefulRedisConnection<String, String> c = raw.connect(uri(promoted, Duration.ofSeconds(2)))) {
             return new Outcome(load.acknowledged.get(), load.failures.size(), load.failures,
                     load.gapMillisAfter(0, promotedAt), load.acceptedByReplica(),
                     load.acknowledgedLost(key -> value(c, key)), load.ranButFailed(key -> value(c, key)),
@@ -222,19 +180,5 @@ class StandaloneOutageIT {
         replication.awaitReplicasInSync();
         await().atMost(Duration.ofSeconds(30)).until(() -> redis.stats().masters().equals(
                 List.of(replication.master().address())));
-    }
-
-    private String role(RedisNode node) {
-        try (StatefulRedisConnection<String, String> c = raw.connect(uri(node))) {
-            c.setTimeout(Duration.ofMillis(500));
-            return String.valueOf(c.sync().role().get(0));
-        } catch (RuntimeException e) {
-            return "unknown";
-        }
-    }
-
-    private static RedisURI uri(RedisNode node) {
-        return RedisURI.builder().withHost(node.host()).withPort(node.port()).withPassword(PASSWORD.toCharArray())
-                .withTimeout(Duration.ofSeconds(2)).build();
     }
 }

@@ -15,6 +15,7 @@ import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.RedisNode;
 import io.waymark.testkit.RedisReplication;
 import io.waymark.testkit.RoleChecks;
+import io.waymark.testkit.Teardown;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -133,38 +134,18 @@ public class RedisRoutingBenchmark {
 
             // both must be talking to the master, and the key read must exist
             waymarkSync.set(KEY, VALUE);
-            check(VALUE.equals(lettuceSync.get(KEY)), "raw Lettuce does not see Waymark's write");
-            check(VALUE.equals(waymarkSync.get(KEY)), "Waymark does not read the master's value");
-            check("master".equals(master.role()), master + " is not the master");
+            Trial.check(VALUE.equals(lettuceSync.get(KEY)), "raw Lettuce does not see Waymark's write");
+            Trial.check(VALUE.equals(waymarkSync.get(KEY)), "Waymark does not read the master's value");
+            Trial.check("master".equals(master.role()), master + " is not the master");
         } catch (Exception | Error e) {
             stop();
             throw e;
         }
     }
 
-    private static void check(boolean ok, String what) {
-        if (!ok) {
-            throw new IllegalStateException(what);
-        }
-    }
-
     @TearDown(Level.Trial)
     public void stop() {
-        if (lettuceConnection != null) {
-            lettuceConnection.close();
-        }
-        if (lettuce != null) {
-            lettuce.shutdown();
-        }
-        if (waymark != null) {
-            waymark.close();
-        }
-        if (consul != null) {
-            consul.close();
-        }
-        if (redisNodes != null) {
-            redisNodes.close();
-        }
+        Teardown.closeAll(lettuceConnection, lettuce, waymark, consul, redisNodes);
     }
 
     private static void awaitAll(RedisFuture<?>[] futures)

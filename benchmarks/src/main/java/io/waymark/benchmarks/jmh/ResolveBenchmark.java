@@ -6,6 +6,7 @@ import io.waymark.discovery.Endpoints;
 import io.waymark.testkit.ConsulAgent;
 import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.ServiceSpec;
+import io.waymark.testkit.Teardown;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -102,15 +103,15 @@ public class ResolveBenchmark {
 
             waymark = ConsulDiscovery.builder().agent(agent.httpAddress()).build();
             Endpoints first = waymark.resolve(NAME);
-            check(first.all().size() == INSTANCES, "Waymark resolved " + first);
+            Trial.check(first.all().size() == INSTANCES, "Waymark resolved " + first);
 
             // its default read timeout (10 s) equals the cache's default watch (10 s), which it rejects
             kiwi = Consul.builder().withUrl("http://" + agent.httpAddress()).withPing(false)
                     .withReadTimeoutMillis(30_000).build();
             kiwiCache = ServiceHealthCache.newCache(kiwi.healthClient(), SERVICE);
             kiwiCache.start();
-            check(kiwiCache.awaitInitialized(30, TimeUnit.SECONDS), "kiwi ServiceHealthCache not initialized");
-            check(kiwiCache.getMap().size() == INSTANCES, "kiwi cache holds " + kiwiCache.getMap());
+            Trial.check(kiwiCache.awaitInitialized(30, TimeUnit.SECONDS), "kiwi ServiceHealthCache not initialized");
+            Trial.check(kiwiCache.getMap().size() == INSTANCES, "kiwi cache holds " + kiwiCache.getMap());
             kiwiCachesByName = new ConcurrentHashMap<>();
             kiwiCachesByName.put(NAME, kiwiCache);
 
@@ -119,36 +120,19 @@ public class ResolveBenchmark {
             dns.setTimeout(Duration.ofSeconds(2));
             srvQuestion = Record.newRecord(Name.fromString(NAME + "."), Type.SRV, DClass.IN);
             Message answer = dns.send(Message.newQuery(srvQuestion));
-            check(answer.getRcode() == Rcode.NOERROR && answer.getSection(Section.ANSWER).size() == INSTANCES,
+            Trial.check(answer.getRcode() == Rcode.NOERROR && answer.getSection(Section.ANSWER).size() == INSTANCES,
                     "DNS answered " + answer);
 
-            check(InetAddress.getByName("localhost").isLoopbackAddress(), "localhost is not loopback");
+            Trial.check(InetAddress.getByName("localhost").isLoopbackAddress(), "localhost is not loopback");
         } catch (Exception | Error e) {
             stop();
             throw e;
         }
     }
 
-    private static void check(boolean ok, String what) {
-        if (!ok) {
-            throw new IllegalStateException(what);
-        }
-    }
-
     @TearDown(Level.Trial)
     public void stop() {
-        if (kiwiCache != null) {
-            kiwiCache.close();
-        }
-        if (kiwi != null) {
-            kiwi.destroy();
-        }
-        if (waymark != null) {
-            waymark.close();
-        }
-        if (consul != null) {
-            consul.close();
-        }
+        Teardown.closeAll(kiwiCache, kiwi == null ? null : kiwi::destroy, waymark, consul);
     }
 
     @Benchmark

@@ -23,7 +23,7 @@ import java.util.List;
  *       timeout every client here has (3 s: Lettuce's own 60 s would make every stall look worse).</li>
  * </ul>
  */
-final class LettuceClusterWriteClient implements WriteClient {
+final class LettuceClusterWriteClient extends LettuceWriteClient {
 
     /** How the client refreshes its view of the cluster. */
     enum Refresh {
@@ -38,18 +38,14 @@ final class LettuceClusterWriteClient implements WriteClient {
     }
 
     private final Refresh refresh;
-    private final RedisClusterClient client;
-    private final StatefulRedisClusterConnection<String, String> connection;
 
     LettuceClusterWriteClient(List<RedisURI> seeds) {
         this(seeds, Refresh.REFERENCE_GUIDE);
     }
 
     LettuceClusterWriteClient(List<RedisURI> seeds, Refresh refresh) {
-        this.refresh = refresh;
-        this.client = RedisClusterClient.create(refresh == Refresh.REFERENCE_GUIDE ? withTimeout(seeds,
-                Duration.ofSeconds(5)) : seeds);
-        try {
+        super(RedisClusterClient.create(refresh == Refresh.REFERENCE_GUIDE ? withTimeout(seeds,
+                Duration.ofSeconds(5)) : seeds), client -> {
             if (refresh == Refresh.REFERENCE_GUIDE) {
                 client.setOptions(ClusterClientOptions.builder()
                         .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
@@ -59,12 +55,11 @@ final class LettuceClusterWriteClient implements WriteClient {
                                 .build())
                         .build());
             }
-            this.connection = client.connect();
+            StatefulRedisClusterConnection<String, String> connection = client.connect();
             connection.setReadFrom(ReadFrom.REPLICA_PREFERRED);
-        } catch (RuntimeException e) {
-            client.shutdown();
-            throw e;
-        }
+            return connection;
+        }, StatefulRedisClusterConnection::sync);
+        this.refresh = refresh;
     }
 
     private static List<RedisURI> withTimeout(List<RedisURI> seeds, Duration timeout) {
@@ -79,19 +74,5 @@ final class LettuceClusterWriteClient implements WriteClient {
     @Override
     public String name() {
         return refresh.label;
-    }
-
-    @Override
-    public long incr(String key) {
-        return connection.sync().incr(key);
-    }
-
-    @Override
-    public void close() {
-        try {
-            connection.close();
-        } finally {
-            client.shutdown();
-        }
     }
 }

@@ -12,20 +12,15 @@ import java.util.List;
  * Lettuce's {@link MasterReplica} given the static node list, as users configure it without
  * discovery: the roles are read once at connect, and Lettuce does not refresh a static topology.
  */
-final class MasterReplicaWriteClient implements WriteClient {
-
-    private final RedisClient client;
-    private final StatefulRedisMasterReplicaConnection<String, String> connection;
+final class MasterReplicaWriteClient extends LettuceWriteClient {
 
     MasterReplicaWriteClient(List<RedisURI> staticNodes) {
-        this.client = RedisClient.create();
-        try {
-            this.connection = MasterReplica.connect(client, StringCodec.UTF8, staticNodes);
+        super(RedisClient.create(), client -> {
+            StatefulRedisMasterReplicaConnection<String, String> connection =
+                    MasterReplica.connect(client, StringCodec.UTF8, staticNodes);
             connection.setReadFrom(ReadFrom.REPLICA_PREFERRED);
-        } catch (RuntimeException e) {
-            client.shutdown();
-            throw e;
-        }
+            return connection;
+        }, StatefulRedisMasterReplicaConnection::sync);
     }
 
     @Override
@@ -36,19 +31,5 @@ final class MasterReplicaWriteClient implements WriteClient {
     @Override
     public String note() {
         return "roles read once at connect (a static topology is not refreshed)";
-    }
-
-    @Override
-    public long incr(String key) {
-        return connection.sync().incr(key);
-    }
-
-    @Override
-    public void close() {
-        try {
-            connection.close();
-        } finally {
-            client.shutdown();
-        }
     }
 }

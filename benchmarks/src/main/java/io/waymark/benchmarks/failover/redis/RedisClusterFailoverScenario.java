@@ -47,6 +47,23 @@ public final class RedisClusterFailoverScenario implements Scenario {
 
     @Override
     public List<ClientResult> run(HarnessSettings settings) throws Exception {
+        return rotateOverShards(settings, (run, rc, shard) -> {
+            RedisNode target = rc.replicaOf(masterOf(rc, shard));
+            run.failover(shard, () -> rc.failover(target));
+        });
+    }
+
+    /** One round of a cluster scenario: what happens to {@code shard}, until the cluster is whole again. */
+    interface ShardFault {
+        void inject(FailoverRun run, RedisCluster cluster, int shard) throws Exception;
+    }
+
+    /**
+     * Starts the seed and the {@link #clients} writing side by side, and runs {@code settings.failovers()}
+     * rounds of {@code fault}, rotating over the shards, each followed by Consul catching up with the cluster
+     * and the settle time; returns the clients' results, with each key's final value read from the cluster.
+     */
+    static List<ClientResult> rotateOverShards(HarnessSettings settings, ShardFault fault) throws Exception {
         Duration consulWait = Duration.ofSeconds(30).plus(settings.checkInterval().multipliedBy(3));
         try (SeedTopology seed = SeedTopology.builder().checkInterval(settings.checkInterval()).start()) {
             RedisCluster rc = seed.redis();
@@ -54,13 +71,11 @@ public final class RedisClusterFailoverScenario implements Scenario {
             for (RedisNode n : rc.nodes()) {
                 seeds.add(PeerSettings.uri(n.host(), n.port(), SeedTopology.PASSWORD));
             }
-            List<WriteClient> clients = clients(seed, seeds);
-            try (FailoverRun run = new FailoverRun(clients, settings, SHARDS, RedisClusterFailoverScenario::shardOf)) {
+            try (FailoverRun run = new FailoverRun(clients(seed, seeds), settings, SHARDS,
+                    RedisClusterFailoverScenario::shardOf)) {
                 run.start();
                 for (int i = 0; i < settings.failovers(); i++) {
-                    int shard = i % SHARDS;
-                    RedisNode target = rc.replicaOf(masterOf(rc, shard));
-                    run.failover(shard, () -> rc.failover(target));
+                    fault.inject(run, rc, i % SHARDS);
                     seed.awaitConsulMatchesCluster(consulWait);
                     run.settle();
                 }
@@ -91,13 +106,7 @@ public final class RedisClusterFailoverScenario implements Scenario {
             clients.add(new LettuceClusterWriteClient(seeds, LettuceClusterWriteClient.Refresh.DEFAULTS));
             return clients;
         } catch (RuntimeException e) {
-            for (WriteClient c : clients) {
-                try {
-                    c.close();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
+            WriteClient.closeAllAfter(e, clients);
             throw e;
         }
     }

@@ -1,16 +1,11 @@
 package io.waymark.benchmarks.failover.redis;
 
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.waymark.benchmarks.failover.ClientResult;
 import io.waymark.benchmarks.failover.HarnessSettings;
 import io.waymark.benchmarks.failover.Scenario;
-import io.waymark.testkit.RedisCluster;
 import io.waymark.testkit.RedisNode;
 import io.waymark.testkit.SeedTopology;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -67,47 +62,22 @@ public final class RedisClusterOutageScenario implements Scenario {
 
     @Override
     public List<ClientResult> run(HarnessSettings settings) throws Exception {
-        Duration consulWait = Duration.ofSeconds(30).plus(settings.checkInterval().multipliedBy(3));
-        try (SeedTopology seed = SeedTopology.builder().checkInterval(settings.checkInterval()).start()) {
-            RedisCluster rc = seed.redis();
-            List<RedisURI> seeds = new ArrayList<>();
-            for (RedisNode n : rc.nodes()) {
-                seeds.add(PeerSettings.uri(n.host(), n.port(), SeedTopology.PASSWORD));
-            }
-            List<WriteClient> clients = RedisClusterFailoverScenario.clients(seed, seeds);
-            try (FailoverRun run = new FailoverRun(clients, settings, RedisClusterFailoverScenario.SHARDS,
-                    RedisClusterFailoverScenario::shardOf)) {
-                run.start();
-                for (int i = 0; i < settings.failovers(); i++) {
-                    int shard = i % RedisClusterFailoverScenario.SHARDS;
-                    RedisNode victim = RedisClusterFailoverScenario.masterOf(rc, shard);
-                    RedisNode heir = rc.replicaOf(victim);
-                    run.outage(shard, () -> {
-                        if (outage == Outage.KILL) {
-                            victim.kill();
-                        } else {
-                            victim.freeze(FREEZE);
-                        }
-                        return Outage.awaitMaster(heir, SeedTopology.PASSWORD, PROMOTION_TIMEOUT);
-                    });
-                    if (outage == Outage.KILL) {
-                        victim.start();
-                    }
-                    Outage.awaitReplica(victim, SeedTopology.PASSWORD, PROMOTION_TIMEOUT);
-                    rc.awaitOk();
-                    seed.awaitConsulMatchesCluster(consulWait);
-                    run.settle();
+        return RedisClusterFailoverScenario.rotateOverShards(settings, (run, rc, shard) -> {
+            RedisNode victim = RedisClusterFailoverScenario.masterOf(rc, shard);
+            RedisNode heir = rc.replicaOf(victim);
+            run.outage(shard, () -> {
+                if (outage == Outage.KILL) {
+                    victim.kill();
+                } else {
+                    victim.freeze(FREEZE);
                 }
-                RedisClusterClient direct = RedisClusterClient.create(seeds);
-                try (StatefulRedisClusterConnection<String, String> c = direct.connect()) {
-                    return run.finish(key -> {
-                        String v = c.sync().get(key);
-                        return v == null ? 0 : Long.parseLong(v);
-                    });
-                } finally {
-                    direct.shutdown();
-                }
+                return Outage.awaitMaster(heir, SeedTopology.PASSWORD, PROMOTION_TIMEOUT);
+            });
+            if (outage == Outage.KILL) {
+                victim.start();
             }
-        }
+            Outage.awaitReplica(victim, SeedTopology.PASSWORD, PROMOTION_TIMEOUT);
+            rc.awaitOk();
+        });
     }
 }

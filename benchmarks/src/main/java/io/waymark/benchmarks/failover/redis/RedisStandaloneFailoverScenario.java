@@ -50,16 +50,44 @@ public final class RedisStandaloneFailoverScenario implements Scenario {
 
     @Override
     public List<ClientResult> run(HarnessSettings settings) throws Exception {
+        return rounds(settings, (run, rr) -> {
+            // round the ring n1 -> n2 -> n3 -> n1: every node takes its turn as master
+            List<RedisNode> nodes = rr.nodes();
+            RedisNode target = nodes.get((nodes.indexOf(rr.master()) + 1) % nodes.size());
+            run.failover(0, () -> rr.switchover(target));
+        });
+    }
+
+    /** One round of a standalone scenario: what happens to the master, until the group has one again. */
+    interface MasterFault {
+        void inject(FailoverRun run, RedisReplication replication) throws Exception;
+    }
+
+    /**
+     * Starts the replication behind Consul and the clients of {@link #openClients} writing side by side, and
+     * runs {@code settings.failovers()} rounds of {@code fault}, each followed by Consul passing the new
+     * master alone and the settle time; returns the clients' results, with each key's final value read
+     * from the master.
+     */
+    static List<ClientResult> rounds(HarnessSettings settings, MasterFault fault) throws Exception {
         Duration consulWait = Duration.ofSeconds(15).plus(settings.checkInterval().multipliedBy(3));
         try (RedisReplication rr = RedisReplication.builder().replicas(2).password(PASSWORD).port(PORT).start();
                 ConsulCluster consul = consul(rr, settings)) {
             awaitMasterInConsul(consul, rr.master(), consulWait);
-            return runWith(rr, consul, settings, consulWait);
+            try (FailoverRun run = new FailoverRun(openClients(rr, consul), settings, 1, key -> 0)) {
+                run.start();
+                for (int i = 0; i < settings.failovers(); i++) {
+                    fault.inject(run, rr);
+                    awaitMasterInConsul(consul, rr.master(), consulWait);
+                    run.settle();
+                }
+                return finish(run, rr);
+            }
         }
     }
 
     /** Reads each key's final value from the current master directly. */
-    static List<ClientResult> finish(FailoverRun run, RedisReplication rr) throws InterruptedException {
+    private static List<ClientResult> finish(FailoverRun run, RedisReplication rr) throws InterruptedException {
         try (RedisClient direct = RedisClient.create();
                 StatefulRedisConnection<String, String> master =
                         direct.connect(PeerSettings.uri(rr.master().host(), rr.master().port(), PASSWORD))) {
@@ -67,23 +95,6 @@ public final class RedisStandaloneFailoverScenario implements Scenario {
                 String v = master.sync().get(key);
                 return v == null ? 0 : Long.parseLong(v);
             });
-        }
-    }
-
-    private List<ClientResult> runWith(RedisReplication rr, ConsulCluster consul, HarnessSettings settings,
-            Duration consulWait) throws Exception {
-        List<WriteClient> clients = openClients(rr, consul);
-        try (FailoverRun run = new FailoverRun(clients, settings, 1, key -> 0)) {
-            run.start();
-            for (int i = 0; i < settings.failovers(); i++) {
-                // round the ring n1 -> n2 -> n3 -> n1: every node takes its turn as master
-                List<RedisNode> nodes = rr.nodes();
-                RedisNode target = nodes.get((nodes.indexOf(rr.master()) + 1) % nodes.size());
-                run.failover(0, () -> rr.switchover(target));
-                awaitMasterInConsul(consul, target, consulWait);
-                run.settle();
-            }
-            return finish(run, rr);
         }
     }
 
@@ -102,13 +113,7 @@ public final class RedisStandaloneFailoverScenario implements Scenario {
                     MASTER_SERVICE + ".service.consul", PORT, PASSWORD));
             return clients;
         } catch (Exception | Error e) {
-            for (WriteClient c : clients) {
-                try {
-                    c.close();
-                } catch (RuntimeException suppressed) {
-                    e.addSuppressed(suppressed);
-                }
-            }
+            WriteClient.closeAllAfter(e, clients);
             throw e;
         }
     }

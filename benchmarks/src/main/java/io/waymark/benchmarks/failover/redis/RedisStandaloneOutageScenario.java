@@ -3,10 +3,8 @@ package io.waymark.benchmarks.failover.redis;
 import io.waymark.benchmarks.failover.ClientResult;
 import io.waymark.benchmarks.failover.HarnessSettings;
 import io.waymark.benchmarks.failover.Scenario;
-import io.waymark.testkit.ConsulCluster;
 import io.waymark.testkit.Promotion;
 import io.waymark.testkit.RedisNode;
-import io.waymark.testkit.RedisReplication;
 import java.time.Duration;
 import java.util.List;
 
@@ -62,37 +60,23 @@ public final class RedisStandaloneOutageScenario implements Scenario {
 
     @Override
     public List<ClientResult> run(HarnessSettings settings) throws Exception {
-        Duration consulWait = Duration.ofSeconds(15).plus(settings.checkInterval().multipliedBy(3));
-        try (RedisReplication rr = RedisReplication.builder().replicas(2)
-                .password(RedisStandaloneFailoverScenario.PASSWORD).port(RedisStandaloneFailoverScenario.PORT).start();
-                ConsulCluster consul = RedisStandaloneFailoverScenario.consul(rr, settings)) {
-            RedisStandaloneFailoverScenario.awaitMasterInConsul(consul, rr.master(), consulWait);
-            try (FailoverRun run = new FailoverRun(RedisStandaloneFailoverScenario.openClients(rr, consul), settings,
-                    1, key -> 0)) {
-                run.start();
-                for (int i = 0; i < settings.failovers(); i++) {
-                    RedisNode victim = rr.master();
-                    run.outage(0, () -> {
-                        Promotion<RedisNode> p = rr.promoteWhenMasterFails(
-                                Duration.ofSeconds(outage == Outage.KILL ? 3 : 1));
-                        if (outage == Outage.KILL) {
-                            victim.kill();
-                        } else {
-                            victim.freeze(FREEZE);
-                        }
-                        p.await(PROMOTION_TIMEOUT);
-                        return p.promotedAtNanos();
-                    });
-                    if (outage == Outage.KILL) {
-                        victim.start();
-                    }
-                    Outage.awaitReplica(victim, RedisStandaloneFailoverScenario.PASSWORD, PROMOTION_TIMEOUT);
-                    rr.awaitReplicasInSync();
-                    RedisStandaloneFailoverScenario.awaitMasterInConsul(consul, rr.master(), consulWait);
-                    run.settle();
+        return RedisStandaloneFailoverScenario.rounds(settings, (run, rr) -> {
+            RedisNode victim = rr.master();
+            run.outage(0, () -> {
+                Promotion<RedisNode> p = rr.promoteWhenMasterFails(Duration.ofSeconds(outage == Outage.KILL ? 3 : 1));
+                if (outage == Outage.KILL) {
+                    victim.kill();
+                } else {
+                    victim.freeze(FREEZE);
                 }
-                return RedisStandaloneFailoverScenario.finish(run, rr);
+                p.await(PROMOTION_TIMEOUT);
+                return p.promotedAtNanos();
+            });
+            if (outage == Outage.KILL) {
+                victim.start();
             }
-        }
+            Outage.awaitReplica(victim, RedisStandaloneFailoverScenario.PASSWORD, PROMOTION_TIMEOUT);
+            rr.awaitReplicasInSync();
+        });
     }
 }

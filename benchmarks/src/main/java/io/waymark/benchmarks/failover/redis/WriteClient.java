@@ -1,5 +1,7 @@
 package io.waymark.benchmarks.failover.redis;
 
+import java.util.List;
+
 /**
  * One client under test, reduced to what the writers need: an {@code INCR} whose reply counts as
  * the acknowledgement. Implementations are shared by all writer threads of their load.
@@ -19,4 +21,18 @@ interface WriteClient extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Closes {@code clients} after {@code failure} (opening the next one failed), which stays what the
+     * caller sees: a client failing to close is added to it as suppressed.
+     */
+    static void closeAllAfter(Throwable failure, List<WriteClient> clients) {
+        for (WriteClient c : clients) {
+            try {
+                c.close();
+            } catch (RuntimeException suppressed) {
+                failure.addSuppressed(suppressed);
+            }
+        }
+    }
 }

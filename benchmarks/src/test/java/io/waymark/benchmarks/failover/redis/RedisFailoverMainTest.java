@@ -3,29 +3,10 @@ package io.waymark.benchmarks.failover.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
-import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 class RedisFailoverMainTest {
-
-    @Nested
-    class Durations {
-
-        @Test
-        void acceptsSecondsMillisecondsMinutesAndIso() {
-            assertThat(RedisFailoverMain.duration("check-interval", "2s")).isEqualTo(Duration.ofSeconds(2));
-            assertThat(RedisFailoverMain.duration("check-interval", "500ms")).isEqualTo(Duration.ofMillis(500));
-            assertThat(RedisFailoverMain.duration("check-interval", "1m")).isEqualTo(Duration.ofMinutes(1));
-            assertThat(RedisFailoverMain.duration("check-interval", "PT10S")).isEqualTo(Duration.ofSeconds(10));
-        }
-
-        @Test
-        void rejectsGarbageNamingTheOptionAndValue() {
-            assertThatIllegalArgumentException().isThrownBy(() -> RedisFailoverMain.duration("check-interval", "soon"))
-                    .withMessageContaining("--check-interval").withMessageContaining("soon");
-        }
-    }
 
     @Nested
     class Arguments {
