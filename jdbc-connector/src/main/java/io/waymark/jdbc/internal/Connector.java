@@ -315,19 +315,8 @@ final class Connector {
 
     /** Whether the server is still listed as healthy for its role; true when Consul's answer is unknown. */
     boolean isHealthy(Physical p) {
-        String service = serviceOf(p);
-        Endpoints endpoints;
-        try {
-            endpoints = discovery.resolve(service);
-        } catch (RuntimeException e) {
-            return true;
-        }
-        for (Endpoint e : endpoints.all()) {
-            if (p.sameServer(e, url.defaultPort())) {
-                return true;
-            }
-        }
-        return false;
+        List<Endpoint> listed = listedOrNull(serviceOf(p));
+        return listed == null || isListed(p, listed);
     }
 
     /**
@@ -336,21 +325,26 @@ final class Connector {
      * lookup says nothing, so it is not counted as a demotion.
      */
     boolean listsAnotherPrimary(Physical p) {
-        List<Endpoint> listed;
+        List<Endpoint> listed = listedOrNull(url.service());
+        return listed != null && !listed.isEmpty() && !isListed(p, listed);
+    }
+
+    /** What Consul lists for {@code service} now (cached), or null when the lookup failed. */
+    private List<Endpoint> listedOrNull(String service) {
         try {
-            listed = discovery.resolve(url.service()).all();
+            return discovery.resolve(service).all();
         } catch (RuntimeException e) {
-            return false;
+            return null;
         }
-        if (listed.isEmpty()) {
-            return false;
-        }
+    }
+
+    private boolean isListed(Physical p, List<Endpoint> listed) {
         for (Endpoint e : listed) {
             if (p.sameServer(e, url.defaultPort())) {
-                return false;
+                return true;
             }
         }
-        return true;
+        return false;
     }
 
     String serviceOf(Physical p) {
